@@ -1,0 +1,27 @@
+# The two commands of the README:
+#   make run   installs into .venv and starts the service with embedded defaults
+#   make test  installs into .venv (with test extras) and runs the whole test suite
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench install
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/curit-docs serve
+
+test: install
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+bench: install
+	$(BIN)/python -m bench

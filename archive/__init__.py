@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy database (catasto state, stock, index) and the S3 archive."""

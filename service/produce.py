@@ -1,0 +1,78 @@
+"""Validate → rules → HTML → PDF: the whole single-document pipeline, top to bottom.
+
+Signing and archiving are later stages added by ``service`` (see README,
+"How it fits together"); batches use the stamp engine instead of WeasyPrint per record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from domain.errors import from_pydantic
+from renderers.html import render_html
+from renderers.pdf import PdfMetadata, html_to_pdf
+from service.registry import DocumentType, get_document_type
+from service.settings import Settings, get_settings
+
+__all__ = ["validate", "render_document", "MODI"]
+
+MODI = ("facsimile", "normalizzato")
+
+
+def validate(doc: DocumentType, data: Any) -> BaseModel:
+    """Input dict → validated model, then the type's rules; Italian errors with field paths."""
+    try:
+        model = doc.model.model_validate(data)
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None
+    for rule in doc.rules:
+        rule(model)
+    return model
+
+
+def render_document(
+    code: str,
+    data: Any | None,
+    *,
+    modo: str | None = None,
+    settings: Settings | None = None,
+) -> bytes:
+    """Render one document. ``data=None`` renders the blank form for handwriting."""
+    settings = settings or get_settings()
+    doc = get_document_type(code)
+    modo = modo or settings.modo_default
+    if modo not in MODI:
+        from domain.errors import RuleViolation
+
+        raise RuleViolation(f"Modo non valido: {modo}. Usare facsimile o normalizzato.", path=("modo",))
+    model = validate(doc, data) if data is not None else None
+    calcoli = dict(doc.derive(model)) if (model is not None and doc.derive) else {}
+    context = {
+        "d": model,
+        "calcoli": calcoli,
+        "modo": modo,
+        "vuoto": model is None,
+        "titolo": doc.title,
+        "copie": doc.copies or ("",),
+    }
+    html = render_html(settings.templates_dir, doc.template_path, context)
+    dati = model.model_dump(mode="json") if model is not None else None
+    meta = PdfMetadata(
+        title=doc.title,
+        tipo_documento=doc.code,
+        codice_impianto=doc.codice_impianto(model) if model is not None else None,
+        data_documento=_iso(doc.data_documento(model)) if model is not None else None,
+    )
+    return html_to_pdf(
+        html,
+        base_dir=settings.templates_dir / doc.template,
+        asset_roots=(settings.templates_dir, settings.fonts_dir),
+        metadata=meta,
+        dati={"tipo": doc.code, "modo": modo, "dati": dati} if dati is not None else None,
+    )
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else (str(value) if value else None)

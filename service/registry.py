@@ -1,0 +1,83 @@
+"""Every document type, declared once: model + template + rules + example.
+
+A new document type is one entry in ``_ENTRIES``, one folder under templates/
+and its tests; no code outside this module branches on a document code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.errors import NotFound
+
+__all__ = ["DocumentType", "DOCUMENT_TYPES", "get_document_type"]
+
+Rule = Callable[[Any], None]
+"""Raises ``RuleViolation``/``ValidationFailed`` when the validated model breaks a rule."""
+Derive = Callable[[Any], Mapping[str, Any]]
+"""Computes values the template prints but the user does not type (esito, η min…)."""
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    code: str
+    """CLI/API name, e.g. ``allegato-g``."""
+    title: str
+    """Caption as printed on the model."""
+    model: type[BaseModel]
+    """Validated input (lives in ``domain/``)."""
+    template: str
+    """Folder under templates/; the page is ``<folder>/documento.html.j2``."""
+    example: Callable[[], dict[str, Any]]
+    """A complete, realistic input (``curit-docs esempio <code>``)."""
+    rules: tuple[Rule, ...] = ()
+    derive: Derive | None = None
+    copies: tuple[str, ...] = ()
+    """Holder of each printed copy (A/B: ispettore, responsabile, Ente); empty = one copy."""
+    codice_impianto: Callable[[Any], str | None] = field(default=lambda m: getattr(m, "codice_impianto", None))
+    data_documento: Callable[[Any], Any] = field(default=lambda m: None)
+
+    @property
+    def template_path(self) -> str:
+        return f"{self.template}/documento.html.j2"
+
+
+def _entries() -> tuple[DocumentType, ...]:
+    """Imported lazily so that importing the registry stays cheap for the CLI."""
+    from service.documents import ALL
+
+    return ALL
+
+
+class _Registry(Mapping[str, DocumentType]):
+    def __init__(self) -> None:
+        self._types: dict[str, DocumentType] | None = None
+
+    def _load(self) -> dict[str, DocumentType]:
+        if self._types is None:
+            self._types = {dt.code: dt for dt in _entries()}
+        return self._types
+
+    def __getitem__(self, code: str) -> DocumentType:
+        return self._load()[code]
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+DOCUMENT_TYPES: Mapping[str, DocumentType] = _Registry()
+
+
+def get_document_type(code: str) -> DocumentType:
+    try:
+        return DOCUMENT_TYPES[code]
+    except KeyError:
+        known = ", ".join(sorted(DOCUMENT_TYPES))
+        raise NotFound(f"Tipo di documento sconosciuto: {code}. Tipi disponibili: {known}.", path=("tipo",)) from None

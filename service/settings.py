@@ -1,0 +1,40 @@
+"""Configuration, read once from ``CURIT_*`` environment variables (and ``.env``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The project checkout: templates/, fonts/ and var/ live here."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CURIT_", env_file=".env", frozen=True, extra="ignore")
+
+    var_dir: Path = ROOT / "var"
+    """Working data of the embedded defaults (SQLite file, SeaweedFS data, caches)."""
+
+    db_url: str = f"sqlite:///{ROOT / 'var' / 'curit.db'}"
+    """SQLAlchemy URL. Production: ``postgresql+psycopg://user@host/db``."""
+
+    templates_dir: Path = ROOT / "templates"
+    fonts_dir: Path = ROOT / "fonts"
+
+    modo_default: str = "normalizzato"
+    """Form mode when none is asked for: ``facsimile`` or ``normalizzato`` (FORMS.md §0.6)."""
+
+    s3_endpoint: str | None = None
+    """``host:port``; None → ``curit-docs serve`` starts an embedded SeaweedFS."""
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_bucket: str = "curit-archivio"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
