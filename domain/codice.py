@@ -1,6 +1,9 @@
 """Codice impianto: ISTAT comune (6) + tipologia CT/IN/TR + progressivo per Comune (7).
 
-FORMS.md §14.1 (S1 §15.1): "020066CT0000001" is a centralised impianto in Viadana (MN).
+FORMS.md §14.1 (S1 §15.1 L1487–1508): "020066CT0000001" is a centralised impianto
+in Viadana (MN). The code is valid for the whole life of the impianto. The
+progressive number is allocated by ``archive.catasto.alloca_codice``; this module
+only builds, parses and validates codes.
 """
 
 from __future__ import annotations
@@ -11,27 +14,80 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
-from domain.errors import RuleViolation
-from domain.istat import comune_by_istat
+from domain.errors import Path, RuleViolation
+from domain.istat import Comune, comune_by_istat
 
-__all__ = ["CODICE_RE", "Tipologia", "TIPOLOGIE", "CodiceImpianto", "parse_codice_impianto", "CodiceImpiantoStr"]
+__all__ = [
+    "CODICE_RE",
+    "Tipologia",
+    "TIPOLOGIE",
+    "PROGRESSIVO_MAX",
+    "CodiceImpianto",
+    "parse_codice_impianto",
+    "codice_impianto",
+    "valida_tipologia",
+    "CodiceImpiantoStr",
+]
 
-CODICE_RE = re.compile(r"^(\d{6})(CT|IN|TR)(\d{7})$")
+CODICE_RE = re.compile(r"^([0-9]{6})(CT|IN|TR)([0-9]{7})$")
 Tipologia = Literal["CT", "IN", "TR"]
 TIPOLOGIE: dict[str, str] = {"CT": "centralizzato", "IN": "individuale", "TR": "teleriscaldamento"}
+"""Tipologia impianto as printed in S1 L1493–1494."""
+
+PROGRESSIVO_MAX = 9_999_999
+"""Seven digits: the largest progressive a Comune can reach."""
+
+_PATH: Path = ("codice_impianto",)
 
 
 @dataclass(frozen=True)
 class CodiceImpianto:
+    """A parsed codice impianto; ``str()`` gives back the 15-character code."""
+
     istat: str
+    """ISTAT code of the Comune where the impianto is (6 digits)."""
     tipologia: str
+    """``CT`` centralizzato, ``IN`` individuale, ``TR`` teleriscaldamento."""
     progressivo: int
+    """1 … 9 999 999, per Comune."""
 
     def __str__(self) -> str:
         return f"{self.istat}{self.tipologia}{self.progressivo:07d}"
 
+    @property
+    def comune(self) -> Comune:
+        """The ISTAT comune (always exists for a parsed code)."""
+        found = comune_by_istat(self.istat)
+        if found is None:
+            raise RuleViolation(f"Codice ISTAT {self.istat} non corrisponde a nessun comune italiano.", path=_PATH)
+        return found
 
-def parse_codice_impianto(value: str, *, path: tuple[str | int, ...] = ("codice_impianto",)) -> CodiceImpianto:
+    @property
+    def descrizione_tipologia(self) -> str:
+        return TIPOLOGIE[self.tipologia]
+
+
+def valida_tipologia(value: str, *, path: Path = ("tipologia",)) -> str:
+    """``CT``/``IN``/``TR`` (case-insensitive) → upper case; RuleViolation otherwise."""
+    v = (value or "").strip().upper()
+    if v not in TIPOLOGIE:
+        raise RuleViolation(
+            "Tipologia impianto non valida: CT (centralizzato), IN (individuale) o TR (teleriscaldamento).", path=path
+        )
+    return v
+
+
+def codice_impianto(istat: str, tipologia: str, progressivo: int) -> str:
+    """Build the 15-character code from its parts (FORMS.md §14.1), checking each part."""
+    tipo = valida_tipologia(tipologia)
+    if not 1 <= progressivo <= PROGRESSIVO_MAX:
+        raise RuleViolation(
+            f"Progressivo impianto fuori intervallo (da 1 a {PROGRESSIVO_MAX}) per il comune {istat}.", path=_PATH
+        )
+    return str(parse_codice_impianto(f"{istat}{tipo}{progressivo:07d}"))
+
+
+def parse_codice_impianto(value: str, *, path: Path = _PATH) -> CodiceImpianto:
     """Validate format and ISTAT code; RuleViolation (Italian) otherwise."""
     text = (value or "").strip().upper()
     m = CODICE_RE.match(text)
