@@ -76,7 +76,7 @@ def valida_cf_o_piva(value: str) -> str:
 def valida_cap(value: str) -> str:
     """Italian CAP: exactly five digits."""
     v = (value or "").strip()
-    if not re.fullmatch(r"\d{5}", v):
+    if not re.fullmatch(r"[0-9]{5}", v):
         raise ValueError("CAP non valido: servono 5 cifre.")
     return v
 
@@ -89,8 +89,8 @@ Cap = Annotated[str, AfterValidator(valida_cap)]
 
 # --------------------------------------------------------------------------- ISTAT
 
-ISTAT_COMUNE_RE = re.compile(r"^\d{6}$")
-ISTAT_PROVINCIA_RE = re.compile(r"^\d{3}$")
+ISTAT_COMUNE_RE = re.compile(r"^[0-9]{6}$")
+ISTAT_PROVINCIA_RE = re.compile(r"^[0-9]{3}$")
 
 
 def valida_istat_comune(value: str) -> str:
@@ -130,14 +130,14 @@ def istat_distributore(istat_comune: str, prefisso: str = PREFISSO_ISTAT_DISTRIB
 def istat_da_distributore(codice: str, prefisso: str = PREFISSO_ISTAT_DISTRIBUTORI) -> str:
     """8-digit code of the distributors' record → 6-digit comune code (checks prefix and comune)."""
     v = (codice or "").strip()
-    if not re.fullmatch(r"\d{8}", v) or not v.startswith(prefisso):
+    if not re.fullmatch(r"[0-9]{8}", v) or not v.startswith(prefisso):
         raise ValueError(f"Codice ISTAT non valido: servono 8 cifre che iniziano con {prefisso}.")
     return valida_istat_comune(v[len(prefisso) :])
 
 
 # --------------------------------------------------------------------------- manutentore usernames
 
-USERNAME_MA_RE = re.compile(r"^MA\d{6}$")
+USERNAME_MA_RE = re.compile(r"^MA[0-9]{6}$")
 """Username of firms registered before 18/09/2015: "MA" + six digits, e.g. ``MA023456``."""
 
 DATA_USERNAME_SCELTO = date(2015, 9, 18)
