@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
 
+    secret_key: str | None = None
+    """HMAC key of the API bearer tokens; None → generated once into ``var_dir/secret_key``."""
+    token_minuti: int = 30
+    """Lifetime of a bearer token (short-lived by design)."""
+    max_richiesta_bytes: int = 5_000_000
+    """Largest accepted request body."""
+    demo: bool = True
+    """Seed the demo dataset (Enti, CAIT, manutentori, users) into an empty database."""
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -1,0 +1,42 @@
+"""Application factory: settings → migrated database → routers, error handlers, limits."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api import errors
+from service.api.deps import get_settings_dep, state_for
+from service.settings import Settings, get_settings
+
+
+def _routers():
+    from service.api import routes
+
+    for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{routes.__name__}.{info.name}")
+        yield module.router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state_for(settings)  # migrate and seed before the first request
+        yield
+
+    app = FastAPI(
+        title="curit-docs",
+        description="Documenti del Catasto Unico Regionale Impianti Termici - Regione Lombardia",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings_dep] = lambda: settings
+    errors.install(app, max_body=settings.max_richiesta_bytes)
+    for router in _routers():
+        app.include_router(router)
+    return app

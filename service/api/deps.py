@@ -1,0 +1,135 @@
+"""Shared dependencies as named ``Annotated`` aliases (SettingsDep, SessionDep, CurrentUser…)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.db import make_engine, upgrade
+from archive.utenti import Utente, autentica_api_key, registra_audit
+from service.auth import chiave_segreta, leggi_token
+from service.settings import Settings, get_settings
+
+__all__ = ["SettingsDep", "SessionDep", "CurrentUser", "Principal", "richiede", "audit", "state_for"]
+
+
+def get_settings_dep() -> Settings:
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+@dataclass(frozen=True)
+class AppState:
+    engine: Engine
+    sessions: sessionmaker
+    key: bytes
+
+
+_states: dict[str, AppState] = {}
+_lock = threading.Lock()
+
+
+def state_for(settings: Settings) -> AppState:
+    """Engine, session factory and token key for a configuration; migrates (and seeds) once."""
+    with _lock:
+        state = _states.get(settings.db_url)
+        if state is None:
+            upgrade(settings.db_url)
+            engine = make_engine(settings.db_url)
+            state = AppState(engine, sessionmaker(engine, expire_on_commit=False),
+                             chiave_segreta(settings.secret_key, settings.var_dir))
+            if settings.demo:
+                from service.demo import semina
+
+                with state.sessions.begin() as session:
+                    semina(session)
+            _states[settings.db_url] = state
+        return state
+
+
+def _state(settings: SettingsDep) -> AppState:
+    return state_for(settings)
+
+
+StateDep = Annotated[AppState, Depends(_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    with state.sessions() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller and the tenant it is confined to."""
+
+    username: str
+    ruolo: str
+    ente_id: str | None
+    cait_id: str | None
+    manutentore_id: int | None
+
+    @classmethod
+    def of(cls, u: Utente) -> "Principal":
+        return cls(u.username, u.ruolo, u.ente_id, u.cait_id, u.manutentore_id)
+
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def current_principal(
+    state: StateDep,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(_bearer)],
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Principal:
+    user: Utente | None = None
+    if token:
+        payload = leggi_token(state.key, token)
+        if payload is not None:
+            from sqlalchemy import select
+
+            user = session.scalar(select(Utente).where(Utente.username == payload["sub"]))
+            user = user if (user is not None and user.attivo) else None
+    elif x_api_key:
+        user = autentica_api_key(session, x_api_key)
+    if user is None:
+        raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"})
+    return Principal.of(user)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def richiede(*ruoli: str):
+    """Dependency: the caller must have one of ``ruoli`` (admin always passes)."""
+
+    def _check(user: CurrentUser) -> Principal:
+        if user.ruolo not in ruoli and user.ruolo != "admin":
+            raise HTTPException(403)
+        return user
+
+    return Depends(_check)
+
+
+def audit(session: Session, request: Request, user: Principal, azione: str, oggetto: str = "", **dettagli) -> None:
+    origine = request.client.host if request.client else ""
+    registra_audit(session, utente=user.username, ruolo=user.ruolo, azione=azione, oggetto=oggetto,
+                   origine=origine, dettagli={k: str(v) for k, v in dettagli.items()})

@@ -1,0 +1,91 @@
+"""Errors → HTTP: the product's AppError classes map to status codes by walking the MRO;
+request validation errors are translated to Italian; no stack trace ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from archive.errors import StorageError
+from domain.errors import AppError, Conflict, NotFound, RuleViolation, ValidationFailed, from_pydantic
+from renderers.errors import RenderError
+
+log = logging.getLogger("curit.api")
+
+STATUS_BY_CLASS: dict[type[AppError], int] = {
+    RuleViolation: 422,
+    NotFound: 404,
+    Conflict: 409,
+    RenderError: 500,
+    StorageError: 503,
+    AppError: 500,
+}
+
+HTTP_IT = {
+    400: "Richiesta non valida.",
+    401: "Autenticazione richiesta.",
+    403: "Operazione non consentita per questo utente.",
+    404: "Risorsa non trovata.",
+    405: "Metodo non consentito.",
+    413: "Richiesta troppo grande.",
+    415: "Formato della richiesta non supportato.",
+}
+
+
+def status_for(exc: AppError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_CLASS:
+            return STATUS_BY_CLASS[cls]
+    return 500
+
+
+def _body(exc: AppError) -> dict:
+    errori = exc.as_list() if isinstance(exc, ValidationFailed) else [exc.as_dict()]
+    return {"errori": errori}
+
+
+def install(app: FastAPI, *, max_body: int) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError):
+        status = status_for(exc)
+        if status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc.__cause__ or exc)
+        return JSONResponse(_body(exc), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(request: Request, exc: RequestValidationError):
+        class _Wrap:  # from_pydantic reads .errors(include_url=False)
+            def errors(self, include_url: bool = False):
+                return exc.errors()
+
+        failed = from_pydantic(_Wrap())
+        return JSONResponse(_body(failed), status_code=422)
+
+    @app.exception_handler(ValidationError)
+    async def _pydantic(request: Request, exc: ValidationError):
+        return JSONResponse(_body(from_pydantic(exc)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in HTTP_IT else None
+        message = message or HTTP_IT.get(exc.status_code, "Errore.")
+        headers = getattr(exc, "headers", None)
+        return JSONResponse({"errori": [{"campo": "", "loc": [], "messaggio": message}]},
+                            status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("Errore non gestito su %s %s", request.method, request.url.path)
+        return JSONResponse({"errori": [{"campo": "", "loc": [], "messaggio": "Errore interno."}]}, status_code=500)
+
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            return JSONResponse({"errori": [{"campo": "", "loc": [], "messaggio": HTTP_IT[413]}]}, status_code=413)
+        return await call_next(request)

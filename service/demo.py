@@ -1,0 +1,80 @@
+"""Demo dataset for a newcomer: two Enti's worth of CAIT, manutentori and one user per role.
+
+Seeded only into an empty database (no users yet) and only when ``CURIT_DEMO`` is on.
+Every demo password is ``curit-demo``; change or disable for production (CURIT_DEMO=0).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.anagrafiche import Cait, CaitEnte, Manutentore, ManutenzioneImpianto, OperatoreCait, Strumento
+from archive.utenti import Utente, crea_utente
+from domain.enti import ente_competente
+
+DEMO_PASSWORD = "curit-demo"
+
+VIADANA = "020066"   # Provincia di Mantova is competent (< 40.000 ab.)
+BRESCIA = "017029"   # Comune di Brescia is competent (> 40.000 ab.)
+
+
+def semina(session: Session) -> bool:
+    """Insert the demo records; False when the database already has users."""
+    if session.scalar(select(Utente.id).limit(1)) is not None:
+        return False
+    mantova = ente_competente(VIADANA).id
+    brescia = ente_competente(BRESCIA).id
+    session.add_all([
+        Cait(id="CAIT-MN-01", denominazione="CAIT Mantova - Associazione Artigiani", indirizzo="Via Luzio 7",
+             comune="Mantova", partita_iva="01234560206", email="cait.mantova@example.it"),
+        Cait(id="CAIT-BS-01", denominazione="CAIT Brescia Impianti", indirizzo="Via Orzinuovi 28",
+             comune="Brescia", partita_iva="02345670987", email="cait.brescia@example.it"),
+    ])
+    session.flush()
+    session.add_all([CaitEnte(cait_id="CAIT-MN-01", ente_id=mantova), CaitEnte(cait_id="CAIT-BS-01", ente_id=brescia)])
+    rossi = Manutentore(ragione_sociale="Rossi Termoidraulica S.n.c.", partita_iva="01876540207", username="MA023456",
+                        cait_id="CAIT-MN-01", registrato_il=date(2012, 3, 1), indirizzo="Via Roma 12", comune="Viadana")
+    bianchi = Manutentore(ragione_sociale="Bianchi Calore S.r.l.", partita_iva="03456780171", username="bianchicalore",
+                          cait_id="CAIT-BS-01", registrato_il=date(2018, 5, 9), indirizzo="Via Milano 140",
+                          comune="Brescia")
+    session.add_all([rossi, bianchi])
+    session.flush()
+    session.add_all([
+        OperatoreCait(cait_id="CAIT-MN-01", cognome_nome="Ferrari Giulia", username="op.ferrari"),
+        OperatoreCait(cait_id="CAIT-BS-01", cognome_nome="Colombo Luca", username="op.colombo"),
+        Strumento(cait_id="CAIT-MN-01", manutentore_id=rossi.id, marca="Testo", modello="330-2 LL", matricola="60012345"),
+        Strumento(cait_id="CAIT-BS-01", manutentore_id=bianchi.id, marca="Seitron", modello="Chemist 400",
+                  matricola="SE4001122"),
+    ])
+    users = [
+        ("admin", "admin", {}),
+        ("ente.mantova", "ente", {"ente_id": mantova}),
+        ("ente.brescia", "ente", {"ente_id": brescia}),
+        ("archivista.mantova", "archivista", {"ente_id": mantova}),
+        ("ispettore.mantova", "ispettore", {"ente_id": mantova}),
+        ("cait.mantova", "cait", {"cait_id": "CAIT-MN-01"}),
+        ("cait.brescia", "cait", {"cait_id": "CAIT-BS-01"}),
+        ("manutentore.rossi", "manutentore", {"manutentore_id": rossi.id}),
+        ("manutentore.bianchi", "manutentore", {"manutentore_id": bianchi.id}),
+    ]
+    for username, ruolo, scope in users:
+        crea_utente(session, username, DEMO_PASSWORD, ruolo, nome=username, **scope)
+    _semina_impianti(session, rossi.id, bianchi.id)
+    return True
+
+
+def _semina_impianti(session: Session, rossi: int, bianchi: int) -> None:
+    """A few impianti in the catasto, each maintained by one manutentore."""
+    from archive.catasto import registra_impianto_demo
+
+    for istat, tipo, indirizzo, manutentore in (
+        (VIADANA, "IN", "Via Garibaldi 10", rossi),
+        (VIADANA, "CT", "Piazza Manzoni 3", rossi),
+        (BRESCIA, "CT", "Via Trieste 21", bianchi),
+        (BRESCIA, "IN", "Corso Zanardelli 5", bianchi),
+    ):
+        codice = registra_impianto_demo(session, istat=istat, tipologia=tipo, indirizzo=indirizzo)
+        session.add(ManutenzioneImpianto(codice_impianto=codice, manutentore_id=manutentore))
