@@ -1,0 +1,1 @@
+"""Benchmarks (never collected by pytest). ``python -m bench`` runs them all."""
