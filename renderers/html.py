@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from renderers.errors import RenderError
 
-__all__ = ["render_html", "formato_data", "formato_numero", "formato_euro"]
+__all__ = ["render_html", "formato_data", "formato_ora", "formato_numero", "formato_euro", "dato"]
 
 
 def formato_data(value: date | datetime | str | None) -> str:
@@ -25,6 +25,7 @@ def formato_data(value: date | datetime | str | None) -> str:
 
 
 def formato_ora(value: time | str | None) -> str:
+    """``time(8, 5)`` → ``08:05``."""
     if value is None or value == "":
         return ""
     return value.strftime("%H:%M") if isinstance(value, time) else str(value)
@@ -56,6 +57,27 @@ def formato_euro(value: Decimal | int | str | None) -> str:
     return f"{formato_numero(Decimal(str(value)), 2)} €"
 
 
+def dato(obj: Any, *path: str | int) -> Any:
+    """Walk ``path`` (attributes, keys, indexes) from ``obj``; ``None`` where anything is missing.
+
+    Templates render the blank form with ``d = None``: ``dato(d, "consumi", 0, "valore")`` is then
+    ``None`` (a dotted line) instead of an undefined-variable error.
+    """
+    for part in path:
+        if obj is None:
+            return None
+        if isinstance(part, int):
+            try:
+                obj = obj[part]
+            except (IndexError, KeyError, TypeError):
+                return None
+        elif isinstance(obj, dict):
+            obj = obj.get(part)
+        else:
+            obj = getattr(obj, part, None)
+    return obj
+
+
 @lru_cache(maxsize=8)
 def _environment(templates_dir: str) -> Environment:
     env = Environment(
@@ -66,6 +88,7 @@ def _environment(templates_dir: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(data=formato_data, ora=formato_ora, numero=formato_numero, euro=formato_euro)
+    env.globals.update(dato=dato)
     return env
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -89,28 +90,117 @@ def html_to_pdf(
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)
     except RenderError:
         raise
-    except Exception as exc:  # WeasyPrint raises many kinds; the user sees one Italian message
+    except (Exception, FatalURLFetchingError) as exc:  # many kinds (the fetch one is a BaseException)
         raise RenderError("Impaginazione del documento non riuscita.") from exc
     return _stamp_xmp(pdf, metadata)
 
 
+_NS = {
+    "x": "adobe:ns:meta/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+    "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
+    "curit": "https://curit-docs.example/ns/documento/1.0/",
+}
+"""XMP namespaces; ``curit:`` properties are declared in a PDF/A extension schema (ISO 19005-3 6.6.2.3)."""
+
+_CURIT_PROPERTIES = {
+    "tipoDocumento": "Codice del tipo di documento (es. allegato-g)",
+    "codiceImpianto": "Codice impianto del catasto (CURIT)",
+    "dataDocumento": "Data a cui si riferisce il documento (ISO 8601)",
+}
+
+
+def _el(parent: ET.Element, qname: str, text: str | None = None, **attrs: str) -> ET.Element:
+    prefix, _, local = qname.partition(":")
+    node = ET.SubElement(parent, f"{{{_NS[prefix]}}}{local}", {_qn(k): v for k, v in attrs.items()})
+    node.text = text
+    return node
+
+
+def _qn(name: str) -> str:
+    prefix, _, local = name.partition(":")
+    return f"{{{_NS[prefix]}}}{local}" if local else name
+
+
+def _rdf_list(parent: ET.Element, qname: str, kind: str, items: Sequence[str], lang: bool = False) -> None:
+    container = _el(_el(parent, qname), f"rdf:{kind}")
+    for item in items:
+        attrs = {"{http://www.w3.org/XML/1998/namespace}lang": "x-default"} if lang else {}
+        li = ET.SubElement(container, f"{{{_NS['rdf']}}}li", attrs)
+        li.text = item
+
+
+def _xmp_packet(meta: PdfMetadata, *, producer: str, keywords: str, now: str) -> bytes:
+    """A complete XMP packet: PDF/A-3b identification, Dublin Core, dates and ``curit:`` properties."""
+    for prefix, uri in _NS.items():
+        ET.register_namespace(prefix, uri)
+    root = ET.Element(_qn("x:xmpmeta"))
+    rdf = _el(root, "rdf:RDF")
+    ident = _el(rdf, "rdf:Description", **{"rdf:about": ""})
+    _el(ident, "pdfaid:part", "3")
+    _el(ident, "pdfaid:conformance", "B")
+    desc = _el(rdf, "rdf:Description", **{"rdf:about": ""})
+    _rdf_list(desc, "dc:title", "Alt", [meta.title], lang=True)
+    _rdf_list(desc, "dc:creator", "Seq", [meta.author])
+    _rdf_list(desc, "dc:type", "Bag", [meta.tipo_documento])
+    _rdf_list(desc, "dc:subject", "Bag", [meta.tipo_documento, *([meta.codice_impianto] if meta.codice_impianto else [])])
+    if meta.data_documento:
+        _rdf_list(desc, "dc:date", "Seq", [meta.data_documento])
+    _el(desc, "pdf:Producer", producer)
+    _el(desc, "pdf:Keywords", keywords)
+    for name in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
+        _el(desc, name, now)
+    _el(desc, "xmp:CreatorTool", meta.author)
+    props = {"tipoDocumento": meta.tipo_documento, "codiceImpianto": meta.codice_impianto,
+             "dataDocumento": meta.data_documento, **meta.extra}
+    for name, value in props.items():
+        if value:
+            _el(desc, f"curit:{name}", str(value))
+    _extension_schema(rdf, [n for n, v in props.items() if v], meta.extra)
+    body = ET.tostring(root, encoding="unicode")
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' + body + '\n<?xpacket end="w"?>').encode()
+
+
+def _extension_schema(rdf: ET.Element, names: list[str], extra: dict[str, str]) -> None:
+    desc = _el(rdf, "rdf:Description", **{"rdf:about": ""})
+    schema = _el(_el(_el(desc, "pdfaExtension:schemas"), "rdf:Bag"), "rdf:li", **{"rdf:parseType": "Resource"})
+    _el(schema, "pdfaSchema:schema", "CURIT documento")
+    _el(schema, "pdfaSchema:namespaceURI", _NS["curit"])
+    _el(schema, "pdfaSchema:prefix", "curit")
+    seq = _el(_el(schema, "pdfaSchema:property"), "rdf:Seq")
+    for name in names:
+        prop = _el(seq, "rdf:li", **{"rdf:parseType": "Resource"})
+        _el(prop, "pdfaProperty:name", name)
+        _el(prop, "pdfaProperty:valueType", "Text")
+        _el(prop, "pdfaProperty:category", "external")
+        _el(prop, "pdfaProperty:description", _CURIT_PROPERTIES.get(name, f"Dato del documento: {name}"))
+
+
 def _stamp_xmp(pdf: bytes, meta: PdfMetadata) -> bytes:
-    """Add title, type, codice impianto and date to the XMP packet (keeps PDF/A-3b)."""
+    """Replace the XMP packet (title, type, codice impianto, date, extras; keeps PDF/A-3b) and
+    make the document information dictionary say the same thing, as PDF/A requires."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    keywords = "; ".join([meta.tipo_documento, *([meta.codice_impianto] if meta.codice_impianto else [])])
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        with doc.open_metadata(set_pikepdf_as_editor=False) as xmp:
-            xmp["dc:title"] = meta.title
-            xmp["dc:creator"] = [meta.author]
-            xmp["dc:type"] = [meta.tipo_documento]
-            subject = [meta.tipo_documento] + ([meta.codice_impianto] if meta.codice_impianto else [])
-            xmp["dc:subject"] = subject
-            if meta.data_documento:
-                xmp["dc:date"] = [meta.data_documento]
-            xmp["xmp:MetadataDate"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        producer = str(doc.docinfo.get("/Producer", "WeasyPrint"))
+        packet = _xmp_packet(meta, producer=producer, keywords=keywords, now=now.isoformat())
+        stream = doc.make_stream(packet)
+        stream.Type = pikepdf.Name.Metadata
+        stream.Subtype = pikepdf.Name.XML
+        doc.Root.Metadata = stream
+        pdf_date = now.strftime("D:%Y%m%d%H%M%S+00'00'")
         doc.docinfo["/Title"] = meta.title
-        if meta.codice_impianto:
-            doc.docinfo["/Keywords"] = f"{meta.tipo_documento}; {meta.codice_impianto}"
-        else:
-            doc.docinfo["/Keywords"] = meta.tipo_documento
+        doc.docinfo["/Author"] = meta.author
+        doc.docinfo["/Creator"] = meta.author
+        doc.docinfo["/Keywords"] = keywords
+        doc.docinfo["/CreationDate"] = pdf_date
+        doc.docinfo["/ModDate"] = pdf_date
         out = io.BytesIO()
         doc.save(out, deterministic_id=False)
     return out.getvalue()

@@ -6,17 +6,18 @@ Signing and archiving are later stages added by ``service`` (see README,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from domain.errors import from_pydantic
+from domain.errors import RuleViolation, from_pydantic
 from renderers.html import render_html
 from renderers.pdf import PdfMetadata, html_to_pdf
 from service.registry import DocumentType, get_document_type
 from service.settings import Settings, get_settings
 
-__all__ = ["validate", "render_document", "MODI"]
+__all__ = ["validate", "render_document", "select_copies", "MODI"]
 
 MODI = ("facsimile", "normalizzato")
 
@@ -37,16 +38,19 @@ def render_document(
     data: Any | None,
     *,
     modo: str | None = None,
+    copie: Sequence[str] | None = None,
     settings: Settings | None = None,
 ) -> bytes:
-    """Render one document. ``data=None`` renders the blank form for handwriting."""
+    """Render one document. ``data=None`` renders the blank form for handwriting.
+
+    ``copie`` picks some of the type's copies (see :func:`select_copies`); default: all of them.
+    """
     settings = settings or get_settings()
     doc = get_document_type(code)
     modo = modo or settings.modo_default
     if modo not in MODI:
-        from domain.errors import RuleViolation
-
         raise RuleViolation(f"Modo non valido: {modo}. Usare facsimile o normalizzato.", path=("modo",))
+    holders = select_copies(doc, copie)
     model = validate(doc, data) if data is not None else None
     calcoli = dict(doc.derive(model)) if (model is not None and doc.derive) else {}
     context = {
@@ -55,7 +59,7 @@ def render_document(
         "modo": modo,
         "vuoto": model is None,
         "titolo": doc.title,
-        "copie": doc.copies or ("",),
+        "copie": holders,
     }
     html = render_html(settings.templates_dir, doc.template_path, context)
     dati = model.model_dump(mode="json") if model is not None else None
@@ -64,6 +68,7 @@ def render_document(
         tipo_documento=doc.code,
         codice_impianto=doc.codice_impianto(model) if model is not None else None,
         data_documento=_iso(doc.data_documento(model)) if model is not None else None,
+        extra={k: str(v) for k, v in doc.metadati(model).items() if v} if model is not None else {},
     )
     return html_to_pdf(
         html,
@@ -72,6 +77,27 @@ def render_document(
         metadata=meta,
         dati={"tipo": doc.code, "modo": modo, "dati": dati} if dati is not None else None,
     )
+
+
+def select_copies(doc: DocumentType, wanted: Sequence[str] | None) -> tuple[str, ...]:
+    """The holders to print: all of ``doc.copies`` by default, or those matching ``wanted``.
+
+    Each wanted item matches a holder by case-insensitive substring (``"ente"`` → ``Copia per l'Ente``).
+    """
+    every = doc.copies or ("",)
+    if not wanted:
+        return every
+    chosen: list[str] = []
+    for item in wanted:
+        hits = [h for h in doc.copies if item.strip().lower() in h.lower()]
+        if len(hits) != 1:
+            disponibili = "; ".join(doc.copies) or "una sola copia"
+            raise RuleViolation(
+                f"Copia non riconosciuta: {item}. Copie di questo documento: {disponibili}.", path=("copie",)
+            )
+        if hits[0] not in chosen:
+            chosen.append(hits[0])
+    return tuple(h for h in every if h in chosen)
 
 
 def _iso(value: Any) -> str | None:

@@ -39,6 +39,10 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path, typer.Option("-o", "--output", help="PDF da scrivere")] = Path("out.pdf"),
         modo: Annotated[Optional[str], typer.Option(help="facsimile | normalizzato")] = None,
         vuoto: Annotated[bool, typer.Option("--vuoto", help="Modulo in bianco, senza dati")] = False,
+        copia: Annotated[
+            Optional[list[str]],
+            typer.Option("--copia", help="Stampa solo questa copia (es. 'utente', 'Ente'); ripetibile"),
+        ] = None,
     ) -> None:
         """Genera il PDF di un modulo. Esempio: curit-docs esempio allegato-g > g.json && curit-docs render allegato-g g.json -o g.pdf"""
         from service.produce import render_document
@@ -46,7 +50,7 @@ def register(app: typer.Typer) -> None:
         if not vuoto and dati is None:
             raise RuleViolation("Indicare il file dei dati oppure --vuoto.", path=("dati",))
         data = None if vuoto else _read_json(dati)  # type: ignore[arg-type]
-        pdf = render_document(tipo, data, modo=modo)
+        pdf = render_document(tipo, data, modo=modo, copie=copia)
         write_atomically(output, pdf)
         typer.echo(str(output))
 
