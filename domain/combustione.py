@@ -46,6 +46,7 @@ __all__ = [
     "CO2_MAX",
     "indice_aria",
     "co_corretto",
+    "co_corretto_da_prove",
     "CO_LIMITE_PPM",
     "co_regolare",
     "BACHARACH_LIMITI",
@@ -403,13 +404,36 @@ def co_corretto(
     """CO nei fumi secchi e senz'aria, 8.b (R-A-21, S1 L2557–2566): CO misurato × indice d'aria.
 
     "Il valore così ottenuto deve essere arrotondato all'intero" (half-up, AMB-25). Pass the
-    means of section 7 (AMB-13, see ``domain.esito.co_corretto_rapporto``).
+    means of section 7 (AMB-13, see ``co_corretto_da_prove``).
     """
     co = Decimal(co_misurato_ppm)
     if co < 0:
         raise RuleViolation("Il CO misurato non può essere negativo.", path=("co_misurato",))
     n = indice_aria(o2_percent=o2_percent, co2_percent=co2_percent, combustibile=combustibile)
     return int((co * n).quantize(Decimal(1), rounding=ARROTONDAMENTO))
+
+
+def co_corretto_da_prove(
+    co_misurati: Sequence[Decimal | None],
+    o2_co2: Sequence[Decimal | None],
+    *,
+    cella: Literal["O2", "CO2"],
+    combustibile: CombustibileTecnico | None = None,
+) -> int:
+    """8.b "Valore rilevato" from the three tests of section 7, using their means (AMB-13).
+
+    AMB-13: the seed does not say whether the CO is corrected per test or on the mean; the
+    "Media" column is the natural reading (FORMS.md §22), and it matches 8.d, which uses
+    "i valori medi del punto 7.". Means are those of ``media`` (as printed in the column).
+    """
+    co_medio, gas_medio = media(co_misurati), media(o2_co2)
+    if co_medio is None:
+        raise RuleViolation("Mancano le misure del CO (7.b).", path=("co_misurato",))
+    if gas_medio is None:
+        raise RuleViolation("Mancano le misure di O2/CO2 (7.b).", path=("o2_co2",))
+    if cella == "O2":
+        return co_corretto(co_medio, o2_percent=gas_medio, combustibile=combustibile)
+    return co_corretto(co_medio, co2_percent=gas_medio, combustibile=combustibile)
 
 
 CO_LIMITE_PPM = 1000
