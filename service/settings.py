@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -42,6 +44,13 @@ class Settings(BaseSettings):
     """Largest accepted request body."""
     demo: bool = True
     """Seed the demo dataset (Enti, CAIT, manutentori, users) into an empty database."""
+
+    enti_file: Path | None = None
+    """JSON registry of the Enti locali (format of ``domain/data/enti_lombardia.json``); None → the shipped one."""
+    lettura_amb01: Literal["esclusiva", "inclusiva"] = "esclusiva"
+    """AMB-01: a dichiarazione presented on 1 August is valid from the next 1 August (``esclusiva``)."""
+    soglia_conf01_kw: Decimal = Decimal("116")
+    """CONF-01: liquid-fuel threshold (kW) of the second mid-season combustion test."""
 
 
 @lru_cache
