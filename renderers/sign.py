@@ -1,0 +1,380 @@
+"""PDF bytes + a loaded signing identity → PAdES-signed PDF bytes (pyHanko, incremental update).
+
+``FirmaSpec`` says *what* to sign (field, reason, location, visible appearance, B-B or B-T);
+``Firmatario`` owns *how*: a key that has been loaded once, its certificate chain and an
+optional timestamp authority, reused across every document of a batch.
+
+Where the private key lives is a seam: ``DispositivoFirma`` is the small protocol a key holder
+implements (``ChiaveSoftware`` for a key in memory; a remote signing service or an HSM client
+implements the same four members), and ``Firmatario`` also accepts any pyHanko ``Signer``
+directly, e.g. ``pyhanko.sign.pkcs11.PKCS11Signer`` for a PKCS#11 token.
+
+Signing appends one incremental update: the original bytes (PDF/A-3b XMP with ``pdfaid``,
+the embedded ``dati.json``) stay untouched and pyHanko keeps the XMP and Info in step.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata import model as xmp_model
+from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from renderers.errors import SigningError
+
+__all__ = [
+    "AspettoFirma",
+    "FirmaSpec",
+    "Firmatario",
+    "DispositivoFirma",
+    "ChiaveSoftware",
+    "Livello",
+    "carica_pkcs12",
+    "carica_pem",
+    "nome_soggetto",
+]
+
+Livello = Literal["auto", "B-B", "B-T"]
+
+TESTO_FIRMA = "Firmato digitalmente da %(signer)s\n%(organizzazione)s\nil %(ts)s"
+"""Default appearance text; pyHanko fills ``signer`` (CN) and ``ts``, we add ``organizzazione``."""
+
+_MARGINE_CMS = 4096
+"""Bytes reserved above the first measured signature (TSA tokens vary in size)."""
+
+
+@dataclass(frozen=True)
+class AspettoFirma:
+    """How a visible signature looks and where it sits."""
+
+    font: Path
+    """TrueType font embedded for the text (PDF/A forbids non-embedded fonts)."""
+    box: tuple[float, float, float, float] = (340.0, 28.0, 565.0, 82.0)
+    """``(x1, y1, x2, y2)`` in PDF points from the lower-left corner of the page."""
+    pagina: int = -1
+    """Page index, 0-based; negative values count from the end (-1 = last page)."""
+    testo: str = TESTO_FIRMA
+    """Template with ``%(signer)s``, ``%(organizzazione)s`` and ``%(ts)s``."""
+    formato_data: str = "%d/%m/%Y %H:%M:%S %Z"
+    dimensione: int = 9
+    """Font size in points."""
+
+
+@dataclass(frozen=True)
+class FirmaSpec:
+    """What to sign: one signature field of one document."""
+
+    campo: str = "Firma"
+    """Signature field name; a new field is created when absent (suffix added if taken)."""
+    motivo: str | None = None
+    """``/Reason`` shown by readers, e.g. ``Emissione documento``."""
+    luogo: str | None = None
+    """``/Location``, e.g. ``Milano``."""
+    aspetto: AspettoFirma | None = None
+    """Visible appearance; ``None`` = invisible signature."""
+    livello: Livello = "auto"
+    """``B-B``; ``B-T`` adds an RFC 3161 signature timestamp; ``auto`` = B-T when a TSA is set."""
+
+
+@runtime_checkable
+class DispositivoFirma(Protocol):
+    """Where a private key lives and signs: memory, a remote signing service, an HSM.
+
+    ``firma_grezza`` receives the DER-encoded CMS signed attributes and returns the raw
+    signature over their ``digest`` hash: PKCS#1 v1.5 for RSA, DER ``ECDSA-Sig-Value`` for EC.
+    Nothing else about the key is ever asked for.
+    """
+
+    @property
+    def certificato(self) -> x509.Certificate: ...
+
+    @property
+    def catena(self) -> Sequence[x509.Certificate]:
+        """Intermediate and root certificates (the signer's own excluded)."""
+        ...
+
+    def firma_grezza(self, dati: bytes, digest: str) -> bytes: ...
+
+
+class ChiaveSoftware:
+    """A private key already parsed in memory (from PKCS#12 or PEM), with its chain."""
+
+    def __init__(
+        self, chiave: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey,
+        certificato: x509.Certificate, catena: Sequence[x509.Certificate] = (),
+    ) -> None:
+        if chiave.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ) != certificato.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ):
+            raise SigningError("La chiave privata non corrisponde al certificato di firma.")
+        self._chiave = chiave
+        self._certificato = certificato
+        self._catena = tuple(c for c in catena if c != certificato)
+
+    @property
+    def certificato(self) -> x509.Certificate:
+        return self._certificato
+
+    @property
+    def catena(self) -> Sequence[x509.Certificate]:
+        return self._catena
+
+    def firma_grezza(self, dati: bytes, digest: str) -> bytes:
+        key = self._chiave
+        if isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(dati, PKCS1v15(), get_pyca_cryptography_hash(digest))
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(dati, ec.ECDSA(get_pyca_cryptography_hash(digest)))
+        return key.sign(dati)
+
+    def __repr__(self) -> str:  # never show key material
+        return f"ChiaveSoftware({nome_soggetto(self._certificato)!r})"
+
+
+class _SignerDaDispositivo(signers.Signer):
+    """pyHanko ``Signer`` that delegates the private-key operation to a ``DispositivoFirma``."""
+
+    def __init__(self, dispositivo: DispositivoFirma) -> None:
+        store = SimpleCertificateStore()
+        store.register_multiple([_asn1(c) for c in dispositivo.catena])
+        super().__init__(signing_cert=_asn1(dispositivo.certificato), cert_registry=store)
+        self._dispositivo = dispositivo
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        return self._dispositivo.firma_grezza(data, digest_algorithm)
+
+
+class Firmatario:
+    """A loaded signing identity: signs many documents reusing key, chain and TSA client."""
+
+    def __init__(self, signer: signers.Signer, *, timestamper: TimeStamper | None = None) -> None:
+        if signer.signing_cert is None:
+            raise SigningError("L'identità di firma non ha un certificato.")
+        self._signer = signer
+        self._timestamper = timestamper
+        self._riservati: dict[bool, int] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def da_dispositivo(
+        cls, dispositivo: DispositivoFirma, *, timestamper: TimeStamper | None = None
+    ) -> Firmatario:
+        return cls(_SignerDaDispositivo(dispositivo), timestamper=timestamper)
+
+    @property
+    def certificato(self) -> asn1_x509.Certificate:
+        return self._signer.signing_cert  # type: ignore[return-value]
+
+    @property
+    def catena(self) -> tuple[asn1_x509.Certificate, ...]:
+        return tuple(self._signer.cert_registry)
+
+    @property
+    def nome(self) -> str:
+        return _attr(self.certificato, "common_name") or self.certificato.subject.human_friendly
+
+    @property
+    def organizzazione(self) -> str:
+        return _attr(self.certificato, "organization_name") or ""
+
+    @property
+    def ha_marca_temporale(self) -> bool:
+        return self._timestamper is not None
+
+    def firma(self, pdf: bytes, spec: FirmaSpec = FirmaSpec()) -> bytes:
+        """Append one PAdES signature to ``pdf``; the input bytes are the output's prefix."""
+        timestamper = self._timestamper_per(spec)
+        try:
+            writer = _ScrittorePdfA(io.BytesIO(pdf), strict=False)
+        except Exception as exc:
+            raise SigningError("Il file da firmare non è un PDF leggibile.") from exc
+        campo = _campo_libero(writer, spec.campo)
+        meta = signers.PdfSignatureMetadata(
+            field_name=campo,
+            reason=spec.motivo,
+            location=spec.luogo,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+        )
+        field_spec = fields.SigFieldSpec(campo, **self._posizione(writer, spec.aspetto))
+        pdf_signer = signers.PdfSigner(
+            meta, self._signer, timestamper=timestamper,
+            stamp_style=_stile(spec.aspetto), new_field_spec=field_spec,
+        )
+        con_tsa = timestamper is not None
+        try:
+            out = pdf_signer.sign_pdf(
+                writer,
+                bytes_reserved=self._riservati.get(con_tsa),
+                appearance_text_params={"organizzazione": self.organizzazione},
+            ).getvalue()
+        except SigningError:
+            raise
+        except Exception as exc:  # pyHanko, cryptography, TSA over HTTP, font errors
+            raise SigningError(_messaggio(exc, con_tsa)) from exc
+        if con_tsa not in self._riservati:
+            self._misura(out, con_tsa)
+        return out
+
+    def _timestamper_per(self, spec: FirmaSpec) -> TimeStamper | None:
+        if spec.livello == "B-B":
+            return None
+        if spec.livello == "B-T" and self._timestamper is None:
+            raise SigningError(
+                "Firma B-T richiesta ma nessuna autorità di marca temporale (TSA) è configurata."
+            )
+        return self._timestamper
+
+    @staticmethod
+    def _posizione(writer: IncrementalPdfFileWriter, aspetto: AspettoFirma | None) -> dict:
+        if aspetto is None:
+            return {}
+        pagine = int(writer.root["/Pages"]["/Count"])
+        pagina = aspetto.pagina if aspetto.pagina >= 0 else pagine + aspetto.pagina
+        if not 0 <= pagina < pagine:
+            raise SigningError(f"La pagina {aspetto.pagina} per la firma visibile non esiste.")
+        return {"on_page": pagina, "box": tuple(int(round(v)) for v in aspetto.box)}
+
+    def _misura(self, out: bytes, con_tsa: bool) -> None:
+        """Reserve the first signature's real size (plus margin) for the rest of the batch."""
+        sig = PdfFileReader(io.BytesIO(out), strict=False).embedded_signatures[-1]
+        with self._lock:
+            # /Contents is hex: two characters per DER byte (pyHanko wants the hex length)
+            der = len(bytes(sig.pkcs7_content).rstrip(b"\x00"))
+            self._riservati.setdefault(con_tsa, 2 * (der + _MARGINE_CMS))
+
+    def __repr__(self) -> str:
+        return f"Firmatario({self.nome!r}, tsa={self.ha_marca_temporale})"
+
+
+class _ScrittorePdfA(IncrementalPdfFileWriter):
+    """Incremental writer that leaves Info and XMP equivalent, as PDF/A (ISO 19005-3 6.6.2.3) wants.
+
+    pyHanko 0.38 (pinned) stamps ``/ModDate`` and ``xmp:ModifyDate`` from two separate clock
+    reads and writes ``pdf:Producer`` as "pyHanko" while appending to the Info ``/Producer``:
+    after its update we copy the XMP values back into the Info dictionary.
+    """
+
+    def _update_meta(self) -> None:
+        super()._update_meta()
+        metadata = self.root["/Metadata"] if "/Metadata" in self.root else None
+        if self._info is None or not hasattr(metadata, "xmp"):
+            return
+        fields = {k: v for struct in metadata.xmp for k, v in struct}
+        info = self._info.get_object()
+        moddate = fields.get(xmp_model.XMP_MODDATE)
+        if moddate is not None and isinstance(moddate.value, str):
+            info["/ModDate"] = generic.pdf_date(datetime.fromisoformat(moddate.value))
+        producer = fields.get(xmp_model.PDF_PRODUCER)
+        if producer is not None and isinstance(producer.value, str):
+            info["/Producer"] = generic.TextStringObject(producer.value)
+        self.mark_update(self._info)
+
+
+def carica_pkcs12(dati: bytes, password: bytes | None) -> ChiaveSoftware:
+    """Parse a PKCS#12 (.p12/.pfx) once; wrong password or broken file → SigningError."""
+    try:
+        key, cert, others = pkcs12.load_key_and_certificates(dati, password)
+    except Exception as exc:
+        raise SigningError(
+            "Impossibile aprire il file PKCS#12 dell'identità di firma: password errata o file danneggiato."
+        ) from exc
+    if key is None or cert is None:
+        raise SigningError("Il file PKCS#12 non contiene una chiave privata con il suo certificato.")
+    return ChiaveSoftware(key, cert, others)  # type: ignore[arg-type]
+
+
+def carica_pem(chiave_pem: bytes, catena_pem: bytes, password: bytes | None = None) -> ChiaveSoftware:
+    """Parse a PEM private key and a PEM chain (signer's certificate first)."""
+    try:
+        key = serialization.load_pem_private_key(chiave_pem, password)
+    except Exception as exc:
+        raise SigningError(
+            "Impossibile leggere la chiave privata PEM dell'identità di firma: password errata o file danneggiato."
+        ) from exc
+    try:
+        certs = x509.load_pem_x509_certificates(catena_pem)
+    except Exception as exc:
+        raise SigningError("Impossibile leggere la catena di certificati PEM dell'identità di firma.") from exc
+    return ChiaveSoftware(key, certs[0], certs[1:])  # type: ignore[arg-type]
+
+
+def nome_soggetto(cert: x509.Certificate) -> str:
+    """``CN (O)`` of a certificate, for messages and logs."""
+    cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    org = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    name = str(cn[0].value) if cn else cert.subject.rfc4514_string()
+    return f"{name} ({org[0].value})" if org else name
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _attr(cert: asn1_x509.Certificate, name: str) -> str | None:
+    value = cert.subject.native.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
+def _campo_libero(writer: IncrementalPdfFileWriter, base: str) -> str:
+    """``base`` if no field has that name yet, else ``base_2``, ``base_3``…"""
+    esistenti = {name for name, _, _ in fields.enumerate_sig_fields(writer.prev, filled_status=None)}
+    nome, n = base, 1
+    while nome in esistenti:
+        n += 1
+        nome = f"{base}_{n}"
+    return nome
+
+
+def _stile(aspetto: AspettoFirma | None) -> TextStampStyle | None:
+    if aspetto is None:
+        return None
+    if not aspetto.font.is_file():
+        raise SigningError("Il carattere per la firma visibile non è disponibile.")
+    return TextStampStyle(
+        stamp_text=aspetto.testo,
+        timestamp_format=aspetto.formato_data,
+        border_width=1,
+        inner_content_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MID, margins=Margins(left=6, right=6)
+        ),
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(aspetto.font), font_size=aspetto.dimensione),
+            font_size=aspetto.dimensione,
+        ),
+    )
+
+
+def _messaggio(exc: Exception, con_tsa: bool) -> str:
+    text = f"{type(exc).__name__} {exc}".lower()
+    if con_tsa and any(w in text for w in ("timestamp", "connection", "http", "tsa")):
+        return "L'autorità di marca temporale (TSA) non ha risposto: firma non apposta."
+    if "encrypt" in text:
+        return "Il PDF è cifrato: non può essere firmato."
+    return "Firma del documento non riuscita."

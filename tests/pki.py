@@ -1,0 +1,228 @@
+"""Throw-away PKI for the signing tests, built with ``cryptography``; nothing here is a secret.
+
+``materiale()`` builds (once per process) a test CA with a signer, an expired signer and a
+timestamp authority, plus a second, unrelated CA with its own signer. ``scrivi_pem`` and
+``scrivi_p12`` put an identity on disk the way an operator would; ``tsa_locale`` runs a real
+RFC 3161 timestamp server on 127.0.0.1 (pyHanko's ``DummyTimeStamper`` behind ``http.server``);
+``nss_db`` builds the NSS database ``pdfsig`` needs to trust the test CA.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+UTC = dt.timezone.utc
+P12_PASSWORD = b"prova-non-segreta"
+
+
+@dataclass(frozen=True)
+class Coppia:
+    """A private key and its certificate (``cryptography`` objects)."""
+
+    key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+
+    @property
+    def cert_pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def key_pem(self) -> bytes:
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca: Coppia
+    firmatario: Coppia
+    """Valid signer: CN ``Mario Rossi``, O ``Comune di Bergamo``."""
+    scaduto: Coppia
+    """Signer whose certificate expired a month ago (same CA)."""
+    tsa: Coppia
+    altra_ca: Coppia
+    """Second CA that has nothing to do with the first one."""
+    estraneo: Coppia
+    """Signer issued by ``altra_ca``."""
+
+
+def _name(cn: str, org: str, ou: str | None = None) -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+    if ou:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    return x509.Name(attrs)
+
+
+def _key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _ca(cn: str, org: str) -> Coppia:
+    key = _key()
+    now = dt.datetime.now(UTC)
+    name = _name(cn, org, "TEST - NON PER PRODUZIONE")
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=400))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return Coppia(key, cert)
+
+
+def _leaf(
+    ca: Coppia, cn: str, org: str, *, start: dt.datetime, end: dt.datetime, tsa: bool = False
+) -> Coppia:
+    key = _key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn, org))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
+        )
+    )
+    if tsa:
+        builder = builder.add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    else:
+        builder = builder.add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )
+    return Coppia(key, builder.sign(ca.key, hashes.SHA256()))
+
+
+@lru_cache(maxsize=1)
+def materiale() -> Pki:
+    """Build the whole throw-away PKI once per process."""
+    now = dt.datetime.now(UTC)
+    ca = _ca("CA di prova CURIT", "Regione Lombardia (test)")
+    altra = _ca("CA estranea", "Ente sconosciuto (test)")
+    valid = {"start": now - dt.timedelta(days=30), "end": now + dt.timedelta(days=365)}
+    return Pki(
+        ca=ca,
+        firmatario=_leaf(ca, "Mario Rossi", "Comune di Bergamo", **valid),
+        scaduto=_leaf(
+            ca, "Luigi Bianchi", "Comune di Bergamo",
+            start=now - dt.timedelta(days=400), end=now - dt.timedelta(days=30),
+        ),
+        tsa=_leaf(ca, "TSA di prova", "Regione Lombardia (test)", tsa=True, **valid),
+        altra_ca=altra,
+        estraneo=_leaf(altra, "Paolo Verdi", "Ente sconosciuto (test)", **valid),
+    )
+
+
+def scrivi_pem(coppia: Coppia, ca: Coppia, directory: Path) -> tuple[Path, Path]:
+    """Write ``chiave.pem`` and ``catena.pem`` (signer first, then the CA); return both paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key, chain = directory / "chiave.pem", directory / "catena.pem"
+    key.write_bytes(coppia.key_pem)
+    chain.write_bytes(coppia.cert_pem + ca.cert_pem)
+    return key, chain
+
+
+def scrivi_p12(coppia: Coppia, ca: Coppia, path: Path, password: bytes = P12_PASSWORD) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"firma", coppia.key, coppia.cert, [ca.cert],
+            serialization.BestAvailableEncryption(password),
+        )
+    )
+    return path
+
+
+def asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+@contextmanager
+def tsa_locale(pki: Pki | None = None) -> Iterator[str]:
+    """Run an RFC 3161 timestamp server on 127.0.0.1 (free port); yield its URL."""
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    pki = pki or materiale()
+    stamper = DummyTimeStamper(
+        tsa_cert=asn1_cert(pki.tsa.cert),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(
+            pki.tsa.key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        certs_to_embed=[asn1_cert(pki.ca.cert)],
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.headers.get("Content-Type") != "application/timestamp-query":
+                self.send_error(415)
+                return
+            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def nss_db(directory: Path, ca: Coppia) -> str:
+    """Create an NSS database trusting ``ca``; return the ``sql:`` spec ``pdfsig -nssdir`` wants."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_pem = directory / "ca.pem"
+    ca_pem.write_bytes(ca.cert_pem)
+    spec = f"sql:{directory}"
+    subprocess.run(["certutil", "-N", "--empty-password", "-d", spec], check=True, capture_output=True)
+    subprocess.run(
+        ["certutil", "-A", "-t", "CT,C,C", "-n", "testca", "-i", str(ca_pem), "-d", spec],
+        check=True, capture_output=True,
+    )
+    return spec
