@@ -100,24 +100,24 @@ _TESTI_B = (
     "Dall'esame visivo risultano perdite di fluido termovettore",
 )
 
-CATALOGO_A = Catalogo(
-    allegato="A",
-    titolo=(
-        "ELENCO DELLE NON CONFORMITA' PIU’ FREQUENTI RISCONTRABILI IN IMPIANTI TERMICI AUTONOMI A GAS "
-        "(ED ALTRI APPARECCHI A GAS) CON POTENZA TERMICA AL FOCOLARE NOMINALE INFERIORE A 35 kW "
-        "INSTALLATI ALL'INTERNO DI ABITAZIONI."
-    ),
-    voci=tuple(NonConformita(f"A{i}", t) for i, t in enumerate(_TESTI_A, start=1)),
-)
+_TITOLO = "ELENCO DELLE NON CONFORMITA' PIU’ FREQUENTI RISCONTRABILI IN IMPIANTI TERMICI "
 
+
+def _numerate(prefisso: str, testi: tuple[str, ...]) -> tuple[NonConformita, ...]:
+    return tuple(NonConformita(f"{prefisso}{n}", testo) for n, testo in enumerate(testi, start=1))
+
+
+CATALOGO_A = Catalogo(
+    "A",
+    _TITOLO + "AUTONOMI A GAS (ED ALTRI APPARECCHI A GAS) CON POTENZA TERMICA AL FOCOLARE NOMINALE "
+    "INFERIORE A 35 kW INSTALLATI ALL'INTERNO DI ABITAZIONI.",
+    _numerate("A", _TESTI_A),
+)
 CATALOGO_B = Catalogo(
-    allegato="B",
-    titolo=(
-        "ELENCO DELLE NON CONFORMITA' PIU’ FREQUENTI RISCONTRABILI IN IMPIANTI TERMICI CENTRALIZZATI "
-        "ALIMENTATI CON COMBUSTIBILE LIQUIDO O GASSOSO AVENTI UNA POTENZA TERMICA AL FOCOLARE NOMINALE "
-        "COMPLESSIVA SUPERIORE O UGUALE A 35 kW."
-    ),
-    voci=tuple(NonConformita(f"C{i}", t) for i, t in enumerate(_TESTI_B, start=1)),
+    "B",
+    _TITOLO + "CENTRALIZZATI ALIMENTATI CON COMBUSTIBILE LIQUIDO O GASSOSO AVENTI UNA POTENZA TERMICA AL "
+    "FOCOLARE NOMINALE COMPLESSIVA SUPERIORE O UGUALE A 35 kW.",
+    _numerate("C", _TESTI_B),
 )
 
 CATALOGHI: dict[str, Catalogo] = {"A": CATALOGO_A, "B": CATALOGO_B}
