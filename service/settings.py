@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,17 @@ class Settings(BaseSettings):
     """AMB-01: a dichiarazione presented on 1 August is valid from the next 1 August (``esclusiva``)."""
     soglia_conf01_kw: Decimal = Decimal("116")
     """CONF-01: liquid-fuel threshold (kW) of the second mid-season combustion test."""
+
+    identita_dir: Path = ROOT / "var" / "identita"
+    """Signing identities: ``<nome>.p12`` or ``<nome>/chiave.pem`` + ``<nome>/catena.pem`` (never in git)."""
+    identita_password: SecretStr | None = None
+    """Key passwords per identity as a JSON object: ``CURIT_IDENTITA_PASSWORD='{"ente-bergamo": "…"}'``."""
+    tsa_url: str | None = None
+    """RFC 3161 timestamp authority; set → PAdES B-T, None → B-B."""
+    trust_roots: tuple[Path, ...] = ()
+    """PEM files of the CAs whose signatures ``verifica`` accepts (JSON list in the environment)."""
+    firma_visibile_tipi: tuple[str, ...] = ()
+    """Document type codes whose signature gets a visible appearance (``["allegato-g"]``)."""
 
 
 @lru_cache
