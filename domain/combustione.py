@@ -90,7 +90,7 @@ _PAROLE_COMBUSTIBILE: tuple[tuple[str, CombustibileTecnico], ...] = (
     (r"\bbio ?gas\b|\bgas (residu|di (processo|recupero|raffineria|discarica))|\bsyngas\b|\bidrogeno\b", "altro"),
     (r"\bolio (combustibile|comb\b|denso|pesante)|\b[ab]tz\b|\bemulsion|\bdistillati pesanti\b", "olio combustibile"),
     (r"\bgasolio\b|\bdiesel\b", "gasolio"),
-    (r"\bk?c?herosene\b|\bkerosene\b|\bpetrolio\b|\bdistillati? legger", "altro liquido"),
+    (r"\b(kerosene|cherosene|petrolio)\b|\bdistillati? legger", "altro liquido"),
     (r"\bgpl\b|\bg\.p\.l\.?|\bpropano\b|\bbutano\b", "gpl"),
     (r"\bmetano\b|\bgas naturale\b", "gas naturale"),
     (
@@ -284,7 +284,11 @@ def eta_min(
     if fluido not in ("acqua", "aria"):
         raise RuleViolation("Fluido termovettore non valido: scegliere tra acqua, aria o altro.", path=("fluido",))
     if fascia not in FASCE_INSTALLAZIONE:
-        raise RuleViolation("Fascia della data di installazione non valida.", path=("fascia",))
+        raise RuleViolation(
+            "Indicare la fascia della data di installazione del generatore (la dicitura «dopo il "
+            "29/10/1993» non individua la formula del rendimento minimo).",
+            path=("fascia",),
+        )
     pn = Decimal(pn_utile_kw)
     if not pn > 0:
         raise RuleViolation(
