@@ -1,0 +1,114 @@
+"""Sign and verify with the configured identities and trust list (used by the CLI and the archive).
+
+- ``firma_documento(pdf, identita)``: one document, PAdES B-B, or B-T when ``CURIT_TSA_URL`` is set;
+  the signature is visible when the document type is listed in ``CURIT_FIRMA_VISIBILE_TIPI``.
+- ``firma_lotto(pdfs, identita)``: many per-record archival PDFs with one loaded key, chain and
+  TSA client; a merged print PDF is just one document and is signed once with ``firma_documento``.
+- ``verifica_documento(pdf)``: the verdict against ``CURIT_TRUST_ROOTS`` (the archive calls it on
+  every retrieval and records ``sha256`` and the verdict in its index).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from cryptography import x509
+
+from renderers.errors import SigningError
+from renderers.sign import AspettoFirma, FirmaSpec, Firmatario, Livello
+from renderers.verify import VerdettoFirma, Verificatore
+from service.identita import carica_identita
+from service.settings import Settings, get_settings
+
+__all__ = ["firma_documento", "firma_lotto", "verifica_documento", "spec_per_tipo", "verificatore"]
+
+FONT_FIRMA = Path("titillium-web") / "TitilliumWeb-latin-400-normal.ttf"
+"""Font of the visible signature, below ``Settings.fonts_dir``."""
+
+_verificatori: dict[tuple[Path, ...], Verificatore] = {}
+_lock = threading.Lock()
+
+
+def spec_per_tipo(
+    tipo: str | None,
+    *,
+    visibile: bool | None = None,
+    motivo: str | None = None,
+    luogo: str | None = None,
+    livello: Livello = "auto",
+    settings: Settings | None = None,
+) -> FirmaSpec:
+    """The signature spec of a document type; ``visibile`` overrides the configured choice."""
+    settings = settings or get_settings()
+    if visibile is None:
+        visibile = tipo is not None and tipo in settings.firma_visibile_tipi
+    aspetto = AspettoFirma(font=settings.fonts_dir / FONT_FIRMA) if visibile else None
+    return FirmaSpec(
+        campo="FirmaEnte",
+        motivo=motivo or "Emissione del documento (CURIT - Regione Lombardia)",
+        luogo=luogo,
+        aspetto=aspetto,
+        livello=livello,
+    )
+
+
+def firma_documento(
+    pdf: bytes,
+    identita: str | Firmatario,
+    *,
+    tipo: str | None = None,
+    spec: FirmaSpec | None = None,
+    settings: Settings | None = None,
+) -> bytes:
+    """Sign one PDF with the named identity (or an already loaded ``Firmatario``)."""
+    settings = settings or get_settings()
+    firmatario = identita if isinstance(identita, Firmatario) else carica_identita(identita, settings)
+    return firmatario.firma(pdf, spec or spec_per_tipo(tipo, settings=settings))
+
+
+def firma_lotto(
+    pdfs: Iterable[bytes],
+    identita: str | Firmatario,
+    *,
+    tipo: str | None = None,
+    settings: Settings | None = None,
+) -> Iterator[bytes]:
+    """Sign each PDF of a batch, loading the identity and building the spec once."""
+    settings = settings or get_settings()
+    firmatario = identita if isinstance(identita, Firmatario) else carica_identita(identita, settings)
+    spec = spec_per_tipo(tipo, settings=settings)
+    for pdf in pdfs:
+        yield firmatario.firma(pdf, spec)
+
+
+def verificatore(settings: Settings | None = None) -> Verificatore:
+    """The ``Verificatore`` of the configured trust list (roots parsed once per process)."""
+    settings = settings or get_settings()
+    key = tuple(p.resolve() for p in settings.trust_roots)
+    with _lock:
+        if key not in _verificatori:
+            _verificatori[key] = Verificatore(_carica_radici(settings.trust_roots))
+        return _verificatori[key]
+
+
+def verifica_documento(pdf: bytes, *, settings: Settings | None = None) -> VerdettoFirma:
+    """Verify every signature of ``pdf`` against the configured trust list."""
+    return verificatore(settings).verifica(pdf)
+
+
+def _carica_radici(paths: Iterable[Path]) -> list[x509.Certificate]:
+    roots: list[x509.Certificate] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SigningError(f"Elenco di fiducia: impossibile leggere il file {path}.") from exc
+        try:
+            roots.extend(
+                x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data else [x509.load_der_x509_certificate(data)]
+            )
+        except ValueError as exc:
+            raise SigningError(f"Elenco di fiducia: il file {path} non contiene certificati leggibili.") from exc
+    return roots
