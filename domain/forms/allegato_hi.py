@@ -1,0 +1,217 @@
+"""Allegati H and I: comunicazione del terzo responsabile (FORMS.md §9, §10; S1 §13).
+
+The terzo responsabile firm tells the Ente locale competente that it has taken on,
+or no longer holds, the responsibility for an impianto (art. 11 c. 6 D.P.R. 412/93).
+H serves impianti **below 35 kW**, I those of **35 kW or more**; the firm must be
+enabled for letter c) of art. 1 L. 46/90 (and e) for gas), must not be the energy
+supplier (D.P.R. 445/00 declaration), and above 350 kW must also hold a quality
+certification or be on a national register (§13.1).
+
+``Mittente`` (the sender block) is shared with Allegato L.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from domain.codice import CodiceImpiantoStr
+from domain.errors import RuleViolation
+from domain.forms.allegato_e import potenza_per_modello, solleva, verifica_comune
+from domain.forms.comuni import BARRATO, Barrabile, IndirizzoEnte, Modello
+from domain.identificativi import CfOPiva
+
+__all__ = [
+    "Mittente",
+    "Lettera",
+    "TipoComunicazione",
+    "MotivoCessazione",
+    "AllegatoH",
+    "AllegatoI",
+    "verifica_h",
+    "verifica_i",
+    "verifica_mittente",
+    "SOGLIA_QUALITA_KW",
+]
+
+SOGLIA_QUALITA_KW = 350
+"""Above this potenza al focolare the terzo responsabile needs UNI EN ISO 9000 or a register (S1 L1005–1009)."""
+
+Lettera = Literal["a", "b", "c", "d", "e", "f", "g"]
+"""Letters of art. 1 L. 46/90 the firm is enabled for."""
+TipoComunicazione = Literal["assunzione", "cessazione"]
+MotivoCessazione = Literal["per revoca dell’incarico", "per dimissioni"]
+
+Testo = Annotated[str, Field(min_length=1, max_length=300)]
+
+_GASSOSI = re.compile(r"\b(gas|metano|gpl|g\.p\.l\.|propano|butano|biogas)\b", re.IGNORECASE)
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+        raise ValueError("Indirizzo e-mail non valido.")
+    return value
+
+
+def _telefono(value: str) -> str:
+    if not re.fullmatch(r"\+?[0-9][0-9 ./-]{5,19}", value):
+        raise ValueError("Numero di telefono non valido: solo cifre, spazi e il prefisso +.")
+    return value
+
+
+Telefono = Annotated[str, AfterValidator(_telefono)]
+Email = Annotated[str, AfterValidator(_email)]
+
+
+class Mittente(Modello):
+    """Sender block printed under the text of H, I and L (FORMS.md §9.2 item 5, §11.2 item 4)."""
+
+    ragione_sociale: Barrabile[str] = None
+    """«Ragione sociale della Ditta» (BARRATO for an amministratore who is a natural person)."""
+    legale_rappresentante: Barrabile[str] = None
+    """«Nome e cognome del legale rappresentante»."""
+    cf_piva: CfOPiva | None = None
+    """Codice fiscale or partita IVA: not on the printed model, printed only in normalised mode."""
+    indirizzo: Barrabile[str] = None
+    telefono: Barrabile[Telefono] = None
+    cellulare: Barrabile[Telefono] = None
+    fax: Barrabile[Telefono] = None
+    email: Barrabile[Email] = None
+
+
+def _chiave_nome(text: str) -> str:
+    """Company names compared on letters and digits only (\"Gas S.p.A.\" = \"GAS SPA\")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    letters = "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+    return letters.casefold()
+
+
+def _vuoto(value: object) -> bool:
+    return value is None or value == BARRATO
+
+
+def verifica_mittente(m: Mittente, *, ditta: bool) -> list[RuleViolation]:
+    """A firm (H/I; L when the amministratore is a company) signs through its legale rappresentante."""
+    errori: list[RuleViolation] = []
+    if ditta:
+        for key, label in (("ragione_sociale", "la ragione sociale della ditta"),
+                           ("legale_rappresentante", "nome e cognome del legale rappresentante"),
+                           ("indirizzo", "l'indirizzo della ditta")):
+            if _vuoto(getattr(m, key)):
+                errori.append(RuleViolation(f"Indicare {label}.", path=("mittente", key)))
+    if all(_vuoto(v) for v in (m.telefono, m.cellulare, m.email)):
+        errori.append(RuleViolation("Indicare almeno un recapito: telefono, cellulare o e-mail.", path=("mittente", "telefono")))
+    return errori
+
+
+class _Comunicazione(Modello):
+    """Allegato H and I share every printed line but the impianto options and the power range."""
+
+    ente: IndirizzoEnte
+    """Addressee: «Al Comune / Alla Provincia di …»."""
+    sottoscritto: Testo
+    ditta: Testo
+    """«Legale rappresentante della Ditta …»."""
+    cciaa_provincia: Testo
+    """«iscritta alla CCIAA di …»."""
+    cciaa_numero: Testo
+    """«al numero …» (numero REA)."""
+    lettere_abilitazione: Annotated[list[Lettera], Field(min_length=1)]
+    cert_qualita_norma: Barrabile[str] = None
+    """«… ai sensi della norma UNI ISO EN …»."""
+    altro: Barrabile[str] = None
+    tipo_comunicazione: TipoComunicazione
+    data_assunzione: date | None = None
+    data_cessazione: date | None = None
+    motivo_cessazione: MotivoCessazione | None = None
+    codice_catasto: CodiceImpiantoStr
+    via: Testo
+    comune: Testo
+    proprietario: Testo
+    combustibile: str | None = None
+    """Fuel as registered in the catasto: not printed on H/I, used to require letter e) for gas (§9.3)."""
+    mittente: Mittente
+    fornitore_energia: Barrabile[str] = None
+    """«Nominativo del fornitore di energia» (a cura del committente)."""
+    committente: Barrabile[str] = None
+    """«Nome e cognome/ Ragione sociale del committente»."""
+    luogo: str | None = None
+    """Place of signature: not printed on the model (AMB-39), shown in normalised mode."""
+    data_firma: date | None = None
+    """Date of signature: not printed on the model (AMB-39), shown in normalised mode."""
+
+
+class AllegatoH(_Comunicazione):
+    """Allegato H - Modello per impianti inferiori a 35 kW (S1 p. 70)."""
+
+    tipo_impianto: Literal["riscaldamento", "riscaldamento e produzione di ACS"]
+    potenza_kw: potenza_per_modello(  # type: ignore[valid-type]
+        "potenza termica del focolare complessiva nominale", sotto_soglia=True, alternativo="I"
+    )
+
+
+class AllegatoI(_Comunicazione):
+    """Allegato I - Modello per impianti uguali o superiori a 35 kW (S1 p. 71)."""
+
+    tipo_impianto: Annotated[list[Literal["riscaldamento", "produzione centralizzata di ACS"]], Field(min_length=1)]
+    potenza_kw: potenza_per_modello(  # type: ignore[valid-type]
+        "potenza termica del focolare complessiva nominale", sotto_soglia=False, alternativo="H"
+    )
+
+
+def _verifica_comunicazione(c: _Comunicazione) -> list[RuleViolation]:
+    errori = verifica_comune(c.codice_catasto, c.comune) + verifica_mittente(c.mittente, ditta=True)
+    lettere = set(c.lettere_abilitazione)
+    if len(lettere) != len(c.lettere_abilitazione):
+        errori.append(RuleViolation("Ogni lettera di abilitazione va indicata una sola volta.", path=("lettere_abilitazione",)))
+    if "c" not in lettere:
+        errori.append(RuleViolation(
+            "Il terzo responsabile deve essere abilitato per la lettera c) (impianti di riscaldamento "
+            "e climatizzazione) dell'art. 1 della legge 46/90.", path=("lettere_abilitazione",)))
+    if c.combustibile and _GASSOSI.search(c.combustibile) and "e" not in lettere:
+        errori.append(RuleViolation(
+            f"Per un impianto a gas ({c.combustibile}) il terzo responsabile deve essere abilitato anche "
+            "per la lettera e) dell'art. 1 della legge 46/90.", path=("lettere_abilitazione",)))
+    if c.tipo_comunicazione == "assunzione":
+        if c.data_assunzione is None:
+            errori.append(RuleViolation("Indicare la data di assunzione dell'incarico.", path=("data_assunzione",)))
+        for key in ("data_cessazione", "motivo_cessazione"):
+            if getattr(c, key) is not None:
+                errori.append(RuleViolation("Da compilare solo per la cessazione dell'incarico.", path=(key,)))
+        if not _vuoto(c.fornitore_energia) and _chiave_nome(c.fornitore_energia) in {
+            _chiave_nome(c.ditta), _chiave_nome(c.mittente.ragione_sociale or "")
+        }:
+            errori.append(RuleViolation(
+                "Il terzo responsabile non può essere il fornitore di energia dello stesso impianto "
+                "(dichiarazione ai sensi del D.P.R. 445/00).", path=("fornitore_energia",)))
+    else:
+        if c.data_cessazione is None:
+            errori.append(RuleViolation("Indicare da quando non si è più terzo responsabile.", path=("data_cessazione",)))
+        if c.motivo_cessazione is None:
+            errori.append(RuleViolation("Indicare il motivo: revoca dell'incarico o dimissioni.", path=("motivo_cessazione",)))
+        if c.data_assunzione is not None:
+            errori.append(RuleViolation("Da compilare solo per l'assunzione dell'incarico.", path=("data_assunzione",)))
+    return errori
+
+
+def verifica_h(h: AllegatoH) -> None:
+    """Cross-field rules of H (FORMS.md §9.3); every violation at once, with its field path."""
+    solleva(_verifica_comunicazione(h))
+
+
+def verifica_i(i: AllegatoI) -> None:
+    """Rules of H plus the > 350 kW quality requirement (FORMS.md §10, S1 L1005–1009)."""
+    errori = _verifica_comunicazione(i)
+    if len(set(i.tipo_impianto)) != len(i.tipo_impianto):
+        errori.append(RuleViolation("Ogni tipo di impianto va indicato una sola volta.", path=("tipo_impianto",)))
+    if i.potenza_kw > SOGLIA_QUALITA_KW and _vuoto(i.cert_qualita_norma) and _vuoto(i.altro):
+        errori.append(RuleViolation(
+            "Oltre 350 kW il terzo responsabile deve avere la certificazione di qualità UNI EN ISO 9000 "
+            "(indicare la norma) o l'iscrizione a un albo nazionale (indicarla in «Altro»).",
+            path=("cert_qualita_norma",)))
+    solleva(errori)
+
