@@ -54,6 +54,7 @@ def render_document(
     model = validate(doc, data) if data is not None else None
     calcoli = dict(doc.derive(model)) if (model is not None and doc.derive) else {}
     context = {
+        **doc.contesto,
         "d": model,
         "calcoli": calcoli,
         "modo": modo,

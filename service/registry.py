@@ -40,6 +40,8 @@ class DocumentType:
     """Holder of each printed copy (A/B: ispettore, responsabile, Ente); empty = one copy."""
     codice_impianto: Callable[[Any], str | None] = field(default=lambda m: getattr(m, "codice_impianto", None))
     data_documento: Callable[[Any], Any] = field(default=lambda m: None)
+    contesto: Mapping[str, Any] = field(default_factory=dict)
+    """Constant template variables, also for the blank form (e.g. the rows of a check grid)."""
     metadati: Callable[[Any], Mapping[str, str]] = field(default=lambda m: {})
     """More XMP ``curit:`` properties from the validated model (e.g. ``numeroEtichetta``)."""
 
