@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import CheckConstraint, DateTime, Engine, Integer, Numeric, String, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from archive.db import Base, session_scope
 from archive.errors import StorageError
 from domain.codice import PROGRESSIVO_MAX, codice_impianto, parse_codice_impianto, valida_tipologia
+from domain.enti import ente_competente
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.identificativi import valida_istat_comune
 from domain.istat import comune_by_istat
@@ -44,6 +45,7 @@ __all__ = [
     "AMBITO_PROGRESSIVO",
     "alloca_codice",
     "registra_impianto",
+    "crea_impianto",
     "get_impianto",
 ]
 
@@ -186,6 +188,24 @@ def registra_impianto(session: Session, impianto: ImpiantoCatasto, *, ambito: Am
     except SQLAlchemyError as exc:
         raise StorageError() from exc
     return impianto.codice_impianto
+
+
+def crea_impianto(
+    session: Session,
+    *,
+    istat: str,
+    tipologia: str,
+    indirizzo: str,
+    ente_id: str | None = None,
+    ambito: AmbitoProgressivo = AMBITO_PROGRESSIVO,
+    **campi: Any,
+) -> str:
+    """Keyword form of :func:`registra_impianto`; ``ente_id`` defaults to the competent Ente of the
+    shipped registry (FORMS.md §0.7). Returns the new codice impianto."""
+    if ente_id is None:
+        ente_id = ente_competente(istat).id
+    impianto = ImpiantoCatasto(istat=istat, tipologia=valida_tipologia(tipologia), indirizzo=indirizzo, ente_id=ente_id, **campi)
+    return registra_impianto(session, impianto, ambito=ambito)
 
 
 def get_impianto(session: Session, codice: str) -> ImpiantoCatasto:

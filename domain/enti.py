@@ -179,10 +179,15 @@ class RegistroEnti:
         return provincia
 
 
-@lru_cache(maxsize=1)
-def registro_enti() -> RegistroEnti:
-    """The registry shipped with the package (``domain/data/enti_lombardia.json``)."""
-    return RegistroEnti.da_json(DATA_FILE.read_text(encoding="utf-8"))
+@lru_cache(maxsize=8)
+def registro_enti(path: Path | None = None) -> RegistroEnti:
+    """The registry in ``path`` (the service passes ``Settings.enti_file``), read once per path;
+    None → the one shipped with the package (``domain/data/enti_lombardia.json``)."""
+    try:
+        text = (path or DATA_FILE).read_text(encoding="utf-8")
+    except OSError:
+        raise RuleViolation(f"Impossibile leggere il registro degli Enti {path}.", path=("enti_file",)) from None
+    return RegistroEnti.da_json(text)
 
 
 def elenco_enti() -> list[Ente]:

@@ -13,6 +13,7 @@ from archive.catasto import (
     ContatoreCodice,
     ImpiantoCatasto,
     alloca_codice,
+    crea_impianto,
     get_impianto,
     registra_impianto,
 )
@@ -172,3 +173,12 @@ def test_migration_matches_the_models(engine) -> None:
         for col in table.columns:
             assert migrated[col.name]["nullable"] == col.nullable, (table.name, col.name)
         assert set(insp.get_pk_constraint(table.name)["constrained_columns"]) == {c.name for c in table.primary_key}
+
+
+def test_crea_impianto_defaults_to_the_competent_ente(engine) -> None:
+    with session_scope(engine) as s:
+        codice = crea_impianto(s, istat="017029", tipologia="ct", indirizzo="Via Trieste 21", civico="21")
+        assert codice == "017029CT0000001"
+        assert get_impianto(s, codice).ente_id == "comune-brescia"
+        altro = crea_impianto(s, istat="020066", tipologia="IN", indirizzo="Via Garibaldi 10", stato="certificato")
+        assert (get_impianto(s, altro).ente_id, get_impianto(s, altro).stato) == ("provincia-mantova", "certificato")

@@ -153,3 +153,15 @@ def test_emblems_differ_between_comune_and_provincia() -> None:
     assert stemma_svg(comune) != stemma_svg(provincia)
     assert "<rect x=\"14\" y=\"4\"" in stemma_svg(comune)  # crenellated wall
     assert "<circle" in stemma_svg(provincia)  # circlet
+
+
+def test_registro_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "enti.json"
+    data = _dati()
+    data["enti"] = [r for r in data["enti"] if r["tipo"] == "Provincia"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    from domain.enti import registro_enti
+
+    assert registro_enti(path).competente("015146").id == "citta-metropolitana-milano"
+    with pytest.raises(RuleViolation, match="Impossibile leggere il registro degli Enti"):
+        registro_enti(tmp_path / "manca.json")

@@ -39,16 +39,10 @@ def _json_default(value: Any) -> Any:
 
 def _registro():
     """The Enti registry configured by ``CURIT_ENTI_FILE`` (or the shipped one)."""
-    from domain.enti import RegistroEnti, registro_enti
+    from domain.enti import registro_enti
     from service.settings import get_settings
 
-    path = get_settings().enti_file
-    if path is None:
-        return registro_enti()
-    try:
-        return RegistroEnti.da_json(path.read_text(encoding="utf-8"))
-    except OSError:
-        raise RuleViolation(f"Impossibile leggere il registro degli Enti {path}.", path=("enti_file",)) from None
+    return registro_enti(get_settings().enti_file)
 
 
 def _ente_dict(ente) -> dict[str, Any]:
