@@ -1,0 +1,220 @@
+"""PDF objects → a PDF file written as they come (flat memory), with shared Form XObjects.
+
+The batch engine's output stage. Every object is serialised and written to the
+binary stream the moment it is produced; only the byte offsets and the page object
+numbers stay in memory, so a 10,000-page print file costs a few hundred KB of RAM.
+
+Shared content is imported once: :meth:`PdfStreamWriter.import_page` turns a page
+of another PDF (a WeasyPrint layout) into a Form XObject and copies the objects it
+references (fonts, images, ICC profiles) exactly once; every stamped page then only
+carries its own small content stream and a ``Do`` of the shared XObject.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import BinaryIO
+
+import pikepdf
+
+from renderers.errors import RenderError
+
+__all__ = ["PdfStreamWriter", "Placement", "pdf_string", "num"]
+
+
+def num(value: float) -> str:
+    """A PDF real with at most 3 decimals and no trailing zeros."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+def pdf_string(raw: bytes) -> bytes:
+    """A literal string operand: ``(…)`` with ``\\``, ``(`` and ``)`` escaped."""
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One stamped item placed on a page: background XObject + overlay operators."""
+
+    x: float
+    """Left edge of the item on the page, points."""
+    y: float
+    """Bottom edge of the item on the page, points."""
+    xobject: str
+    """Resource name of the item's background Form XObject (``""`` for none)."""
+    ops: bytes
+    """Overlay operators in item coordinates (origin at the item's bottom-left)."""
+
+
+class PdfStreamWriter:
+    """Write a PDF to ``out`` object by object; call :meth:`close` to finish it."""
+
+    def __init__(self, out: BinaryIO, *, title: str = "", print_scaling_none: bool = True,
+                 compress_level: int = 6) -> None:
+        self._out = out
+        self._pos = 0
+        self._offsets: list[int] = [0]
+        self._kids: list[int] = []
+        self._compress = compress_level
+        self._title = title
+        self._print_scaling_none = print_scaling_none
+        self._resources: dict[str, int] = {}
+        """Resource name (``/F0``, ``/X12``) → object number; fonts and XObjects share one space."""
+        self._kinds: dict[str, str] = {}
+        self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        self._pages_num = self.reserve()
+        self._closed = False
+
+    # --- low level -------------------------------------------------------------------------
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._pos += len(data)
+
+    def reserve(self) -> int:
+        """Allocate an object number to be written later with :meth:`write_object`."""
+        self._offsets.append(-1)
+        return len(self._offsets) - 1
+
+    def write_object(self, number: int, body: bytes) -> None:
+        self._offsets[number] = self._pos
+        self._write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+    def add_object(self, body: bytes) -> int:
+        number = self.reserve()
+        self.write_object(number, body)
+        return number
+
+    def add_stream(self, data: bytes, entries: bytes = b"", *, compress: bool = True) -> int:
+        """Write a stream object; ``entries`` are extra dictionary entries (``/Type /XObject …``)."""
+        if compress:
+            data = zlib.compress(data, self._compress)
+            entries += b" /Filter /FlateDecode"
+        body = b"<< /Length %d %s >>\nstream\n" % (len(data), entries) + data + b"\nendstream"
+        return self.add_object(body)
+
+    # --- resources -------------------------------------------------------------------------
+    def register_resource(self, name: str, number: int, kind: str) -> None:
+        """Make object ``number`` usable by pages as ``/name`` (kind: ``Font`` or ``XObject``)."""
+        self._resources[name] = number
+        self._kinds[name] = kind
+
+    def has_resource(self, name: str) -> bool:
+        return name in self._resources
+
+    def import_page(self, pdf: pikepdf.Pdf, index: int, name: str) -> str:
+        """Copy page ``index`` of ``pdf`` as a Form XObject available as ``/name``."""
+        try:
+            form = pikepdf.Page(pdf.pages[index]).as_form_xobject()
+        except (IndexError, pikepdf.PdfError) as exc:
+            raise RenderError("Sfondo del modello di stampa non leggibile.") from exc
+        number = _ObjectCopier(self).copy_stream(form)
+        self.register_resource(name, number, "XObject")
+        return name
+
+    # --- pages -----------------------------------------------------------------------------
+    def add_page(self, width: float, height: float, placements: Iterable[Placement],
+                 extra_ops: bytes = b"", resources: Iterable[str] = ()) -> None:
+        """One page of ``width`` × ``height`` points; ``resources`` names fonts used by the ops."""
+        parts: list[bytes] = []
+        used = set(resources)
+        for p in placements:
+            parts.append(b"q 1 0 0 1 %s %s cm\n" % (num(p.x).encode(), num(p.y).encode()))
+            if p.xobject:
+                parts.append(b"/%s Do\n" % p.xobject.encode())
+                used.add(p.xobject)
+            parts.append(p.ops)
+            parts.append(b"Q\n")
+        parts.append(extra_ops)
+        content = self.add_stream(b"".join(parts))
+        self._kids.append(self.add_object(
+            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources %s /Contents %d 0 R >>"
+            % (self._pages_num, num(width).encode(), num(height).encode(), self._resources_dict(used), content)
+        ))
+
+    def _resources_dict(self, used: Iterable[str]) -> bytes:
+        groups: dict[str, list[bytes]] = {"Font": [], "XObject": []}
+        for name in sorted(used):
+            if name not in self._resources:
+                raise RenderError("Risorsa di stampa mancante.") from KeyError(name)
+            groups[self._kinds[name]].append(b"/%s %d 0 R" % (name.encode(), self._resources[name]))
+        inner = b" ".join(b"/%s << %s >>" % (k.encode(), b" ".join(v)) for k, v in groups.items() if v)
+        return b"<< /ProcSet [/PDF /Text] " + inner + b" >>"
+
+    @property
+    def page_count(self) -> int:
+        return len(self._kids)
+
+    def close(self) -> None:
+        """Write the page tree, catalog, info, xref and trailer."""
+        if self._closed:
+            return
+        self._closed = True
+        kids = b" ".join(b"%d 0 R" % k for k in self._kids)
+        self.write_object(self._pages_num, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(self._kids), kids))
+        prefs = b" /ViewerPreferences << /PrintScaling /None >>" if self._print_scaling_none else b""
+        catalog = self.add_object(b"<< /Type /Catalog /Pages %d 0 R%s >>" % (self._pages_num, prefs))
+        title = self._title.encode("utf-16-be")
+        info = self.add_object(b"<< /Title <FEFF%s> /Producer (curit-docs stamp engine) >>" % title.hex().encode())
+        xref_at = self._pos
+        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets)]
+        rows.extend(b"%010d 00000 n \n" % off for off in self._offsets[1:])
+        self._write(b"".join(rows))
+        self._write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+                    % (len(self._offsets), catalog, info, xref_at))
+
+
+class _ObjectCopier:
+    """Serialise a pikepdf object graph into a :class:`PdfStreamWriter`, each object once."""
+
+    def __init__(self, writer: PdfStreamWriter) -> None:
+        self._w = writer
+        self._memo: dict[tuple[int, int], int] = {}
+
+    def copy_stream(self, stream: pikepdf.Object) -> int:
+        number = self._w.reserve()
+        self._write_stream(number, stream)
+        return number
+
+    def _write_stream(self, number: int, stream: pikepdf.Object) -> None:
+        raw = stream.read_raw_bytes()
+        entries = b" ".join(
+            b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
+            for k, v in stream.stream_dict.items() if k != "/Length"
+        )
+        self._w.write_object(number, b"<< /Length %d %s >>\nstream\n" % (len(raw), entries) + raw + b"\nendstream")
+
+    def _ref(self, obj: pikepdf.Object) -> bytes:
+        key = obj.objgen
+        if key not in self._memo:
+            number = self._memo[key] = self._w.reserve()
+            if isinstance(obj, pikepdf.Stream):
+                self._write_stream(number, obj)
+            else:
+                self._w.write_object(number, self._ser(obj, top=True))
+        return b"%d 0 R" % self._memo[key]
+
+    def _ser(self, obj: object, top: bool = False) -> bytes:
+        if isinstance(obj, pikepdf.Object) and not top and obj.is_indirect:
+            return self._ref(obj)
+        if isinstance(obj, bool):
+            return b"true" if obj else b"false"
+        if isinstance(obj, int):
+            return b"%d" % obj
+        if isinstance(obj, (float, Decimal)):
+            return num(float(obj)).encode()
+        if obj is None:
+            return b"null"
+        if isinstance(obj, pikepdf.Dictionary):
+            return b"<< " + b" ".join(
+                b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v)) for k, v in obj.items()
+            ) + b" >>"
+        if isinstance(obj, pikepdf.Array):
+            return b"[" + b" ".join(self._ser(v) for v in obj) + b"]"
+        if isinstance(obj, (pikepdf.Name, pikepdf.String)):
+            return bytes(obj.unparse())
+        raise RenderError("Oggetto PDF non supportato nello sfondo.") from TypeError(type(obj))
+

@@ -1,0 +1,605 @@
+"""Template HTML (slots empty) → compiled template; record values → stamped items.
+
+Variable-data printing in two steps:
+
+1. **Compile once** (:func:`compile_template`): WeasyPrint lays out the template with
+   every variable slot empty. Slots are elements carrying ``data-campo="<key>"``
+   (and optionally ``data-slot="text|qr|code128|check|strike"``, ``data-righe`` = max
+   lines, ``data-min-pt`` = minimum font size). Their content boxes, fonts, sizes,
+   alignment and colours are read from WeasyPrint's layout tree (internal attributes:
+   WeasyPrint is pinned to 70.0). The laid-out pages become the reusable backgrounds.
+   The result is cached on disk under a caller-given directory, keyed by a hash of
+   the HTML (which carries the template, its configuration and Ente customisation)
+   and validated against the content hash of every file WeasyPrint fetched
+   (CSS, fonts, logos): change any of them and the template is laid out again.
+2. **Stamp many** (:class:`Stamper`): per record, only the variable text, ticks,
+   strike lines and codes are drawn, as PDF operators, into the slots; the page
+   shows the shared background XObject under them (see ``renderers.pdfstream``).
+
+Text that does not fit its slot first shrinks (down to ``data-min-pt``, default 70 %
+of the laid-out size, never under 5 pt), then wraps on word boundaries to the slot's
+max lines at the largest size that fits; if it still does not fit, or uses a
+character the slot's font lacks, :class:`NeedsFullRender` is raised and the caller
+renders that record through WeasyPrint (:meth:`Stamper.full_item`) and counts it.
+Text is never truncated.
+
+Slots must be boxes with a size: ``display: inline-block`` or ``block`` elements.
+Kerning and ligatures must be off in text slots (``font-kerning: none;
+font-variant-ligatures: none``) so WeasyPrint's text and ours advance alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import pikepdf
+import weasyprint
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTFont
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from renderers import barcode
+from renderers.errors import RenderError
+from renderers.pdf import AssetFetcher
+from renderers.pdfstream import PdfStreamWriter, Placement, num, pdf_string
+
+__all__ = [
+    "Slot",
+    "CompiledPage",
+    "CompiledTemplate",
+    "compile_template",
+    "read_slots",
+    "FontFace",
+    "FontSet",
+    "parse_font_faces",
+    "Item",
+    "Stamper",
+    "NeedsFullRender",
+    "SLOT_KINDS",
+    "CodeOptions",
+]
+
+ENGINE_VERSION = "stamp-1"
+"""Bumped when the cache format or the slot reading changes."""
+SLOT_KINDS = ("text", "qr", "code128", "check", "strike")
+PX_TO_PT = 0.75
+MIN_FONT_PT = 5.0
+SHRINK_FLOOR = 0.7
+_ENCODING = "cp1252"
+
+
+class NeedsFullRender(RenderError):
+    """A value cannot be stamped faithfully; the record needs a full WeasyPrint render."""
+
+    default_message = "Il testo non entra nello spazio previsto: serve l'impaginazione completa."
+
+    def __init__(self, campo: str, reason: str) -> None:
+        super().__init__(path=(campo,))
+        self.campo = campo
+        self.reason = reason
+        """``"overflow"`` (does not fit at min size and max lines) or ``"glyph"`` (font lacks a character)."""
+
+
+# --- slots -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Slot:
+    """Where and how one variable value is drawn (points, PDF axes: y grows upwards)."""
+
+    campo: str
+    """Key of the value (``data-campo``)."""
+    kind: str
+    """``text`` | ``qr`` | ``code128`` | ``check`` | ``strike``."""
+    page: int
+    x: float
+    """Left edge of the content box."""
+    y: float
+    """Bottom edge of the content box."""
+    width: float
+    height: float
+    font_family: str = ""
+    font_weight: int = 400
+    font_style: str = "normal"
+    font_size: float = 0.0
+    line_height: float = 0.0
+    """Line height in points at ``font_size``."""
+    align: str = "left"
+    max_lines: int = 1
+    min_font_size: float = 0.0
+    color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class CompiledPage:
+    width: float
+    """Page width in points."""
+    height: float
+    slots: tuple[Slot, ...]
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    """A laid-out template: pages with their slots, and the background PDF (one page per page)."""
+
+    key: str
+    pages: tuple[CompiledPage, ...]
+    background: bytes
+    """WeasyPrint's PDF of the empty template: the shared static content."""
+
+    def slots(self, campo: str) -> list[Slot]:
+        return [s for p in self.pages for s in p.slots if s.campo == campo]
+
+
+def _walk(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _walk(child)
+
+
+def _line_height(style: Any, font_size_px: float) -> float:
+    value = style["line_height"]
+    if value == "normal":
+        return font_size_px * 1.2
+    if hasattr(value, "unit"):
+        return float(value.value) * (font_size_px if value.unit is None else 1.0)
+    return float(value) * font_size_px
+
+
+def _rgb(color: Any) -> tuple[float, float, float]:
+    try:
+        r, g, b = color.to("srgb").coordinates[:3]
+        return (round(float(r), 4), round(float(g), 4), round(float(b), 4))
+    except Exception:  # unknown colour object: print in black rather than fail
+        return (0.0, 0.0, 0.0)
+
+
+def read_slots(document: Any) -> tuple[CompiledPage, ...]:
+    """Slot boxes of a rendered WeasyPrint ``Document`` (first box of each element)."""
+    pages = []
+    for index, page in enumerate(document.pages):
+        seen: set[int] = set()
+        slots: list[Slot] = []
+        height_px = page.height
+        for box in _walk(page._page_box):
+            element = getattr(box, "element", None)
+            if element is None or id(element) in seen or not element.get("data-campo"):
+                continue
+            if getattr(box, "element_tag", None) != element.tag.rsplit("}", 1)[-1]:
+                continue
+            seen.add(id(element))
+            slots.append(_slot_of(box, element, index, height_px))
+        pages.append(CompiledPage(page.width * PX_TO_PT, page.height * PX_TO_PT, tuple(slots)))
+    return tuple(pages)
+
+
+def _slot_of(box: Any, element: Any, page: int, page_height_px: float) -> Slot:
+    campo = element.get("data-campo")
+    kind = element.get("data-slot", "text")
+    if kind not in SLOT_KINDS:
+        raise RenderError("Modello di stampa non valido.") from ValueError(f"slot {campo}: tipo {kind}")
+    style = box.style
+    x, top = box.content_box_x(), box.content_box_y()
+    w, h = box.width, box.height
+    if not w or not h:
+        raise RenderError("Modello di stampa non valido.") from ValueError(f"slot {campo} senza dimensioni")
+    size_px = float(style["font_size"])
+    lh_px = _line_height(style, size_px)
+    max_lines = int(element.get("data-righe") or max(1, math.floor(h / lh_px + 1e-6)))
+    size_pt = size_px * PX_TO_PT
+    min_pt = float(element.get("data-min-pt") or max(MIN_FONT_PT, round(size_pt * SHRINK_FLOOR, 2)))
+    align = str(style["text_align_all"])
+    return Slot(
+        campo=campo, kind=kind, page=page,
+        x=x * PX_TO_PT, y=(page_height_px - top - h) * PX_TO_PT, width=w * PX_TO_PT, height=h * PX_TO_PT,
+        font_family=str(style["font_family"][0]), font_weight=int(style["font_weight"]),
+        font_style=str(style["font_style"]), font_size=size_pt, line_height=lh_px * PX_TO_PT,
+        align={"start": "left", "end": "right", "justify": "left"}.get(align, align),
+        max_lines=max_lines, min_font_size=min(min_pt, size_pt), color=_rgb(style["color"]),
+    )
+
+
+# --- compiling and caching -----------------------------------------------------------------
+
+class _RecordingFetcher(AssetFetcher):
+    """The asset fetcher, remembering every local file it served (cache dependencies)."""
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        super().__init__(roots)
+        self.files: set[Path] = set()
+
+    def fetch(self, url: str, headers: Any = None):  # noqa: D102 - WeasyPrint API
+        response = super().fetch(url, headers)
+        if url.startswith("file:"):
+            self.files.add(Path(unquote(urlparse(url).path)).resolve())
+        return response
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def compile_template(html: str, *, base_dir: Path, asset_roots: Iterable[Path],
+                     cache_dir: Path | None = None) -> CompiledTemplate:
+    """Lay ``html`` out once (slots empty) or load it from ``cache_dir``."""
+    key = hashlib.sha256(f"{ENGINE_VERSION}\0{weasyprint.__version__}\0{html}".encode()).hexdigest()[:32]
+    entry = cache_dir / key if cache_dir is not None else None
+    if entry is not None:
+        cached = _load(entry, key)
+        if cached is not None:
+            return cached
+    fetcher = _RecordingFetcher(asset_roots)
+    try:
+        document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher).render(
+            font_config=FontConfiguration())
+        pages = read_slots(document)
+        background = document.write_pdf()
+    except RenderError:
+        raise
+    except Exception as exc:
+        raise RenderError("Impaginazione del modello di stampa non riuscita.") from exc
+    compiled = CompiledTemplate(key, pages, background)
+    if entry is not None:
+        _store(entry, compiled, {str(p): _file_hash(p) for p in sorted(fetcher.files)})
+    return compiled
+
+
+def _store(entry: Path, compiled: CompiledTemplate, deps: dict[str, str]) -> None:
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=entry.parent))
+    (tmp / "sfondo.pdf").write_bytes(compiled.background)
+    meta = {"key": compiled.key, "deps": deps, "pages": [asdict(p) for p in compiled.pages]}
+    (tmp / "slots.json").write_text(json.dumps(meta, indent=1))
+    try:
+        if entry.exists():
+            shutil.rmtree(entry)
+        os.replace(tmp, entry)
+    except OSError:  # a concurrent process stored the same entry first: keep theirs
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _load(entry: Path, key: str) -> CompiledTemplate | None:
+    try:
+        meta = json.loads((entry / "slots.json").read_text())
+        for path, digest in meta["deps"].items():
+            if not Path(path).is_file() or _file_hash(Path(path)) != digest:
+                return None
+        pages = tuple(
+            CompiledPage(p["width"], p["height"], tuple(
+                Slot(**{**s, "color": tuple(s["color"])}) for s in p["slots"]))
+            for p in meta["pages"]
+        )
+        return CompiledTemplate(key, pages, (entry / "sfondo.pdf").read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+# --- fonts ---------------------------------------------------------------------------------
+
+_FACE_RE = re.compile(r"@font-face\s*{([^}]*)}", re.S)
+_PROP_RE = re.compile(r"(font-family|font-weight|font-style|src)\s*:\s*([^;]+);?", re.S)
+
+
+def parse_font_faces(css: str, base_dir: Path) -> dict[tuple[str, int, str], Path]:
+    """``@font-face`` rules of ``css`` → {(family, weight, style): TTF path below ``base_dir``}."""
+    faces = {}
+    for block in _FACE_RE.findall(css):
+        props = {k: v.strip() for k, v in _PROP_RE.findall(block)}
+        url = re.search(r"url\(\s*['\"]?([^'\")]+)", props.get("src", ""))
+        if "font-family" not in props or not url:
+            continue
+        weight = props.get("font-weight", "400")
+        weight = {"normal": "400", "bold": "700"}.get(weight, weight)
+        key = (props["font-family"].strip("'\" "), int(weight), props.get("font-style", "normal"))
+        faces[key] = (base_dir / url.group(1)).resolve()
+    return faces
+
+
+@dataclass
+class FontFace:
+    """One TrueType face used by stamped text: cp1252 widths, vertical metrics, embedding."""
+
+    path: Path
+    resource: str
+    """Resource name in the output PDF (``F0``, ``F1``…)."""
+    widths: list[float] = field(default_factory=list)
+    """Advance of each cp1252 code in 1/1000 em (0 when the font lacks the glyph)."""
+    ascent: float = 0.0
+    descent: float = 0.0
+    """Pango-style (hhea) ascent and descent in 1/1000 em; descent positive."""
+    _missing: bytes = b""
+
+    @classmethod
+    def load(cls, path: Path, resource: str) -> FontFace:
+        font = TTFont(path, lazy=True)
+        scale = 1000.0 / font["head"].unitsPerEm
+        cmap = font.getBestCmap()
+        hmtx = font["hmtx"]
+        widths, missing = [], bytearray()
+        for code in range(256):
+            ch = bytes([code]).decode(_ENCODING, errors="replace")
+            glyph = cmap.get(ord(ch)) if code >= 32 and ch != "\ufffd" else None
+            widths.append(hmtx[glyph][0] * scale if glyph else 0.0)
+            if glyph is None:
+                missing.append(code)
+        hhea = font["hhea"]
+        face = cls(path, resource, widths, hhea.ascent * scale, -hhea.descent * scale, bytes(missing))
+        font.close()
+        return face
+
+    def encode(self, text: str) -> bytes | None:
+        """The text as cp1252 codes, or None when a character cannot be shown with this face."""
+        try:
+            raw = text.encode(_ENCODING)
+        except UnicodeEncodeError:
+            return None
+        if self._missing and any(b in self._missing for b in raw):
+            return None
+        return raw
+
+    def width(self, raw: bytes, size: float) -> float:
+        return sum(self.widths[b] for b in raw) * size / 1000.0
+
+    def embed(self, writer: PdfStreamWriter) -> None:
+        """Write the subset font (cp1252 repertoire) and register it as ``/resource``."""
+        data, ps_name, bbox, cap, italic = _subset(str(self.path))
+        file_num = writer.add_stream(data, b"/Length1 %d" % len(data), compress=True)
+        tag = "CURIT" + chr(65 + int(self.resource[1:]) % 26)
+        descriptor = writer.add_object(
+            b"<< /Type /FontDescriptor /FontName /%s+%s /Flags 32 /FontBBox [%s] /ItalicAngle %s "
+            b"/Ascent %s /Descent %s /CapHeight %s /StemV 80 /FontFile2 %d 0 R >>" % (
+                tag.encode(), ps_name.encode(), " ".join(num(v) for v in bbox).encode(), num(italic).encode(),
+                num(self.ascent).encode(), num(-self.descent).encode(), num(cap).encode(), file_num))
+        widths = " ".join(num(w) for w in self.widths[32:]).encode()
+        font = writer.add_object(
+            b"<< /Type /Font /Subtype /TrueType /BaseFont /%s+%s /FirstChar 32 /LastChar 255 /Widths [%s] "
+            b"/Encoding /WinAnsiEncoding /FontDescriptor %d 0 R >>" % (tag.encode(), ps_name.encode(), widths,
+                                                                     descriptor))
+        writer.register_resource(self.resource, font, "Font")
+
+
+@lru_cache(maxsize=16)
+def _subset(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
+    font = TTFont(path)
+    scale = 1000.0 / font["head"].unitsPerEm
+    head = font["head"]
+    bbox = tuple(v * scale for v in (head.xMin, head.yMin, head.xMax, head.yMax))
+    os2 = font["OS/2"]
+    cap = getattr(os2, "sCapHeight", 0) * scale or 700.0
+    italic = float(font["post"].italicAngle)
+    ps_name = re.sub(r"[^A-Za-z0-9-]", "", font["name"].getDebugName(6) or Path(path).stem)
+    options = ft_subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.recalc_bounds = False
+    subsetter = ft_subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(bytes([c]).decode(_ENCODING, "ignore") or " ") for c in range(32, 256)])
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue(), ps_name, bbox, cap, italic
+
+
+class FontSet:
+    """The faces stamped text may use, resolved like CSS: family, then nearest weight, style."""
+
+    def __init__(self, faces: Mapping[tuple[str, int, str], Path]) -> None:
+        self._paths = dict(faces)
+        self._loaded: dict[tuple[str, int, str], FontFace] = {}
+
+    def face(self, family: str, weight: int, style: str) -> FontFace:
+        key = self._match(family, weight, style)
+        if key not in self._loaded:
+            self._loaded[key] = FontFace.load(self._paths[key], f"F{len(self._loaded)}")
+        return self._loaded[key]
+
+    def by_resource(self, resource: str) -> FontFace:
+        """The loaded face registered under ``resource`` (``F0``…)."""
+        return next(f for f in self._loaded.values() if f.resource == resource)
+
+    def _match(self, family: str, weight: int, style: str) -> tuple[str, int, str]:
+        candidates = [k for k in self._paths if k[0] == family] or [k for k in self._paths]
+        if not candidates:
+            raise RenderError("Nessun carattere disponibile per la stampa.")
+        styled = [k for k in candidates if k[2] == style] or candidates
+        return min(styled, key=lambda k: (abs(k[1] - weight), -k[1]))
+
+
+# --- stamping --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CodeOptions:
+    """How codes are encoded in ``qr`` slots (the same for a whole batch)."""
+
+    qr_error: str = "M"
+    """QR error correction level, fixed for the batch."""
+    qr_version: int | None = None
+    """Fixed QR version; None = the smallest that holds the payload."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One stamped template page, ready to be placed on a sheet or a page."""
+
+    width: float
+    height: float
+    placement_xobject: str
+    ops: bytes
+    fonts: frozenset[str]
+    full_render: bool = False
+    """True when this item is a full WeasyPrint render (a fallback)."""
+
+    def at(self, x: float, y: float) -> Placement:
+        return Placement(x, y, self.placement_xobject, self.ops)
+
+
+Value = Any
+"""A slot value: text (str/number), bool (check/strike), None (left empty)."""
+
+
+class Stamper:
+    """Draws record values into the slots of a compiled template, bound to one output writer."""
+
+    def __init__(self, compiled: CompiledTemplate, fonts: FontSet, writer: PdfStreamWriter, *,
+                 codes: CodeOptions = CodeOptions()) -> None:
+        self.compiled = compiled
+        self.fonts = fonts
+        self.writer = writer
+        self.codes = codes
+        self._bg_pdf = pikepdf.open(io.BytesIO(compiled.background))
+        self._bg_names: dict[int, str] = {}
+        self._full = 0
+
+    def _background(self, page: int) -> str:
+        if page not in self._bg_names:
+            name = f"B{self.compiled.key[:8]}p{page}"
+            self._bg_names[page] = self.writer.import_page(self._bg_pdf, page, name)
+        return self._bg_names[page]
+
+    def stamp(self, values: Mapping[str, Value], page: int = 0) -> Item:
+        """Overlay of ``values`` on template page ``page``; NeedsFullRender when text won't fit."""
+        cpage = self.compiled.pages[page]
+        ops, fonts = draw_slots(cpage.slots, values, self.fonts, self.codes, text=True)
+        for name in fonts:
+            self._ensure_font(name)
+        return Item(cpage.width, cpage.height, self._background(page), ops, frozenset(fonts))
+
+    def full_items(self, html: str, *, base_dir: Path, asset_roots: Iterable[Path],
+                   values: Mapping[str, Value]) -> list[Item]:
+        """Fallback: WeasyPrint lays out ``html`` (the record's own pages, text filled in);
+        only its non-text slots (codes, ticks, strikes) are drawn by the engine."""
+        try:
+            document = HTML(string=html, base_url=str(base_dir) + "/",
+                            url_fetcher=AssetFetcher(asset_roots)).render(font_config=FontConfiguration())
+            pages = read_slots(document)
+            pdf = pikepdf.open(io.BytesIO(document.write_pdf()))
+        except Exception as exc:
+            raise RenderError("Impaginazione del documento non riuscita.") from exc
+        items = []
+        with pdf:
+            for index, cpage in enumerate(pages):
+                self._full += 1
+                name = self.writer.import_page(pdf, index, f"R{self.compiled.key[:8]}n{self._full}")
+                ops, _ = draw_slots(cpage.slots, values, self.fonts, self.codes, text=False)
+                items.append(Item(cpage.width, cpage.height, name, ops, frozenset(), full_render=True))
+        return items
+
+    def _ensure_font(self, resource: str) -> None:
+        if not self.writer.has_resource(resource):
+            self.fonts.by_resource(resource).embed(self.writer)
+
+    def close(self) -> None:
+        self._bg_pdf.close()
+
+
+def draw_slots(slots: Iterable[Slot], values: Mapping[str, Value], fonts: FontSet, codes: CodeOptions,
+               *, text: bool) -> tuple[bytes, set[str]]:
+    """PDF operators for every slot that has a value; the font resources the text uses."""
+    parts: list[bytes] = []
+    used: set[str] = set()
+    for slot in slots:
+        value = values.get(slot.campo)
+        if value is None or value is False or value == "":
+            continue
+        if slot.kind == "text":
+            if text:
+                face = fonts.face(slot.font_family, slot.font_weight, slot.font_style)
+                parts.append(text_ops(slot, str(value), face))
+                used.add(face.resource)
+        elif slot.kind == "qr":
+            side = min(slot.width, slot.height)
+            matrix = _qr(str(value), codes.qr_error, codes.qr_version)
+            parts.append(barcode.qr_ops(matrix, slot.x + (slot.width - side) / 2,
+                                        slot.y + (slot.height - side) / 2, side))
+        elif slot.kind == "code128":
+            parts.append(barcode.code128_ops(str(value), slot.x, slot.y, slot.width, slot.height))
+        elif slot.kind == "check":
+            parts.append(_check_ops(slot))
+        elif slot.kind == "strike":
+            mid = slot.y + slot.height / 2
+            parts.append(f"q 0 g {num(slot.x)} {num(mid - 0.57)} {num(slot.width)} 1.134 re f Q\n".encode())
+    return b"".join(parts), used
+
+
+@lru_cache(maxsize=64)
+def _qr(data: str, error: str, version: int | None) -> barcode.QrMatrix:
+    return barcode.qr_matrix(data, error=error, version=version)
+
+
+def _check_ops(slot: Slot) -> bytes:
+    x0, y0, x1, y1 = slot.x, slot.y, slot.x + slot.width, slot.y + slot.height
+    return (f"q 0 G 0.99 w 1 J {num(x0)} {num(y0)} m {num(x1)} {num(y1)} l "
+            f"{num(x0)} {num(y1)} m {num(x1)} {num(y0)} l S Q\n").encode()
+
+
+def fit_text(slot: Slot, text: str, face: FontFace) -> tuple[float, list[bytes]]:
+    """Font size and encoded lines for ``text`` in ``slot`` (shrink, then wrap); never truncates."""
+    raw = face.encode(text)
+    if raw is None:
+        raise NeedsFullRender(slot.campo, "glyph")
+    unit = face.width(raw, 1.0)
+    size = slot.font_size if unit == 0 else min(slot.font_size, slot.width / unit)
+    if size >= slot.min_font_size - 1e-9:
+        return size, [raw]
+    if slot.max_lines > 1:
+        words = raw.split(b" ")
+        size = slot.font_size
+        while size >= slot.min_font_size - 1e-9:
+            lines = _wrap(words, face, size, slot.width)
+            lh = slot.line_height * size / slot.font_size
+            if lines is not None and len(lines) <= slot.max_lines and len(lines) * lh <= slot.height + 0.5:
+                return size, lines
+            size -= 0.25
+    raise NeedsFullRender(slot.campo, "overflow")
+
+
+def _wrap(words: list[bytes], face: FontFace, size: float, width: float) -> list[bytes] | None:
+    lines: list[bytes] = []
+    current = b""
+    for word in words:
+        candidate = current + b" " + word if current else word
+        if face.width(candidate, size) <= width + 1e-6:
+            current = candidate
+            continue
+        if not current or face.width(word, size) > width + 1e-6:
+            return None
+        lines.append(current)
+        current = word
+    lines.append(current)
+    return lines
+
+
+def text_ops(slot: Slot, text: str, face: FontFace) -> bytes:
+    """Operators drawing ``text`` in ``slot`` as WeasyPrint would: from the top, half-leading."""
+    size, lines = fit_text(slot, text, face)
+    lh = slot.line_height * size / slot.font_size
+    half_leading = (lh - (face.ascent + face.descent) * size / 1000.0) / 2
+    baseline = slot.y + slot.height - half_leading - face.ascent * size / 1000.0
+    r, g, b = slot.color
+    out = [f"BT {num(r)} {num(g)} {num(b)} rg /{face.resource} {num(size)} Tf\n".encode()]
+    for k, line in enumerate(lines):
+        w = face.width(line, size)
+        if slot.align == "center":
+            x = slot.x + (slot.width - w) / 2
+        elif slot.align == "right":
+            x = slot.x + slot.width - w
+        else:
+            x = slot.x
+        out.append(b"1 0 0 1 %s %s Tm %s Tj\n" % (num(x).encode(), num(baseline - k * lh).encode(),
+                                                 pdf_string(line)))
+    out.append(b"ET\n")
+    return b"".join(out)

@@ -1,0 +1,70 @@
+"""Targhe identificative (FORMS.md §14.2): ``curit-docs esempio targhe`` / ``schema targhe``.
+
+The model is the content of ``impianti.json`` (a list of impianti). Batches of plates
+go through the stamp engine (``service/targhe.py``, ``curit-docs targhe``); this entry
+also lets ``curit-docs render targhe`` lay the same plates out one by one with
+WeasyPrint (84 × 55 mm pages, PDF/A-3b), where the codes are inline SVG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from domain.targa import COPIE_TARGA, ElencoImpiantiTarga
+from renderers import barcode
+from service.registry import DocumentType
+from service.settings import get_settings
+
+
+def esempio_impianti() -> list[dict[str, Any]]:
+    """Realistic Lombard impianti: provincial and municipal Enti, CT/IN/TR, with and without civico."""
+    return [
+        {"codice_impianto": "019036IN0000123", "indirizzo": "Via Giuseppe Garibaldi", "civico": "10",
+         "comune": "Cremona", "ente_id": None},
+        {"codice_impianto": "019035CT0000457", "indirizzo": "Piazza Duomo", "civico": "3",
+         "comune": "Crema", "ente_id": None},
+        {"codice_impianto": "020066CT0000001", "indirizzo": "Via Giuseppe Verdi", "civico": "41",
+         "comune": "Viadana", "ente_id": "provincia-mantova"},
+        {"codice_impianto": "015146CT0004567", "indirizzo": "Corso Buenos Aires", "civico": "23/B",
+         "comune": "Milano", "ente_id": None},
+        {"codice_impianto": "015182IN0001208", "indirizzo": "Via Madonna", "civico": "67",
+         "comune": "Rho", "ente_id": None},
+        {"codice_impianto": "016219TR0000014", "indirizzo": "Viale Piave", "civico": "2",
+         "comune": "Treviglio", "ente_id": None},
+        {"codice_impianto": "017067IN0000872", "indirizzo": "Lungolago Cesare Battisti", "civico": "15",
+         "comune": "Desenzano del Garda", "ente_id": None},
+        {"codice_impianto": "014061IN0000033", "indirizzo": "Località Triangia", "civico": None,
+         "comune": "Sondrio", "ente_id": None},
+    ]
+
+
+def derive_targhe(model: ElencoImpiantiTarga) -> Mapping[str, Any]:
+    """Per impianto: the Ente's plate look, the slot values and the codes as SVG."""
+    from service.targhe import contesto_targa, enti_da_settings, payload_qr, pers_targa, personalizzazioni, valori_targa
+
+    settings = get_settings()
+    enti = enti_da_settings(settings)
+    pers_raw = personalizzazioni(settings, "targa")
+    targhe = []
+    for imp in model.impianti:
+        ente = enti.get(imp.ente_id) if imp.ente_id else enti.competente(imp.istat)
+        valori = valori_targa(imp, settings.targhe_url_verifica)
+        svg = {"qr": barcode.qr_svg(barcode.qr_matrix(valori["qr"], error="M")),
+               "barre": barcode.code128_svg(valori["barre"])}
+        targhe.append(contesto_targa(ente, pers_targa(pers_raw, ente.id), valori, svg))
+    return {"targhe": targhe}
+
+
+DOCUMENT_TYPES = (
+    DocumentType(
+        code="targhe",
+        title="Targhe identificative degli impianti termici",
+        model=ElencoImpiantiTarga,
+        template="targa",
+        example=esempio_impianti,
+        derive=derive_targhe,
+        copies=COPIE_TARGA,
+        codice_impianto=lambda m: m.impianti[0].codice_impianto if len(m.impianti) == 1 else None,
+    ),
+)
