@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
 
+    conservazione_anni_dichiarazioni: int = 5
+    """Archive retention of a dichiarazione (F/G): years after the end of its validity window."""
+    conservazione_anni_default: int = 10
+    """Archive retention of other types: years after the end of the stagione of the document date."""
+    conservazione_anni_per_tipo: dict[str, int] = {}
+    """Per-type override, JSON: ``CURIT_CONSERVAZIONE_ANNI_PER_TIPO='{"allegato-a": 15}'``."""
+    archivio_coda_attesa_s: float = 2.0
+    """Outbox: seconds before the first retry of a failed S3 write (doubles each time)."""
+    archivio_coda_attesa_max_s: float = 600.0
+    """Outbox: longest wait between two retries."""
+
     secret_key: str | None = None
     """HMAC key of the API bearer tokens; None → generated once into ``var_dir/secret_key``."""
     token_minuti: int = 30
@@ -63,6 +74,13 @@ class Settings(BaseSettings):
     """PEM files of the CAs whose signatures ``verifica`` accepts (JSON list in the environment)."""
     firma_visibile_tipi: tuple[str, ...] = ()
     """Document type codes whose signature gets a visible appearance (``["allegato-g"]``)."""
+
+    stampa_cache_dir: Path = ROOT / "var" / "cache" / "stampa"
+    """Compiled print templates of the stamp engine (safe to delete: rebuilt on demand)."""
+    targhe_url_verifica: str | None = None
+    """QR payload of the targhe: None → the bare codice impianto; set → this base URL + codice."""
+    personalizzazioni_file: Path | None = None
+    """Per-Ente targa/etichetta customisation, JSON ``{"<ente id>": {"targa": {…}, "etichetta": {…}}}``."""
 
 
 @lru_cache
