@@ -226,3 +226,31 @@ def nss_db(directory: Path, ca: Coppia) -> str:
         check=True, capture_output=True,
     )
     return spec
+
+
+ROOT = Path(__file__).resolve().parent.parent
+FONT = ROOT / "fonts" / "titillium-web" / "TitilliumWeb-latin-400-normal.ttf"
+DATI_PROVA = {"codice_impianto": "BG0123456789", "responsabile": "Anna Colombo", "potenza_kw": "24.5"}
+
+
+@lru_cache(maxsize=4)
+def pdf_di_prova(pagine: int = 1) -> bytes:
+    """A real PDF/A-3b from ``renderers.pdf.html_to_pdf`` with ``dati.json`` attached."""
+    from renderers.pdf import PdfMetadata, html_to_pdf
+
+    fonts = ROOT / "fonts"
+    body = "".join(
+        f'<section style="page-break-after: always"><h1>Rapporto di prova {n + 1}</h1>'
+        f"<p>Impianto BG0123456789 - responsabile Anna Colombo.</p></section>"
+        for n in range(pagine)
+    )
+    html = (
+        "<html><head><style>@font-face{font-family:T;src:url(titillium-web/TitilliumWeb-latin-400-normal.ttf)}"
+        "@page{size:A4;margin:2cm} body{font-family:T}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+    return html_to_pdf(
+        html, base_dir=fonts, asset_roots=[fonts],
+        metadata=PdfMetadata(title="Documento di prova", tipo_documento="prova", codice_impianto="BG0123456789"),
+        dati=DATI_PROVA,
+    )
