@@ -76,8 +76,16 @@ def render_document(
         base_dir=settings.templates_dir / doc.template,
         asset_roots=(settings.templates_dir, settings.fonts_dir),
         metadata=meta,
-        dati={"tipo": doc.code, "modo": modo, "dati": dati} if dati is not None else None,
+        dati=_record(doc.code, modo, dati, calcoli.get("avvisi")) if dati is not None else None,
     )
+
+
+def _record(code: str, modo: str, dati: Any, avvisi: Any) -> dict[str, Any]:
+    """The embedded ``dati.json``: the validated input plus the non-blocking warnings, if any."""
+    record = {"tipo": code, "modo": modo, "dati": dati}
+    if avvisi:
+        record["avvisi"] = list(avvisi)
+    return record
 
 
 def select_copies(doc: DocumentType, wanted: Sequence[str] | None) -> tuple[str, ...]:

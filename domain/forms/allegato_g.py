@@ -24,6 +24,8 @@ from domain.identificativi import Cap
 
 __all__ = [
     "AllegatoG",
+    "Controllo",
+    "Note",
     "Qualita",
     "Consumo",
     "Tecnico",
@@ -39,7 +41,17 @@ __all__ = [
     "DESCRITTIVE",
     "POTENZA_LIMITE_KW",
     "avvisi",
+    "avviso_prescrizioni",
+    "avviso_telefono",
     "campi_vuoti",
+    "verifica_misura",
+    "verifica_potenze",
+    "verifica_altro",
+    "FACOLTATIVI",
+    "Anno",
+    "Breve",
+    "Kw",
+    "Testo",
 ]
 
 POTENZA_LIMITE_KW = Decimal("35")
@@ -47,8 +59,10 @@ POTENZA_LIMITE_KW = Decimal("35")
 
 Qualita = Literal["proprietario", "occupante", "terzo responsabile", "amministratore"]
 SiNoG = Literal["SI", "NO"]
-SiNoNC = Literal["SI", "NO", "N.C."]
-PNNA = Literal["P", "N", "N.A."]
+RigaSiNo = Literal["SI", "NO", "BARRATO"]
+RigaSiNoNC = Literal["SI", "NO", "N.C.", "BARRATO"]
+RigaPNNA = Literal["P", "N", "N.A.", "BARRATO"]
+"""Grid rows: an answer, or BARRATO (row struck: not applicable to this appliance), or None (blank)."""
 Kw = Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)]
 Valore = Annotated[Decimal, Field(max_digits=9, decimal_places=2)]
 Testo = Annotated[str, Field(max_length=400)]
@@ -101,62 +115,62 @@ class MisuraCombustione(Modello):
 class DocumentazioneG(Modello):
     """B. DOCUMENTAZIONE TECNICA DI CORREDO."""
 
-    dichiarazione_conformita: Barrabile[SiNoG] = None
-    libretto_impianto: Barrabile[SiNoG] = None
-    libretto_uso_manutenzione: Barrabile[SiNoG] = None
+    dichiarazione_conformita: RigaSiNo | None = None
+    libretto_impianto: RigaSiNo | None = None
+    libretto_uso_manutenzione: RigaSiNo | None = None
 
 
 class EsameLocaleG(Modello):
     """C. ESAME VISIVO DEL LOCALE DI INSTALLAZIONE (with the printed "ES" marker: ``c_esterno``)."""
 
-    idoneita_locale: Barrabile[SiNoG] = None
-    aperture_dimensioni: Barrabile[SiNoG] = None
-    aperture_libere: Barrabile[SiNoG] = None
+    idoneita_locale: RigaSiNo | None = None
+    aperture_dimensioni: RigaSiNo | None = None
+    aperture_libere: RigaSiNo | None = None
 
 
 class CanaliFumoG(Modello):
     """D. ESAME VISIVO DEI CANALI DA FUMO."""
 
-    pendenza: Barrabile[SiNoG] = None
-    sezioni: Barrabile[SiNoG] = None
-    curve: Barrabile[SiNoG] = None
-    lunghezza: Barrabile[SiNoG] = None
-    stato_conservazione: Barrabile[SiNoG] = None
+    pendenza: RigaSiNo | None = None
+    sezioni: RigaSiNo | None = None
+    curve: RigaSiNo | None = None
+    lunghezza: RigaSiNo | None = None
+    stato_conservazione: RigaSiNo | None = None
 
 
 class EvacuazioneG(Modello):
     """E. CONTROLLO EVACUAZIONE PRODOTTI DI COMBUSTIONE."""
 
-    camino_singolo: Barrabile[SiNoG] = None
-    canna_collettiva_ramificata: Barrabile[SiNoG] = None
-    scarico_parete: Barrabile[SiNoG] = None
-    riflussi_tiraggio_naturale: Barrabile[SiNoG] = None
-    perdite_tiraggio_forzato: Barrabile[SiNoG] = None
+    camino_singolo: RigaSiNo | None = None
+    canna_collettiva_ramificata: RigaSiNo | None = None
+    scarico_parete: RigaSiNo | None = None
+    riflussi_tiraggio_naturale: RigaSiNo | None = None
+    perdite_tiraggio_forzato: RigaSiNo | None = None
 
 
 class ApparecchioG(Modello):
     """F. CONTROLLO DELL'APPARECCHIO (SI / NO / N.C.)."""
 
-    ugelli_puliti: Barrabile[SiNoNC] = None
-    rompitiraggio: Barrabile[SiNoNC] = None
-    scambiatore_pulito: Barrabile[SiNoNC] = None
-    accensione_regolare: Barrabile[SiNoNC] = None
-    dispositivi_comando: Barrabile[SiNoNC] = None
-    assenza_perdite: Barrabile[SiNoNC] = None
-    valvola_sicurezza: Barrabile[SiNoNC] = None
-    vaso_espansione: Barrabile[SiNoNC] = None
-    dispositivi_sicurezza: Barrabile[SiNoNC] = None
-    organi_integri: Barrabile[SiNoNC] = None
-    circuito_aria: Barrabile[SiNoNC] = None
-    guarnizione: Barrabile[SiNoNC] = None
+    ugelli_puliti: RigaSiNoNC | None = None
+    rompitiraggio: RigaSiNoNC | None = None
+    scambiatore_pulito: RigaSiNoNC | None = None
+    accensione_regolare: RigaSiNoNC | None = None
+    dispositivi_comando: RigaSiNoNC | None = None
+    assenza_perdite: RigaSiNoNC | None = None
+    valvola_sicurezza: RigaSiNoNC | None = None
+    vaso_espansione: RigaSiNoNC | None = None
+    dispositivi_sicurezza: RigaSiNoNC | None = None
+    organi_integri: RigaSiNoNC | None = None
+    circuito_aria: RigaSiNoNC | None = None
+    guarnizione: RigaSiNoNC | None = None
 
 
 class ControlloImpiantoG(Modello):
     """G. CONTROLLO DELL'IMPIANTO (P / N / N.A.)."""
 
-    fughe_gas: Barrabile[PNNA] = None
-    coibentazioni: Barrabile[PNNA] = None
-    evacuazione_fumi: Barrabile[PNNA] = None
+    fughe_gas: RigaPNNA | None = None
+    coibentazioni: RigaPNNA | None = None
+    evacuazione_fumi: RigaPNNA | None = None
 
 
 RIGHE_G: dict[str, tuple[tuple[str, str], ...]] = {
@@ -221,8 +235,18 @@ DESCRITTIVE: frozenset[str] = frozenset(
 _GAS = {"gas naturale", "Gpl"}
 
 
-class _Controllo(Modello):
-    """Fields F and G share: where, who, consumptions, notes, verdict, technician, etichetta."""
+class Note(Modello):
+    """OSSERVAZIONI / RACCOMANDAZIONI / PRESCRIZIONI and the safety verdict (G once, F per generator sheet)."""
+
+    osservazioni: Testo | None = None
+    raccomandazioni: Testo | None = None
+    prescrizioni: Testo | None = None
+    puo_funzionare: SiNoG | None = None
+    """"Ai fini della sicurezza l’impianto può funzionare SI ☐ NO ☐"."""
+
+
+class Controllo(Modello):
+    """Fields F and G share: where, who, consumptions, technician, etichetta."""
 
     numero_rapporto: Breve | None = None
     comune: Breve
@@ -241,10 +265,6 @@ class _Controllo(Modello):
     """Required for validity as a dichiarazione (S1 L789–792)."""
     consumi: Annotated[list[Consumo], Field(min_length=2, max_length=2)]
     """The two heating seasons before the check, both required (S1 L789–792)."""
-    osservazioni: Testo | None = None
-    raccomandazioni: Testo | None = None
-    prescrizioni: Testo | None = None
-    puo_funzionare: SiNoG | None = None
     tecnico: Tecnico = Field(default_factory=Tecnico)
     orario_arrivo: time | None = None
     orario_partenza: time | None = None
@@ -257,7 +277,7 @@ class _Controllo(Modello):
         return v.strip().upper() if isinstance(v, str) else v
 
     @model_validator(mode="after")
-    def _regole_comuni(self) -> "_Controllo":
+    def _regole_comuni(self) -> "Controllo":
         if self.orario_arrivo and self.orario_partenza and self.orario_partenza < self.orario_arrivo:
             raise ValueError("L'orario di partenza dall'impianto non può precedere l'orario di arrivo.")
         if self.consumi[0].stagione == self.consumi[1].stagione:
@@ -265,7 +285,7 @@ class _Controllo(Modello):
         return self
 
 
-class AllegatoG(_Controllo):
+class AllegatoG(Note, Controllo):
     """RAPPORTO DI CONTROLLO TECNICO (Allegato G), potenza al focolare < 35 kW."""
 
     data_controllo: date
@@ -319,9 +339,9 @@ class AllegatoG(_Controllo):
 
     @model_validator(mode="after")
     def _regole_g(self) -> "AllegatoG":
-        _potenze(self.pot_utile_kw, self.pot_focolare_kw)
+        verifica_potenze(self.pot_utile_kw, self.pot_focolare_kw)
         _date(self.anno_costruzione, self.data_installazione, self.data_controllo)
-        _altro(self.combustibile, self.altro_testo)
+        verifica_altro(self.combustibile, self.altro_testo)
         if self.interno_testo and self.locale != "Interno":
             raise ValueError("La descrizione del locale interno si indica solo se il locale è «Interno».")
         if self.locale == "Esterno" and not self.c_esterno:
@@ -335,15 +355,29 @@ class AllegatoG(_Controllo):
         for key in SENZA_NC:
             if getattr(self.apparecchio, key) == "N.C.":
                 raise ValueError("«Accensione e funzionamento regolari» non prevede la risposta N.C.")
-        _misura(self.misura, self.rendimento_controllo, self.tipo_caldaia, self.combustibile in _GAS)
+        verifica_misura(self.misura, self.rendimento_controllo, self.tipo_caldaia, self.combustibile in _GAS)
         if _ha_negativi(self) and not self.osservazioni:
             raise ValueError("Ogni dato negativo (NO / N) va motivato nello spazio OSSERVAZIONI (avvertenza 9).")
         return self
 
 
-def _potenze(utile: Decimal | None, focolare: Decimal) -> None:
-    if utile is not None and utile > focolare:
-        raise ValueError("La potenza utile non può superare la potenza al focolare.")
+def avviso_prescrizioni(note: Note) -> str | None:
+    """FORMS.md §7.11: prescrizioni with "può funzionare: SI" is a warning, not an error."""
+    if note.prescrizioni and note.puo_funzionare == "SI":
+        return ("Sono indicate PRESCRIZIONI ma l'impianto risulta idoneo a funzionare (SI): "
+                "con prescrizioni l'apparecchio va messo fuori servizio (avvertenza 3/11).")
+    return None
+
+
+_MARGINE_CONDENSAZIONE = Decimal("1.10")
+"""Useful power above the heat input happens only with condensing boilers (PCI basis, 50/30 °C),
+and by a few per cent: more than 10 % is a typing error (e.g. kcal/h entered as kW)."""
+
+
+def verifica_potenze(utile: Decimal | None, focolare: Decimal) -> None:
+    if utile is not None and utile > focolare * _MARGINE_CONDENSAZIONE:
+        raise ValueError("La potenza utile non può superare la potenza al focolare "
+                         "(oltre il 10% in più neppure per le caldaie a condensazione).")
 
 
 def _date(anno: int | None, installazione: date | None, controllo: date) -> None:
@@ -353,14 +387,14 @@ def _date(anno: int | None, installazione: date | None, controllo: date) -> None
         raise ValueError("L'anno di costruzione non può essere successivo all'installazione.")
 
 
-def _altro(combustibile: str | None, altro_testo: str | None) -> None:
+def verifica_altro(combustibile: str | None, altro_testo: str | None) -> None:
     if combustibile == "Altro" and not altro_testo:
         raise ValueError("Combustibile «Altro»: specificare quale combustibile.")
     if altro_testo and combustibile not in ("Altro", None):
         raise ValueError("Il testo «Altro» del combustibile si indica solo scegliendo «Altro».")
 
 
-def _misura(m: MisuraCombustione, controllo: str | None, tipo: str | None, gas: bool) -> None:
+def verifica_misura(m: MisuraCombustione, controllo: str | None, tipo: str | None, gas: bool) -> None:
     """Rules of the measurement row (G avvertenza 8, AMB-35)."""
     valori = {k: v for k, v in m.model_dump().items() if v not in (None, BARRATO)}
     if controllo == "Non effettuato" and valori:
@@ -397,20 +431,22 @@ def campi_vuoti(model: Modello, prefix: str = "") -> list[str]:
     return out
 
 
-_FACOLTATIVI = {
+FACOLTATIVI = {
     "proprietario_nome", "proprietario_tel", "proprietario_indirizzo", "altro_testo", "interno_testo",
     "numero_etichetta", "osservazioni", "raccomandazioni", "prescrizioni", "civico", "piano", "interno",
 }
 
 
+def avviso_telefono(model: Controllo) -> str | None:
+    """S2 (§19): operators must always record the responsabile's phone number."""
+    if not model.responsabile_tel:
+        return "Indicare sempre il numero di telefono del responsabile dell'impianto (CURIT, servizi per i CAIT)."
+    return None
+
+
 def avvisi(model: AllegatoG) -> list[str]:
     """Advice the seed gives without making it a rule (FORMS.md §7.11, §8.8, §19): never blocking."""
-    out: list[str] = []
-    if model.prescrizioni and model.puo_funzionare == "SI":
-        out.append("Sono indicate PRESCRIZIONI ma l'impianto risulta idoneo a funzionare (SI): "
-                   "con prescrizioni l'apparecchio va messo fuori servizio (avvertenza 11).")
-    if not model.responsabile_tel:
-        out.append("Indicare sempre il numero di telefono del responsabile dell'impianto (CURIT, servizi per i CAIT).")
+    out = [a for a in (avviso_prescrizioni(model), avviso_telefono(model)) if a]
     esenti = set()
     if model.c_esterno:
         esenti |= {f"esame_locale.{k}" for k, _ in RIGHE_G["esame_locale"]}
@@ -420,7 +456,7 @@ def avvisi(model: AllegatoG) -> list[str]:
         esenti.add("misura.tiraggio_pa")
     if model.combustibile in _GAS:
         esenti.add("misura.bacharach")
-    vuoti = [c for c in campi_vuoti(model) if c.split(".")[0] not in _FACOLTATIVI and c not in esenti]
+    vuoti = [c for c in campi_vuoti(model) if c.split(".")[0] not in FACOLTATIVI and c not in esenti]
     if vuoti:
         out.append("Per valere come dichiarazione il rapporto va compilato in ogni sua parte; campi vuoti: "
                    + ", ".join(vuoti) + ".")

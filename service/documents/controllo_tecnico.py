@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.forms import allegato_g
+from domain.forms import allegato_f, allegato_g
 from service.registry import DocumentType
 
 COPIE = ("Copia per l’utente", "Copia per l’Ente (convalida)", "Copia per il manutentore")
@@ -20,6 +20,10 @@ def _metadati(model: Any) -> dict[str, str]:
 
 def _deriva_g(model: allegato_g.AllegatoG) -> dict[str, Any]:
     return {"avvisi": allegato_g.avvisi(model)}
+
+
+def _deriva_f(model: allegato_f.AllegatoF) -> dict[str, Any]:
+    return {"avvisi": allegato_f.avvisi(model), "fogli_totali": allegato_f.fogli_totali(model)}
 
 
 _TECNICO = {
@@ -101,6 +105,90 @@ def esempio_g() -> dict[str, Any]:
     }
 
 
+def _generatore_f(n: int, matricola: str, bruciatore: str, installazione: str, misura: dict[str, str]) -> dict[str, Any]:
+    si = "si"
+    return {
+        "generatore": {
+            "costruttore": "Viessmann", "modello": "Vitocrossal 200 CM2B", "matricola": matricola,
+            "anno_costruzione": 2014, "tipologia": "a condensazione", "marcatura_efficienza": "4 stelle",
+            "pot_utile_kw": "132.0", "pot_focolare_kw": "135.5", "fluido": "acqua",
+        } if n == 1 else {
+            "costruttore": "Riello", "modello": "RTQ 3S 185", "matricola": matricola,
+            "anno_costruzione": 2009, "tipologia": "a bassa temperatura", "marcatura_efficienza": "2 stelle",
+            "pot_utile_kw": "171.2", "pot_focolare_kw": "185.0", "fluido": "acqua",
+        },
+        "bruciatore": {
+            "costruttore": "Viessmann" if n == 1 else "Riello",
+            "modello": "MatriX-compact (integrato)" if n == 1 else "RS 25/M BLU",
+            "matricola": bruciatore, "anno_costruzione": 2014 if n == 1 else 2009,
+            "tipologia": "premiscelato modulante" if n == 1 else "ad aria soffiata bistadio",
+            "campo_funzionamento_kw": "45-142" if n == 1 else "85-290",
+        },
+        "data_installazione": installazione,
+        "ugelli_puliti": si, "bruciatore_funzionamento": si, "scambiatore_lato_fumi": si,
+        "accensione_regolare": si, "dispositivi_comando": si, "assenza_perdite": si,
+        "dispositivi_sicurezza": si, "vaso_espansione": si, "organi_integri": si,
+        "rendimento_controllo": "Effettuato",
+        "misure": [misura],
+        "osservazioni": "Pulizia camera di combustione e scambiatore; verificata la taratura del pressostato fumi."
+        if n == 1 else "Pulizia testa di combustione, sostituito ugello; tarata la seconda fiamma.",
+        "puo_funzionare": "SI",
+    }
+
+
+def esempio_f() -> dict[str, Any]:
+    """A condominium boiler room in Cremona with two gas generators, checked in November 2025."""
+    return {
+        "numero_rapporto": "CR-2025/0412",
+        "data": "2025-11-05",
+        "codice_catasto": "019036CT0000215",
+        "comune": "Cremona",
+        "provincia_sigla": "CR",
+        "indirizzo": "Via Palestro 46",
+        "cap": "26100",
+        "responsabile_nome": "Studio Amministrazioni Ferrari - rag. Paolo Ferrari",
+        "responsabile_tel": "0372 431876",
+        "responsabile_indirizzo": "Corso Garibaldi 112, 26100 Cremona (CR)",
+        "responsabile_qualita": "amministratore",
+        "destinazione": ["riscaldamento", "acqua calda sanitaria"],
+        "combustibile": "gas naturale",
+        "volumetria_m3": "6850",
+        "consumi": [
+            {"stagione": "2023/24", "valore": "38450", "unita": "m3"},
+            {"stagione": "2024/25", "valore": "36920", "unita": "m3"},
+        ],
+        "documentazione": {
+            "libretto_centrale": {"stato": "Presente"},
+            "rapporto_uni_10435": {"stato": "Presente", "note": "ultimo del 28/10/2024"},
+            "certificazione_uni_8364": {"stato": "Assente", "note": "non applicabile"},
+            "dichiarazione_conformita": {"stato": "Presente", "note": "D.M. 37/08, 2014"},
+            "libretti_caldaie": {"stato": "Presente"},
+            "libretti_bruciatori": {"stato": "Presente"},
+            "schemi_idraulici": {"stato": "Presente"},
+            "schemi_elettrici": {"stato": "Presente"},
+            "pratica_ispesl": {"stato": "Presente", "note": "INAIL CR/2014/0087"},
+            "prevenzione_incendi": {"stato": "Presente", "note": "SCIA VV.F. Cremona"},
+        },
+        "idoneita_locale": "si", "aperture_dimensioni": "si", "aperture_libere": "si",
+        "linee_elettriche": "soddisfacente", "assenza_fughe_gas": "si",
+        "coibentazioni": "soddisfacente", "camino_canale": "soddisfacente",
+        "generatori": [
+            _generatore_f(1, "7543109600217", "integrato", "2014-09-22", {
+                "temp_fumi": "61.5", "temp_aria": "16.0", "o2": "4.6", "co2": "9.0",
+                "co_ppm": "18", "rendimento": "97.1", "tiraggio_pa": "-4.5"}),
+            _generatore_f(2, "RTQ185-0931-0457", "4120087", "2009-10-01", {
+                "temp_fumi": "148.2", "temp_aria": "16.0", "o2": "3.9", "co2": "9.4",
+                "co_ppm": "35", "rendimento": "93.4", "tiraggio_pa": "-6.0"}),
+        ],
+        "tecnico": {**_TECNICO, "nome_cognome": "Marco Zanoni", "ragione_sociale": "Calor Service Cremona S.r.l.",
+                    "telefono": "0372 458120", "indirizzo": "Via Mantova 88, 26100 Cremona (CR)",
+                    "estremi_qualifica": "D.M. 37/08 c) e) - REA CR 154332"},
+        "orario_arrivo": "08:30",
+        "orario_partenza": "11:15",
+        "numero_etichetta": "CR-2526-F-0004127",
+    }
+
+
 DOCUMENT_TYPES = (
     DocumentType(
         code="allegato-g",
@@ -113,6 +201,23 @@ DOCUMENT_TYPES = (
         contesto={"righe": allegato_g.RIGHE_G, "senza_nc": {k: ("SI", "NO") for k in allegato_g.SENZA_NC}},
         codice_impianto=lambda m: m.codice_catasto,
         data_documento=lambda m: m.data_controllo,
+        metadati=_metadati,
+    ),
+    DocumentType(
+        code="allegato-f",
+        title="Rapporto di controllo tecnico (Allegato F) - impianti ≥ 35 kW",
+        model=allegato_f.AllegatoF,
+        template="allegato_f",
+        example=esempio_f,
+        derive=_deriva_f,
+        copies=COPIE,
+        contesto={
+            "documenti": allegato_f.DOCUMENTI_F,
+            "esame_impianto": allegato_f.ESAME_IMPIANTO_F,
+            "esame_generatore": allegato_f.ESAME_GENERATORE_F,
+        },
+        codice_impianto=lambda m: m.codice_catasto,
+        data_documento=lambda m: m.data,
         metadati=_metadati,
     ),
 )

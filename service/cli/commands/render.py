@@ -31,6 +31,15 @@ def write_atomically(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def _print_avvisi(pdf: bytes) -> None:
+    """Non-blocking warnings of the rules (e.g. a dichiarazione not 'compilata in ogni sua parte')."""
+    from renderers.pdf import read_attachment
+
+    if pdf and b"dati.json" in pdf:
+        for avviso in json.loads(read_attachment(pdf)).get("avvisi", []):
+            typer.echo(f"Avviso: {avviso}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def render(
@@ -52,6 +61,7 @@ def register(app: typer.Typer) -> None:
         data = None if vuoto else _read_json(dati)  # type: ignore[arg-type]
         pdf = render_document(tipo, data, modo=modo, copie=copia)
         write_atomically(output, pdf)
+        _print_avvisi(pdf)
         typer.echo(str(output))
 
     @app.command()
