@@ -52,19 +52,25 @@ _GASSOSI = re.compile(r"\b(gas|metano|gpl|g\.p\.l\.|propano|butano|biogas)\b", r
 
 
 def _email(value: str) -> str:
+    if value == BARRATO:
+        return value
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
         raise ValueError("Indirizzo e-mail non valido.")
     return value
 
 
 def _telefono(value: str) -> str:
+    if value == BARRATO:
+        return value
     if not re.fullmatch(r"\+?[0-9][0-9 ./-]{5,19}", value):
         raise ValueError("Numero di telefono non valido: solo cifre, spazi e il prefisso +.")
     return value
 
 
 Telefono = Annotated[str, AfterValidator(_telefono)]
+"""A phone number or ``BARRATO`` (one type, so a bad number gets one error, not one per union branch)."""
 Email = Annotated[str, AfterValidator(_email)]
+"""An e-mail address or ``BARRATO``."""
 
 
 class Mittente(Modello):
@@ -77,10 +83,10 @@ class Mittente(Modello):
     cf_piva: CfOPiva | None = None
     """Codice fiscale or partita IVA: not on the printed model, printed only in normalised mode."""
     indirizzo: Barrabile[str] = None
-    telefono: Barrabile[Telefono] = None
-    cellulare: Barrabile[Telefono] = None
-    fax: Barrabile[Telefono] = None
-    email: Barrabile[Email] = None
+    telefono: Telefono | None = None
+    cellulare: Telefono | None = None
+    fax: Telefono | None = None
+    email: Email | None = None
 
 
 def _chiave_nome(text: str) -> str:
