@@ -6,6 +6,7 @@ Signing and archiving are later stages added by ``service`` (see README,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,14 +92,16 @@ def _record(code: str, modo: str, dati: Any, avvisi: Any) -> dict[str, Any]:
 def select_copies(doc: DocumentType, wanted: Sequence[str] | None) -> tuple[str, ...]:
     """The holders to print: all of ``doc.copies`` by default, or those matching ``wanted``.
 
-    Each wanted item matches a holder by case-insensitive substring (``"ente"`` → ``Copia per l'Ente``).
+    Each wanted item matches the words of one holder, case-insensitively (``"ente"`` → ``Copia per
+    l'Ente``, not ``Copia per l'utente``).
     """
     every = doc.copies or ("",)
     if not wanted:
         return every
     chosen: list[str] = []
     for item in wanted:
-        hits = [h for h in doc.copies if item.strip().lower() in h.lower()]
+        word = re.compile(rf"(?<!\w){re.escape(item.strip())}(?!\w)", re.IGNORECASE)
+        hits = [h for h in doc.copies if word.search(h)]
         if len(hits) != 1:
             disponibili = "; ".join(doc.copies) or "una sola copia"
             raise RuleViolation(
