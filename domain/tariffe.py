@@ -1,0 +1,147 @@
+"""Price of an etichetta di validazione: contributo regionale + quota dell'Ente (FORMS.md §15, §17).
+
+"Gli importi così individuati saranno richiesti contestualmente in unico pagamento
+insieme al contributo dovuto all'Ente locale competente" (S1 L1663–1666): the buyer
+pays one amount, which the CAIT later splits between Punti Energia (the regional
+part, monthly) and the Ente (its quota). Both parts depend on the band of the
+potenza al focolare, and the band is derivable from the etichetta itself.
+
+* the regional part is the printed table of :mod:`domain.contributo` (AMB-51);
+* the Ente part is set by each Ente ("equa ripartizione", S1 L746–756). It is
+  configuration data: ``domain/data/quote_enti.json`` (or another file with the same
+  shape, through :meth:`TabellaQuote.da_json`). ``predefinita`` applies to every Ente
+  without an entry; an entry in ``enti`` replaces only the bands it lists.
+
+Money is ``Decimal`` with two places; nothing here reads the clock or the database.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
+
+from domain.contributo import FASCE, Fascia
+from domain.errors import NotFound, RuleViolation, from_pydantic
+from domain.etichetta import Prezzo
+
+__all__ = [
+    "DATA_FILE",
+    "CENTESIMO",
+    "TabellaQuote",
+    "fascia_per_codice",
+    "tabella_quote",
+    "prezzo_per_fascia",
+]
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "quote_enti.json"
+
+CENTESIMO = Decimal("0.01")
+
+_CODICI_FASCE = tuple(f.codice for f in FASCE)
+
+
+def _euro(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0:
+        raise ValueError("L'importo deve essere un numero non negativo (euro).")
+    if value != value.quantize(CENTESIMO):
+        raise ValueError("L'importo può avere al massimo due decimali (centesimi di euro).")
+    return value.quantize(CENTESIMO)
+
+
+Euro = Annotated[Decimal, AfterValidator(_euro)]
+
+
+def _fasce_note(quote: dict[str, Decimal]) -> dict[str, Decimal]:
+    ignote = sorted(set(quote) - set(_CODICI_FASCE))
+    if ignote:
+        raise ValueError(f"Fascia sconosciuta {ignote[0]}: usare {', '.join(_CODICI_FASCE)}.")
+    return quote
+
+
+class TabellaQuote(BaseModel):
+    """The Ente quota of each band, for every Ente (shape of ``quote_enti.json``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    predefinita: dict[str, Euro]
+    """Quota per band code (``F1`` … ``F5``) for Enti without their own entry; all five bands."""
+    enti: dict[str, dict[str, Euro]] = {}
+    """Per-Ente overrides, keyed by Ente id; each lists only the bands it changes."""
+
+    @field_validator("predefinita")
+    @classmethod
+    def _completa(cls, quote: dict[str, Decimal]) -> dict[str, Decimal]:
+        _fasce_note(quote)
+        mancanti = [c for c in _CODICI_FASCE if c not in quote]
+        if mancanti:
+            raise ValueError(f"Quota predefinita mancante per la fascia {mancanti[0]}.")
+        return quote
+
+    @field_validator("enti")
+    @classmethod
+    def _solo_fasce_note(cls, enti: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, Decimal]]:
+        for quote in enti.values():
+            _fasce_note(quote)
+        return enti
+
+    @classmethod
+    def da_dati(cls, data: Any) -> TabellaQuote:
+        """Validate already-parsed data; Italian errors under ``quote_enti``."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise from_pydantic(exc, prefix=("quote_enti",)) from None
+
+    @classmethod
+    def da_json(cls, text: str) -> TabellaQuote:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            raise RuleViolation("Tabella delle quote degli Enti: JSON non valido.", path=("quote_enti",)) from None
+        return cls.da_dati(data)
+
+    def con_quote(self, ente_id: str, quote: Mapping[str, Decimal]) -> TabellaQuote:
+        """A copy in which the bands listed in ``quote`` replace ``ente_id``'s current ones
+        (e.g. ``quote_ente`` of the Ente's etichetta customisation)."""
+        if not quote:
+            return self
+        enti = {k: dict(v) for k, v in self.enti.items()}
+        enti[ente_id] = {**enti.get(ente_id, {}), **quote}
+        return TabellaQuote.da_dati({"predefinita": dict(self.predefinita), "enti": enti})
+
+    def quota(self, ente_id: str, fascia: str) -> Decimal:
+        """The Ente's quota (euro) for band ``fascia`` (``F1`` … ``F5``)."""
+        fascia_per_codice(fascia)
+        return self.enti.get(ente_id, {}).get(fascia, self.predefinita[fascia])
+
+
+def fascia_per_codice(codice: str) -> Fascia:
+    """``"F3"`` → the 50,1–116,3 kW band; NotFound for an unknown code."""
+    for f in FASCE:
+        if f.codice == codice:
+            return f
+    raise NotFound(f"Fascia di potenza sconosciuta: usare {', '.join(_CODICI_FASCE)}.", path=("fascia",))
+
+
+@lru_cache(maxsize=1)
+def tabella_quote() -> TabellaQuote:
+    """The shipped table (``domain/data/quote_enti.json``)."""
+    return TabellaQuote.da_json(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def prezzo_per_fascia(ente_id: str, fascia: str | Fascia, *, quote: TabellaQuote | None = None) -> Prezzo:
+    """Price of one etichetta of ``ente_id`` valid for ``fascia`` (code or :class:`Fascia`), as the
+    :class:`domain.etichetta.Prezzo` the etichetta stands for (the band is in its number).
+
+    ``prezzo_per_fascia("provincia-mantova", "F1").totale == Decimal("9.00")`` with the shipped
+    table: € 1,00 regional (S1 L1651–1662) + € 8,00 of the Provincia.
+    """
+    f = fascia if isinstance(fascia, Fascia) else fascia_per_codice(fascia)
+    tabella = quote if quote is not None else tabella_quote()
+    return Prezzo(fascia=f, contributo_regionale=f.importo, quota_ente=tabella.quota(ente_id, f.codice))

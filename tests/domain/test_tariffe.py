@@ -1,0 +1,80 @@
+"""Price of an etichetta: contributo regionale (printed table, AMB-51) + quota dell'Ente by band."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from domain.contributo import FASCE
+from domain.errors import NotFound, ValidationFailed, RuleViolation
+from domain.tariffe import DATA_FILE, TabellaQuote, fascia_per_codice, prezzo_per_fascia, tabella_quote
+
+TABELLA = TabellaQuote.da_dati({
+    "predefinita": {"F1": "7.00", "F2": "25.00", "F3": "40.00", "F4": "70.00", "F5": "110.00"},
+    "enti": {"provincia-cremona": {"F1": "6.50"}},
+})
+
+
+@pytest.mark.parametrize(("ente", "fascia", "regionale", "quota", "totale"), [
+    ("provincia-cremona", "F1", "1.00", "6.50", "7.50"),   # override of one band
+    ("provincia-cremona", "F2", "1.50", "25.00", "26.50"),  # other bands fall back to predefinita
+    ("provincia-lodi", "F3", "3.50", "40.00", "43.50"),
+    ("provincia-lodi", "F4", "10.00", "70.00", "80.00"),    # 10,00 printed, not 10,50 by formula (AMB-51)
+    ("provincia-lodi", "F5", "18.00", "110.00", "128.00"),
+])
+def test_price_is_regional_table_plus_ente_quota(ente, fascia, regionale, quota, totale) -> None:
+    p = prezzo_per_fascia(ente, fascia, quote=TABELLA)
+    assert (p.contributo_regionale, p.quota_ente, p.totale) == (Decimal(regionale), Decimal(quota), Decimal(totale))
+    assert p.fascia.codice == fascia
+    assert all(isinstance(v, Decimal) for v in (p.contributo_regionale, p.quota_ente, p.totale))
+
+
+def test_shipped_table_covers_every_band_for_every_ente() -> None:
+    from domain.enti import elenco_enti
+
+    tabella = tabella_quote()
+    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    assert set(raw["enti"]) <= {e.id for e in elenco_enti()}  # overrides name real Enti
+    for ente in elenco_enti():
+        for f in FASCE:
+            q = tabella.quota(ente.id, f.codice)
+            assert q > 0 and q == q.quantize(Decimal("0.01"))
+    assert prezzo_per_fascia("provincia-mantova", "F1").totale == Decimal("9.00")
+    assert prezzo_per_fascia("comune-brescia", "F3").quota_ente == Decimal(raw["predefinita"]["F3"])
+
+
+def test_con_quote_overrides_only_the_listed_bands() -> None:
+    nuova = TABELLA.con_quote("provincia-lodi", {"F2": Decimal("22.00")})
+    assert nuova.quota("provincia-lodi", "F2") == Decimal("22.00")
+    assert nuova.quota("provincia-lodi", "F1") == Decimal("7.00")
+    assert TABELLA.quota("provincia-lodi", "F2") == Decimal("25.00")  # the original is unchanged
+    assert TABELLA.con_quote("provincia-lodi", {}) is TABELLA
+
+
+_CINQUE = {"F1": "1", "F2": "1", "F3": "1", "F4": "1", "F5": "1"}
+
+
+@pytest.mark.parametrize(("dati", "campo", "messaggio"), [
+    ({"predefinita": {"F1": "7.00", "F2": "25.00", "F3": "40.00", "F4": "70.00"}}, ["quote_enti", "predefinita"],
+     "Quota predefinita mancante per la fascia F5."),
+    ({"predefinita": {**_CINQUE, "F1": "7.001"}}, ["quote_enti", "predefinita", "F1"],
+     "L'importo può avere al massimo due decimali (centesimi di euro)."),
+    ({"predefinita": {**_CINQUE, "F1": "-1"}}, ["quote_enti", "predefinita", "F1"],
+     "L'importo deve essere un numero non negativo (euro)."),
+    ({"predefinita": _CINQUE, "enti": {"x": {"F9": "1"}}}, ["quote_enti", "enti"],
+     "Fascia sconosciuta F9: usare F1, F2, F3, F4, F5."),
+])
+def test_bad_tables_are_refused_in_italian(dati, campo, messaggio) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        TabellaQuote.da_dati(dati)
+    assert err.value.as_list() == [{"campo": ".".join(campo), "loc": campo, "messaggio": messaggio}]
+
+
+def test_unknown_band_and_bad_json() -> None:
+    with pytest.raises(NotFound) as err:
+        fascia_per_codice("F7")
+    assert err.value.path == ("fascia",)
+    with pytest.raises(RuleViolation, match="JSON non valido"):
+        TabellaQuote.da_json("{")
