@@ -7,18 +7,25 @@ Every demo password is ``curit-demo``; change or disable for production (CURIT_D
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.anagrafiche import Cait, CaitEnte, Manutentore, ManutenzioneImpianto, OperatoreCait, Strumento
-from archive.utenti import Utente, crea_utente
+from archive.utenti import Utente, crea_utente, hash_password
 from domain.enti import ente_competente
 
 DEMO_PASSWORD = "curit-demo"
 
 VIADANA = "020066"   # Provincia di Mantova is competent (< 40.000 ab.)
 BRESCIA = "017029"   # Comune di Brescia is competent (> 40.000 ab.)
+
+
+@lru_cache(maxsize=1)
+def _demo_hash() -> str:
+    return hash_password(DEMO_PASSWORD)
 
 
 def semina(session: Session) -> bool:
@@ -29,15 +36,15 @@ def semina(session: Session) -> bool:
     brescia = ente_competente(BRESCIA).id
     session.add_all([
         Cait(id="CAIT-MN-01", denominazione="CAIT Mantova - Associazione Artigiani", indirizzo="Via Luzio 7",
-             comune="Mantova", partita_iva="01234560206", email="cait.mantova@example.it"),
+             comune="Mantova", partita_iva="01234560207", email="cait.mantova@example.it"),
         Cait(id="CAIT-BS-01", denominazione="CAIT Brescia Impianti", indirizzo="Via Orzinuovi 28",
-             comune="Brescia", partita_iva="02345670987", email="cait.brescia@example.it"),
+             comune="Brescia", partita_iva="02345670984", email="cait.brescia@example.it"),
     ])
     session.flush()
     session.add_all([CaitEnte(cait_id="CAIT-MN-01", ente_id=mantova), CaitEnte(cait_id="CAIT-BS-01", ente_id=brescia)])
-    rossi = Manutentore(ragione_sociale="Rossi Termoidraulica S.n.c.", partita_iva="01876540207", username="MA023456",
+    rossi = Manutentore(ragione_sociale="Rossi Termoidraulica S.n.c.", partita_iva="01876540202", username="MA023456",
                         cait_id="CAIT-MN-01", registrato_il=date(2012, 3, 1), indirizzo="Via Roma 12", comune="Viadana")
-    bianchi = Manutentore(ragione_sociale="Bianchi Calore S.r.l.", partita_iva="03456780171", username="bianchicalore",
+    bianchi = Manutentore(ragione_sociale="Bianchi Calore S.r.l.", partita_iva="03456780174", username="bianchicalore",
                           cait_id="CAIT-BS-01", registrato_il=date(2018, 5, 9), indirizzo="Via Milano 140",
                           comune="Brescia")
     session.add_all([rossi, bianchi])
@@ -60,21 +67,24 @@ def semina(session: Session) -> bool:
         ("manutentore.rossi", "manutentore", {"manutentore_id": rossi.id}),
         ("manutentore.bianchi", "manutentore", {"manutentore_id": bianchi.id}),
     ]
+    demo_hash = _demo_hash()
     for username, ruolo, scope in users:
-        crea_utente(session, username, DEMO_PASSWORD, ruolo, nome=username, **scope)
+        crea_utente(session, username, DEMO_PASSWORD, ruolo, password_hash=demo_hash, nome=username, **scope)
     _semina_impianti(session, rossi.id, bianchi.id)
     return True
 
 
 def _semina_impianti(session: Session, rossi: int, bianchi: int) -> None:
     """A few impianti in the catasto, each maintained by one manutentore."""
-    from archive.catasto import registra_impianto_demo
+    from archive.catasto import crea_impianto
 
-    for istat, tipo, indirizzo, manutentore in (
-        (VIADANA, "IN", "Via Garibaldi 10", rossi),
-        (VIADANA, "CT", "Piazza Manzoni 3", rossi),
-        (BRESCIA, "CT", "Via Trieste 21", bianchi),
-        (BRESCIA, "IN", "Corso Zanardelli 5", bianchi),
+    for istat, tipo, indirizzo, civico, cap, kw, responsabile, cf, manutentore in (
+        (VIADANA, "IN", "Via Garibaldi", "10", "46019", "24.0", "Verdi Anna", "VRDNNA70A41L826G", rossi),
+        (VIADANA, "CT", "Piazza Manzoni", "3", "46019", "180.0", "Condominio Manzoni", "91012340203", rossi),
+        (BRESCIA, "CT", "Via Trieste", "21", "25121", "350.0", "Condominio Trieste 21", "98012340174", bianchi),
+        (BRESCIA, "IN", "Corso Zanardelli", "5", "25121", "28.0", "Gatti Marco", "GTTMRC65C12B157U", bianchi),
     ):
-        codice = registra_impianto_demo(session, istat=istat, tipologia=tipo, indirizzo=indirizzo)
+        codice = crea_impianto(session, istat=istat, tipologia=tipo, indirizzo=indirizzo, civico=civico, cap=cap,
+                               potenza_focolare_totale_kw=Decimal(kw), responsabile_cognome_nome=responsabile,
+                               responsabile_cf=cf)
         session.add(ManutenzioneImpianto(codice_impianto=codice, manutentore_id=manutentore))

@@ -4,6 +4,7 @@ request validation errors are translated to Italian; no stack trace ever reaches
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -72,8 +73,9 @@ def install(app: FastAPI, *, max_body: int) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in HTTP_IT else None
-        message = message or HTTP_IT.get(exc.status_code, "Errore.")
+        default_phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else ""
+        custom = isinstance(exc.detail, str) and exc.detail != default_phrase
+        message = exc.detail if custom else HTTP_IT.get(exc.status_code, "Errore.")
         headers = getattr(exc, "headers", None)
         return JSONResponse({"errori": [{"campo": "", "loc": [], "messaggio": message}]},
                             status_code=exc.status_code, headers=headers)
