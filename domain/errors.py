@@ -150,7 +150,8 @@ def from_pydantic(exc: Any, *, prefix: Sequence[str | int] = ()) -> ValidationFa
     """
     out: list[RuleViolation] = []
     seen: set[tuple[Path, str]] = set()
-    for err in exc.errors(include_url=False):
+    raw = _drop_barrato_branch(exc.errors(include_url=False), prefix)
+    for err in raw:
         loc = tuple(prefix) + tuple(p for p in err.get("loc", ()) if not _is_union_branch(p))
         etype = err.get("type", "")
         ctx = err.get("ctx") or {}
@@ -170,6 +171,20 @@ def from_pydantic(exc: Any, *, prefix: Sequence[str | int] = ()) -> ValidationFa
             seen.add(key)
             out.append(RuleViolation(msg, path=loc))
     return ValidationFailed(out)
+
+
+def _drop_barrato_branch(errors: list[dict], prefix: Sequence[str | int]) -> list[dict]:
+    """A bad ``Barrabile[T]`` value fails both union branches; report the T branch only,
+    not an extra "scegliere tra BARRATO" (the BARRATO option is implied by the form)."""
+
+    def loc(err: dict) -> Path:
+        return tuple(p for p in err.get("loc", ()) if not _is_union_branch(p))
+
+    def only_barrato(err: dict) -> bool:
+        return err.get("type") == "literal_error" and str((err.get("ctx") or {}).get("expected", "")) == "'BARRATO'"
+
+    other_locs = {loc(e) for e in errors if not only_barrato(e)}
+    return [e for e in errors if not (only_barrato(e) and loc(e) in other_locs)]
 
 
 def _is_union_branch(part: Any) -> bool:
