@@ -16,6 +16,7 @@ the ones marked *facoltativo* and those a rule strikes by itself (:func:`barrati
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -547,7 +548,7 @@ def calcoli_foglio(m: Any, esito: EsitoRapporto, correzioni: list[Correzione], p
     """Everything one sheet's template needs: print values, esito, numbered 10.a, 8 printed codes."""
     return {
         "campi": valori_stampa(m, m.barrati(esito), esito, correzioni, prefix),
-        "esito": esito.as_dict(),
+        "esito": {f.name: getattr(esito, f.name) for f in fields(esito)},
         "osservazioni": osservazioni_stampa(m, esito, correzioni, altre),
         "codici": list(esito.codici_nc),
     }
