@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from archive.errors import StorageError
-from archive.seaweed import free_port
+from archive.seaweed import free_port, wait_s3_ready
 
 __all__ = ["CephDev", "ceph_missing"]
 
@@ -73,6 +73,7 @@ osd objectstore = memstore
 memstore device bytes = {memstore_bytes}
 osd max object name len = 460
 osd max object namespace len = 64
+osd client watch timeout = 4
 
 [client.rgw.dev]
 rgw frontends = beast endpoint=127.0.0.1:{rgw_port} tcp_nodelay=1
@@ -189,27 +190,15 @@ class CephDev:
                 )
 
     def _wait_s3(self) -> None:
-        from minio import Minio
-
-        client = Minio(self.endpoint, access_key=self.access_key, secret_key=self.secret_key, secure=False)
-        deadline = time.monotonic() + self.ready_timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            self._check_alive()
-            try:
-                client.list_buckets()
-                return
-            except Exception as exc:  # RGW still initialising its pools
-                last = exc
-                time.sleep(0.2)
-        raise StorageError("Ceph RGW di sviluppo non risponde.") from last
+        wait_s3_ready(self.endpoint, self.access_key, self.secret_key, self.ready_timeout, alive=self._check_alive)
 
     def stop(self) -> None:
-        """Stop radosgw, the OSD and the monitor (in reverse order of start)."""
+        """Stop radosgw, the OSD and the monitor. Everything lives in RAM (memstore) and is
+        thrown away, so there is nothing to flush: SIGKILL, which is immediate."""
         procs, self._procs = self._procs, []
         for proc in reversed(procs):
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+                proc.kill()
         for proc in reversed(procs):
             try:
                 proc.wait(timeout=10)
@@ -259,10 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             "endpoint": ceph.endpoint, "access_key": ceph.access_key, "secret_key": ceph.secret_key,
             "secondi_avvio": round(time.monotonic() - started, 1),
         }), flush=True)
-        try:
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
-        except KeyboardInterrupt:
-            pass
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
     return 0
 
 

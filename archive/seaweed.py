@@ -18,13 +18,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from archive.errors import StorageError
 
-__all__ = ["EmbeddedSeaweed", "SeaweedPorts", "weed_binary", "free_port"]
+__all__ = ["EmbeddedSeaweed", "SeaweedPorts", "weed_binary", "free_port", "wait_s3_ready"]
 
 log = logging.getLogger(__name__)
 
@@ -154,24 +155,17 @@ class EmbeddedSeaweed:
         return self
 
     def _wait_ready(self) -> None:
-        from minio import Minio
+        try:
+            wait_s3_ready(self.endpoint, self.access_key, self.secret_key, self.ready_timeout, alive=self._check_alive)
+        except StorageError:
+            self.stop()
+            raise
 
-        client = Minio(self.endpoint, access_key=self.access_key, secret_key=self.secret_key, secure=False)
-        deadline = time.monotonic() + self.ready_timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            if self._proc is not None and self._proc.poll() is not None:
-                raise StorageError("L'archivio incorporato (SeaweedFS) non si è avviato.") from RuntimeError(
-                    f"weed mini exited with {self._proc.returncode}; see {self.data_dir / 'log'}"
-                )
-            try:
-                client.list_buckets()
-                return
-            except Exception as exc:  # not listening yet, or IAM not loaded yet
-                last = exc
-                time.sleep(0.1)
-        self.stop()
-        raise StorageError("L'archivio incorporato (SeaweedFS) non risponde.") from last
+    def _check_alive(self) -> None:
+        if self._proc is not None and self._proc.poll() is not None:
+            raise StorageError("L'archivio incorporato (SeaweedFS) non si è avviato.") from RuntimeError(
+                f"weed mini exited with {self._proc.returncode}; see {self.data_dir / 'log'}"
+            )
 
     def stop(self, *, kill: bool = False) -> None:
         """Stop the server: SIGTERM (or SIGKILL with ``kill=True``, as a crash would)."""
@@ -192,6 +186,28 @@ class EmbeddedSeaweed:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def wait_s3_ready(
+    endpoint: str, access_key: str, secret_key: str, timeout: float, *, alive: Callable[[], None]
+) -> None:
+    """Poll until an authenticated ``ListBuckets`` succeeds; ``alive()`` raises if the server died."""
+    import urllib3
+    from minio import Minio
+
+    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=1, read=5), retries=urllib3.Retry(total=0))
+    client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=False, http_client=http)
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        alive()
+        try:
+            client.list_buckets()
+            return
+        except Exception as exc:  # not listening yet, or credentials not loaded yet
+            last = exc
+            time.sleep(0.1)
+    raise StorageError("Il server S3 non risponde.") from last
 
 
 def _port_is_free(port: int) -> bool:
