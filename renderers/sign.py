@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import threading
 from datetime import datetime
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -352,7 +353,9 @@ def _campo_libero(writer: IncrementalPdfFileWriter, base: str) -> str:
     return nome
 
 
+@lru_cache(maxsize=32)
 def _stile(aspetto: AspettoFirma | None) -> TextStampStyle | None:
+    """Stamp style per appearance (pyHanko styles and font factories are stateless: cached)."""
     if aspetto is None:
         return None
     if not aspetto.font.is_file():
