@@ -1,0 +1,35 @@
+"""``serve``: the API and web console with embedded defaults (SQLite, SeaweedFS, in-process jobs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Indirizzo di ascolto")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Porta HTTP")] = 8000,
+    ) -> None:
+        """Avvia API e console web. Senza CURIT_S3_ENDPOINT avvia un SeaweedFS incorporato sotto var/.
+
+        Esempio: curit-docs serve --port 8000, poi aprire http://127.0.0.1:8000/ (utente ente.mantova,
+        password curit-demo).
+        """
+        import uvicorn
+
+        from service.api import create_app
+        from service.archivio import s3_config
+        from service.settings import get_settings
+
+        settings = get_settings()
+        with s3_config(settings) as s3:
+            if settings.s3_endpoint is None:
+                typer.echo(f"Archivio S3 incorporato (SeaweedFS) su {s3.endpoint}, dati in {settings.var_dir}")
+            settings = settings.model_copy(update={
+                "s3_endpoint": s3.endpoint, "s3_access_key": s3.access_key, "s3_secret_key": s3.secret_key,
+            })
+            typer.echo(f"curit-docs su http://{host}:{port}/  (API: /docs)")
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
