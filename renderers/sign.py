@@ -21,7 +21,6 @@ from datetime import datetime
 from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 from asn1crypto import x509 as asn1_x509
@@ -30,7 +29,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTFont
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata import model as xmp_model
@@ -70,8 +71,8 @@ _MARGINE_CMS = 4096
 class AspettoFirma:
     """How a visible signature looks and where it sits."""
 
-    font: Path
-    """TrueType font embedded for the text (PDF/A forbids non-embedded fonts)."""
+    font: bytes
+    """TrueType font data for the text, embedded as a subset (PDF/A forbids non-embedded fonts)."""
     box: tuple[float, float, float, float] = (340.0, 28.0, 565.0, 82.0)
     """``(x1, y1, x2, y2)`` in PDF points from the lower-left corner of the page."""
     pagina: int = -1
@@ -79,7 +80,7 @@ class AspettoFirma:
     testo: str = TESTO_FIRMA
     """Template with ``%(signer)s``, ``%(organizzazione)s`` and ``%(ts)s``."""
     formato_data: str = "%d/%m/%Y %H:%M:%S %Z"
-    dimensione: int = 9
+    dimensione: int = 10
     """Font size in points."""
 
 
@@ -353,13 +354,47 @@ def _campo_libero(writer: IncrementalPdfFileWriter, base: str) -> str:
     return nome
 
 
+@dataclass(frozen=True)
+class _FontInMemoria(GlyphAccumulatorFactory):
+    """pyHanko's font factory reading the TrueType data from memory instead of a path."""
+
+    dati: bytes = b""
+
+    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:  # noqa: ANN001 - pyHanko API
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer, font_handle=io.BytesIO(self.dati), font_size=self.font_size, obj_stream=obj_stream
+        )
+
+
+@lru_cache(maxsize=8)
+def _font_timbro(ttf: bytes) -> bytes:
+    """The font without OpenType layout tables (GSUB/GPOS/GDEF/kern): every glyph stays,
+    but pyHanko's per-document subsetting gets ~5x cheaper (measured in bench_firma)."""
+    try:
+        font = TTFont(io.BytesIO(ttf))
+        options = ft_subset.Options()
+        options.layout_features = []
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern"]
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        subsetter = ft_subset.Subsetter(options)
+        subsetter.populate(unicodes=font.getBestCmap().keys())
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+    except Exception as exc:
+        raise SigningError("Il carattere per la firma visibile non è un TrueType leggibile.") from exc
+    return out.getvalue()
+
+
 @lru_cache(maxsize=32)
 def _stile(aspetto: AspettoFirma | None) -> TextStampStyle | None:
     """Stamp style per appearance (pyHanko styles and font factories are stateless: cached)."""
     if aspetto is None:
         return None
-    if not aspetto.font.is_file():
-        raise SigningError("Il carattere per la firma visibile non è disponibile.")
+    font = _FontInMemoria(font_file="", font_size=aspetto.dimensione, dati=_font_timbro(aspetto.font))
     return TextStampStyle(
         stamp_text=aspetto.testo,
         timestamp_format=aspetto.formato_data,
@@ -367,10 +402,7 @@ def _stile(aspetto: AspettoFirma | None) -> TextStampStyle | None:
         inner_content_layout=SimpleBoxLayoutRule(
             x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MID, margins=Margins(left=6, right=6)
         ),
-        text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(aspetto.font), font_size=aspetto.dimensione),
-            font_size=aspetto.dimensione,
-        ),
+        text_box_style=TextBoxStyle(font=font, font_size=aspetto.dimensione, leading=round(aspetto.dimensione * 1.3)),
     )
 
 

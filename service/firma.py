@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def spec_per_tipo(
     settings = settings or get_settings()
     if visibile is None:
         visibile = tipo is not None and tipo in settings.firma_visibile_tipi
-    aspetto = AspettoFirma(font=settings.fonts_dir / FONT_FIRMA) if visibile else None
+    aspetto = AspettoFirma(font=_font(settings.fonts_dir / FONT_FIRMA)) if visibile else None
     return FirmaSpec(
         campo="FirmaEnte",
         motivo=motivo or "Emissione del documento (CURIT - Regione Lombardia)",
@@ -96,6 +97,14 @@ def verificatore(settings: Settings | None = None) -> Verificatore:
 def verifica_documento(pdf: bytes, *, settings: Settings | None = None) -> VerdettoFirma:
     """Verify every signature of ``pdf`` against the configured trust list."""
     return verificatore(settings).verifica(pdf)
+
+
+@lru_cache(maxsize=4)
+def _font(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SigningError("Il carattere per la firma visibile non è disponibile.") from exc
 
 
 def _carica_radici(paths: Iterable[Path]) -> list[x509.Certificate]:

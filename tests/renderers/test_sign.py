@@ -88,7 +88,7 @@ def test_firma_conserva_pdfa_e_dati_json(firmatario, tmp_path):
 
 def test_firma_visibile_si_vede(firmatario, pki, tmp_path):
     box = (340.0, 28.0, 565.0, 82.0)
-    signed = firmatario.firma(pdf_di_prova(), FirmaSpec(aspetto=AspettoFirma(font=FONT, box=box)))
+    signed = firmatario.firma(pdf_di_prova(), FirmaSpec(aspetto=AspettoFirma(font=FONT.read_bytes(), box=box)))
     assert verifica_pdf(signed, trust_roots=[pki.ca.cert]).valida
     (tmp_path / "f.pdf").write_bytes(signed)
     fonts = subprocess.run(["pdffonts", str(tmp_path / "f.pdf")], capture_output=True, text=True,
@@ -228,6 +228,11 @@ def test_input_non_pdf(firmatario):
         firmatario.firma(b"questo non e' un pdf")
 
 
+def test_font_non_valido(firmatario):
+    with pytest.raises(SigningError, match="TrueType"):
+        firmatario.firma(pdf_di_prova(), FirmaSpec(aspetto=AspettoFirma(font=b"non un font")))
+
+
 def test_pagina_firma_inesistente(firmatario):
     with pytest.raises(SigningError, match="pagina 5"):
-        firmatario.firma(pdf_di_prova(), FirmaSpec(aspetto=AspettoFirma(font=FONT, pagina=5)))
+        firmatario.firma(pdf_di_prova(), FirmaSpec(aspetto=AspettoFirma(font=FONT.read_bytes(), pagina=5)))
