@@ -1,0 +1,356 @@
+"""Signed PDF + metadata → S3 Object Lock version + index row (or the outbox); and back.
+
+Reads top to bottom like the issue: metadata (from the embedded ``dati.json`` and the
+caller) → retention date (``domain.conservazione``) → signature verdict → S3 write checked
+by hash → index row; S3 unreachable → durable outbox, drained later with back-off.
+Retrieval re-hashes the bytes and re-verifies the signature before handing them out.
+Disposal of expired documents and legal holds are explicit, logged operations.
+
+Only this module combines ``archive`` (storage) and ``renderers`` (dati.json, signatures).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import Engine
+
+from archive import indice as idx
+from archive.db import make_engine, session_scope, upgrade
+from archive.errors import StorageError
+from archive.objectstore import ObjectStore, S3Config, object_key, sha256_hex
+from archive.outbox import Backoff, EsitoSvuotamento, Voce, accoda, archivia_ora, svuota
+from archive.seaweed import EmbeddedSeaweed
+from domain.conservazione import PoliticaConservazione, conserva_fino_al
+from domain.errors import Conflict, NotFound, RuleViolation
+from domain.stagione import stagione_termica
+from service.firma import verifica_documento
+from service.settings import Settings
+
+__all__ = [
+    "MetadatiDocumento",
+    "metadati_da_pdf",
+    "Archivio",
+    "Recuperato",
+    "s3_config",
+    "apri_archivio",
+    "politica_da_settings",
+]
+
+log = logging.getLogger("curit.archivio")
+
+Verifica = Callable[[bytes], Any]
+"""``pdf → VerdettoFirma`` (``.valida``, ``.as_dict()``)."""
+
+
+@dataclass(frozen=True)
+class MetadatiDocumento:
+    """What the index records about a document besides its bytes."""
+
+    tipo: str
+    data_documento: date
+    codice_impianto: str | None = None
+    ente: str | None = None
+    cait: str | None = None
+    manutentore: str | None = None
+    etichetta: str | None = None
+    responsabile_cf: str | None = None
+    oggetto: str | None = None
+    """AgID *oggetto*; default: document type + impianto."""
+    autore: str | None = None
+    """AgID *autore*; default: the manutentore, else the Ente."""
+    destinatario: str | None = None
+    """AgID *destinatario*; default: the Ente."""
+    documento_id: str | None = None
+    """Stable id; default: derived from the SHA-256, so identical bytes get the same id."""
+    riferimento_temporale: datetime | None = None
+    """AgID time reference; default: the archiving instant."""
+
+
+_CHIAVI: dict[str, tuple[str, ...]] = {
+    "codice_impianto": ("codice_impianto", "codice_catasto"),
+    "etichetta": ("numero_etichetta", "etichetta_numero", "etichetta"),
+    "responsabile_cf": ("responsabile_cf", "responsabile_codice_fiscale", "codice_fiscale_responsabile"),
+    "data_documento": ("data_documento", "data_controllo", "data_ispezione", "data_presentazione", "data"),
+    "manutentore": ("manutentore_ragione_sociale", "ragione_sociale_manutentore", "manutentore"),
+    "ente": ("ente_id", "ente"),
+    "cait": ("cait_id", "cait"),
+}
+"""Field names (FORMS.md keys) looked for in ``dati.json``, first match wins."""
+
+
+def _cerca_chiave(dati: Any, nomi: tuple[str, ...]) -> str | None:
+    """First scalar value of any of ``nomi`` in a nested dict/list (breadth-first)."""
+    coda = [dati]
+    while coda:
+        nodo = coda.pop(0)
+        if isinstance(nodo, dict):
+            for nome in nomi:
+                value = nodo.get(nome)
+                if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+                    return str(value).strip()
+                if isinstance(value, dict) and isinstance(value.get("numero") or value.get("codice"), str):
+                    return (value.get("numero") or value.get("codice")).strip()
+            coda.extend(v for v in nodo.values() if isinstance(v, (dict, list)))
+        elif isinstance(nodo, list):
+            coda.extend(v for v in nodo if isinstance(v, (dict, list)))
+    return None
+
+
+def metadati_da_pdf(pdf: bytes, **dati_forniti: Any) -> MetadatiDocumento:
+    """Metadata from the PDF's embedded ``dati.json`` (when present), overridden by the
+    caller's non-empty values. RuleViolation when tipo or data_documento stay unknown."""
+    from renderers.errors import RenderError
+    from renderers.pdf import read_attachment
+
+    trovati: dict[str, Any] = {}
+    try:
+        contenuto = json.loads(read_attachment(pdf))
+    except (RenderError, ValueError):
+        contenuto = None
+    if isinstance(contenuto, dict):
+        trovati["tipo"] = contenuto.get("tipo")
+        dati = contenuto.get("dati", contenuto)
+        for campo, nomi in _CHIAVI.items():
+            trovati[campo] = _cerca_chiave(dati, nomi)
+    trovati.update({k: v for k, v in dati_forniti.items() if v not in (None, "")})
+    if not trovati.get("tipo"):
+        raise RuleViolation("Indicare il tipo di documento (--tipo): il PDF non lo dichiara.", path=("tipo",))
+    giorno = trovati.get("data_documento")
+    if not giorno:
+        raise RuleViolation("Indicare la data del documento: il PDF non la dichiara.", path=("data_documento",))
+    if isinstance(giorno, str):
+        try:
+            trovati["data_documento"] = date.fromisoformat(giorno[:10])
+        except ValueError:
+            raise RuleViolation(f"Data del documento non valida: {giorno}.", path=("data_documento",)) from None
+    if trovati.get("responsabile_cf"):
+        trovati["responsabile_cf"] = str(trovati["responsabile_cf"]).upper()
+    nomi = MetadatiDocumento.__dataclass_fields__
+    return MetadatiDocumento(**{k: v for k, v in trovati.items() if k in nomi})
+
+
+@dataclass(frozen=True)
+class Recuperato:
+    """Bytes handed out by :meth:`Archivio.recupera`, with the checks that were made."""
+
+    dati: bytes
+    record: dict[str, Any]
+    firma: dict[str, Any]
+    """Signature verdict at retrieval time (``firmato`` false when the PDF carries none)."""
+
+
+def _verdetto(verifica: Verifica, pdf: bytes) -> tuple[bool | None, dict[str, Any]]:
+    verdetto = verifica(pdf)
+    esito = verdetto.as_dict()
+    firmato = bool(esito.get("firme"))
+    esito["firmato"] = firmato
+    return (bool(verdetto.valida) if firmato else None), esito
+
+
+def politica_da_settings(settings: Settings) -> PoliticaConservazione:
+    return PoliticaConservazione(
+        anni_dichiarazioni=settings.conservazione_anni_dichiarazioni,
+        anni_default=settings.conservazione_anni_default,
+        anni_per_tipo=dict(settings.conservazione_anni_per_tipo),
+    )
+
+
+@dataclass
+class Archivio:
+    """The archive of one configuration: an index database and an Object Lock bucket."""
+
+    engine: Engine
+    store: ObjectStore
+    politica: PoliticaConservazione = field(default_factory=PoliticaConservazione)
+    backoff: Backoff = field(default_factory=Backoff)
+    verifica: Verifica = verifica_documento
+
+    # -- in ----------------------------------------------------------------------------------
+
+    def prepara_voce(self, pdf: bytes, meta: MetadatiDocumento, *, ora: datetime) -> Voce:
+        """Everything needed to archive ``pdf``: key, retention, verdict, AgID metadata."""
+        sha = sha256_hex(pdf)
+        doc_id = meta.documento_id or sha[:32]
+        stagione = stagione_termica(meta.data_documento).label
+        chiave = object_key(ente=meta.ente, stagione=stagione, tipo=meta.tipo,
+                            codice_impianto=meta.codice_impianto, document_id=doc_id)
+        firma_valida, esito = _verdetto(self.verifica, pdf)
+        oggetto = meta.oggetto or f"{_titolo(meta.tipo)}{' - impianto ' + meta.codice_impianto if meta.codice_impianto else ''}"
+        dati = idx.DatiIndice(
+            id=doc_id, tipo=meta.tipo, data_documento=meta.data_documento, stagione=stagione, s3_key=chiave,
+            version_id="", sha256=sha, dimensione=len(pdf),
+            conserva_fino_al=conserva_fino_al(meta.tipo, meta.data_documento, self.politica),
+            riferimento_temporale=meta.riferimento_temporale or ora, oggetto=oggetto[:500],
+            codice_impianto=meta.codice_impianto, ente=meta.ente, cait=meta.cait, manutentore=meta.manutentore,
+            etichetta=meta.etichetta, responsabile_cf=meta.responsabile_cf,
+            autore=meta.autore or meta.manutentore or meta.ente, destinatario=meta.destinatario or meta.ente,
+            firma_valida=firma_valida, firma_esito=esito,
+        )
+        s3_meta = {"documento-id": doc_id, "tipo": meta.tipo, "stagione": stagione.replace("/", "-")}
+        if meta.codice_impianto:
+            s3_meta["codice-impianto"] = meta.codice_impianto
+        return Voce(dati=pdf, indice=dati, metadati_s3=s3_meta)
+
+    def archivia(self, pdf: bytes, meta: MetadatiDocumento, *, ora: datetime | None = None) -> dict[str, Any]:
+        """Archive ``pdf``: the index record (``stato: archiviato``), or ``stato: in_coda`` when
+        S3 is unreachable and the document waits in the durable outbox."""
+        ora = ora or datetime.now(timezone.utc)
+        voce = self.prepara_voce(pdf, meta, ora=ora)
+        try:
+            doc = archivia_ora(self.engine, self.store, voce)
+        except StorageError as exc:
+            accoda(self.engine, voce, errore=f"{exc.message} ({exc.__cause__!r})", ora=ora)
+            return {**voce.indice.as_json(), "stato": "in_coda", "version_id": None}
+        return {**idx.as_dict(doc), "stato": "archiviato"}
+
+    def svuota_coda(self, *, ora: datetime | None = None) -> EsitoSvuotamento:
+        """Retry the documents waiting in the outbox whose back-off has elapsed."""
+        esito = svuota(self.engine, self.store, ora=ora, backoff=self.backoff)
+        if esito.archiviati or esito.falliti:
+            log.info("Coda di archiviazione: %d archiviati, %d falliti, %d in attesa",
+                     esito.archiviati, esito.falliti, esito.in_coda)
+        return esito
+
+    # -- out ---------------------------------------------------------------------------------
+
+    def record(self, documento_id: str) -> dict[str, Any]:
+        with session_scope(self.engine) as session:
+            return idx.as_dict(idx.documento(session, documento_id))
+
+    def recupera(self, documento_id: str) -> Recuperato:
+        """The archived bytes, after checking their SHA-256 against the index and the object
+        metadata and re-verifying the signature. Refuses bytes that fail either check."""
+        record = self.record(documento_id)
+        if record["smaltito_il"]:
+            raise NotFound(f"Il documento {documento_id} è stato smaltito il {record['smaltito_il'][:10]}.", path=("id",))
+        dati = self.store.get(record["s3_key"], record["version_id"])
+        info = self.store.info(record["s3_key"], record["version_id"])
+        impronta = sha256_hex(dati)
+        if impronta != record["sha256"] or (info.sha256 and info.sha256 != record["sha256"]):
+            log.error("Impronta non corrispondente per %s: indice %s, S3 %s, letto %s",
+                      documento_id, record["sha256"], info.sha256, impronta)
+            raise Conflict("Il documento recuperato non corrisponde all'impronta registrata: non viene consegnato.",
+                           path=("id",))
+        _, esito = _verdetto(self.verifica, dati)
+        if esito["firmato"] and (not esito.get("integra") or esito.get("modificato_dopo_firma")):
+            raise Conflict("La firma digitale del documento recuperato non è integra: non viene consegnato.",
+                           path=("id",))
+        return Recuperato(dati=dati, record=record, firma=esito)
+
+    def cerca(self, filtro: idx.FiltroRicerca, *, limite: int = 50, dopo: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        with session_scope(self.engine) as session:
+            pagina = idx.cerca(session, filtro, limite=limite, dopo=dopo)
+            return [idx.as_dict(d) for d in pagina.documenti], pagina.prossima
+
+    # -- retention, disposal, legal hold -----------------------------------------------------
+
+    def scaduti(self, oggi: date) -> list[dict[str, Any]]:
+        """Documents whose retention ended before ``oggi`` (none on legal hold)."""
+        with session_scope(self.engine) as session:
+            return [idx.as_dict(d) for d in idx.scaduti(session, oggi)]
+
+    def smaltisci(self, documento_id: str, *, da: str, motivo: str, oggi: date) -> dict[str, Any]:
+        """Delete every S3 version of an expired document (explicit, logged; never automatic).
+        Conflict while the retention runs or a legal hold is set."""
+        if not motivo.strip():
+            raise RuleViolation("Indicare il motivo dello smaltimento.", path=("motivo",))
+        with session_scope(self.engine) as session:
+            doc = idx.documento(session, documento_id)
+            if doc.smaltito_il is not None:
+                raise Conflict("Il documento è già stato smaltito.", path=("id",))
+            if doc.blocco_legale:
+                raise Conflict("Il documento è sottoposto a blocco legale e non può essere smaltito.", path=("id",))
+            if doc.conserva_fino_al >= oggi:
+                raise Conflict(
+                    f"La conservazione del documento termina il {doc.conserva_fino_al.strftime('%d/%m/%Y')}: "
+                    "non può essere smaltito prima.", path=("id",))
+            for v in idx.versioni(session, documento_id):
+                try:
+                    self.store.delete_version(doc.s3_key, v.version_id)
+                except NotFound:
+                    pass
+            idx.segna_smaltito(session, doc, da=da, quando=datetime.now(timezone.utc))
+            log.warning("SMALTIMENTO documento %s (%s, chiave %s) eseguito da %s: %s",
+                        doc.id, doc.tipo, doc.s3_key, da, motivo)
+            return idx.as_dict(doc)
+
+    def blocco_legale(self, documento_id: str, attivo: bool, *, da: str) -> dict[str, Any]:
+        """Set or release the legal hold on every S3 version of a document (logged)."""
+        with session_scope(self.engine) as session:
+            doc = idx.documento(session, documento_id)
+            if doc.smaltito_il is not None:
+                raise Conflict("Il documento è già stato smaltito.", path=("id",))
+            for v in idx.versioni(session, documento_id):
+                self.store.set_legal_hold(doc.s3_key, v.version_id, attivo)
+            idx.imposta_blocco_legale(session, doc, attivo)
+            log.warning("Blocco legale %s sul documento %s da %s", "ATTIVATO" if attivo else "RIMOSSO", doc.id, da)
+            return idx.as_dict(doc)
+
+
+def _titolo(tipo: str) -> str:
+    from service.registry import DOCUMENT_TYPES
+
+    try:
+        return DOCUMENT_TYPES[tipo].title
+    except KeyError:
+        return tipo
+
+
+# -- configuration → running archive ---------------------------------------------------------
+
+
+def _chiavi_incorporate(settings: Settings) -> tuple[str, str]:
+    """Keys of the embedded SeaweedFS: from settings, else generated once under var/."""
+    if settings.s3_access_key and settings.s3_secret_key:
+        return settings.s3_access_key, settings.s3_secret_key
+    path = settings.var_dir / "seaweedfs-chiavi.json"
+    try:
+        saved = json.loads(path.read_text())
+        return saved["access_key"], saved["secret_key"]
+    except (OSError, ValueError, KeyError):
+        keys = {"access_key": "curit" + secrets.token_hex(6), "secret_key": secrets.token_urlsafe(30)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(keys))
+        path.chmod(0o600)
+        return keys["access_key"], keys["secret_key"]
+
+
+@contextmanager
+def s3_config(settings: Settings) -> Iterator[S3Config]:
+    """The configured S3 (``CURIT_S3_*``), or an embedded SeaweedFS under ``var/`` started for
+    the duration of the block when ``CURIT_S3_ENDPOINT`` is not set."""
+    if settings.s3_endpoint:
+        if not (settings.s3_access_key and settings.s3_secret_key):
+            raise RuleViolation("Configurare CURIT_S3_ACCESS_KEY e CURIT_S3_SECRET_KEY per l'archivio S3.",
+                                path=("s3_access_key",))
+        yield S3Config(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
+                       secure=settings.s3_secure, region=settings.s3_region)
+        return
+    access, secret = _chiavi_incorporate(settings)
+    with EmbeddedSeaweed(settings.var_dir / "seaweedfs", access, secret) as weed:
+        yield S3Config(weed.endpoint, access, secret, settings.s3_bucket, region=settings.s3_region)
+
+
+@contextmanager
+def apri_archivio(settings: Settings) -> Iterator[Archivio]:
+    """A ready archive for one command or one server run (migrated index, bucket prepared)."""
+    upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    try:
+        with s3_config(settings) as config:
+            store = ObjectStore(config)
+            store.ensure_bucket()
+            yield Archivio(
+                engine, store, politica_da_settings(settings),
+                Backoff(settings.archivio_coda_attesa_s, settings.archivio_coda_attesa_max_s),
+            )
+    finally:
+        engine.dispose()
