@@ -124,7 +124,9 @@ def _tabella(righe: list[tuple[str, str]]) -> str:
     except OSError:
         commit = "?"
     quando = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    macchina = f"{platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}"
+    carico = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    macchina = (f"{platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
+                f"load average at the end {carico}")
     head = [
         f"### bench_firma — {quando}, commit {commit}",
         "",
