@@ -15,6 +15,7 @@ Technical detail belongs in ``__cause__`` and in logs, never in ``.message``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+import re
 from typing import Any
 
 Path = tuple[str | int, ...]
@@ -189,9 +190,15 @@ def _drop_barrato_branch(errors: list[dict], prefix: Sequence[str | int]) -> lis
 
 def _is_union_branch(part: Any) -> bool:
     # pydantic inserts the branch type name (e.g. "literal['BARRATO']", "decimal") in loc for unions
+    # and the model class name (CamelCase) when a branch is a model; form keys are snake_case
     return isinstance(part, str) and (
-        "[" in part or part in {"str", "int", "float", "decimal", "date", "bool", "none", "function-after", "function-plain"}
+        "[" in part
+        or part in {"str", "int", "float", "decimal", "date", "bool", "none", "function-after", "function-plain"}
+        or bool(_CLASS_NAME.fullmatch(part))
     )
+
+
+_CLASS_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)*")
 
 
 def _it(value: Any) -> str:

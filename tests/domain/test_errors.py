@@ -56,6 +56,20 @@ def test_barrato_is_accepted_and_not_reported_as_alternative() -> None:
     assert all("BARRATO" not in e["messaggio"] for e in _errors({"data": "x", "generatori": [], "nome": "x"}))
 
 
+class _Soggetto(BaseModel):
+    cf_piva: int
+
+
+class _ConSoggetto(BaseModel):
+    occupante: Barrabile[_Soggetto] = None
+
+
+def test_model_branch_name_is_not_in_the_path() -> None:
+    with pytest.raises(ValidationError) as info:
+        _ConSoggetto.model_validate({"occupante": {"cf_piva": "x"}})
+    assert [e["campo"] for e in from_pydantic(info.value).as_list()] == ["occupante.cf_piva"]
+
+
 def test_format_path() -> None:
     assert format_path(("impianto", "generatori", 0, "potenza_kw")) == "impianto.generatori[0].potenza_kw"
     assert format_path(()) == ""
