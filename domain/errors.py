@@ -184,8 +184,12 @@ def _drop_barrato_branch(errors: list[dict], prefix: Sequence[str | int]) -> lis
     def only_barrato(err: dict) -> bool:
         return err.get("type") == "literal_error" and str((err.get("ctx") or {}).get("expected", "")) == "'BARRATO'"
 
-    other_locs = {loc(e) for e in errors if not only_barrato(e)}
-    return [e for e in errors if not (only_barrato(e) and loc(e) in other_locs)]
+    other_locs = [loc(e) for e in errors if not only_barrato(e)]
+
+    def explained(path: Path) -> bool:  # another error at this field or inside it
+        return any(o[: len(path)] == path for o in other_locs)
+
+    return [e for e in errors if not (only_barrato(e) and explained(loc(e)))]
 
 
 def _is_union_branch(part: Any) -> bool:
@@ -198,7 +202,7 @@ def _is_union_branch(part: Any) -> bool:
     )
 
 
-_CLASS_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)*")
+_CLASS_NAME = re.compile(r"_?[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)*")
 
 
 def _it(value: Any) -> str:
