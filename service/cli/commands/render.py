@@ -33,11 +33,15 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def _print_avvisi(pdf: bytes) -> None:
     """Non-blocking warnings of the rules (e.g. a dichiarazione not 'compilata in ogni sua parte')."""
+    from renderers.errors import RenderError
     from renderers.pdf import read_attachment
 
-    if pdf and b"dati.json" in pdf:
-        for avviso in json.loads(read_attachment(pdf)).get("avvisi", []):
-            typer.echo(f"Avviso: {avviso}", err=True)
+    try:
+        record = json.loads(read_attachment(pdf))
+    except RenderError:  # a blank form carries no data
+        return
+    for avviso in record.get("avvisi", []):
+        typer.echo(f"Avviso: {avviso}", err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -89,4 +93,9 @@ def register(app: typer.Typer) -> None:
             data = pdf.read_bytes()
         except OSError:
             raise RuleViolation(f"Impossibile leggere il file {pdf}.", path=("file",)) from None
-        typer.echo(read_attachment(data).decode())
+        from renderers.errors import RenderError
+
+        try:
+            typer.echo(read_attachment(data).decode())
+        except RenderError as exc:  # a file that is not one of our PDFs is bad input, not a render failure
+            raise RuleViolation(exc.message, path=("file",)) from exc
