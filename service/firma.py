@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -65,7 +66,7 @@ def firma_documento(
 ) -> bytes:
     """Sign one PDF with the named identity (or an already loaded ``Firmatario``)."""
     settings = settings or get_settings()
-    firmatario = identita if isinstance(identita, Firmatario) else carica_identita(identita, settings)
+    firmatario = _in_corso_di_validita(identita if isinstance(identita, Firmatario) else carica_identita(identita, settings))
     return firmatario.firma(pdf, spec or spec_per_tipo(tipo, settings=settings))
 
 
@@ -78,7 +79,7 @@ def firma_lotto(
 ) -> Iterator[bytes]:
     """Sign each PDF of a batch, loading the identity and building the spec once."""
     settings = settings or get_settings()
-    firmatario = identita if isinstance(identita, Firmatario) else carica_identita(identita, settings)
+    firmatario = _in_corso_di_validita(identita if isinstance(identita, Firmatario) else carica_identita(identita, settings))
     spec = spec_per_tipo(tipo, settings=settings)
     for pdf in pdfs:
         yield firmatario.firma(pdf, spec)
@@ -97,6 +98,20 @@ def verificatore(settings: Settings | None = None) -> Verificatore:
 def verifica_documento(pdf: bytes, *, settings: Settings | None = None) -> VerdettoFirma:
     """Verify every signature of ``pdf`` against the configured trust list."""
     return verificatore(settings).verifica(pdf)
+
+
+def _in_corso_di_validita(firmatario: Firmatario) -> Firmatario:
+    """Refuse to issue documents whose signature would already be invalid (expired certificate)."""
+    validity = firmatario.certificato["tbs_certificate"]["validity"]
+    now = datetime.now(timezone.utc)
+    if now > validity["not_after"].native:
+        raise SigningError(
+            f"Il certificato di firma di {firmatario.nome} è scaduto il "
+            f"{validity['not_after'].native:%d/%m/%Y}: rinnovare l'identità prima di firmare."
+        )
+    if now < validity["not_before"].native:
+        raise SigningError(f"Il certificato di firma di {firmatario.nome} non è ancora valido.")
+    return firmatario
 
 
 @lru_cache(maxsize=4)

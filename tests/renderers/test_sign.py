@@ -76,6 +76,8 @@ def test_firma_conserva_pdfa_e_dati_json(firmatario, tmp_path):
         xmp = pdf.open_metadata()
         assert xmp["pdfaid:part"] == "3" and xmp["pdfaid:conformance"] == "B"
         assert xmp["dc:title"] == "Documento di prova"
+        widget = pdf.pages[0].Annots[0]
+        assert widget.FT == "/Sig" and int(widget.F) & 4  # PDF/A: annotations printable
         # PDF/A: Info and XMP must agree
         assert str(pdf.docinfo["/Producer"]) == xmp["pdf:Producer"]
         mod = str(pdf.docinfo["/ModDate"])

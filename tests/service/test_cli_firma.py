@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from renderers.errors import SigningError
 from renderers.sign import ChiaveSoftware, Firmatario
 from service.firma import firma_documento, firma_lotto, verifica_documento
 from service.identita import DEMO_OU, carica_identita, crea_identita_demo, elenca_identita, svuota_cache
@@ -198,6 +199,15 @@ def test_servizio_lotto_e_segreti_mai_nei_log(tmp_path, caplog):
     assert len({v.sha256 for v in verdetti}) == 3  # each archival copy is its own signed file
     stampa = firma_documento(pdf_di_prova(pagine=12), "cait-12", settings=settings)
     assert verifica_documento(stampa, settings=settings).valida
+
+
+def test_identita_scaduta_non_firma(tmp_path):
+    pki = materiale()
+    scrivi_pem(pki.scaduto, pki.ca, tmp_path / "ente-vecchio")
+    settings = Settings(identita_dir=tmp_path)
+    svuota_cache()
+    with pytest.raises(SigningError, match="scaduto il"):
+        firma_documento(pdf_di_prova(), "ente-vecchio", settings=settings)
 
 
 def test_identita_demo_direttamente(tmp_path):
