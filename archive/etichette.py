@@ -323,10 +323,10 @@ def assegna_a_cait(session: Session, cait_id: str, numeri: Sequence[str] | None 
 
 
 def vendi(session: Session, numero: str, cait_id: str, manutentore_id: int, *, autore: Autore,
-          quote: TabellaQuote | None = None) -> Vendita:
+          ambito: Ambito = TUTTO, quote: TabellaQuote | None = None) -> Vendita:
     """The CAIT ``cait_id`` sells one etichetta of its stock to a manutentore (exactly one concurrent sale wins)."""
     numero = _leggi(numero)
-    riga = _riga(session, numero, TUTTO)
+    riga = _riga(session, numero, ambito)
     if session.get(Manutentore, manutentore_id) is None:
         raise NotFound("Manutentore non registrato.", path=("manutentore_id",))
     prezzo = prezzo_per_fascia(riga.ente_id, riga.fascia, quote=quote)
