@@ -189,6 +189,9 @@ def esempio_f() -> dict[str, Any]:
     }
 
 
+_COMUNI: dict[str, Any] = {"copies": COPIE, "codice_impianto": lambda m: m.codice_catasto, "metadati": _metadati}
+"""What G and F share in the registry: copies with a matrice each, catasto code, etichetta in the XMP."""
+
 DOCUMENT_TYPES = (
     DocumentType(
         code="allegato-g",
@@ -197,11 +200,9 @@ DOCUMENT_TYPES = (
         template="allegato_g",
         example=esempio_g,
         derive=_deriva_g,
-        copies=COPIE,
         contesto={"righe": allegato_g.RIGHE_G, "senza_nc": {k: ("SI", "NO") for k in allegato_g.SENZA_NC}},
-        codice_impianto=lambda m: m.codice_catasto,
         data_documento=lambda m: m.data_controllo,
-        metadati=_metadati,
+        **_COMUNI,
     ),
     DocumentType(
         code="allegato-f",
@@ -210,14 +211,12 @@ DOCUMENT_TYPES = (
         template="allegato_f",
         example=esempio_f,
         derive=_deriva_f,
-        copies=COPIE,
         contesto={
             "documenti": allegato_f.DOCUMENTI_F,
             "esame_impianto": allegato_f.ESAME_IMPIANTO_F,
             "esame_generatore": allegato_f.ESAME_GENERATORE_F,
         },
-        codice_impianto=lambda m: m.codice_catasto,
         data_documento=lambda m: m.data,
-        metadati=_metadati,
+        **_COMUNI,
     ),
 )
