@@ -1,0 +1,338 @@
+"""``distinta``, ``trasmissione``, ``ricevuta``, ``rendiconto``, ``precompila``, ``cait elenco|scollega``:
+the CAIT desk and the manutentore paper on the command line (FORMS.md §17–§19, §21).
+
+The command line acts with full powers (no tenant) as ``cli:<login>``. Every verb migrates
+the database first (``archive.db.upgrade``); ``--archivia`` also stores each produced PDF in
+the archive (S3 + index, ``service.archivio``) and prints its index record.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from sqlalchemy.orm import Session
+
+__all__ = ["register"]
+
+_CAIT = typer.Option("--cait", help="Codice del CAIT, es. CAIT-MN-01")
+_MANUTENTORE = typer.Option("--manutentore", help="Manutentore: id o nome utente CURIT (es. MA023456)")
+_ARCHIVIA = typer.Option("--archivia", help="Archivia ogni PDF prodotto (S3 + indice) e ne stampa il record")
+_OUT_DIR = typer.Option("--cartella", "-d", help="Cartella dove scrivere i PDF")
+
+
+def _utente() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _attore():
+    from archive.cait_documenti import Attore
+
+    return Attore(_utente(), "cli")
+
+
+@contextmanager
+def _sessione() -> Iterator[Session]:
+    from archive.db import make_engine, session_scope, upgrade
+    from service.settings import get_settings
+
+    url = get_settings().db_url
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _archivio(attivo: bool):
+    """The open archive's ``archivia`` when ``--archivia`` is given, else None."""
+    if not attivo:
+        return nullcontext(None)
+    from service.archivio import apri_archivio
+    from service.settings import get_settings
+
+    @contextmanager
+    def _aperto():
+        with apri_archivio(get_settings()) as archivio:
+            yield archivio.archivia
+
+    return _aperto()
+
+
+def _scrivi(prodotti: list[Any], cartella: Path | None = None, output: Path | None = None) -> None:
+    out = []
+    for p in prodotti:
+        path = output if (output and len(prodotti) == 1) else (cartella or Path(".")) / p.nome_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(p.pdf)
+        voce = {"file": str(path), "tipo": p.meta.tipo, "oggetto": p.meta.oggetto}
+        if p.archiviato is not None:
+            voce["archivio"] = p.archiviato
+        out.append(voce)
+    typer.echo(json.dumps(out if len(out) != 1 else out[0], ensure_ascii=False, indent=2, default=str))
+
+
+def _data(value: str | None, campo: str) -> date | None:
+    from service.cli.commands.catasto import _data as leggi
+
+    return leggi(value, campo) if value else None
+
+
+def _manutentore(session: Session, chi: str) -> int:
+    from service.cli.commands.etichette import _manutentore as trova
+
+    return trova(session, chi)
+
+
+def _esegui(azione: Callable[[Session, Any], list[Any]], archivia: bool, cartella: Path | None = None,
+            output: Path | None = None) -> None:
+    with _archivio(archivia) as archiviatore, _sessione() as session:
+        _scrivi(azione(session, archiviatore), cartella, output)
+
+
+def _registra_distinta(app: typer.Typer) -> None:
+    dist = typer.Typer(help="Dichiarazioni consegnate allo sportello del CAIT e distinta-ricevuta di consegna "
+                            "(S1 All. 1; FORMS.md §18.3).", no_args_is_help=True)
+    app.add_typer(dist, name="distinta")
+
+    @dist.command("registra")
+    def registra(
+        cait: Annotated[str, _CAIT], manutentore: Annotated[str, _MANUTENTORE],
+        impianto: Annotated[str, typer.Option("--impianto", help="Codice impianto del catasto")],
+        tipo: Annotated[str, typer.Option("--tipo", help="Modello: G (< 35 kW) o F (≥ 35 kW)")],
+        data_controllo: Annotated[str, typer.Option("--data-controllo", help="Data del controllo (aaaa-mm-gg)")],
+        etichetta: Annotated[Optional[str], typer.Option("--etichetta", help="Numero dell'etichetta applicata")] = None,
+        anomalie: Annotated[Optional[str], typer.Option("--anomalie", help="Anomalie segnalate dall'operatore")] = None,
+        sicurezza: Annotated[bool, typer.Option("--sicurezza", help="Le anomalie pregiudicano la sicurezza")] = False,
+        dati: Annotated[Optional[Path], typer.Option("--dati", help="JSON del rapporto inserito (chiavi FORMS.md)")] = None,
+    ) -> None:
+        """Registra un rapporto G/F consegnato allo sportello (stato «aperta").
+
+        Esempio: curit-docs distinta registra --cait CAIT-MN-01 --manutentore MA023456
+        --impianto 020066IN0000001 --tipo G --data-controllo 2026-10-05 --etichetta MN000-26G1-000001-X
+        """
+        from archive.cait_documenti import registra_dichiarazione
+
+        with _sessione() as s:
+            d = registra_dichiarazione(
+                s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), codice_impianto=impianto, tipo=tipo,
+                data_controllo=_data(data_controllo, "data_controllo"), numero_etichetta=etichetta, anomalie=anomalie,
+                pregiudica_sicurezza=sicurezza, dati=json.loads(dati.read_text(encoding="utf-8")) if dati else None,
+                oggi=date.today())
+            typer.echo(json.dumps({"dichiarazione": d.id, "stato": d.stato, "ente_id": d.ente_id}, ensure_ascii=False))
+
+    @dist.command("chiudi")
+    def chiudi(
+        cait: Annotated[str, _CAIT], manutentore: Annotated[str, _MANUTENTORE],
+        operatore: Annotated[str, typer.Option("--operatore", help="Operatore del CAIT (id o nome utente)")],
+        dichiarazione: Annotated[Optional[list[int]], typer.Option("--dichiarazione", help="Solo queste (ripetibile)")] = None,
+        output: Annotated[Optional[Path], typer.Option("-o", "--output", help="PDF della distinta")] = None,
+        archivia: Annotated[bool, _ARCHIVIA] = False,
+    ) -> None:
+        """Chiude le dichiarazioni aperte del manutentore con una nuova distinta e ne stampa le due copie.
+
+        Esempio: curit-docs distinta chiudi --cait CAIT-MN-01 --manutentore MA023456 --operatore op.ferrari -o distinta.pdf
+        """
+        from archive.cait_documenti import chiudi_distinta
+        from service.cait import stampa_distinta
+
+        def _azione(s: Session, arch: Any) -> list[Any]:
+            d = chiudi_distinta(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), operatore=operatore,
+                                dichiarazioni=dichiarazione, utente=_utente())
+            return [stampa_distinta(s, d.id, _attore(), archivia=arch)]
+
+        _esegui(_azione, archivia, output=output)
+
+    @dist.command("stampa")
+    def stampa(numero: Annotated[str, typer.Argument(help="Numero della distinta, es. CAIT-MN-01/2026/000001")],
+               output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None) -> None:
+        """Ristampa una distinta-ricevuta. Esempio: curit-docs distinta stampa CAIT-MN-01/2026/000001 -o d.pdf"""
+        from service.cait import stampa_distinta
+
+        _esegui(lambda s, _a: [stampa_distinta(s, numero, _attore())], False, output=output)
+
+
+def _registra_ricevuta(app: typer.Typer) -> None:
+    ric = typer.Typer(help="Ricevute del CAIT: vendita di etichette, ricarica del Portafoglio (FORMS.md §17, §19).",
+                      no_args_is_help=True)
+    app.add_typer(ric, name="ricevuta")
+
+    @ric.command("vendita")
+    def vendita(
+        cait: Annotated[str, _CAIT], manutentore: Annotated[str, _MANUTENTORE],
+        etichetta: Annotated[list[str], typer.Option("--etichetta", help="Numero di etichetta venduta (ripetibile)")],
+        operatore: Annotated[str, typer.Option("--operatore", help="Nome dell'operatore stampato sulla ricevuta")],
+        pagamento: Annotated[str, typer.Option("--pagamento", help="contanti | POS | bonifico | portafoglio")] = "contanti",
+        output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
+        archivia: Annotated[bool, _ARCHIVIA] = False,
+    ) -> None:
+        """Vende etichette dello stock del CAIT ed emette UNA ricevuta numerata (senza salti).
+
+        Esempio: curit-docs ricevuta vendita --cait CAIT-MN-01 --manutentore MA023456
+        --etichetta MN00026G1000001X --etichetta MN00026G1000002V --operatore "Ferrari Giulia" --pagamento POS
+        """
+        from archive.cait_documenti import vendi_etichette
+        from archive.etichette import Autore
+        from service.cait import stampa_ricevuta
+
+        def _azione(s: Session, arch: Any) -> list[Any]:
+            r = vendi_etichette(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), numeri=etichetta,
+                                operatore=operatore, pagamento=pagamento, autore=Autore(_utente(), "cli"))
+            return [stampa_ricevuta(s, r.id, _attore(), archivia=arch)]
+
+        _esegui(_azione, archivia, output=output)
+
+    @ric.command("ricarica")
+    def ricarica(
+        cait: Annotated[str, _CAIT], manutentore: Annotated[str, _MANUTENTORE],
+        importo: Annotated[str, typer.Option("--importo", help="Importo in euro, es. 50,00")],
+        operatore: Annotated[str, typer.Option("--operatore", help="Nome dell'operatore")],
+        pagamento: Annotated[str, typer.Option("--pagamento", help="contanti | POS | bonifico")] = "contanti",
+        output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
+        archivia: Annotated[bool, _ARCHIVIA] = False,
+    ) -> None:
+        """Ricarica il Portafoglio del manutentore ed emette la ricevuta.
+
+        Esempio: curit-docs ricevuta ricarica --cait CAIT-MN-01 --manutentore MA023456 --importo 50,00 --operatore "Ferrari Giulia"
+        """
+        from archive.cait_documenti import ricarica_portafoglio
+        from service.cait import stampa_ricevuta
+
+        def _azione(s: Session, arch: Any) -> list[Any]:
+            r = ricarica_portafoglio(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), importo=importo,
+                                     operatore=operatore, pagamento=pagamento, utente=_utente())
+            return [stampa_ricevuta(s, r.id, _attore(), archivia=arch)]
+
+        _esegui(_azione, archivia, output=output)
+
+    @ric.command("stampa")
+    def stampa(numero: Annotated[str, typer.Argument(help="Numero della ricevuta, es. CAIT-MN-01/RIC/2026/000001")],
+               output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None) -> None:
+        """Ristampa una ricevuta. Esempio: curit-docs ricevuta stampa CAIT-MN-01/RIC/2026/000001 -o r.pdf"""
+        from service.cait import stampa_ricevuta
+
+        _esegui(lambda s, _a: [stampa_ricevuta(s, numero, _attore())], False, output=output)
+
+
+def _registra_cait(app: typer.Typer) -> None:
+    grp = typer.Typer(help="Servizi per i CAIT: elenchi stampabili e scollegamento dei manutentori (FORMS.md §19).",
+                      no_args_is_help=True)
+    app.add_typer(grp, name="cait")
+
+    @grp.command("elenco")
+    def elenco_cmd(
+        tipo: Annotated[str, typer.Argument(help="manutentori | operatori | strumenti")],
+        cait: Annotated[str, _CAIT],
+        output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
+        archivia: Annotated[bool, _ARCHIVIA] = False,
+    ) -> None:
+        """Stampa l'elenco dei manutentori associati, degli operatori o degli strumenti del CAIT.
+
+        Esempio: curit-docs cait elenco strumenti --cait CAIT-MN-01 -o strumenti.pdf
+        """
+        from service.cait import elenco
+
+        _esegui(lambda s, a: [elenco(s, cait, tipo, _attore(), oggi=date.today(), archivia=a)], archivia,
+                output=output)
+
+    @grp.command("scollega")
+    def scollega(
+        manutentore: Annotated[str, typer.Argument(help="Manutentore: id o nome utente CURIT")],
+        cait: Annotated[str, _CAIT],
+        email: Annotated[str, typer.Option("--email", help="E-mail valida della ditta, non già in uso")],
+    ) -> None:
+        """Scollega un manutentore che opera in autonomia (solo il CAIT può farlo, S2).
+
+        Esempio: curit-docs cait scollega MA023456 --cait CAIT-MN-01 --email ufficio@rossitermo.it
+        """
+        from archive.anagrafiche import scollega_manutentore
+
+        with _sessione() as s:
+            m = scollega_manutentore(s, _manutentore(s, manutentore), cait_id=cait, email=email)
+            typer.echo(json.dumps({"manutentore": m.id, "username": m.username, "email": m.email, "cait_id": None},
+                                  ensure_ascii=False))
+
+
+def register(app: typer.Typer) -> None:
+    _registra_distinta(app)
+    _registra_ricevuta(app)
+    _registra_cait(app)
+
+    @app.command("trasmissione")
+    def trasmissione(
+        distinta: Annotated[str, typer.Argument(help="Numero della distinta, es. CAIT-MN-01/2026/000001")],
+        data: Annotated[Optional[str], typer.Option("--data", help="Data della lettera (default oggi)")] = None,
+        cartella: Annotated[Optional[Path], _OUT_DIR] = None,
+        archivia: Annotated[bool, _ARCHIVIA] = False,
+    ) -> None:
+        """Lettere di trasmissione all'Ente competente (una per Ente) dei rapporti di una distinta.
+
+        Esempio: curit-docs trasmissione CAIT-MN-01/2026/000001 -d lettere/
+        """
+        from service.cait import lettere_trasmissione
+
+        oggi = _data(data, "data") or date.today()
+        _esegui(lambda s, a: lettere_trasmissione(s, distinta, _attore(), oggi=oggi, archivia=a), archivia, cartella)
+
+    @app.command("rendiconto")
+    def rendiconto(
+        cait: Annotated[Optional[str], typer.Option("--cait", help="CAIT: rendiconto mensile")] = None,
+        mese: Annotated[Optional[str], typer.Option("--mese", help="Mese del rendiconto CAIT, aaaa-mm")] = None,
+        ente: Annotated[Optional[str], typer.Option("--ente", help="Ente che vende direttamente: rendiconto trimestrale")] = None,
+        trimestre: Annotated[Optional[str], typer.Option("--trimestre", help="Trimestre, aaaa-T (es. 2026-4)")] = None,
+        sportello: Annotated[Optional[str], typer.Option("--sportello", help="Codice dello sportello di vendita dell'Ente")] = None,
+        output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
+        archivia: Annotated[bool, _ARCHIVIA] = False,
+    ) -> None:
+        """Rendiconto mensile del CAIT o trimestrale dell'Ente, calcolato dalle ricevute del periodo.
+
+        Esempi: curit-docs rendiconto --cait CAIT-MN-01 --mese 2026-10 -o ottobre.pdf ;
+        curit-docs rendiconto --ente comune-mantova --trimestre 2026-4 --sportello SPORTELLO-MN
+        """
+        from domain.errors import RuleViolation
+        from service.cait import rendiconto_cait, rendiconto_ente
+
+        if cait and mese and not (ente or trimestre):
+            azione = lambda s, a: [rendiconto_cait(s, cait, mese, _attore(), oggi=date.today(), archivia=a)]  # noqa: E731
+        elif ente and trimestre and sportello and not (cait or mese):
+            azione = lambda s, a: [rendiconto_ente(s, ente, trimestre, sportello, _attore(),  # noqa: E731
+                                                   oggi=date.today(), archivia=a)]
+        else:
+            raise RuleViolation("Indicare --cait e --mese (rendiconto mensile) oppure --ente, --trimestre e "
+                                "--sportello (rendiconto trimestrale dell'Ente).", path=("rendiconto",))
+        _esegui(azione, archivia, output=output)
+
+    @app.command("precompila")
+    def precompila(
+        codici: Annotated[list[str], typer.Argument(help="Codici impianto del giro, nell'ordine di visita")],
+        data: Annotated[Optional[str], typer.Option("--data", help="Data del controllo prestampata (aaaa-mm-gg)")] = None,
+        manutentore: Annotated[Optional[str], typer.Option("--manutentore", help="Solo impianti di questa ditta; "
+                                                           "ne stampa i dati nel riquadro del tecnico")] = None,
+        output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Un solo PDF per tutto il giro")] = None,
+        cartella: Annotated[Optional[Path], _OUT_DIR] = None,
+    ) -> None:
+        """Allegati G/F precompilati dal catasto (misure in bianco): uno per impianto, o un unico PDF con -o.
+
+        Esempio: curit-docs precompila 020066IN0000001 020066CT0000002 --data 2026-10-21 -o giro.pdf
+        """
+        from archive.cait_documenti import Attore
+        from service.cait import giro, precompilato
+
+        giorno = _data(data, "data")
+
+        def _azione(s: Session, _a: Any) -> list[Any]:
+            attore = (Attore(_utente(), "manutentore", manutentore_id=_manutentore(s, manutentore)) if manutentore
+                      else _attore())
+            if output:
+                return [giro(s, codici, attore, oggi=date.today(), data_controllo=giorno)]
+            return [precompilato(s, c, attore, oggi=date.today(), data_controllo=giorno) for c in codici]
+
+        _esegui(_azione, False, cartella, output)
