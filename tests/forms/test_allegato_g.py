@@ -156,9 +156,9 @@ def _html(data: dict[str, Any] | None) -> str:
 
 def test_barrato_draws_a_strike_on_boxes_and_cells() -> None:
     html = _html(esempio_g())
-    # rompitiraggio is BARRATO in the example: every box of its row is struck
+    # rompitiraggio is BARRATO in the example: the rule runs through every option cell of its row
     row = re.search(r"rompitiraggio-antivento.*?</tr>", html, re.S).group(0)
-    assert row.count("casella barrata") == 3
+    assert row.count("casella-cella riga-barrata") == 3
     # gas + type C: Bacharach and Tiraggio are struck cells
     assert html.count('data-campo="misura.bacharach"><span class="linea-barrata">') == 1
     assert html.count('data-campo="misura.tiraggio_pa"><span class="linea-barrata">') == 1
