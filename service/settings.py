@@ -82,6 +82,17 @@ class Settings(BaseSettings):
     personalizzazioni_file: Path | None = None
     """Per-Ente targa/etichetta customisation, JSON ``{"<ente id>": {"targa": {…}, "etichetta": {…}}}``."""
 
+    batch_dir: Path = ROOT / "var" / "lavori"
+    """Batch jobs: one directory per job (manifest, chunks, outputs, report); shared by Celery workers."""
+    batch_record_per_blocco: int = 200
+    """Records per chunk of a batch job (fixed per job: chunks are the unit of resume and of Celery tasks)."""
+    batch_enti_anomalie_file: Path | None = None
+    """JSON ``{"<codice NC>": ["vvf", …]}`` linking anomalies to other competent bodies; None → project default."""
+    celery_broker: str = "redis://127.0.0.1:6379/0"
+    """Celery broker of ``curit-docs worker`` and distributed batch jobs (``CURIT_CELERY_BROKER``)."""
+    celery_backend: str = "redis://127.0.0.1:6379/1"
+    """Celery result backend (``CURIT_CELERY_BACKEND``)."""
+
 
 @lru_cache
 def get_settings() -> Settings:
