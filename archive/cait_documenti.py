@@ -293,9 +293,9 @@ def registra_dichiarazione(session: Session, *, cait_id: str, manutentore_id: in
                       numero_etichetta=_testo(numero_etichetta, 40, "numero_etichetta"),
                       anomalie=_testo(anomalie, 500, "anomalie"), pregiudica_sicurezza=bool(pregiudica_sicurezza),
                       dati=dati, stato="aperta", consegnata_il=_now())
-    session.add(d)
     try:
-        session.flush()
+        with session.begin_nested():  # a duplicate leaves the caller's transaction usable
+            session.add(d)
     except IntegrityError as exc:
         raise Conflict(f"La dichiarazione (Allegato {tipo}) dell'impianto {codice} del {data_controllo:%d/%m/%Y} "
                        "è già stata consegnata.", path=("codice_impianto",)) from exc

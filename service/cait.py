@@ -36,7 +36,7 @@ from service.produce import render_document
 from service.settings import Settings, get_settings
 
 __all__ = ["Prodotto", "Archivia", "stampa_distinta", "lettere_trasmissione", "stampa_ricevuta", "rendiconto_cait",
-           "rendiconto_ente", "precompilato", "giro", "elenco", "ELENCHI"]
+           "rendiconto_ente", "precompilato", "giro", "elenco", "ELENCHI", "quando_iso"]
 
 ROMA = ZoneInfo("Europe/Rome")
 Archivia = Callable[[bytes, MetadatiDocumento], Any]
@@ -66,6 +66,11 @@ def _file(numero: str) -> str:
 
 def _locale(dt: datetime) -> datetime:
     return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(ROMA)
+
+
+def quando_iso(dt: datetime) -> str:
+    """ISO 8601 in Italian local time (SQLite hands back naive UTC values)."""
+    return _locale(dt).isoformat()
 
 
 def _enti(settings: Settings | None):
@@ -174,9 +179,9 @@ def stampa_ricevuta(session: Session, ricevuta: int | str, attore: cd.Attore, *,
     enti = _enti(settings)
     righe = []
     for x in cd.righe_ricevuta(session, r.id):
-        riga = {"descrizione": x.descrizione, "numero_etichetta": leggibile(x.numero_etichetta) if x.numero_etichetta else None, "tipo": x.tipo,
-                "fascia": x.fascia, "quota_ente": x.quota_ente, "contributo_regionale": x.contributo_regionale,
-                "importo": x.importo}
+        numero = leggibile(x.numero_etichetta) if x.numero_etichetta else None
+        riga = {"descrizione": x.descrizione, "numero_etichetta": numero, "tipo": x.tipo, "fascia": x.fascia,
+                "quota_ente": x.quota_ente, "contributo_regionale": x.contributo_regionale, "importo": x.importo}
         if x.fascia:
             riga.update(fascia_descrizione=fascia_per_codice(x.fascia).etichetta, ente=enti.get(x.ente_id).denominazione)
         righe.append(riga)

@@ -1,0 +1,209 @@
+"""CAIT desk and manutentore paper: dichiarazioni, distinte, ricevute, rendiconti, elenchi, pre-filled G/F.
+
+Tenancy: a CAIT sees only its own manutentori, stock, distinte and ricevute; a manutentore only
+its own distinte and the impianti it maintains; the Ente may correct closed dichiarazioni of its
+territory. Anything outside the caller's tenant answers 404, exactly like a missing object.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from archive import cait_documenti as cd
+from archive.anagrafiche import Manutentore, scollega_manutentore
+from archive.etichette import Autore
+from domain.errors import NotFound
+from service import cait as sc
+from service.api.deps import Principal, SessionDep, SettingsDep, audit, richiede
+
+router = APIRouter(tags=["cait"])
+
+CaitUser = Annotated[Principal, richiede("cait")]
+ManutentoreUser = Annotated[Principal, richiede("manutentore")]
+EditorUser = Annotated[Principal, richiede("cait", "manutentore", "ente")]
+
+
+def _attore(u: Principal) -> cd.Attore:
+    return cd.Attore(u.username, u.ruolo, cait_id=u.cait_id, manutentore_id=u.manutentore_id, ente_id=u.ente_id)
+
+
+def _pdf(p: sc.Prodotto) -> Response:
+    return Response(p.pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{p.nome_file}"'})
+
+
+def _mio_manutentore(session: SessionDep, user: Principal, manutentore_id: int) -> Manutentore:
+    m = session.get(Manutentore, manutentore_id)
+    if m is None or (user.ruolo != "admin" and m.cait_id != user.cait_id):
+        raise NotFound("Manutentore non associato a questo CAIT.", path=("manutentore_id",))
+    return m
+
+
+def _cait(user: Principal) -> str:
+    if user.cait_id is None:
+        raise NotFound("Nessun CAIT associato all'utenza.", path=("cait_id",))
+    return user.cait_id
+
+
+class NuovaDichiarazione(BaseModel):
+    manutentore_id: int
+    codice_impianto: str
+    tipo: str
+    data_controllo: date
+    numero_etichetta: str | None = None
+    anomalie: str | None = None
+    pregiudica_sicurezza: bool = False
+    dati: dict[str, Any] | None = None
+
+
+class ModificaDichiarazione(BaseModel):
+    data_controllo: date | None = None
+    numero_etichetta: str | None = None
+    anomalie: str | None = None
+    pregiudica_sicurezza: bool | None = None
+    dati: dict[str, Any] | None = None
+
+
+class Chiusura(BaseModel):
+    manutentore_id: int
+    operatore: str
+    dichiarazioni: list[int] | None = None
+
+
+class Vendita(BaseModel):
+    manutentore_id: int
+    numeri: list[str] = Field(min_length=1, max_length=500)
+    operatore: str
+    pagamento: str = "contanti"
+
+
+class Ricarica(BaseModel):
+    manutentore_id: int
+    importo: str
+    operatore: str
+    pagamento: str = "contanti"
+
+
+# --------------------------------------------------------------------------- CAIT
+
+
+@router.get("/cait/manutentori")
+def manutentori(user: CaitUser, session: SessionDep) -> list[dict[str, Any]]:
+    return [{**r, "registrato_il": r["registrato_il"].isoformat()} for r in sc.ELENCHI["manutentori"](session, _cait(user))]
+
+
+@router.get("/cait/elenchi/{tipo}", response_class=Response)
+def elenco(tipo: str, user: CaitUser, session: SessionDep, settings: SettingsDep) -> Response:
+    return _pdf(sc.elenco(session, _cait(user), tipo, _attore(user), oggi=date.today(), settings=settings))
+
+
+@router.post("/cait/manutentori/{manutentore_id}/scollega")
+def scollega(manutentore_id: int, email: Annotated[str, Body(embed=True)], user: CaitUser, session: SessionDep,
+             request: Request) -> dict[str, Any]:
+    m = scollega_manutentore(session, manutentore_id, cait_id=_cait(user), email=email)
+    audit(session, request, user, "cait.scollega", oggetto=str(m.id), email=m.email)
+    return {"manutentore": m.id, "username": m.username, "email": m.email}
+
+
+@router.post("/cait/dichiarazioni", status_code=201)
+def registra(body: NuovaDichiarazione, user: CaitUser, session: SessionDep) -> dict[str, Any]:
+    _mio_manutentore(session, user, body.manutentore_id)
+    d = cd.registra_dichiarazione(session, cait_id=_cait(user), oggi=date.today(), **body.model_dump())
+    return {"id": d.id, "stato": d.stato, "ente_id": d.ente_id}
+
+
+@router.post("/cait/distinte", status_code=201)
+def chiudi(body: Chiusura, user: CaitUser, session: SessionDep, request: Request) -> dict[str, Any]:
+    _mio_manutentore(session, user, body.manutentore_id)
+    d = cd.chiudi_distinta(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, operatore=body.operatore,
+                           dichiarazioni=body.dichiarazioni, utente=user.username)
+    audit(session, request, user, "cait.distinta", oggetto=d.numero)
+    return {"id": d.id, "numero": d.numero}
+
+
+@router.post("/cait/ricevute/vendita", status_code=201)
+def vendita(body: Vendita, user: CaitUser, session: SessionDep, request: Request) -> dict[str, Any]:
+    _mio_manutentore(session, user, body.manutentore_id)
+    r = cd.vendi_etichette(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, numeri=body.numeri,
+                           operatore=body.operatore, pagamento=body.pagamento, autore=Autore(user.username, user.ruolo))
+    audit(session, request, user, "cait.vendita", oggetto=r.numero, totale=r.totale)
+    return {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
+
+
+@router.post("/cait/ricevute/ricarica", status_code=201)
+def ricarica(body: Ricarica, user: CaitUser, session: SessionDep, request: Request) -> dict[str, Any]:
+    _mio_manutentore(session, user, body.manutentore_id)
+    r = cd.ricarica_portafoglio(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, importo=body.importo,
+                                operatore=body.operatore, pagamento=body.pagamento, utente=user.username)
+    audit(session, request, user, "cait.ricarica", oggetto=r.numero, totale=r.totale)
+    return {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
+
+
+@router.get("/cait/ricevute/{ricevuta_id}/pdf", response_class=Response)
+def ricevuta_pdf(ricevuta_id: int, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
+                 settings: SettingsDep) -> Response:
+    return _pdf(sc.stampa_ricevuta(session, ricevuta_id, _attore(user), settings=settings))
+
+
+@router.get("/cait/rendiconti/{mese}", response_class=Response)
+def rendiconto(mese: str, user: CaitUser, session: SessionDep, settings: SettingsDep) -> Response:
+    return _pdf(sc.rendiconto_cait(session, _cait(user), mese, _attore(user), oggi=date.today(), settings=settings))
+
+
+# --------------------------------------------------------------------------- distinte (CAIT, manutentore)
+
+
+@router.get("/distinte")
+def distinte(user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep) -> list[dict[str, Any]]:
+    return [{"id": d.id, "numero": d.numero, "cait_id": d.cait_id, "manutentore_id": d.manutentore_id,
+             "chiusa_il": sc.quando_iso(d.chiusa_il)} for d in cd.distinte(session, _attore(user))]
+
+
+@router.get("/distinte/{distinta_id}/pdf", response_class=Response)
+def distinta_pdf(distinta_id: int, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
+                 settings: SettingsDep) -> Response:
+    return _pdf(sc.stampa_distinta(session, distinta_id, _attore(user), settings=settings))
+
+
+@router.get("/distinte/{distinta_id}/trasmissione", response_class=Response)
+def trasmissione(distinta_id: int, user: Annotated[Principal, richiede("cait", "manutentore", "ente")],
+                 session: SessionDep, settings: SettingsDep, ente: Annotated[str | None, Query()] = None) -> Response:
+    """The lettera di trasmissione for one Ente of the distinta (``?ente=`` when it spans several)."""
+    lettere = sc.lettere_trasmissione(session, distinta_id, _attore(user), oggi=date.today(), settings=settings)
+    scelte = [p for p in lettere if ente is None or p.meta.ente == ente]
+    if len(scelte) != 1:
+        enti = ", ".join(p.meta.ente or "" for p in lettere)
+        raise NotFound(f"Indicare l'Ente della lettera (?ente=): {enti}.", path=("ente",))
+    return _pdf(scelte[0])
+
+
+@router.patch("/dichiarazioni/{dichiarazione_id}")
+def modifica(dichiarazione_id: int, body: ModificaDichiarazione, user: EditorUser, session: SessionDep,
+             request: Request) -> dict[str, Any]:
+    """Manutentore/CAIT only while the dichiarazione is open; the competent Ente always (S1 §15.3)."""
+    d = cd.modifica_dichiarazione(session, dichiarazione_id, _attore(user), **body.model_dump(exclude_unset=True))
+    audit(session, request, user, "dichiarazione.modifica", oggetto=str(d.id))
+    return {"id": d.id, "stato": d.stato, "numero_etichetta": d.numero_etichetta, "anomalie": d.anomalie,
+            "data_controllo": d.data_controllo.isoformat()}
+
+
+# --------------------------------------------------------------------------- manutentore
+
+
+@router.get("/manutentore/impianti/{codice}/precompilato", response_class=Response)
+def precompilato(codice: str, user: ManutentoreUser, session: SessionDep, settings: SettingsDep,
+                 data: Annotated[date | None, Query(description="Data del controllo prestampata")] = None) -> Response:
+    return _pdf(sc.precompilato(session, codice, _attore(user), oggi=date.today(), data_controllo=data,
+                                settings=settings))
+
+
+@router.post("/manutentore/giro", response_class=Response)
+def giro(codici: Annotated[list[str], Body(embed=True, min_length=1, max_length=200)], user: ManutentoreUser,
+         session: SessionDep, settings: SettingsDep,
+         data: Annotated[date | None, Query(description="Data del giro")] = None) -> Response:
+    return _pdf(sc.giro(session, codici, _attore(user), oggi=date.today(), data_controllo=data, settings=settings))
