@@ -1,0 +1,174 @@
+"""The archive behind the API: one ``Archivio`` per app, and the caller's tenant as query criteria.
+
+- :func:`archivio_per` opens the configured archive lazily on first use (``service.archivio.
+  apri_archivio``: migrated index, Object Lock bucket ready) and keeps it on ``app.state``;
+  :func:`ciclo_archivio` (a router lifespan) closes it when the app stops.
+- :func:`limita_al_tenant` installs the caller's scope on the request's database session as
+  ``with_loader_criteria`` on every ORM query of :class:`archive.indice.Documento`: a document
+  outside the scope does not exist for that caller (search skips it, a lookup answers 404).
+  The scope per role, from issue 9:
+
+  ============  ======================================================================
+  admin         everything
+  ente          documents of its Ente (its territory)
+  archivista    documents of its Ente, read-only (the write routes never admit it)
+  ispettore     rapporti (allegati F, G, A, B) of its Ente
+  cait          documents received or issued by that CAIT
+  manutentore   documents whose manutentore is that company (ragione sociale, P.IVA or user)
+  ============  ======================================================================
+
+With SQLite every transaction takes the write lock at BEGIN, so a route releases its own
+transaction (:func:`rilascia`) before the archive opens a session of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from sqlalchemy import ColumnElement, event, false, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from archive.anagrafiche import Manutentore
+from archive.indice import Documento
+from service.api.deps import CurrentUser, Principal, SessionDep, SettingsDep
+from service.archivio import Archivio, apri_archivio
+from service.settings import Settings
+
+__all__ = [
+    "ArchivioDep",
+    "ScopedSession",
+    "TIPI_RAPPORTO",
+    "archivio_per",
+    "ciclo_archivio",
+    "condizione_tenant",
+    "limita_al_tenant",
+    "rilascia",
+    "puo_scrivere_ente",
+]
+
+TIPI_RAPPORTO = ("allegato-g", "allegato-f", "allegato-a", "allegato-b")
+"""Rapporti di controllo tecnico (G, F) and rapporti di prova (A, B): what an ispettore reads."""
+
+_lock = threading.Lock()
+
+
+@dataclass
+class _Aperto:
+    archivio: Archivio
+    stack: ExitStack
+
+
+def archivio_per(app: FastAPI, settings: Settings) -> Archivio:
+    """The app's archive, opened on first use (an embedded SeaweedFS when no S3 is configured)."""
+    aperto: _Aperto | None = getattr(app.state, "curit_archivio", None)
+    if aperto is not None:
+        return aperto.archivio
+    with _lock:
+        aperto = getattr(app.state, "curit_archivio", None)
+        if aperto is None:
+            stack = ExitStack()
+            try:
+                archivio = stack.enter_context(apri_archivio(settings))
+            except BaseException:
+                stack.close()
+                raise
+            from service.firma import verifica_documento
+
+            archivio = replace(archivio, verifica=partial(verifica_documento, settings=settings))
+            aperto = _Aperto(archivio, stack)
+            app.state.curit_archivio = aperto
+    return aperto.archivio
+
+
+@asynccontextmanager
+async def ciclo_archivio(app: FastAPI) -> AsyncIterator[None]:
+    """Router lifespan: close the archive (engine, embedded S3) when the app stops."""
+    yield
+    aperto: _Aperto | None = getattr(app.state, "curit_archivio", None)
+    if aperto is not None:
+        app.state.curit_archivio = None
+        aperto.stack.close()
+
+
+def _archivio(request: Request, settings: SettingsDep) -> Archivio:
+    return archivio_per(request.app, settings)
+
+
+ArchivioDep = Annotated[Archivio, Depends(_archivio)]
+
+
+def _identita_manutentore(session: Session, manutentore_id: int) -> list[str]:
+    m = session.get(Manutentore, manutentore_id)
+    if m is None:
+        return []
+    return [v for v in (m.ragione_sociale, m.partita_iva, m.username) if v]
+
+
+def condizione_tenant(session: Session, user: Principal) -> ColumnElement[bool] | None:
+    """The caller's scope on ``Documento`` (None = unrestricted, admin only)."""
+    if user.ruolo == "admin":
+        return None
+    if user.ruolo in ("ente", "archivista") and user.ente_id:
+        return Documento.ente == user.ente_id
+    if user.ruolo == "ispettore" and user.ente_id:
+        return (Documento.ente == user.ente_id) & Documento.tipo.in_(TIPI_RAPPORTO)
+    if user.ruolo == "cait" and user.cait_id:
+        return Documento.cait == user.cait_id
+    if user.ruolo == "manutentore" and user.manutentore_id is not None:
+        nomi = _identita_manutentore(session, user.manutentore_id)
+        return Documento.manutentore.in_(nomi) if nomi else false()
+    return false()
+
+
+def limita_al_tenant(session: Session, user: Principal) -> Session:
+    """Restrict every later ORM query of ``Documento`` on ``session`` to the caller's scope."""
+    condizione = condizione_tenant(session, user)
+    if condizione is None:
+        return session
+
+    def _criterio(state: ORMExecuteState) -> None:
+        if state.is_select and not state.is_column_load and not state.is_relationship_load:
+            state.statement = state.statement.options(
+                with_loader_criteria(Documento, condizione, include_aliases=True))
+
+    event.listen(session, "do_orm_execute", _criterio)
+    return session
+
+
+def _scoped(session: SessionDep, user: CurrentUser) -> Session:
+    return limita_al_tenant(session, user)
+
+
+ScopedSession = Annotated[Session, Depends(_scoped)]
+"""The request's session with the caller's archive scope installed."""
+
+
+def rilascia(session: Session) -> None:
+    """End the request's transaction before the archive opens its own (SQLite write lock)."""
+    session.commit()
+
+
+def puo_scrivere_ente(user: Principal, ente: str | None) -> str:
+    """The Ente a write acts for: an Ente user's own; admin names one. 403 for anyone else."""
+    if user.ruolo == "admin":
+        if not ente:
+            from domain.errors import RuleViolation
+
+            raise RuleViolation("Indicare l'Ente per cui operare.", path=("ente",))
+        return ente
+    if user.ruolo != "ente" or not user.ente_id or (ente and ente != user.ente_id):
+        raise HTTPException(403)
+    return user.ente_id
+
+
+def documento_visibile(session: Session, documento_id: str) -> dict[str, Any]:
+    """The index record if the (scoped) session may see it; NotFound otherwise."""
+    from archive import indice as idx
+
+    return idx.as_dict(idx.documento(session, documento_id))
