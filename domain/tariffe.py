@@ -22,9 +22,9 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from domain.contributo import FASCE, Fascia
 from domain.errors import NotFound, RuleViolation, from_pydantic
@@ -46,22 +46,17 @@ CENTESIMO = Decimal("0.01")
 _CODICI_FASCE = tuple(f.codice for f in FASCE)
 
 
-def _euro(value: Decimal) -> Decimal:
-    if not value.is_finite() or value < 0:
-        raise ValueError("L'importo deve essere un numero non negativo (euro).")
-    if value != value.quantize(CENTESIMO):
-        raise ValueError("L'importo può avere al massimo due decimali (centesimi di euro).")
-    return value.quantize(CENTESIMO)
-
-
-Euro = Annotated[Decimal, AfterValidator(_euro)]
-
-
-def _fasce_note(quote: dict[str, Decimal]) -> dict[str, Decimal]:
+def _quote(quote: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Known band codes and euro amounts (>= 0, at most cents); the message names the band."""
     ignote = sorted(set(quote) - set(_CODICI_FASCE))
     if ignote:
         raise ValueError(f"Fascia sconosciuta {ignote[0]}: usare {', '.join(_CODICI_FASCE)}.")
-    return quote
+    for codice, importo in quote.items():
+        if not importo.is_finite() or importo < 0:
+            raise ValueError(f"Fascia {codice}: l'importo deve essere un numero non negativo (euro).")
+        if importo != importo.quantize(CENTESIMO):
+            raise ValueError(f"Fascia {codice}: l'importo può avere al massimo due decimali (centesimi di euro).")
+    return {codice: importo.quantize(CENTESIMO) for codice, importo in quote.items()}
 
 
 class TabellaQuote(BaseModel):
@@ -69,15 +64,15 @@ class TabellaQuote(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    predefinita: dict[str, Euro]
+    predefinita: dict[str, Decimal]
     """Quota per band code (``F1`` … ``F5``) for Enti without their own entry; all five bands."""
-    enti: dict[str, dict[str, Euro]] = {}
+    enti: dict[str, dict[str, Decimal]] = {}
     """Per-Ente overrides, keyed by Ente id; each lists only the bands it changes."""
 
     @field_validator("predefinita")
     @classmethod
     def _completa(cls, quote: dict[str, Decimal]) -> dict[str, Decimal]:
-        _fasce_note(quote)
+        quote = _quote(quote)
         mancanti = [c for c in _CODICI_FASCE if c not in quote]
         if mancanti:
             raise ValueError(f"Quota predefinita mancante per la fascia {mancanti[0]}.")
@@ -86,9 +81,7 @@ class TabellaQuote(BaseModel):
     @field_validator("enti")
     @classmethod
     def _solo_fasce_note(cls, enti: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, Decimal]]:
-        for quote in enti.values():
-            _fasce_note(quote)
-        return enti
+        return {ente: _quote(quote) for ente, quote in enti.items()}
 
     @classmethod
     def da_dati(cls, data: Any) -> TabellaQuote:

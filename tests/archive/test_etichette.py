@@ -398,3 +398,24 @@ def test_concurrent_generation_is_gap_free(engine, anagrafiche) -> None:
     for l in lotti:  # each lot is one contiguous range
         p = [parse_numero_etichetta(n).progressivo for n in l]
         assert p == list(range(p[0], p[0] + 50))
+
+
+def test_concurrent_binding_of_one_dichiarazione_exactly_one_wins(engine, anagrafiche) -> None:
+    """Two different etichette bound at once to the same dichiarazione: the unique key decides."""
+    numeri = [_venduta(engine, anagrafiche) for _ in range(4)]
+    via = threading.Barrier(len(numeri))
+
+    def lega(numero: str):
+        via.wait(timeout=30)
+        try:
+            with session_scope(engine) as s:
+                return vincola(s, numero, IMPIANTO, "G", CONTROLLO, autore=CAIT)["numero"]
+        except Conflict as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(numeri)) as pool:
+        esiti = list(pool.map(lega, numeri))
+    vinte = [e for e in esiti if isinstance(e, str)]
+    assert len(vinte) == 1
+    assert all(isinstance(e, Conflict) and e.path == ("codice_impianto",) for e in esiti if e not in vinte)
+    assert sorted(_stato(engine, n)["stato"] for n in numeri) == ["venduta"] * 3 + ["vincolata"]

@@ -59,10 +59,12 @@ _CINQUE = {"F1": "1", "F2": "1", "F3": "1", "F4": "1", "F5": "1"}
 @pytest.mark.parametrize(("dati", "campo", "messaggio"), [
     ({"predefinita": {"F1": "7.00", "F2": "25.00", "F3": "40.00", "F4": "70.00"}}, ["quote_enti", "predefinita"],
      "Quota predefinita mancante per la fascia F5."),
-    ({"predefinita": {**_CINQUE, "F1": "7.001"}}, ["quote_enti", "predefinita", "F1"],
-     "L'importo può avere al massimo due decimali (centesimi di euro)."),
-    ({"predefinita": {**_CINQUE, "F1": "-1"}}, ["quote_enti", "predefinita", "F1"],
-     "L'importo deve essere un numero non negativo (euro)."),
+    ({"predefinita": {**_CINQUE, "F1": "7.001"}}, ["quote_enti", "predefinita"],
+     "Fascia F1: l'importo può avere al massimo due decimali (centesimi di euro)."),
+    ({"predefinita": {**_CINQUE, "F4": "-1"}}, ["quote_enti", "predefinita"],
+     "Fascia F4: l'importo deve essere un numero non negativo (euro)."),
+    ({"predefinita": _CINQUE, "enti": {"provincia-lodi": {"F2": "2.5", "F3": "-0.50"}}}, ["quote_enti", "enti"],
+     "Fascia F3: l'importo deve essere un numero non negativo (euro)."),
     ({"predefinita": _CINQUE, "enti": {"x": {"F9": "1"}}}, ["quote_enti", "enti"],
      "Fascia sconosciuta F9: usare F1, F2, F3, F4, F5."),
 ])

@@ -208,3 +208,5 @@ def test_every_verb_documents_an_example(fresh_env: dict[str, str], monkeypatch:
         r = run(verbo, "--help")
         assert r.returncode == 0, r.stderr
         assert f"curit-docs etichette {verbo}" in r.stdout, verbo
+        for esempio in re.findall(r"[A-Z]{2}\d{3}-\d{2}[GF]\d-\d{6}-[0-9A-Z*]", r.stdout):
+            parse_numero_etichetta(esempio)  # examples carry a correct check character

@@ -204,7 +204,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Consegna etichette dell'Ente a un CAIT in conto vendita (un intervallo o un elenco).
 
-        Esempio: curit-docs etichette assegna --cait CAIT-MN-01 --ente provincia-mantova --dal MN000-26G1-000001-4 --al MN000-26G1-000050-X
+        Esempio: curit-docs etichette assegna --cait CAIT-MN-01 --ente provincia-mantova --dal MN000-26G1-000001-4 --al MN000-26G1-000050-N
         """
         from archive.etichette import assegna_a_cait, leggibile
 
