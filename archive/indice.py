@@ -91,6 +91,7 @@ class Documento(Base):
         for col in ("codice_impianto", "etichetta", "responsabile_cf", "ente", "cait", "tipo", "stagione")
     ) + (
         Index("ix_archivio_documenti_data", "data_documento", "id"),
+        Index("ix_archivio_documenti_ente_stagione", "ente", "stagione", "data_documento", "id"),
         Index("ix_archivio_documenti_conserva", "conserva_fino_al"),
         Index("ix_archivio_documenti_sha256", "sha256"),
     )

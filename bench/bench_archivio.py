@@ -1,0 +1,225 @@
+"""Archive benchmark: ingest (sign + store on S3 Object Lock + index) and search at 1M rows.
+
+    python bench/bench_archivio.py                  # print the table
+    python bench/bench_archivio.py --salva          # also append it to bench/RESULTS.md
+    python bench/bench_archivio.py --righe 200000   # smaller index (default 1,000,000)
+
+Fixed inputs: the one-page PDF/A-3b of the tests (with dati.json), signed PAdES B-B with a
+demo identity (``service.identita``); an embedded SeaweedFS (``weed mini``) on loopback; the
+index on SQLite and on the PostgreSQL at ``CURIT_TEST_PG`` (default 127.0.0.1:5432). Search
+runs on PostgreSQL after bulk-loading synthetic rows with COPY; each query is the first page
+(50 rows) and a keyset second page, median of 15 runs after one warm-up.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from archive.db import make_engine, session_scope, upgrade  # noqa: E402
+from archive.indice import Documento, FiltroRicerca, cerca  # noqa: E402
+from archive.objectstore import ObjectStore, S3Config  # noqa: E402
+from archive.seaweed import EmbeddedSeaweed  # noqa: E402
+from service.archivio import Archivio, MetadatiDocumento  # noqa: E402
+from service.firma import firma_lotto, verifica_documento  # noqa: E402
+from service.identita import carica_identita, crea_identita_demo  # noqa: E402
+from service.settings import Settings  # noqa: E402
+from tests.pki import pdf_di_prova  # noqa: E402
+
+N_INGEST = 200
+RIGHE = 1_000_000
+PG_ADMIN = os.environ.get("CURIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+KEY, SECRET = "curitbench", "curit-bench-secret-0123456789"
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN.rpartition("/")[0] + "/" + name
+
+
+def _ingest(tmp: Path, db_url: str, pdfs: list[bytes], settings: Settings, weed: EmbeddedSeaweed) -> float:
+    """Documents per second through ``Archivio.archivia`` (verdict + S3 + hash check + index)."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    store = ObjectStore(S3Config(weed.endpoint, KEY, SECRET, f"bench-{uuid.uuid4().hex[:8]}"))
+    store.ensure_bucket()
+    archivio = Archivio(engine, store, verifica=lambda pdf: verifica_documento(pdf, settings=settings))
+    meta = MetadatiDocumento(tipo="allegato-g", data_documento=date(2025, 10, 3), ente="provincia-cremona",
+                             cait="cait-cremona", codice_impianto="019036IN0000001")
+    start = time.perf_counter()
+    for n, pdf in enumerate(pdfs):
+        record = archivio.archivia(pdf, replace(meta, documento_id=f"bench-{n:05d}"))
+        assert record["stato"] == "archiviato"
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return len(pdfs) / elapsed
+
+
+def _firma(pdfs: list[bytes], tmp: Path) -> tuple[list[bytes], Settings, float]:
+    demo = crea_identita_demo("bench-archivio", tmp)
+    settings = Settings(identita_dir=tmp, trust_roots=(demo.ca,))
+    firmatario = carica_identita("bench-archivio", settings)
+    start = time.perf_counter()
+    signed = list(firma_lotto(pdfs, firmatario, settings=settings))
+    return signed, settings, len(pdfs) / (time.perf_counter() - start)
+
+
+def _carica_righe(engine, righe: int) -> float:
+    """Bulk-load synthetic index rows with COPY (indexes dropped and rebuilt); seconds."""
+    rnd = random.Random(20261122)
+    cols = ["id", "tipo", "codice_impianto", "ente", "cait", "manutentore", "etichetta", "responsabile_cf",
+            "data_documento", "stagione", "s3_key", "version_id", "sha256", "dimensione", "firma_valida",
+            "firma_esito", "conserva_fino_al", "blocco_legale", "riferimento_temporale", "oggetto", "autore",
+            "destinatario", "archiviato_il"]
+    tipi = ["allegato-g"] * 6 + ["allegato-f"] * 2 + ["allegato-a", "allegato-b", "allegato-h", "allegato-e1"]
+    enti = [f"ente-{i:02d}" for i in range(24)]
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        for index in Documento.__table__.indexes:
+            index.drop(conn)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        with cur.copy(f"COPY archivio_documenti ({', '.join(cols)}) FROM STDIN") as copy:
+            for n in range(righe):
+                giorno = date(2008, 1, 1) + timedelta(days=rnd.randrange(6500))
+                s = giorno.year if giorno.month >= 8 else giorno.year - 1
+                ente = enti[n % 24]
+                codice = f"{rnd.randrange(1, 200):03d}{rnd.randrange(1, 300):03d}IN{rnd.randrange(1, 3000):07d}"
+                copy.write_row((
+                    f"d{n:09d}", tipi[n % len(tipi)], codice, ente, f"cait-{n % 60:02d}", f"Ditta {n % 5000}",
+                    f"G{n:08d}", f"CF{rnd.randrange(200_000):014d}", giorno, f"{s}/{s + 1}",
+                    f"{ente}/{s}-{s + 1}/x/{codice}/d{n:09d}.pdf", "v1", f"{n:064x}", 50_000, True, "{}",
+                    giorno + timedelta(days=3650), False, datetime(2026, 1, 1, tzinfo=timezone.utc),
+                    f"Documento {n}", "Ditta", ente, datetime(2026, 1, 1, tzinfo=timezone.utc),
+                ))
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.begin() as conn:
+        for index in Documento.__table__.indexes:
+            index.create(conn)
+        conn.execute(text("ANALYZE archivio_documenti"))
+    return time.perf_counter() - start
+
+
+def _latenze(engine, righe: int) -> list[tuple[str, float, float | None]]:
+    rnd = random.Random(7)
+    with engine.connect() as conn:
+        campione = conn.execute(text(
+            "SELECT codice_impianto, etichetta, responsabile_cf FROM archivio_documenti "
+            f"WHERE id = 'd{rnd.randrange(righe):09d}'"
+        )).one()
+    filtri = {
+        "codice impianto": FiltroRicerca(codice_impianto=campione[0]),
+        "etichetta": FiltroRicerca(etichetta=campione[1]),
+        "codice fiscale": FiltroRicerca(responsabile_cf=campione[2]),
+        "Ente (1/24 delle righe)": FiltroRicerca(ente="ente-07"),
+        "CAIT + intervallo date": FiltroRicerca(cait="cait-13", dal=date(2015, 1, 1), al=date(2016, 12, 31)),
+        "stagione + tipo": FiltroRicerca(stagione="2019/2020", tipo="allegato-f"),
+        "Ente + tipo + stagione": FiltroRicerca(ente="ente-03", tipo="allegato-g", stagione="2012/2013"),
+        "nessun filtro": FiltroRicerca(),
+    }
+    out = []
+    for nome, filtro in filtri.items():
+        prima, seconda = [], []
+        for run in range(16):
+            with session_scope(engine) as session:
+                t0 = time.perf_counter()
+                pagina = cerca(session, filtro, limite=50)
+                t1 = time.perf_counter()
+                if pagina.prossima:
+                    cerca(session, filtro, limite=50, dopo=pagina.prossima)
+                t2 = time.perf_counter()
+            if run:  # the first run warms the cache
+                prima.append((t1 - t0) * 1000)
+                if pagina.prossima:
+                    seconda.append((t2 - t1) * 1000)
+        out.append((nome, statistics.median(prima), statistics.median(seconda) if seconda else None))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    righe = int(argv[argv.index("--righe") + 1]) if "--righe" in argv else RIGHE
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    quando = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    righe_tabella: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        pdfs = [pdf_di_prova() + f"%{n}\n".encode() for n in range(N_INGEST)]
+        signed, settings, firme_s = _firma(pdfs, tmp / "id")
+        righe_tabella.append((f"firma B-B (firma_lotto, {N_INGEST} doc)", f"{firme_s:.1f} doc/s"))
+        with EmbeddedSeaweed(tmp / "weed", KEY, SECRET) as weed:
+            sqlite = _ingest(tmp, f"sqlite:///{tmp / 'ingest.db'}", signed, settings, weed)
+            righe_tabella.append((f"archivia firmati: verifica + S3 + hash + indice SQLite ({N_INGEST} doc)",
+                                  f"{sqlite:.1f} doc/s"))
+            name = f"curit_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                pg = _ingest(tmp, _pg_url(name), signed, settings, weed)
+                righe_tabella.append((f"archivia firmati: verifica + S3 + hash + indice PostgreSQL ({N_INGEST} doc)",
+                                      f"{pg:.1f} doc/s"))
+                firma_e_archivia = 1 / (1 / firme_s + 1 / pg)
+                righe_tabella.append(("firma + archivia (PostgreSQL), per documento", f"{firma_e_archivia:.1f} doc/s"))
+                engine = make_engine(_pg_url(name))
+                with engine.begin() as conn:
+                    conn.execute(text("DELETE FROM archivio_versioni"))
+                    conn.execute(text("DELETE FROM archivio_documenti"))
+                carico = _carica_righe(engine, righe)
+                righe_tabella.append((f"caricamento {righe:,} righe (COPY + indici + ANALYZE)", f"{carico:.0f} s"))
+                for nome, p1, p2 in _latenze(engine, righe):
+                    pagina2 = f"{p2:.1f} ms" if p2 is not None else "una sola pagina"
+                    righe_tabella.append((f"cerca a {righe:,} righe: {nome}", f"{p1:.1f} ms (pagina 2: {pagina2})"))
+                engine.dispose()
+            finally:
+                with admin.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    testo = [
+        f"### bench_archivio — {quando}, commit {commit}",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
+        f"load average at the end {load}; SeaweedFS `weed mini` on loopback, PostgreSQL "
+        f"{_pg_versione()}, 1 process, one-page PDF/A-3b ({len(signed[0]) // 1024} KiB signed).",
+        "",
+        "| misura | risultato |",
+        "|---|---|",
+        *(f"| {a} | {b} |" for a, b in righe_tabella),
+        "",
+    ]
+    print("\n".join(testo))
+    if "--salva" in argv:
+        results = ROOT / "bench" / "RESULTS.md"
+        prima = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+        results.write_text(prima.rstrip("\n") + "\n\n" + "\n".join(testo), encoding="utf-8")
+    return 0
+
+
+def _pg_versione() -> str:
+    engine = create_engine(PG_ADMIN)
+    try:
+        with engine.connect() as c:
+            return c.execute(text("SHOW server_version")).scalar_one().split()[0]
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
