@@ -1,0 +1,170 @@
+"""One chunk of a job: manifest records [i·n, (i+1)·n) → ``blocchi/blocco-<i>.pdf`` + its report.
+
+A chunk is the unit of work of the process pool and of the Celery workers, and the unit of
+resume: it is written to a temporary file and renamed into place, then its report
+(``blocco-<i>.json``, carrying the PDF's SHA-256 and the manifest hash) is renamed into place
+last. A chunk counts as done only when its report exists and matches the PDF, so a process
+killed at any instant leaves either a whole chunk or nothing (a stray temporary file).
+
+Chunk bytes depend only on the manifest and the job options: fonts get their resource names
+from a fresh font set per chunk, never from what a long-lived worker printed before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from domain.errors import AppError
+from renderers.impose import Imposer, get_profile, write_one_up
+from renderers.stamp import CodeOptions, FontSet, Item, parse_font_faces
+from service.batch.tipi import Contesto, TipoLotto, _motivo, _sicuro, tipo_lotto
+from service.settings import Settings
+from service.targhe import SessioneStampa
+
+__all__ = ["SessioneLotto", "esegui_blocco", "blocco_fatto", "percorso_blocco", "leggi_lavoro", "records_blocco",
+           "scrivi_atomico"]
+
+
+class SessioneLotto(SessioneStampa):
+    """:class:`SessioneStampa` for one chunk: own font set, and a forced full layout on request."""
+
+    def __init__(self, out: Any, *, settings: Settings, template: str, title: str, codes: CodeOptions) -> None:
+        super().__init__(out, settings=settings, template=template, title=title, codes=codes)
+        css = settings.templates_dir / "_base" / "fonts.css"
+        self.fonts = FontSet(parse_font_faces(css.read_text(encoding="utf-8"), css.parent))
+
+    def items_completi(self, variante: str, context: Callable[[], Mapping[str, Any]], valori: Mapping[str, Any],
+                       full_context: Callable[[], Mapping[str, Any]], chiave: str) -> list[Item]:
+        """The record laid out in full by WeasyPrint (its content needs more room than the slots)."""
+        stamper = self.stamper(variante, context)
+        self.complete.append(chiave)
+        return stamper.full_items(self._html(full_context()), base_dir=self.settings.templates_dir / Path(self.template).parent,
+                                  asset_roots=self._assets, values=valori)
+
+
+def scrivi_atomico(percorso: Path, dati: bytes) -> None:
+    tmp = percorso.with_name(f".{percorso.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(dati)
+    os.replace(tmp, percorso)
+
+
+def leggi_lavoro(cartella: Path) -> dict[str, Any]:
+    return json.loads((cartella / "lavoro.json").read_text(encoding="utf-8"))
+
+
+def percorso_blocco(cartella: Path, indice: int) -> Path:
+    return cartella / "blocchi" / f"blocco-{indice:05d}.pdf"
+
+
+def blocco_fatto(cartella: Path, indice: int, manifest_sha256: str) -> dict[str, Any] | None:
+    """The chunk's report if the chunk is complete and belongs to this manifest, else None."""
+    pdf = percorso_blocco(cartella, indice)
+    try:
+        rapporto = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
+        if rapporto["manifest_sha256"] != manifest_sha256:
+            return None
+        if hashlib.sha256(pdf.read_bytes()).hexdigest() != rapporto["pdf_sha256"]:
+            return None
+        return rapporto
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def records_blocco(cartella: Path, indice: int, dimensione: int) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(position in the manifest, record) of the chunk's records, read line by line."""
+    inizio, fine = indice * dimensione, (indice + 1) * dimensione
+    with (cartella / "manifest.jsonl").open(encoding="utf-8") as f:
+        for n, riga in enumerate(f):
+            if n >= fine:
+                break
+            if n >= inizio:
+                yield n, json.loads(riga)
+
+
+def esegui_blocco(cartella: Path, indice: int, settings: Settings) -> dict[str, Any]:
+    """Print chunk ``indice`` of the job in ``cartella`` (skipped if already done); its report."""
+    lavoro = leggi_lavoro(cartella)
+    fatto = blocco_fatto(cartella, indice, lavoro["manifest_sha256"])
+    if fatto is not None:
+        return fatto
+    tipo = tipo_lotto(lavoro["tipo"])
+    ctx = Contesto(settings, lavoro["opzioni"])
+    buf = io.BytesIO()
+    voci = _stampa(tipo, ctx, records_blocco(cartella, indice, lavoro["record_per_blocco"]), buf, lavoro)
+    pdf = percorso_blocco(cartella, indice)
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    dati = buf.getvalue()
+    if lavoro.get("per_record") and tipo.foglio is None:
+        _documenti(cartella, dati, voci, tipo, ctx, lavoro)
+    scrivi_atomico(pdf, dati)
+    rapporto = {"indice": indice, "manifest_sha256": lavoro["manifest_sha256"],
+                "pdf_sha256": hashlib.sha256(dati).hexdigest(), "pagine": _pagine(dati), "record": voci}
+    scrivi_atomico(pdf.with_suffix(".json"), json.dumps(rapporto, ensure_ascii=False, sort_keys=True).encode())
+    return rapporto
+
+
+def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[str, Any]]], out: io.BytesIO,
+            lavoro: Mapping[str, Any]) -> list[dict[str, Any]]:
+    codes = CodeOptions(qr_error="M", qr_version=ctx.opzioni.get("qr_version"))
+    sessione = SessioneLotto(out, settings=ctx.settings, template=tipo.template or "_base/pagina.html.j2",
+                             title=lavoro["titolo"], codes=codes)
+    imposer = Imposer(sessione.writer, get_profile(tipo.foglio)) if tipo.foglio else None
+    voci: list[dict[str, Any]] = []
+    for n, rec in records:
+        voce = {"n": n, "chiave": tipo.chiave(rec), "stato": "prodotto", "pagina": sessione.writer.page_count,
+                "pagine": 0, "impaginazione_completa": False, "motivo": ""}
+        try:
+            items = tipo.items(sessione, rec, ctx)
+        except AppError as exc:
+            voce.update(stato="fallito", motivo=_motivo(exc))
+            voci.append(voce)
+            continue
+        if imposer is not None:
+            imposer.place_all(items)
+        else:
+            for item in items:
+                write_one_up(sessione.writer, item)
+        voce["pagine"] = len(items)
+        voce["impaginazione_completa"] = tipo.template is not None and any(i.full_render for i in items)
+        voci.append(voce)
+    if imposer is not None:
+        imposer.finish()
+    sessione.close()
+    return voci
+
+
+def _pagine(dati: bytes) -> int:
+    with pikepdf.open(io.BytesIO(dati)) as pdf:
+        return len(pdf.pages)
+
+
+def _documenti(cartella: Path, dati: bytes, voci: list[dict[str, Any]], tipo: TipoLotto, ctx: Contesto,
+               lavoro: Mapping[str, Any]) -> None:
+    """One PDF per record for the archive (pages cut from the chunk; forms: the full PDF/A render)."""
+    dest = cartella / "documenti"
+    dest.mkdir(exist_ok=True)
+    records = dict(records_blocco(cartella, voci[0]["n"] // lavoro["record_per_blocco"], lavoro["record_per_blocco"])) \
+        if voci else {}
+    with pikepdf.open(io.BytesIO(dati)) as src:
+        for v in voci:
+            if v["stato"] != "prodotto":
+                continue
+            nome = dest / f"{v['n'] + 1:06d}-{_sicuro(v['chiave'])}.pdf"
+            v["documento"] = nome.name
+            if tipo.template is None:
+                scrivi_atomico(nome, tipo.render(records[v["n"]], ctx))  # type: ignore[attr-defined]
+                continue
+            one = pikepdf.new()
+            one.pages.extend(src.pages[v["pagina"]:v["pagina"] + v["pagine"]])
+            one.docinfo["/Title"] = f"{lavoro['titolo']} - {v['chiave']}"
+            b = io.BytesIO()
+            one.save(b, deterministic_id=True)
+            scrivi_atomico(nome, b.getvalue())

@@ -1,0 +1,294 @@
+"""Batch jobs: input → manifest → chunks (process pool or Celery) → merged print PDF + report.
+
+A job lives in ``<batch_dir>/<id>/``::
+
+    lavoro.json        kind, options, manifest hash, chunk size, totals (written once)
+    manifest.jsonl     one validated record per line (canonical JSON); its SHA-256 names the content
+    scarti.json        input items refused before printing, with line/position and reason
+    blocchi/           blocco-00000.pdf + .json … (see ``service.batch.blocchi``)
+    documenti/         one PDF per record (``--per-record``, letters and forms)
+    stampa.pdf         the print-ready PDF (or stampa-001.pdf…, stampa-<cap>.pdf… when split)
+    rapporto.json/csv  what was produced (file and pages) and what failed, with reasons
+
+Chunks have a fixed size stored in the job, so the same manifest always gives the same chunks
+whoever prints them; the merge (pikepdf/qpdf) writes a deterministic /ID and no timestamps. A
+job interrupted at any point is resumed with ``--riprendi``: finished chunks are kept, the rest
+are printed, and the result is byte-identical to an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from sqlalchemy import Engine
+
+from archive.lavori import Lavoro, aggiorna_lavoro, get_lavoro, registra_lavoro
+from domain.errors import AppError, RuleViolation
+from renderers.impose import get_profile
+from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, scrivi_atomico
+from service.batch.tipi import Scarto, mappa_anomalie, tipo_lotto
+from service.settings import Settings
+
+__all__ = ["OpzioniUscita", "Avanzamento", "crea_lavoro", "esegui_lavoro", "unisci", "stato_lavoro", "blocchi_totali"]
+
+
+@dataclass(frozen=True)
+class OpzioniUscita:
+    """How the job's output is cut (fixed at creation: part of the job)."""
+
+    per_record: bool = False
+    """Also write one PDF per record under ``documenti/`` (letters and forms)."""
+    dividi_ogni: int | None = None
+    """Split the print PDF every N pages (sheets)."""
+    dividi_per: str | None = None
+    """Split the print PDF by the addressee's ``cap`` or ``comune`` (letters; records sorted by it)."""
+
+
+@dataclass
+class Avanzamento:
+    """Progress of a running job, handed to the caller's callback after each chunk."""
+
+    record_totali: int
+    record_fatti: int = 0
+    pagine: int = 0
+    pagine_al_secondo: float | None = None
+    eta_secondi: float | None = None
+    complete: int = 0
+    falliti: int = 0
+    blocchi: list[int] = field(default_factory=list)
+
+
+def _canonico(rec: Any) -> str:
+    return json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _dimensione_blocco(tipo: Any, richiesta: int) -> int:
+    """Chunk size in records; label kinds round it so that a chunk fills whole sheets."""
+    if tipo.foglio is None:
+        return max(1, richiesta)
+    per_foglio = get_profile(tipo.foglio).per_sheet
+    passo = per_foglio // math.gcd(per_foglio, tipo.pagine_per_record)
+    return max(passo, richiesta // passo * passo)
+
+
+def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engine,
+                opzioni: Mapping[str, Any] | None = None, uscita: OpzioniUscita = OpzioniUscita(),
+                record_per_blocco: int | None = None) -> tuple[str, list[Scarto]]:
+    """Validate ``dati`` into a manifest and register the job; returns its id and the refused items."""
+    tipo = tipo_lotto(tipo_codice)
+    if uscita.dividi_per and uscita.dividi_per not in tipo.gruppi:
+        raise RuleViolation(f"Il lotto {tipo.codice} non si può dividere per {uscita.dividi_per}"
+                            + (f": scegliere tra {', '.join(tipo.gruppi)}." if tipo.gruppi else "."), path=("dividi_per",))
+    opz = dict(opzioni or {})
+    if tipo.codice == "esiti":
+        opz["mappa_anomalie"] = mappa_anomalie(settings)
+    records, scarti = tipo.records(dati, opz)
+    if not records:
+        raise RuleViolation("Nessun record valido da stampare." + (f" Scartati: {len(scarti)}." if scarti else ""),
+                            path=("sorgente",))
+    if uscita.dividi_per:
+        records.sort(key=lambda r: tipo.gruppo(r, uscita.dividi_per))  # stable: input order within a group
+    opz = tipo.opzioni_lotto(records, opz, settings)
+    lavoro_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    cartella = settings.batch_dir / lavoro_id
+    cartella.mkdir(parents=True)
+    manifest = "".join(_canonico(r) + "\n" for r in records).encode("utf-8")
+    scrivi_atomico(cartella / "manifest.jsonl", manifest)
+    sha = hashlib.sha256(manifest).hexdigest()
+    scrivi_atomico(cartella / "scarti.json", json.dumps([asdict(s) for s in scarti], ensure_ascii=False, indent=1).encode())
+    lavoro = {"id": lavoro_id, "tipo": tipo.codice, "titolo": tipo.titolo, "manifest_sha256": sha,
+              "record_totali": len(records), "opzioni": opz, **asdict(uscita),
+              "record_per_blocco": _dimensione_blocco(tipo, record_per_blocco or settings.batch_record_per_blocco)}
+    scrivi_atomico(cartella / "lavoro.json", json.dumps(lavoro, ensure_ascii=False, indent=1, sort_keys=True).encode())
+    registra_lavoro(engine, Lavoro(id=lavoro_id, tipo=tipo.codice, stato="creato", cartella=str(cartella),
+                                   manifest_sha256=sha, record_totali=len(records), record_fatti=0,
+                                   record_scartati=len(scarti), record_falliti=0, impaginazioni_complete=0, pagine=0))
+    return lavoro_id, scarti
+
+
+def blocchi_totali(lavoro: Mapping[str, Any]) -> int:
+    return math.ceil(lavoro["record_totali"] / lavoro["record_per_blocco"])
+
+
+def _cartella(engine: Engine, lavoro_id: str) -> Path:
+    return Path(get_lavoro(engine, lavoro_id).cartella)
+
+
+def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, processi: int = 1,
+                  avanzamento: Callable[[Avanzamento], None] | None = None) -> dict[str, Any]:
+    """Print every chunk not done yet (``processi`` > 1: a process pool), then merge and report."""
+    cartella = _cartella(engine, lavoro_id)
+    lavoro = leggi_lavoro(cartella)
+    n = blocchi_totali(lavoro)
+    stato = Avanzamento(lavoro["record_totali"])
+    da_fare = []
+    for i in range(n):
+        fatto = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
+        if fatto is None:
+            da_fare.append(i)
+        else:
+            _conta(stato, fatto)
+    aggiorna_lavoro(engine, lavoro_id, stato="in corso", messaggio=None)
+    inizio, pagine_iniziali, fatti_iniziali = time.monotonic(), stato.pagine, stato.record_fatti
+
+    def fatto(rapporto: dict[str, Any]) -> None:
+        _conta(stato, rapporto)
+        trascorso = max(time.monotonic() - inizio, 1e-6)
+        stato.pagine_al_secondo = (stato.pagine - pagine_iniziali) / trascorso
+        per_record = trascorso / max(1, stato.record_fatti - fatti_iniziali)
+        stato.eta_secondi = max(0.0, per_record * (stato.record_totali - stato.record_fatti))
+        aggiorna_lavoro(engine, lavoro_id, record_fatti=stato.record_fatti, pagine=stato.pagine,
+                        record_falliti=stato.falliti, impaginazioni_complete=stato.complete,
+                        pagine_al_secondo=stato.pagine_al_secondo, eta_secondi=stato.eta_secondi)
+        if avanzamento is not None:
+            avanzamento(stato)
+
+    try:
+        if processi <= 1 or len(da_fare) <= 1:
+            for i in da_fare:
+                fatto(esegui_blocco(cartella, i, settings))
+        else:
+            with ProcessPoolExecutor(min(processi, len(da_fare)), mp_context=get_context("fork")) as pool:
+                futuri = [pool.submit(esegui_blocco, cartella, i, settings) for i in da_fare]
+                for fut in as_completed(futuri):
+                    fatto(fut.result())
+    except BaseException as exc:
+        aggiorna_lavoro(engine, lavoro_id, stato="interrotto" if isinstance(exc, KeyboardInterrupt) else "fallito",
+                        messaggio=exc.message if isinstance(exc, AppError) else "Interrotto durante la stampa.")
+        raise
+    esito = unisci(cartella)
+    aggiorna_lavoro(engine, lavoro_id, stato="completato", record_fatti=stato.record_fatti, pagine=esito["pagine"],
+                    eta_secondi=0.0)
+    return esito
+
+
+def _conta(stato: Avanzamento, rapporto: Mapping[str, Any]) -> None:
+    stato.blocchi.append(rapporto["indice"])
+    stato.record_fatti += len(rapporto["record"])
+    stato.pagine += rapporto["pagine"]
+    stato.complete += sum(1 for r in rapporto["record"] if r["impaginazione_completa"])
+    stato.falliti += sum(1 for r in rapporto["record"] if r["stato"] == "fallito")
+
+
+# --- merge and report ---------------------------------------------------------------------------
+
+def unisci(cartella: Path) -> dict[str, Any]:
+    """Merge the chunks into the print PDF(s) and write the report (deterministic bytes)."""
+    lavoro = leggi_lavoro(cartella)
+    rapporti = []
+    for i in range(blocchi_totali(lavoro)):
+        r = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
+        if r is None:
+            raise RuleViolation(f"Il blocco {i} del lavoro {lavoro['id']} non è stato stampato.", path=("lavoro",))
+        rapporti.append(r)
+    for vecchio in cartella.glob("stampa*.pdf"):
+        vecchio.unlink()
+    fonti = [pikepdf.open(cartella / "blocchi" / f"blocco-{r['indice']:05d}.pdf") for r in rapporti]
+    try:
+        uscite = _uscite(lavoro, rapporti, fonti)
+        file_di: dict[tuple[int, int], tuple[str, int]] = {}
+        for nome, pagine in uscite:
+            out = pikepdf.new()
+            for k, p in pagine:
+                out.pages.append(fonti[k].pages[p])
+            out.docinfo["/Title"] = lavoro["titolo"]
+            out.docinfo["/Producer"] = "curit-docs batch"
+            out.Root.ViewerPreferences = pikepdf.Dictionary(PrintScaling=pikepdf.Name.None_)
+            buf = io.BytesIO()
+            out.save(buf, deterministic_id=True)
+            scrivi_atomico(cartella / nome, buf.getvalue())
+            for numero, kp in enumerate(pagine, start=1):
+                file_di[kp] = (nome, numero)
+    finally:
+        for f in fonti:
+            f.close()
+    righe = _righe_rapporto(cartella, lavoro, rapporti, file_di)
+    return _scrivi_rapporto(cartella, lavoro, righe, [n for n, _ in uscite], sum(len(p) for _, p in uscite))
+
+
+def _uscite(lavoro: Mapping[str, Any], rapporti: list[dict[str, Any]], fonti: list[pikepdf.Pdf]
+            ) -> list[tuple[str, list[tuple[int, int]]]]:
+    tutte = [(k, p) for k, f in enumerate(fonti) for p in range(len(f.pages))]
+    if lavoro.get("dividi_per"):
+        tipo = tipo_lotto(lavoro["tipo"])
+        from service.batch.blocchi import records_blocco
+
+        gruppi: dict[str, list[tuple[int, int]]] = {}
+        for k, r in enumerate(rapporti):
+            recs = dict(records_blocco(Path(fonti[k].filename).parent.parent, r["indice"], lavoro["record_per_blocco"]))
+            for v in r["record"]:
+                g = tipo.gruppo(recs[v["n"]], lavoro["dividi_per"])
+                gruppi.setdefault(g, []).extend((k, v["pagina"] + j) for j in range(v["pagine"]))
+        return [(f"stampa-{_nome(g)}.pdf", pag) for g, pag in gruppi.items()]
+    ogni = lavoro.get("dividi_ogni")
+    if ogni:
+        return [(f"stampa-{i // ogni + 1:03d}.pdf", tutte[i:i + ogni]) for i in range(0, len(tutte), ogni)]
+    return [("stampa.pdf", tutte)]
+
+
+def _nome(gruppo: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in gruppo)[:60]
+
+
+def _righe_rapporto(cartella: Path, lavoro: Mapping[str, Any], rapporti: list[dict[str, Any]],
+                    file_di: Mapping[tuple[int, int], tuple[str, int]]) -> list[dict[str, Any]]:
+    righe = []
+    for k, r in enumerate(rapporti):
+        for v in r["record"]:
+            pos = [file_di[(k, v["pagina"] + j)] for j in range(v["pagine"]) if (k, v["pagina"] + j) in file_di]
+            righe.append({"n": v["n"] + 1, "chiave": v["chiave"], "stato": v["stato"],
+                          "file": pos[0][0] if pos else "", "pagine": f"{pos[0][1]}-{pos[-1][1]}" if pos else "",
+                          "impaginazione_completa": v["impaginazione_completa"], "documento": v.get("documento", ""),
+                          "motivo": v["motivo"]})
+    for s in json.loads((cartella / "scarti.json").read_text(encoding="utf-8")):
+        righe.append({"n": s["riga"], "chiave": s["chiave"], "stato": "scartato", "file": "", "pagine": "",
+                      "impaginazione_completa": False, "documento": "", "motivo": s["motivo"]})
+    return righe
+
+
+def _scrivi_rapporto(cartella: Path, lavoro: Mapping[str, Any], righe: list[dict[str, Any]],
+                     file: list[str], pagine: int) -> dict[str, Any]:
+    sintesi = {
+        "lavoro": lavoro["id"], "tipo": lavoro["tipo"], "manifest_sha256": lavoro["manifest_sha256"],
+        "record_totali": lavoro["record_totali"],
+        "prodotti": sum(1 for r in righe if r["stato"] == "prodotto"),
+        "falliti": sum(1 for r in righe if r["stato"] == "fallito"),
+        "scartati": sum(1 for r in righe if r["stato"] == "scartato"),
+        "impaginazioni_complete": sum(1 for r in righe if r["impaginazione_completa"]),
+        "pagine": pagine,
+        "file": file,
+        "nota": ("Modulo senza modello di stampa variabile: ogni record è impaginato per intero da WeasyPrint."
+                 if lavoro["tipo"].startswith("moduli:") else ""),
+    }
+    scrivi_atomico(cartella / "rapporto.json",
+                   json.dumps({**sintesi, "record": righe}, ensure_ascii=False, indent=1).encode())
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(righe[0]) if righe else ["n"], delimiter=";")
+    w.writeheader()
+    w.writerows(righe)
+    scrivi_atomico(cartella / "rapporto.csv", buf.getvalue().encode("utf-8"))
+    return sintesi
+
+
+def stato_lavoro(engine: Engine, lavoro_id: str) -> dict[str, Any]:
+    """The job's row (progress, rate, ETA) plus the report summary when it has finished."""
+    row = get_lavoro(engine, lavoro_id).as_dict()
+    rapporto = Path(str(row["cartella"])) / "rapporto.json"
+    if row["stato"] == "completato" and rapporto.exists():
+        dati = json.loads(rapporto.read_text(encoding="utf-8"))
+        row["uscite"] = dati["file"]
+        row["rapporto"] = str(rapporto)
+    return row

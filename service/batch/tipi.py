@@ -1,0 +1,364 @@
+"""Batch kinds: input file → validated records (the manifest), and one record → stamped items.
+
+One :class:`TipoLotto` per kind, looked up by :func:`tipo_lotto`; the job engine never branches
+on a kind's name. Records are plain JSON objects (what the manifest stores); every kind
+validates them with its domain model when the manifest is built, so a chunk only meets records
+that passed. Kinds with a stamp template (targhe, etichette, avvisi, esiti) draw each record
+into a compiled layout; ``moduli:<tipo>`` has no stamp template: each record is laid out by
+WeasyPrint (``service.produce.render_document``) and its pages are copied into the chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from pydantic import BaseModel, ValidationError
+
+from domain.avvisi import ENTI_PER_ANOMALIA, AvvisoIspezione, Destinatario, LetteraEsito, lettere_esito, riepilogo_da_rapporto
+from domain.errors import AppError, RuleViolation, from_pydantic
+from domain.etichetta import parse_numero_etichetta, prefisso_ente
+from domain.targa import COPIE_TARGA, ImpiantoTarga
+from renderers import barcode
+from renderers.stamp import Item
+from service.settings import Settings
+
+__all__ = ["TipoLotto", "Scarto", "tipo_lotto", "TIPI", "leggi_sorgente", "Contesto", "mappa_anomalie"]
+
+
+@dataclass(frozen=True)
+class Scarto:
+    """An input record refused before printing: 1-based position (or file line) and Italian reason."""
+
+    riga: int
+    chiave: str
+    motivo: str
+
+
+def _motivo(exc: AppError) -> str:
+    from domain.errors import ValidationFailed, format_path
+
+    errs = exc.errors if isinstance(exc, ValidationFailed) else [exc]
+    return "; ".join(f"{format_path(e.path)}: {e.message}" if e.path else e.message for e in errs)
+
+
+def _valida(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None
+
+
+def _sicuro(testo: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", testo).strip("_")[:80] or "record"
+
+
+class Contesto:
+    """What a kind needs while stamping one chunk: settings, the Enti registry, job options."""
+
+    def __init__(self, settings: Settings, opzioni: Mapping[str, Any]) -> None:
+        from service.targhe import enti_da_settings
+
+        self.settings = settings
+        self.opzioni = dict(opzioni)
+        self.enti = enti_da_settings(settings)
+
+    def ente(self, ente_id: str | None, codice_impianto: str):
+        return self.enti.get(ente_id) if ente_id else self.enti.competente(codice_impianto[:6])
+
+
+class TipoLotto(ABC):
+    """Base of the batch kinds; subclasses set the class attributes and override the hooks."""
+
+    codice: str = ""
+    template: str | None = None
+    """Template folder/page of the stamp layout (None: full WeasyPrint render per record)."""
+    titolo: str = ""
+    foglio: str | None = None
+    """Sheet profile for label kinds; None = one page per document (letters, forms)."""
+    gruppi: tuple[str, ...] = ()
+    """Keys the output can be split by for mailing (``cap``, ``comune``)."""
+    pagine_per_record: int = 1
+    """Labels per record on sheets (a chunk holds whole sheets)."""
+
+    def records(self, dati: Any, opzioni: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[Scarto]]:
+        """Validated records (JSON objects) and the refused ones."""
+        if not isinstance(dati, list):
+            raise RuleViolation("Il file deve contenere un elenco JSON ([{...}, ...]).", path=("sorgente",))
+        buoni, scarti = [], []
+        for i, grezzo in enumerate(dati, start=1):
+            try:
+                buoni.extend(self.valida(grezzo, opzioni))
+            except AppError as exc:
+                scarti.append(Scarto(i, self._chiave_grezza(grezzo), _motivo(exc)))
+        return buoni, scarti
+
+    def _chiave_grezza(self, grezzo: Any) -> str:
+        return str(grezzo.get("codice_impianto", "")) if isinstance(grezzo, dict) else ""
+
+    @abstractmethod
+    def valida(self, grezzo: Any, opzioni: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """One input item → its manifest records (JSON objects); AppError when refused."""
+
+    def opzioni_lotto(self, records: list[dict[str, Any]], opzioni: Mapping[str, Any],
+                      settings: Settings) -> dict[str, Any]:
+        """Options fixed for the whole job from its records (e.g. one QR version)."""
+        return dict(opzioni)
+
+    def chiave(self, rec: Mapping[str, Any]) -> str:
+        return str(rec.get("codice_impianto", ""))
+
+    def gruppo(self, rec: Mapping[str, Any], per: str) -> str:
+        raise RuleViolation(f"Il lotto {self.codice} non si può dividere per {per}.", path=("dividi_per",))
+
+    @abstractmethod
+    def items(self, sessione: Any, rec: Mapping[str, Any], ctx: Contesto) -> list[Item]:
+        """The pages (or labels) of one record, drawn through ``sessione`` (a ``SessioneLotto``)."""
+
+
+class Targhe(TipoLotto):
+    codice, template, titolo, foglio = "targhe", "targa/documento.html.j2", "Targhe impianti termici", "A4-2x5"
+    pagine_per_record = len(COPIE_TARGA)
+
+    def valida(self, grezzo: Any, opzioni: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [_valida(ImpiantoTarga, grezzo).model_dump(mode="json")]
+
+    def opzioni_lotto(self, records, opzioni, settings):
+        from service.targhe import payload_qr
+
+        lungo = max((r["codice_impianto"] for r in records), key=len, default="000000CT0000000")
+        return {**opzioni, "qr_version": barcode.qr_version_for(payload_qr(lungo, settings.targhe_url_verifica))}
+
+    def items(self, sessione, rec, ctx):
+        from service.targhe import contesto_targa, pers_targa, personalizzazioni, valori_targa
+
+        imp = ImpiantoTarga.model_validate(rec)
+        ente = ctx.ente(imp.ente_id, imp.codice_impianto)
+        pers = pers_targa(personalizzazioni(ctx.settings, "targa"), ente.id)
+        valori = valori_targa(imp, ctx.settings.targhe_url_verifica)
+
+        def contesto(v):
+            return {"calcoli": {"targhe": [contesto_targa(ente, pers, v)]}, "copie": COPIE_TARGA}
+
+        return sessione.items(ente.id, lambda: contesto(None), valori, lambda: contesto(valori), imp.codice_impianto)
+
+
+class Etichette(TipoLotto):
+    codice, template, titolo, foglio = "etichette", "etichetta/documento.html.j2", "Etichette di validazione", "A4-1x7"
+
+    def records(self, dati, opzioni):
+        if not isinstance(dati, dict) or not isinstance(dati.get("numeri"), list):
+            raise RuleViolation('Il file deve contenere {"ente_id": ..., "tipo": "G"|"F", "numeri": [...]}.',
+                                path=("sorgente",))
+        opz = {**opzioni, "ente_id": dati.get("ente_id"), "tipo": dati.get("tipo")}
+        return super().records(dati["numeri"], opz)
+
+    def _chiave_grezza(self, grezzo):
+        return str(grezzo)
+
+    def valida(self, grezzo, opzioni):
+        numero = parse_numero_etichetta(str(grezzo))
+        if numero.tipo != opzioni.get("tipo"):
+            raise RuleViolation(f"L'etichetta {numero} è di tipo {numero.tipo}, non {opzioni.get('tipo')}.",
+                                path=("numeri",))
+        return [{"numero": numero.compatto}]
+
+    def opzioni_lotto(self, records, opzioni, settings):
+        from service.targhe import enti_da_settings
+
+        ente = enti_da_settings(settings).get(str(opzioni.get("ente_id") or ""))
+        atteso = prefisso_ente(ente.tipo, ente.sigla, ente.istat)
+        for r in records:
+            if not r["numero"].startswith(atteso):
+                raise RuleViolation(f"L'etichetta {r['numero']} non è dell'Ente {ente.denominazione}.", path=("numeri",))
+        primo = records[0]["numero"] if records else "X"
+        return {**opzioni, "qr_version": barcode.qr_version_for(primo)}
+
+    def chiave(self, rec):
+        return rec["numero"]
+
+    def items(self, sessione, rec, ctx):
+        from service.etichette_stampa import contesto_etichetta, pers_etichetta
+
+        numero = parse_numero_etichetta(rec["numero"])
+        ente = ctx.enti.get(ctx.opzioni["ente_id"])
+        pers = pers_etichetta(ctx.settings, ente.id)
+        valori = {"numero": numero.leggibile, "qr": numero.compatto, "barre": numero.compatto}
+
+        def contesto(v):
+            return {"calcoli": {"etichette": [contesto_etichetta(ente, pers, numero, v)]}, "copie": ("",)}
+
+        return sessione.items(f"{numero.stagione}-{numero.fascia}", lambda: contesto(None), valori,
+                              lambda: contesto(valori), numero.compatto)
+
+
+class Avvisi(TipoLotto):
+    codice, template, titolo = "avvisi", "avviso_ispezione/documento.html.j2", "Avvisi di ispezione"
+    gruppi = ("cap", "comune")
+
+    def valida(self, grezzo, opzioni):
+        return [_valida(AvvisoIspezione, grezzo).model_dump(mode="json")]
+
+    def chiave(self, rec):
+        return f"{rec['codice_impianto']}-{rec['protocollo']}"
+
+    def gruppo(self, rec, per):
+        dest = rec["responsabile"]
+        return str(dest.get(per) or "senza-" + per)
+
+    def items(self, sessione, rec, ctx):
+        from service.documents.batch import contesto_avviso, valori_avviso, variante_avviso_ente
+
+        a = AvvisoIspezione.model_validate(rec)
+        ente = ctx.ente(a.ente_id, a.codice_impianto)
+        valori = valori_avviso(a)
+
+        def contesto(v):
+            return {"calcoli": contesto_avviso(a, ente, v), "copie": ("",)}
+
+        return sessione.items(variante_avviso_ente(a, ente), lambda: contesto(None), valori,
+                              lambda: contesto(valori), self.chiave(rec))
+
+
+class Esiti(TipoLotto):
+    """Rapporti di prova → letters: each input item gives the responsabile's letter plus one per
+    other competent body (the manifest holds the letters)."""
+
+    codice, template, titolo = "esiti", "lettera_esito/documento.html.j2", "Lettere di esito delle ispezioni"
+    gruppi = ("cap", "comune")
+
+    def _chiave_grezza(self, grezzo):
+        return str(grezzo.get("protocollo", "")) if isinstance(grezzo, dict) else ""
+
+    def valida(self, grezzo, opzioni):
+        from service.produce import validate
+        from service.registry import get_document_type
+
+        if not isinstance(grezzo, dict) or grezzo.get("tipo") not in ("allegato-a", "allegato-b"):
+            raise RuleViolation('Ogni elemento deve avere "tipo" ("allegato-a" o "allegato-b") e "dati".', path=("tipo",))
+        for campo in ("protocollo", "data_lettera", "funzionario"):
+            if not grezzo.get(campo):
+                raise RuleViolation(f"Manca il campo {campo}.", path=(campo,))
+        rapporto = validate(get_document_type(grezzo["tipo"]), grezzo.get("dati"))
+        dest = _valida(Destinatario, grezzo["destinatario"]) if grezzo.get("destinatario") else None
+        r = riepilogo_da_rapporto("A" if grezzo["tipo"] == "allegato-a" else "B", rapporto, dest)
+        lettere = lettere_esito(
+            r, protocollo=str(grezzo["protocollo"]), data_lettera=date.fromisoformat(str(grezzo["data_lettera"])),
+            funzionario=str(grezzo["funzionario"]), ente_id=grezzo.get("ente_id"),
+            termine_giorni=int(grezzo.get("termine_giorni") or 60), mappa=opzioni.get("mappa_anomalie"),
+            provincia=str(grezzo.get("provincia") or ""))
+        return [lettera.model_dump(mode="json") for lettera in lettere]
+
+    def chiave(self, rec):
+        return rec["protocollo"]
+
+    def gruppo(self, rec, per):
+        return str(rec["destinatario"].get(per) or "senza-" + per)
+
+    def items(self, sessione, rec, ctx):
+        from service.documents.batch import contesto_lettera, lettera_trabocca, valori_lettera, variante_lettera
+
+        lettera = LetteraEsito.model_validate(rec)
+        ente = ctx.ente(lettera.ente_id, lettera.riepilogo.codice_impianto)
+        valori = valori_lettera(lettera)
+        args = (variante_lettera(lettera, ente), lambda: {"calcoli": contesto_lettera(lettera, ente, None), "copie": ("",)},
+                valori, lambda: {"calcoli": contesto_lettera(lettera, ente, valori, completa=True), "copie": ("",)},
+                lettera.protocollo)
+        return sessione.items_completi(*args) if lettera_trabocca(lettera) else sessione.items(*args)
+
+
+class Moduli(TipoLotto):
+    """Any registered form, one WeasyPrint render per record (no stamp template)."""
+
+    template = None
+
+    def __init__(self, tipo: str) -> None:
+        from service.registry import get_document_type
+
+        self.doc = get_document_type(tipo)
+        self.codice = f"moduli:{tipo}"
+        self.titolo = self.doc.title
+
+    def valida(self, grezzo, opzioni):
+        from service.produce import validate
+
+        validate(self.doc, grezzo)
+        return [grezzo]
+
+    def chiave(self, rec):
+        return str(rec.get("codice_impianto") or rec.get("codice_catasto") or rec.get("protocollo") or "")
+
+    def render(self, rec: Mapping[str, Any], ctx: Contesto) -> bytes:
+        from service.produce import render_document
+
+        return render_document(self.doc.code, rec, settings=ctx.settings)
+
+    def items(self, sessione, rec, ctx):
+        pdf = pikepdf.open(io.BytesIO(self.render(rec, ctx)))
+        with pdf:
+            out = []
+            for i, page in enumerate(pdf.pages):
+                w, h = (float(v) for v in page.mediabox[2:4])
+                name = sessione.writer.import_page(pdf, i, f"M{sessione.writer.page_count}p{i}")
+                out.append(Item(w, h, name, b"", frozenset(), full_render=True))
+            return out
+
+
+TIPI: dict[str, TipoLotto] = {t.codice: t for t in (Targhe(), Etichette(), Avvisi(), Esiti())}
+
+
+def tipo_lotto(codice: str) -> TipoLotto:
+    if codice.startswith("moduli:"):
+        return Moduli(codice.split(":", 1)[1])
+    try:
+        return TIPI[codice]
+    except KeyError:
+        raise RuleViolation(f"Tipo di lotto sconosciuto: {codice}. Disponibili: {', '.join(TIPI)}, moduli:<tipo>.",
+                            path=("tipo",)) from None
+
+
+def leggi_sorgente(percorso: Path) -> Any:
+    """JSON (list or object), or a ``;``-delimited UTF-8 CSV with a header (avvisi: nested keys as
+    ``responsabile_nominativo``, ``responsabile_cap``…)."""
+    try:
+        testo = percorso.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleViolation(f"File {percorso.name} non leggibile (serve UTF-8).", path=("sorgente",)) from exc
+    if percorso.suffix.lower() == ".csv":
+        righe = list(csv.DictReader(io.StringIO(testo), delimiter=";"))
+        return [_annida({k.strip(): (v.strip() if v and v.strip() else None) for k, v in r.items() if k}) for r in righe]
+    try:
+        return json.loads(testo)
+    except json.JSONDecodeError as exc:
+        raise RuleViolation(f"JSON non valido alla riga {exc.lineno}: {exc.msg}.", path=("sorgente",)) from exc
+
+
+def _annida(riga: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in riga.items():
+        if k.startswith("responsabile_"):
+            out.setdefault("responsabile", {})[k.removeprefix("responsabile_")] = v
+        else:
+            out[k] = v
+    return out
+
+
+def mappa_anomalie(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """The anomaly → competent bodies table: the configured file, or the project default."""
+    if settings.batch_enti_anomalie_file is None:
+        return dict(ENTI_PER_ANOMALIA)
+    try:
+        data = json.loads(settings.batch_enti_anomalie_file.read_text(encoding="utf-8"))
+        return {str(k): tuple(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError) as exc:
+        raise RuleViolation("Tabella degli Enti competenti per anomalia non leggibile.",
+                            path=("enti_anomalie",)) from exc
