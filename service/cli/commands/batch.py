@@ -1,0 +1,164 @@
+"""``batch``, ``importa-distributore``, ``worker``: bulk printing jobs (service/batch)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from domain.errors import RuleViolation
+
+
+def _engine():
+    from archive.db import make_engine
+    from service.settings import get_settings
+
+    return make_engine(get_settings().db_url)
+
+
+def _sorgente(tipo: str, sorgente: str, comune: str | None, ente: str | None) -> Any:
+    """The job input: a JSON/CSV file, or ``catasto`` (plates of a comune's / an Ente's impianti)."""
+    from service.batch.tipi import leggi_sorgente
+
+    if sorgente != "catasto":
+        return leggi_sorgente(Path(sorgente))
+    if tipo != "targhe" or not (comune or ente):
+        raise RuleViolation("Con 'catasto' usare il lotto targhe e indicare --comune o --ente.", path=("sorgente",))
+    from sqlalchemy import select
+
+    from archive.catasto import ImpiantoCatasto
+    from archive.db import session_scope
+
+    q = select(ImpiantoCatasto).order_by(ImpiantoCatasto.codice_impianto)
+    q = q.where(ImpiantoCatasto.istat == comune) if comune else q.where(ImpiantoCatasto.ente_id == ente)
+    with session_scope(_engine()) as s:
+        return [{"codice_impianto": i.codice_impianto, "indirizzo": i.indirizzo, "civico": i.civico,
+                 "comune": i.comune, "ente_id": i.ente_id} for i in s.scalars(q)]
+
+
+def _esegui(lavoro_id: str, processi: int, distribuito: bool) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from service.batch.lavoro import esegui_lavoro
+    from service.settings import get_settings
+
+    engine = _engine()
+    if distribuito:
+        from service.batch.blocchi import leggi_lavoro
+        from service.batch.celery_app import avvia_distribuito
+        from service.batch.lavoro import _cartella, blocchi_totali
+
+        cartella = _cartella(engine, lavoro_id)
+        risultato = avvia_distribuito(lavoro_id, cartella, blocchi_totali(leggi_lavoro(cartella)))
+        return risultato.get()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[velocita]}"), TimeRemainingColumn(), transient=False) as bar:
+        task = bar.add_task(f"Lavoro {lavoro_id}", total=None, velocita="")
+
+        def avanza(a) -> None:
+            v = f"{a.pagine_al_secondo:.1f} pagine/s" if a.pagine_al_secondo else ""
+            bar.update(task, total=a.record_totali, completed=a.record_fatti, velocita=v)
+
+        return esegui_lavoro(lavoro_id, settings=get_settings(), engine=engine, processi=processi, avanzamento=avanza)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("batch")
+    def batch(
+        tipo: Annotated[str, typer.Argument(help="targhe | etichette | avvisi | esiti | moduli:<tipo> | stato")] = "",
+        sorgente: Annotated[str, typer.Argument(help="File JSON/CSV dei record, 'catasto' (targhe) o, con stato, l'id")] = "",
+        output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dove copiare stampa e rapporto")] = None,
+        processi: Annotated[int, typer.Option(help="Processi di stampa (default: i core della macchina)")] = 0,
+        riprendi: Annotated[str | None, typer.Option(help="Riprende il lavoro interrotto con questo id")] = None,
+        per_record: Annotated[bool, typer.Option("--per-record", help="Anche un PDF per record (archiviazione)")] = False,
+        dividi_ogni: Annotated[int | None, typer.Option(help="Divide la stampa ogni N pagine")] = None,
+        dividi_per: Annotated[str | None, typer.Option(help="Divide la stampa per 'cap' o 'comune' (lettere)")] = None,
+        comune: Annotated[str | None, typer.Option(help="Con 'catasto': codice ISTAT del comune")] = None,
+        ente: Annotated[str | None, typer.Option(help="Con 'catasto': id dell'Ente")] = None,
+        distribuito: Annotated[bool, typer.Option("--distribuito", help="Esegue i blocchi sui worker Celery")] = False,
+    ) -> None:
+        """Stampa massiva su modelli impaginati una volta sola; 'batch stato <id>' mostra l'avanzamento.
+
+        Esempi: curit-docs batch targhe impianti.json -o out/ --processi 2 ·
+        curit-docs batch esiti rapporti.json -o out/ --dividi-per cap --per-record ·
+        curit-docs batch avvisi piano.csv -o out/ --riprendi 20261122-101500-1a2b3c4d ·
+        curit-docs batch stato 20261122-101500-1a2b3c4d
+        """
+        if tipo == "stato":
+            from service.batch.lavoro import stato_lavoro
+
+            if not sorgente:
+                raise RuleViolation("Indicare l'id del lavoro: curit-docs batch stato <id>.", path=("lavoro",))
+            typer.echo(json.dumps(stato_lavoro(_engine(), sorgente), ensure_ascii=False, indent=1, default=str))
+            return
+        _avvia(tipo, sorgente, output, processi, riprendi, per_record, dividi_ogni, dividi_per, comune, ente, distribuito)
+
+    @app.command("importa-distributore")
+    def importa_distributore(
+        file: Annotated[Path, typer.Argument(help="File del distributore (UTF-8, campi separati da ';')")],
+        ente: Annotated[str, typer.Option(help="Ente competente (es. provincia-cremona)")],
+        tipologia: Annotated[str, typer.Option(help="Tipologia dei nuovi impianti: CT, IN o TR")] = "IN",
+        prefisso_istat: Annotated[str, typer.Option(help="Prefisso del codice ISTAT a 8 cifre (AMB-45)")] = "30",
+        targhe: Annotated[Path | None, typer.Option(help="Cartella: stampa subito le targhe dei nuovi impianti")] = None,
+    ) -> None:
+        """Importa l'elenco annuale di un distributore di combustibile: crea gli impianti 'da ispezionare'.
+
+        Esempio: curit-docs importa-distributore utenze-2026.csv --ente provincia-cremona --targhe out/
+        """
+        from service.batch.import_distributori import importa_distributore as importa
+
+        esito = importa(file, engine=_engine(), ente_id=ente, tipologia=tipologia, prefisso_istat=prefisso_istat)
+        risultato = esito.as_dict()
+        if targhe is not None and esito.creati:
+            risultato["targhe"] = _avvia("targhe", esito.creati, targhe, 0, None, False, None, None, None, None, False)
+        typer.echo(json.dumps(risultato, ensure_ascii=False, indent=1, default=str))
+        if esito.errori:
+            raise typer.Exit(1)
+
+    @app.command("worker")
+    def worker(
+        concorrenza: Annotated[int, typer.Option(help="Processi del worker")] = 1,
+        coda: Annotated[str, typer.Option(help="Coda Celery")] = "curit-batch",
+    ) -> None:
+        """Avvia un worker Celery per i lavori di stampa distribuiti (broker: CURIT_CELERY_BROKER)."""
+        from service.batch.celery_app import app as celery
+
+        celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concorrenza}", "-Q", coda, "--pool=prefork"])
+
+
+def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprendi: str | None, per_record: bool,
+           dividi_ogni: int | None, dividi_per: str | None, comune: str | None, ente: str | None,
+           distribuito: bool) -> dict[str, Any]:
+    from service.batch.lavoro import OpzioniUscita, crea_lavoro
+    from service.settings import get_settings
+
+    processi = processi or os.cpu_count() or 1
+    lavoro_id = riprendi
+    if lavoro_id is None:
+        if not tipo or sorgente in ("", None):
+            raise RuleViolation("Indicare il tipo di lotto e il file dei record.", path=("tipo",))
+        dati = sorgente if isinstance(sorgente, list) else _sorgente(tipo, sorgente, comune, ente)
+        lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
+                                        uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per))
+        typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}", err=True)
+    esito = _esegui(lavoro_id, processi, distribuito)
+    if output is not None:
+        _copia(lavoro_id, esito, output)
+    typer.echo(json.dumps(esito, ensure_ascii=False, indent=1), err=output is None)
+    return esito
+
+
+def _copia(lavoro_id: str, esito: dict[str, Any], output: Path) -> None:
+    import shutil
+
+    from service.batch.lavoro import _cartella
+
+    cartella = _cartella(_engine(), lavoro_id)
+    output.mkdir(parents=True, exist_ok=True)
+    for nome in [*esito["file"], "rapporto.json", "rapporto.csv"]:
+        shutil.copyfile(cartella / nome, output / nome)
+    if (cartella / "documenti").is_dir():
+        shutil.copytree(cartella / "documenti", output / "documenti", dirs_exist_ok=True)
