@@ -5,28 +5,32 @@ matrix, each row's runs of dark modules become filled rectangles in *module unit
 under one ``cm`` transform (integer operands: small, exact and fast to format); a
 Code128 symbol becomes its list of bar widths drawn the same way.
 
-* QR: encoded by zxing-cpp (C++, ~80 µs per code here; segno with fixed version and
-  mask took ~420 µs, see ``bench/bench_targhe.py``). Error level and version are
-  fixed by the caller so every code of a batch has the same module count and fits
-  its slot identically; the mask is chosen by the encoder's penalty rule (zxing-cpp
-  does not let a caller force it, and the penalty-optimal mask scans best).
+* QR: encoded by zint (``zint-bindings``, C, ~50 µs per code here; zxing-cpp took ~90 µs,
+  segno with fixed version and mask ~420 µs, see ``docs/parts/stampa-variabile.md``).
+  Error level and version are fixed by the caller so every code of a batch has the same
+  module count and fits its slot identically; the mask is chosen by the encoder's
+  penalty rule (the penalty-optimal mask scans best). zint hands back the matrix with
+  8 modules per byte; the rectangles of each (row, byte) pair are looked up in a table
+  of ready-made operator fragments (:func:`qr_body`), so drawing a code costs a few µs
+  instead of ~100 µs of per-run formatting. A run crossing a byte boundary becomes two
+  abutting rectangles of the same path (one fill: no seam).
 * Code128: our own encoder (pure Python, a few µs): code set C for runs of 4 or
   more digits (and for an all-digit payload of even length), code set B otherwise,
-  with the mandatory mod-103 check symbol.
+  with the mandatory mod-103 check symbol; bars are looked up per (symbol position,
+  symbol value) in a fragment table as well.
 
-Quiet zones are part of the requested geometry: :func:`qr_geometry` and
-:func:`code128_geometry` say how large a module may be for a box once the 4-module
-(QR) or 10-module (Code128) quiet zone is reserved on each side.
+Quiet zones are part of the requested geometry: :func:`qr_ops` and
+:func:`code128_ops` reserve the 4-module (QR) or 10-module (Code128) quiet zone on
+each side of the box they are given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
-import zxingcpp
+import zint
 
 from renderers.errors import RenderError
 
@@ -36,6 +40,8 @@ __all__ = [
     "QrMatrix",
     "qr_matrix",
     "qr_runs",
+    "qr_body",
+    "code128_body",
     "code128_values",
     "code128_widths",
     "code128_modules",
@@ -62,37 +68,81 @@ class BarcodeError(RenderError):
     default_message = "Impossibile generare il codice a barre."
 
 
-@dataclass(frozen=True)
 class QrMatrix:
-    """A QR symbol without quiet zone, one byte per module, row by row (0 = dark)."""
+    """A QR symbol without quiet zone. Two views of the same modules, each computed on demand:
+    ``packed`` (zint's rows, 8 modules per byte, least significant bit first, ``stride`` bytes
+    per row) and ``pixels`` (one byte per module, row by row: 0 dark, 255 light)."""
 
-    size: int
-    """Modules per side (21 for version 1, +4 per version)."""
-    pixels: bytes
-    """``size * size`` bytes: 0 for a dark module, 255 for a light one."""
+    __slots__ = ("size", "_pixels", "_packed", "stride")
+
+    def __init__(self, size: int, pixels: bytes | None = None, *, packed: bytes | None = None,
+                 stride: int = 0) -> None:
+        if pixels is None and packed is None:
+            raise ValueError("QrMatrix needs pixels or packed rows")
+        self.size = size
+        """Modules per side (21 for version 1, +4 per version)."""
+        self._pixels = pixels
+        self._packed = packed
+        self.stride = stride or (size + 7) // 8
+
+    @property
+    def pixels(self) -> bytes:
+        """``size * size`` bytes: 0 for a dark module, 255 for a light one."""
+        if self._pixels is None:
+            n, packed, stride = self.size, self._packed, self.stride
+            self._pixels = bytes(0 if packed[y * stride + (x >> 3)] >> (x & 7) & 1 else 255
+                                 for y in range(n) for x in range(n))
+        return self._pixels
+
+    @property
+    def packed(self) -> bytes:
+        """Rows of ``stride`` bytes, bit ``x % 8`` of byte ``x // 8`` set for a dark module."""
+        if self._packed is None:
+            n, pixels = self.size, self._pixels
+            out = bytearray(n * self.stride)
+            for y in range(n):
+                for x in range(n):
+                    if pixels[y * n + x] == 0:
+                        out[y * self.stride + (x >> 3)] |= 1 << (x & 7)
+            self._packed = bytes(out)
+        return self._packed
 
     def dark(self, x: int, y: int) -> bool:
         """Whether the module at column ``x``, row ``y`` (from the top) is dark."""
         return self.pixels[y * self.size + x] == 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QrMatrix) and (self.size, self.pixels) == (other.size, other.pixels)
+
+    def __hash__(self) -> int:
+        return hash((self.size, self.pixels))
+
+    def __repr__(self) -> str:
+        return f"QrMatrix(size={self.size})"
+
+
+_ZINT_EC = {"L": 1, "M": 2, "Q": 3, "H": 4}
 
 
 def qr_matrix(data: str, *, error: str = "M", version: int | None = None) -> QrMatrix:
     """Encode ``data`` as a QR code with a fixed error level (and version when given)."""
     if error not in _EC_LEVELS:
         raise BarcodeError(f"Livello di correzione QR non valido: {error}.")
-    kwargs: dict[str, object] = {"ec_level": error}
+    symbol = zint.Symbol()
+    symbol.symbology = zint.Symbology.QRCODE
+    symbol.input_mode = zint.InputMode.UNICODE
+    symbol.option_1 = _ZINT_EC[error]
     if version is not None:
-        kwargs["version"] = version
+        symbol.option_2 = version
     try:
-        symbol = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, **kwargs)
-        image = symbol.to_image(scale=1, add_quiet_zones=False)
-    except Exception as exc:  # zxing-cpp raises plain exceptions for too-long payloads
+        symbol.encode(data)
+    except Exception as exc:  # zint raises RuntimeError("Error 5xx: Input too long…")
         raise BarcodeError("Il contenuto è troppo lungo per il codice QR richiesto.") from exc
-    n, width = image.shape
-    pixels = bytes(memoryview(image))
-    if n != width or (version is not None and n != 17 + 4 * version):
+    n = symbol.rows
+    if n != symbol.width or (version is not None and n != 17 + 4 * version):
         raise BarcodeError("Il contenuto è troppo lungo per il codice QR richiesto.")
-    return QrMatrix(n, pixels)
+    data_view = memoryview(symbol.encoded_data)
+    return QrMatrix(n, packed=bytes(data_view[:n]), stride=data_view.shape[1])
 
 
 def qr_version_for(data: str, *, error: str = "M") -> int:
@@ -110,20 +160,62 @@ def qr_runs(matrix: QrMatrix) -> list[tuple[int, int, int]]:
     ]
 
 
+class _Fragments(dict):
+    """(row, byte of the row, byte value) → operators of the dark runs in those 8 modules."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __missing__(self, key: int) -> bytes:
+        cell, value = divmod(key, 256)
+        y, col = divmod(cell, (self.size + 7) // 8)
+        parts, x = [], 0
+        while x < 8:
+            if value >> x & 1:
+                start = x
+                while x < 8 and value >> x & 1:
+                    x += 1
+                left = col * 8 + start
+                right = min(col * 8 + x, self.size)
+                if right > left:
+                    parts.append(b"%d %d %d 1 re\n" % (left, y, right - left))
+            else:
+                x += 1
+        fragment = self[key] = b"".join(parts)
+        return fragment
+
+
+@lru_cache(maxsize=16)
+def _qr_plan(size: int, stride: int) -> tuple[_Fragments, tuple[tuple[int, int], ...]]:
+    """Fragment table of a symbol size and, per (row, byte), its table base and byte offset."""
+    per_row = (size + 7) // 8
+    plan = tuple(((y * per_row + b) * 256, y * stride + b) for y in range(size) for b in range(per_row))
+    return _Fragments(size), plan
+
+
+def qr_body(matrix: QrMatrix) -> bytes:
+    """Rectangles of every dark module run in module units (x right, y down), then ``f``."""
+    table, plan = _qr_plan(matrix.size, matrix.stride)
+    packed = matrix.packed
+    return b"".join([table[base + packed[at]] for base, at in plan]) + b"f Q\n"
+
+
+def qr_head(size: int, x: float, y: float, side: float) -> bytes:
+    """The ``cm`` that maps module units of a ``size``-module symbol into the square (x, y, side)."""
+    module = side / (size + 2 * QR_QUIET)
+    ox = x + QR_QUIET * module
+    oy = y + QR_QUIET * module + size * module  # top edge of the symbol
+    return b"q %.4f 0 0 %.4f %.3f %.3f cm\n" % (module, -module, ox, oy)
+
+
 def qr_ops(matrix: QrMatrix, x: float, y: float, side: float) -> bytes:
     """PDF operators drawing ``matrix`` in the square (x, y, side) in points, y upwards.
 
     ``side`` is the whole square *including* the 4-module quiet zone, which is left
     unpainted (the label is white): the symbol itself takes ``side * n / (n + 8)``.
     """
-    n = matrix.size
-    module = side / (n + 2 * QR_QUIET)
-    ox = x + QR_QUIET * module
-    oy = y + QR_QUIET * module + n * module  # top edge of the symbol
-    parts = [f"q {module:.4f} 0 0 {-module:.4f} {ox:.3f} {oy:.3f} cm\n".encode()]
-    parts.append(" ".join(f"{rx} {ry} {ln} 1 re" for rx, ry, ln in qr_runs(matrix)).encode())
-    parts.append(b"\nf Q\n")
-    return b"".join(parts)
+    return qr_head(matrix.size, x, y, side) + qr_body(matrix)
 
 
 # --- Code128 -----------------------------------------------------------------------------
@@ -142,49 +234,41 @@ _PATTERNS = (
 _START_B, _START_C, _CODE_B, _CODE_C, _STOP = 104, 105, 100, 99, 106
 
 
-def _digit_run(data: str, i: int) -> int:
-    j = i
-    while j < len(data) and data[j].isdigit() and data[j].isascii():
-        j += 1
-    return j - i
+_C128_TOKENS = re.compile(r"[0-9]{4,}|[0-9]{1,3}|[^0-9]+")
 
 
 def code128_values(data: str) -> list[int]:
     """Symbol values (start … check, without stop): set C for digit runs, set B otherwise."""
     if not data:
         raise BarcodeError("Il codice a barre non può essere vuoto.")
-    if any(not (32 <= ord(c) <= 126) for c in data):
+    if not (data.isascii() and data.isprintable()):
         raise BarcodeError("Il codice a barre accetta solo caratteri ASCII stampabili.")
     values: list[int] = []
     mode = ""
-
-    def switch(to: str) -> None:
-        nonlocal mode
-        if mode != to:
-            if not values:
-                values.append(_START_C if to == "C" else _START_B)
-            else:
-                values.append(_CODE_C if to == "C" else _CODE_B)
-            mode = to
-
-    i = 0
-    while i < len(data):
-        run = _digit_run(data, i)
-        if run >= 4:
-            if run % 2 and values and mode != "C":  # odd run mid-data: one digit in B, the rest in C
-                switch("B")
-                values.append(ord(data[i]) - 32)
-                i, run = i + 1, run - 1
-            switch("C")
-            pairs = run // 2
-            values.extend(int(data[i + 2 * k: i + 2 * k + 2]) for k in range(pairs))
-            i += 2 * pairs
-            continue
-        switch("B")
-        values.append(ord(data[i]) - 32)
-        i += 1
-    check = (values[0] + sum(k * v for k, v in enumerate(values[1:], start=1))) % 103
-    values.append(check)
+    for token in _C128_TOKENS.findall(data):
+        if len(token) >= 4 and token.isdigit():
+            if len(token) % 2 and values and mode != "C":  # odd run mid-data: one digit in B, the rest in C
+                if mode != "B":
+                    values.append(_CODE_B)
+                    mode = "B"
+                values.append(ord(token[0]) - 32)
+                token = token[1:]
+            if mode != "C":
+                values.append(_CODE_C if values else _START_C)
+                mode = "C"
+            pairs = len(token) // 2
+            values.extend([int(token[k:k + 2]) for k in range(0, 2 * pairs, 2)])
+            token = token[2 * pairs:]
+            if not token:
+                continue
+        if mode != "B":
+            values.append(_CODE_B if values else _START_B)
+            mode = "B"
+        values.extend([c - 32 for c in token.encode("ascii")])
+    check = values[0]
+    for k in range(1, len(values)):
+        check += k * values[k]
+    values.append(check % 103)
     return values
 
 
@@ -195,18 +279,42 @@ def code128_widths(data: str) -> tuple[int, ...]:
 
 def code128_modules(data: str) -> int:
     """Total width of the symbol in modules (quiet zones excluded)."""
-    return sum(code128_widths(data))
+    return 11 * len(code128_values(data)) + 13  # every symbol 11 modules, stop 13
 
 
-@lru_cache(maxsize=4096)
 def _code128_bars(data: str) -> tuple[tuple[int, int], ...]:
-    bars = []
-    x = 0
-    for k, w in enumerate(code128_widths(data)):
-        if k % 2 == 0:
-            bars.append((x, w))
-        x += w
-    return tuple(bars)
+    return tuple(bars_from_widths(code128_widths(data)))
+
+
+class _SymbolBars(dict):
+    """(symbol position, symbol value) → operators of its bars (every symbol is 11 modules wide)."""
+
+    def __missing__(self, key: int) -> bytes:
+        position, value = divmod(key, 128)
+        x, parts = 11 * position, []
+        for k, w in enumerate(_PATTERNS[value]):
+            if k % 2 == 0:
+                parts.append(b"%d 0 %s 1 re\n" % (x, w.encode()))
+            x += int(w)
+        fragment = self[key] = b"".join(parts)
+        return fragment
+
+
+_BARS = _SymbolBars()
+
+
+def code128_body(data: str) -> tuple[int, bytes]:
+    """Width of the symbol in modules (quiet zones excluded) and its bars in module units, then ``f``."""
+    values = code128_values(data)
+    values.append(_STOP)
+    bars = _BARS
+    return 11 * len(values) + 2, b"".join([bars[128 * k + v] for k, v in enumerate(values)]) + b"f Q\n"
+
+
+def code128_head(modules: int, x: float, y: float, width: float, height: float) -> bytes:
+    """The ``cm`` mapping module units of a ``modules``-wide symbol into the box, quiet zones reserved."""
+    module = width / (modules + 2 * CODE128_QUIET)
+    return b"q %.4f 0 0 %.3f %.3f %.3f cm\n" % (module, height, x + CODE128_QUIET * module, y)
 
 
 def code128_ops(data: str, x: float, y: float, width: float, height: float) -> bytes:
@@ -214,12 +322,8 @@ def code128_ops(data: str, x: float, y: float, width: float, height: float) -> b
 
     The module is ``width / (modules + 20)``; the box must be at least that wide.
     """
-    total = code128_modules(data) + 2 * CODE128_QUIET
-    module = width / total
-    ox = x + CODE128_QUIET * module
-    head = f"q {module:.4f} 0 0 {height:.3f} {ox:.3f} {y:.3f} cm\n".encode()
-    body = " ".join(f"{bx} 0 {bw} 1 re" for bx, bw in _code128_bars(data)).encode()
-    return head + body + b"\nf Q\n"
+    modules, body = code128_body(data)
+    return code128_head(modules, x, y, width, height) + body
 
 
 def bars_from_widths(widths: Sequence[int]) -> list[tuple[int, int]]:

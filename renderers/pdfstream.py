@@ -8,27 +8,45 @@ Shared content is imported once: :meth:`PdfStreamWriter.import_page` turns a pag
 of another PDF (a WeasyPrint layout) into a Form XObject and copies the objects it
 references (fonts, images, ICC profiles) exactly once; every stamped page then only
 carries its own small content stream and a ``Do`` of the shared XObject.
+
+Resources can also be *provided* lazily (:meth:`PdfStreamWriter.provide`): a picklable
+:class:`Provider` says how to write a resource, and the writer writes it just before
+the first page that uses it. Object order then depends only on the sequence of
+pages, so pages assembled elsewhere (:class:`PageCollector`, e.g. in worker
+processes, content already compressed) and written with
+:meth:`PdfStreamWriter.add_page_data` give the very same bytes as pages added
+directly: the output of one process and of N processes is byte-identical. No
+timestamps are written; the file ``/ID`` is the caller's (``file_id``).
 """
 
 from __future__ import annotations
 
+import io
 import zlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pikepdf
 
 from renderers.errors import RenderError
 
-__all__ = ["PdfStreamWriter", "Placement", "pdf_string", "num"]
+__all__ = ["PdfStreamWriter", "Placement", "pdf_string", "num", "Provider", "PageData", "PageCollector",
+           "page_content", "import_pdf_page"]
 
 
 def num(value: float) -> str:
     """A PDF real with at most 3 decimals and no trailing zeros."""
     text = f"{value:.3f}".rstrip("0").rstrip(".")
     return text if text not in ("-0", "") else "0"
+
+
+def bnum(value: float) -> bytes:
+    """:func:`num` as bytes (operands of content streams)."""
+    text = b"%.3f" % value
+    text = text.rstrip(b"0").rstrip(b".")
+    return text if text not in (b"-0", b"") else b"0"
 
 
 def pdf_string(raw: bytes) -> bytes:
@@ -50,11 +68,95 @@ class Placement:
     """Overlay operators in item coordinates (origin at the item's bottom-left)."""
 
 
+@dataclass(frozen=True)
+class Provider:
+    """How to write one resource: ``fn(writer, name, *args)`` writes its objects and calls
+    :meth:`PdfStreamWriter.register_resource`. ``fn`` must be a module-level function so
+    that a provider can travel to another process with the pages that use it."""
+
+    fn: Callable[..., None]
+    args: tuple[Any, ...] = ()
+
+    def __call__(self, writer: PdfStreamWriter, name: str) -> None:
+        self.fn(writer, name, *self.args)
+
+
+def import_pdf_page(writer: PdfStreamWriter, name: str, pdf: bytes, index: int) -> None:
+    """Provider function: page ``index`` of the PDF ``pdf`` as Form XObject ``/name``."""
+    try:
+        source = pikepdf.open(io.BytesIO(pdf))
+    except pikepdf.PdfError as exc:
+        raise RenderError("Sfondo del modello di stampa non leggibile.") from exc
+    with source:
+        writer.import_page(source, index, name)
+
+
+def page_content(placements: Iterable[Placement], extra_ops: bytes = b"") -> tuple[bytes, set[str]]:
+    """Content stream of a page (uncompressed) and the XObject names it shows."""
+    parts: list[bytes] = []
+    used: set[str] = set()
+    for p in placements:
+        parts.append(b"q 1 0 0 1 %s %s cm\n" % (bnum(p.x), bnum(p.y)))
+        if p.xobject:
+            parts.append(b"/%s Do\n" % p.xobject.encode())
+            used.add(p.xobject)
+        parts.append(p.ops)
+        parts.append(b"Q\n")
+    parts.append(extra_ops)
+    return b"".join(parts), used
+
+
+@dataclass(frozen=True)
+class PageData:
+    """A page assembled away from the writer: its content stream already compressed."""
+
+    width: float
+    height: float
+    content: bytes
+    """Flate-compressed content stream."""
+    resources: tuple[str, ...]
+    """Names of the fonts and XObjects the content uses."""
+    providers: tuple[tuple[str, Provider], ...] = ()
+    """How to write resources the receiving writer may not know yet."""
+
+
+@dataclass
+class PageCollector:
+    """Stands in for a :class:`PdfStreamWriter` where pages are only assembled (a worker
+    process): ``add_page`` compresses the content and keeps a :class:`PageData`; providers
+    are attached to the first collected page that uses them. ``shipped`` (shared across
+    the collectors of one process) avoids sending a provider twice."""
+
+    compress_level: int = 6
+    shipped: set[str] = field(default_factory=set)
+    pages: list[PageData] = field(default_factory=list)
+    _providers: dict[str, Provider] = field(default_factory=dict)
+
+    def provide(self, name: str, provider: Provider) -> None:
+        self._providers.setdefault(name, provider)
+
+    def has_resource(self, name: str) -> bool:
+        return name in self._providers
+
+    def add_page(self, width: float, height: float, placements: Iterable[Placement],
+                 extra_ops: bytes = b"", resources: Iterable[str] = ()) -> None:
+        content, used = page_content(placements, extra_ops)
+        used.update(resources)
+        names = tuple(sorted(used))
+        providers = tuple((n, self._providers[n]) for n in names if n not in self.shipped and n in self._providers)
+        self.shipped.update(n for n, _ in providers)
+        self.pages.append(PageData(width, height, zlib.compress(content, self.compress_level), names, providers))
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
 class PdfStreamWriter:
     """Write a PDF to ``out`` object by object; call :meth:`close` to finish it."""
 
     def __init__(self, out: BinaryIO, *, title: str = "", print_scaling_none: bool = True,
-                 compress_level: int = 6) -> None:
+                 compress_level: int = 6, file_id: bytes | None = None) -> None:
         self._out = out
         self._pos = 0
         self._offsets: list[int] = [0]
@@ -65,6 +167,9 @@ class PdfStreamWriter:
         self._resources: dict[str, int] = {}
         """Resource name (``/F0``, ``/X12``) → object number; fonts and XObjects share one space."""
         self._kinds: dict[str, str] = {}
+        self._providers: dict[str, Provider] = {}
+        self._file_id = file_id
+        """Trailer ``/ID`` (both halves), e.g. a hash of the job id: no random or clock input."""
         self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         self._pages_num = self.reserve()
         self._closed = False
@@ -103,7 +208,21 @@ class PdfStreamWriter:
         self._kinds[name] = kind
 
     def has_resource(self, name: str) -> bool:
-        return name in self._resources
+        """Whether ``/name`` is written or provided."""
+        return name in self._resources or name in self._providers
+
+    def provide(self, name: str, provider: Provider) -> None:
+        """Write resource ``/name`` with ``provider`` before the first page that uses it."""
+        if name not in self._resources:
+            self._providers.setdefault(name, provider)
+
+    def _materialize(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name not in self._resources:
+                provider = self._providers.pop(name, None)
+                if provider is None:
+                    raise RenderError("Risorsa di stampa mancante.") from KeyError(name)
+                provider(self, name)
 
     def import_page(self, pdf: pikepdf.Pdf, index: int, name: str) -> str:
         """Copy page ``index`` of ``pdf`` as a Form XObject available as ``/name``."""
@@ -119,20 +238,24 @@ class PdfStreamWriter:
     def add_page(self, width: float, height: float, placements: Iterable[Placement],
                  extra_ops: bytes = b"", resources: Iterable[str] = ()) -> None:
         """One page of ``width`` × ``height`` points; ``resources`` names fonts used by the ops."""
-        parts: list[bytes] = []
-        used = set(resources)
-        for p in placements:
-            parts.append(b"q 1 0 0 1 %s %s cm\n" % (num(p.x).encode(), num(p.y).encode()))
-            if p.xobject:
-                parts.append(b"/%s Do\n" % p.xobject.encode())
-                used.add(p.xobject)
-            parts.append(p.ops)
-            parts.append(b"Q\n")
-        parts.append(extra_ops)
-        content = self.add_stream(b"".join(parts))
+        content, used = page_content(placements, extra_ops)
+        used.update(resources)
+        self._write_page(width, height, zlib.compress(content, self._compress), sorted(used))
+
+    def add_page_data(self, page: PageData) -> None:
+        """A page assembled by a :class:`PageCollector` (same bytes as :meth:`add_page`)."""
+        for name, provider in page.providers:
+            self.provide(name, provider)
+        self._write_page(page.width, page.height, page.content, page.resources)
+
+    def _write_page(self, width: float, height: float, compressed: bytes, names: Iterable[str]) -> None:
+        names = tuple(names)
+        self._materialize(names)
+        content = self.add_object(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(compressed)
+                                  + compressed + b"\nendstream")
         self._kids.append(self.add_object(
             b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources %s /Contents %d 0 R >>"
-            % (self._pages_num, num(width).encode(), num(height).encode(), self._resources_dict(used), content)
+            % (self._pages_num, bnum(width), bnum(height), self._resources_dict(names), content)
         ))
 
     def _resources_dict(self, used: Iterable[str]) -> bytes:
@@ -163,8 +286,10 @@ class PdfStreamWriter:
         rows = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets)]
         rows.extend(b"%010d 00000 n \n" % off for off in self._offsets[1:])
         self._write(b"".join(rows))
-        self._write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-                    % (len(self._offsets), catalog, info, xref_at))
+        ident = b" /ID [<%s> <%s>]" % (self._file_id.hex().encode(), self._file_id.hex().encode()) \
+            if self._file_id else b""
+        self._write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R%s >>\nstartxref\n%d\n%%%%EOF\n"
+                    % (len(self._offsets), catalog, info, ident, xref_at))
 
 
 class _ObjectCopier:

@@ -39,7 +39,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ from weasyprint.text.fonts import FontConfiguration
 from renderers import barcode
 from renderers.errors import RenderError
 from renderers.pdf import AssetFetcher
-from renderers.pdfstream import PdfStreamWriter, Placement, num, pdf_string
+from renderers.pdfstream import PdfStreamWriter, Placement, Provider, bnum, import_pdf_page, num, pdf_string
 
 __all__ = [
     "Slot",
@@ -321,6 +321,11 @@ class FontFace:
     descent: float = 0.0
     """Pango-style (hhea) ascent and descent in 1/1000 em; descent positive."""
     _missing: bytes = b""
+    _advance: Any = None
+    """``widths.__getitem__``: summed with ``map`` (C speed) by :meth:`width`."""
+
+    def __post_init__(self) -> None:
+        self._advance = tuple(self.widths).__getitem__
 
     @classmethod
     def load(cls, path: Path, resource: str) -> FontFace:
@@ -346,12 +351,12 @@ class FontFace:
             raw = text.encode(_ENCODING)
         except UnicodeEncodeError:
             return None
-        if self._missing and any(b in self._missing for b in raw):
+        if self._missing and len(raw.translate(None, self._missing)) != len(raw):
             return None
         return raw
 
     def width(self, raw: bytes, size: float) -> float:
-        return sum(self.widths[b] for b in raw) * size / 1000.0
+        return sum(map(self._advance, raw)) * size / 1000.0
 
     def embed(self, writer: PdfStreamWriter) -> None:
         """Write the subset font (cp1252 repertoire) and register it as ``/resource``."""
@@ -369,6 +374,11 @@ class FontFace:
             b"/Encoding /WinAnsiEncoding /FontDescriptor %d 0 R >>" % (tag.encode(), ps_name.encode(), widths,
                                                                      descriptor))
         writer.register_resource(self.resource, font, "Font")
+
+
+def _embed_font(writer: PdfStreamWriter, name: str, path: str) -> None:
+    """Provider function: the face in ``path`` embedded as font resource ``/name``."""
+    FontFace.load(Path(path), name).embed(writer)
 
 
 @lru_cache(maxsize=16)
@@ -399,17 +409,29 @@ class FontSet:
 
     def __init__(self, faces: Mapping[tuple[str, int, str], Path]) -> None:
         self._paths = dict(faces)
+        self._order = sorted(self._paths)
+        """Resource names are ``F<index in this order>``: the same for every process and chunk,
+        whatever order the faces are first used in."""
         self._loaded: dict[tuple[str, int, str], FontFace] = {}
+        self._matched: dict[tuple[str, int, str], FontFace] = {}
 
     def face(self, family: str, weight: int, style: str) -> FontFace:
-        key = self._match(family, weight, style)
-        if key not in self._loaded:
-            self._loaded[key] = FontFace.load(self._paths[key], f"F{len(self._loaded)}")
-        return self._loaded[key]
+        request = (family, weight, style)
+        face = self._matched.get(request)
+        if face is None:
+            key = self._match(family, weight, style)
+            if key not in self._loaded:
+                self._loaded[key] = FontFace.load(self._paths[key], f"F{self._order.index(key)}")
+            face = self._matched[request] = self._loaded[key]
+        return face
 
     def by_resource(self, resource: str) -> FontFace:
-        """The loaded face registered under ``resource`` (``F0``…)."""
-        return next(f for f in self._loaded.values() if f.resource == resource)
+        """The face registered under ``resource`` (``F0``…), loaded if needed."""
+        return self.face(*self._order[int(resource[1:])])
+
+    def provider(self, resource: str) -> Provider:
+        """How a writer embeds the face of ``resource`` (picklable: a path, no font data)."""
+        return Provider(_embed_font, (str(self._paths[self._order[int(resource[1:])]]),))
 
     def _match(self, family: str, weight: int, style: str) -> tuple[str, int, str]:
         candidates = [k for k in self._paths if k[0] == family] or [k for k in self._paths]
@@ -459,24 +481,48 @@ class Stamper:
         self.compiled = compiled
         self.fonts = fonts
         self.writer = writer
+        """A :class:`PdfStreamWriter` or a :class:`~renderers.pdfstream.PageCollector`: resources
+        are only *provided* to it and written before the first page that shows them."""
         self.codes = codes
-        self._bg_pdf = pikepdf.open(io.BytesIO(compiled.background))
         self._bg_names: dict[int, str] = {}
         self._full = 0
+        self._same_as = _same_geometry(compiled.pages)
 
     def _background(self, page: int) -> str:
-        if page not in self._bg_names:
-            name = f"B{self.compiled.key[:8]}p{page}"
-            self._bg_names[page] = self.writer.import_page(self._bg_pdf, page, name)
-        return self._bg_names[page]
+        name = self._bg_names.get(page)
+        if name is None:
+            name = self._bg_names[page] = f"B{self.compiled.key[:8]}p{page}"
+        if not self.writer.has_resource(name):
+            self.writer.provide(name, Provider(import_pdf_page, (self.compiled.background, page)))
+        return name
 
     def stamp(self, values: Mapping[str, Value], page: int = 0) -> Item:
         """Overlay of ``values`` on template page ``page``; NeedsFullRender when text won't fit."""
         cpage = self.compiled.pages[page]
-        ops, fonts = draw_slots(cpage.slots, values, self.fonts, self.codes, text=True)
+        ops, fonts = draw_slots(cpage.slots, values, self.fonts, self.codes, text=True, memo={})
         for name in fonts:
             self._ensure_font(name)
         return Item(cpage.width, cpage.height, self._background(page), ops, frozenset(fonts))
+
+    def stamp_all(self, values: Mapping[str, Value]) -> list[Item]:
+        """One item per template page (a record's pages). Pages whose slots have the same
+        geometry (the copies of a plate) share one drawing; a code or a text used in several
+        slots of the record is encoded and fitted once."""
+        memo: dict[Any, Any] = {}
+        drawn: list[tuple[bytes, frozenset[str]]] = []
+        items = []
+        for page, cpage in enumerate(self.compiled.pages):
+            same = self._same_as[page]
+            if same < page:
+                ops, fonts = drawn[same]
+            else:
+                ops, used = draw_slots(cpage.slots, values, self.fonts, self.codes, text=True, memo=memo)
+                for name in used:
+                    self._ensure_font(name)
+                fonts = frozenset(used)
+            drawn.append((ops, fonts))
+            items.append(Item(cpage.width, cpage.height, self._background(page), ops, fonts))
+        return items
 
     def full_items(self, html: str, *, base_dir: Path, asset_roots: Iterable[Path],
                    values: Mapping[str, Value]) -> list[Item]:
@@ -486,64 +532,88 @@ class Stamper:
             document = HTML(string=html, base_url=str(base_dir) + "/",
                             url_fetcher=AssetFetcher(asset_roots)).render(font_config=FontConfiguration())
             pages = read_slots(document)
-            pdf = pikepdf.open(io.BytesIO(document.write_pdf()))
+            pdf = document.write_pdf()
         except Exception as exc:
             raise RenderError("Impaginazione del documento non riuscita.") from exc
-        items = []
-        with pdf:
-            for index, cpage in enumerate(pages):
-                self._full += 1
-                name = self.writer.import_page(pdf, index, f"R{self.compiled.key[:8]}n{self._full}")
-                ops, _ = draw_slots(cpage.slots, values, self.fonts, self.codes, text=False)
-                items.append(Item(cpage.width, cpage.height, name, ops, frozenset(), full_render=True))
+        # named after the content, not a counter: the same in every process and chunk
+        digest = hashlib.sha256(html.encode()).hexdigest()[:16]
+        items, memo = [], {}
+        for index, cpage in enumerate(pages):
+            self._full += 1
+            name = f"R{digest}p{index}"
+            if not self.writer.has_resource(name):
+                self.writer.provide(name, Provider(import_pdf_page, (pdf, index)))
+            ops, _ = draw_slots(cpage.slots, values, self.fonts, self.codes, text=False, memo=memo)
+            items.append(Item(cpage.width, cpage.height, name, ops, frozenset(), full_render=True))
         return items
 
     def _ensure_font(self, resource: str) -> None:
         if not self.writer.has_resource(resource):
-            self.fonts.by_resource(resource).embed(self.writer)
+            self.writer.provide(resource, self.fonts.provider(resource))
 
     def close(self) -> None:
-        self._bg_pdf.close()
+        """Nothing left open: backgrounds are read by the writer when it writes them."""
+
+
+def _same_geometry(pages: tuple[CompiledPage, ...]) -> list[int]:
+    """For each page, the first page whose slots are the same apart from the page number."""
+    signatures = [tuple(replace(s, page=0) for s in p.slots) + (p.width, p.height) for p in pages]
+    return [signatures.index(sig) for sig in signatures]
 
 
 def draw_slots(slots: Iterable[Slot], values: Mapping[str, Value], fonts: FontSet, codes: CodeOptions,
-               *, text: bool) -> tuple[bytes, set[str]]:
-    """PDF operators for every slot that has a value; the font resources the text uses."""
+               *, text: bool, memo: dict[Any, Any] | None = None) -> tuple[bytes, set[str]]:
+    """PDF operators for every slot that has a value; the font resources the text uses.
+
+    ``memo`` (one dict per record) keeps what does not depend on the slot's position (a code's
+    module rectangles, a text's fitted size and lines) for the other slots of the same record."""
+    memo = {} if memo is None else memo
     parts: list[bytes] = []
     used: set[str] = set()
     for slot in slots:
         value = values.get(slot.campo)
         if value is None or value is False or value == "":
             continue
-        if slot.kind == "text":
+        kind = slot.kind
+        if kind == "text":
             if text:
                 face = fonts.face(slot.font_family, slot.font_weight, slot.font_style)
-                parts.append(text_ops(slot, str(value), face))
+                parts.append(text_ops(slot, str(value), face, memo))
                 used.add(face.resource)
-        elif slot.kind == "qr":
+        elif kind == "qr":
+            data = str(value)
+            key = ("qr", data)
+            drawn = memo.get(key)
+            if drawn is None:
+                matrix = barcode.qr_matrix(data, error=codes.qr_error, version=codes.qr_version)
+                drawn = memo[key] = (matrix.size, barcode.qr_body(matrix))
             side = min(slot.width, slot.height)
-            matrix = _qr(str(value), codes.qr_error, codes.qr_version)
-            parts.append(barcode.qr_ops(matrix, slot.x + (slot.width - side) / 2,
-                                        slot.y + (slot.height - side) / 2, side))
-        elif slot.kind == "code128":
-            parts.append(barcode.code128_ops(str(value), slot.x, slot.y, slot.width, slot.height))
-        elif slot.kind == "check":
+            parts.append(barcode.qr_head(drawn[0], slot.x + (slot.width - side) / 2,
+                                         slot.y + (slot.height - side) / 2, side))
+            parts.append(drawn[1])
+        elif kind == "code128":
+            data = str(value)
+            key = ("code128", data)
+            drawn = memo.get(key)
+            if drawn is None:
+                drawn = memo[key] = barcode.code128_body(data)
+            parts.append(barcode.code128_head(drawn[0], slot.x, slot.y, slot.width, slot.height))
+            parts.append(drawn[1])
+        elif kind == "check":
             parts.append(_check_ops(slot))
-        elif slot.kind == "strike":
+        elif kind == "strike":
             mid = slot.y + slot.height / 2
-            parts.append(f"q 0 g {num(slot.x)} {num(mid - 0.57)} {num(slot.width)} 1.134 re f Q\n".encode())
+            parts.append(b"q 0 g %s %s %s 1.134 re f Q\n" % (bnum(slot.x), bnum(mid - 0.57), bnum(slot.width)))
     return b"".join(parts), used
 
 
-@lru_cache(maxsize=64)
 def _qr(data: str, error: str, version: int | None) -> barcode.QrMatrix:
     return barcode.qr_matrix(data, error=error, version=version)
 
 
 def _check_ops(slot: Slot) -> bytes:
-    x0, y0, x1, y1 = slot.x, slot.y, slot.x + slot.width, slot.y + slot.height
-    return (f"q 0 G 0.99 w 1 J {num(x0)} {num(y0)} m {num(x1)} {num(y1)} l "
-            f"{num(x0)} {num(y1)} m {num(x1)} {num(y0)} l S Q\n").encode()
+    x0, y0, x1, y1 = bnum(slot.x), bnum(slot.y), bnum(slot.x + slot.width), bnum(slot.y + slot.height)
+    return b"q 0 G 0.99 w 1 J %s %s m %s %s l %s %s m %s %s l S Q\n" % (x0, y0, x1, y1, x0, y1, x1, y0)
 
 
 def fit_text(slot: Slot, text: str, face: FontFace) -> tuple[float, list[bytes]]:
@@ -583,23 +653,31 @@ def _wrap(words: list[bytes], face: FontFace, size: float, width: float) -> list
     return lines
 
 
-def text_ops(slot: Slot, text: str, face: FontFace) -> bytes:
-    """Operators drawing ``text`` in ``slot`` as WeasyPrint would: from the top, half-leading."""
-    size, lines = fit_text(slot, text, face)
+def text_ops(slot: Slot, text: str, face: FontFace, memo: dict[Any, Any] | None = None) -> bytes:
+    """Operators drawing ``text`` in ``slot`` as WeasyPrint would: from the top, half-leading.
+
+    ``memo`` keeps the fitted size and lines for other slots of the same size and font."""
+    key = ("text", text, face.resource, slot.width, slot.height, slot.font_size, slot.line_height,
+           slot.max_lines, slot.min_font_size)
+    fitted = memo.get(key) if memo is not None else None
+    if fitted is None:
+        size, lines = fit_text(slot, text, face)
+        fitted = (size, [(line, face.width(line, size), pdf_string(line)) for line in lines])
+        if memo is not None:
+            memo[key] = fitted
+    size, lines = fitted
     lh = slot.line_height * size / slot.font_size
     half_leading = (lh - (face.ascent + face.descent) * size / 1000.0) / 2
     baseline = slot.y + slot.height - half_leading - face.ascent * size / 1000.0
     r, g, b = slot.color
-    out = [f"BT {num(r)} {num(g)} {num(b)} rg /{face.resource} {num(size)} Tf\n".encode()]
-    for k, line in enumerate(lines):
-        w = face.width(line, size)
+    out = [b"BT %s %s %s rg /%s %s Tf\n" % (bnum(r), bnum(g), bnum(b), face.resource.encode(), bnum(size))]
+    for k, (_, w, literal) in enumerate(lines):
         if slot.align == "center":
             x = slot.x + (slot.width - w) / 2
         elif slot.align == "right":
             x = slot.x + slot.width - w
         else:
             x = slot.x
-        out.append(b"1 0 0 1 %s %s Tm %s Tj\n" % (num(x).encode(), num(baseline - k * lh).encode(),
-                                                 pdf_string(line)))
+        out.append(b"1 0 0 1 %s %s Tm %s Tj\n" % (bnum(x), bnum(baseline - k * lh), literal))
     out.append(b"ET\n")
     return b"".join(out)

@@ -121,7 +121,7 @@ class SessioneStampa:
         """Every page of one record: stamped, or laid out in full when a value does not fit."""
         stamper = self.stamper(variante, context)
         try:
-            return [stamper.stamp(valori, page) for page in range(len(stamper.compiled.pages))]
+            return stamper.stamp_all(valori)
         except NeedsFullRender:
             self.complete.append(chiave)
             return stamper.full_items(
