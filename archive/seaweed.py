@@ -9,6 +9,7 @@ when it has no credentials, so it is always started with keys.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,6 +149,7 @@ class EmbeddedSeaweed:
             self._proc = subprocess.Popen(
                 self._command(), cwd=self.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=_die_with_parent if threading.current_thread() is threading.main_thread() else None,
             )
         finally:
             out.close()
@@ -186,6 +189,19 @@ class EmbeddedSeaweed:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server when the thread that started it dies, so a killed
+    ``curit-docs`` never leaves an orphan ``weed`` holding the data directory's locks.
+    (Only used from the main thread: the signal follows the starting thread, not the process.)"""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def wait_s3_ready(
