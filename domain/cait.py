@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import AfterValidator, Field, create_model, field_validator, model_validator
 
 from domain.codice import CodiceImpiantoStr
 from domain.errors import RuleViolation
@@ -30,7 +30,7 @@ from domain.forms.allegato_f import AllegatoF, Bruciatore, DatiGeneratore
 from domain.forms.allegato_g import AllegatoG, Breve, Tecnico
 from domain.forms.comuni import Modello
 from domain.stagione import stagione_termica
-from domain.tariffe import Euro
+from domain.tariffe import CENTESIMO
 
 __all__ = [
     "Euro", "Ufficio", "Soggetto", "EnteDestinatario",
@@ -47,6 +47,16 @@ __all__ = [
 ZERO = Decimal("0.00")
 
 
+def _euro(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0:
+        raise ValueError("L'importo deve essere un numero non negativo (euro).")
+    if value != value.quantize(CENTESIMO):
+        raise ValueError("L'importo può avere al massimo due decimali (centesimi di euro).")
+    return value.quantize(CENTESIMO)
+
+
+Euro = Annotated[Decimal, AfterValidator(_euro)]
+"""Euros with at most two decimals, never negative."""
 Tipo = Literal["G", "F"]
 Testo = Annotated[str, Field(min_length=1, max_length=200)]
 
