@@ -46,6 +46,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    func,
     insert,
     select,
     update,
@@ -81,6 +82,8 @@ __all__ = [
     "vincola",
     "annulla",
     "stato",
+    "elenco",
+    "rendiconto",
     "numeri_del_lotto",
     "leggibile",
 ]
@@ -436,6 +439,57 @@ def stato(session: Session, numero: str, *, ambito: Ambito = TUTTO, quote: Tabel
             "motivo": r.motivo_annullamento, "annullata_il": _iso(r.annullata_il)},
         "movimenti": [{"istante": _iso(m.istante), "evento": m.evento, "stato_da": m.stato_da, "stato_a": m.stato_a,
                        "utente": m.utente, "ruolo": m.ruolo, "dettagli": m.dettagli} for m in movimenti],
+    }
+
+
+def elenco(session: Session, *, ambito: Ambito = TUTTO, stato: str | None = None, lotto_id: int | None = None,
+           limite: int = 100, dopo: str | None = None) -> dict[str, Any]:
+    """The caller's etichette (a CAIT: its stock), counts per state, one page at a time (``dopo`` = last number seen)."""
+    if stato is not None and stato not in STATI:
+        raise RuleViolation(f"Stato non valido: scegliere tra {', '.join(STATI)}.", path=("stato",))
+    filtro = ambito.filtra(select(Etichetta.stato, func.count()).group_by(Etichetta.stato))
+    stmt = ambito.filtra(select(Etichetta).order_by(Etichetta.numero).limit(max(1, min(limite, 1000))))
+    for cond in ((Etichetta.stato == stato) if stato else None, (Etichetta.lotto_id == lotto_id) if lotto_id else None):
+        if cond is not None:
+            stmt, filtro = stmt.where(cond), filtro.where(cond)
+    if dopo:
+        stmt = stmt.where(Etichetta.numero > _leggi(dopo, ("dopo",)))
+    righe = list(session.scalars(stmt))
+    return {
+        "totali": {s: n for s, n in session.execute(filtro)},
+        "etichette": [{"numero": r.numero, "numero_leggibile": leggibile(r.numero), "stato": r.stato,
+                       "tipo": r.tipo, "fascia": r.fascia, "stagione": r.stagione, "lotto_id": r.lotto_id,
+                       "cait_id": r.cait_id, "manutentore_id": r.manutentore_id} for r in righe],
+        "dopo": righe[-1].numero if len(righe) == max(1, min(limite, 1000)) else None,
+    }
+
+
+def rendiconto(session: Session, *, dal: datetime, al: datetime, ambito: Ambito = TUTTO) -> dict[str, Any]:
+    """Etichette sold in ``[dal, al)`` within ``ambito`` and what is owed for them (FORMS.md §17): the
+    contributo regionale to Punti Energia S.c.a.r.l. and each Ente its quota, per (CAIT, Ente), with one
+    line per etichetta at the amounts recorded at sale. A CAIT's month is its monthly remittance."""
+    inizio, fine = dal.astimezone(timezone.utc), al.astimezone(timezone.utc)
+    righe = list(session.scalars(ambito.filtra(select(Etichetta).where(
+        Etichetta.venduta_il >= inizio, Etichetta.venduta_il < fine, Etichetta.contributo_regionale.is_not(None)))
+        .order_by(Etichetta.venduta_il, Etichetta.numero)))
+    voci: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in righe:
+        voce = voci.setdefault((r.cait_id or "", r.ente_id), {
+            "cait_id": r.cait_id, "ente_id": r.ente_id, "quantita": 0,
+            "contributo_regionale": Decimal("0.00"), "quota_ente": Decimal("0.00")})
+        voce["quantita"] += 1
+        voce["contributo_regionale"] += r.contributo_regionale
+        voce["quota_ente"] += r.quota_ente
+    regionale = sum((r.contributo_regionale for r in righe), Decimal("0.00"))
+    quote = sum((r.quota_ente for r in righe), Decimal("0.00"))
+    return {
+        "dal": _iso(inizio), "al": _iso(fine), "quantita": len(righe), "contributo_regionale": str(regionale),
+        "quote_enti": str(quote), "totale": str(regionale + quote),
+        "voci": [{k: str(v) if isinstance(v, Decimal) else v for k, v in voci[k].items()} for k in sorted(voci)],
+        "etichette": [{"numero": leggibile(r.numero), "venduta_il": _iso(r.venduta_il), "cait_id": r.cait_id,
+                       "ente_id": r.ente_id, "fascia": r.fascia, "manutentore_id": r.manutentore_id,
+                       "contributo_regionale": str(r.contributo_regionale), "quota_ente": str(r.quota_ente)}
+                      for r in righe],
     }
 
 

@@ -18,11 +18,14 @@ Money is ``Decimal`` with two places; nothing here reads the clock or the databa
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -37,6 +40,8 @@ __all__ = [
     "fascia_per_codice",
     "tabella_quote",
     "prezzo_per_fascia",
+    "FUSO_ORARIO",
+    "periodo_versamento",
 ]
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "quote_enti.json"
@@ -138,3 +143,21 @@ def prezzo_per_fascia(ente_id: str, fascia: str | Fascia, *, quote: TabellaQuote
     f = fascia if isinstance(fascia, Fascia) else fascia_per_codice(fascia)
     tabella = quote if quote is not None else tabella_quote()
     return Prezzo(fascia=f, contributo_regionale=f.importo, quota_ente=tabella.quota(ente_id, f.codice))
+
+
+FUSO_ORARIO = ZoneInfo("Europe/Rome")
+"""Months and quarters of the remittances are Italian calendar periods."""
+
+
+def periodo_versamento(periodo: str) -> tuple[datetime, datetime]:
+    """``"2026-10"`` (month: CAIT, monthly) or ``"2026-T4"`` (quarter: an Ente selling itself,
+    quarterly; S1 L1666–1674) → ``[inizio, fine)`` as aware datetimes at Italian midnight."""
+    m = re.fullmatch(r"(\d{4})-(?:(0[1-9]|1[0-2])|T([1-4]))", (periodo or "").strip().upper())
+    if not m:
+        raise RuleViolation("Periodo non valido: un mese (es. 2026-10) o un trimestre (es. 2026-T4).",
+                            path=("periodo",))
+    anno = int(m.group(1))
+    primo, mesi = (int(m.group(2)), 1) if m.group(2) else (3 * int(m.group(3)) - 2, 3)
+    fine_anno, fine_mese = divmod(primo - 1 + mesi, 12)
+    return (datetime(anno, primo, 1, tzinfo=FUSO_ORARIO),
+            datetime(anno + fine_anno, fine_mese + 1, 1, tzinfo=FUSO_ORARIO))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -23,8 +23,10 @@ from archive.etichette import (
     MovimentoEtichetta,
     annulla,
     assegna_a_cait,
+    elenco,
     genera_lotto,
     numeri_del_lotto,
+    rendiconto,
     stato,
     vendi,
     vincola,
@@ -419,3 +421,45 @@ def test_concurrent_binding_of_one_dichiarazione_exactly_one_wins(engine, anagra
     assert len(vinte) == 1
     assert all(isinstance(e, Conflict) and e.path == ("codice_impianto",) for e in esiti if e not in vinte)
     assert sorted(_stato(engine, n)["stato"] for n in numeri) == ["venduta"] * 3 + ["vincolata"]
+
+
+# --------------------------------------------------------------------------- listing and remittance
+
+
+def test_elenco_shows_each_tenant_its_own_stock_page_by_page(engine, anagrafiche) -> None:
+    numeri = _genera(engine, 5)
+    _genera(engine, 2, ente=BRESCIA)
+    _assegna(engine, numeri[:3])
+    with session_scope(engine) as s:
+        cait = elenco(s, ambito=Ambito(cait_id="CAIT-MN-01"), limite=2)
+        assert cait["totali"] == {"assegnata": 3}
+        assert [e["numero"] for e in cait["etichette"]] == numeri[:2] and cait["dopo"] == numeri[1]
+        resto = elenco(s, ambito=Ambito(cait_id="CAIT-MN-01"), limite=2, dopo=cait["dopo"])
+        assert [e["numero"] for e in resto["etichette"]] == [numeri[2]] and resto["dopo"] is None
+        ente = elenco(s, ambito=Ambito(ente_id=MANTOVA), stato="generata")
+        assert ente["totali"] == {"generata": 2} and [e["numero"] for e in ente["etichette"]] == numeri[3:]
+        assert elenco(s, ambito=Ambito(cait_id="CAIT-BS-01"))["totali"] == {}
+        with pytest.raises(RuleViolation) as err:
+            elenco(s, stato="persa")
+        assert err.value.path == ("stato",)
+
+
+def test_rendiconto_sums_what_a_cait_owes(engine, anagrafiche) -> None:
+    venduta_g = [_venduta(engine, anagrafiche) for _ in range(2)]
+    venduta_f = _venduta(engine, anagrafiche, tipo="F", fascia="F4")
+    _genera(engine, 1)  # not sold: not in the statement
+    adesso = datetime.now(timezone.utc)
+    with session_scope(engine) as s:
+        r = rendiconto(s, dal=adesso - timedelta(hours=1), al=adesso + timedelta(hours=1),
+                       ambito=Ambito(cait_id="CAIT-MN-01"))
+        vuoto = rendiconto(s, dal=adesso - timedelta(days=40), al=adesso - timedelta(days=10),
+                           ambito=Ambito(cait_id="CAIT-MN-01"))
+        altro = rendiconto(s, dal=adesso - timedelta(hours=1), al=adesso + timedelta(hours=1),
+                           ambito=Ambito(cait_id="CAIT-BS-01"))
+    # 1,00 + 1,00 + 10,00 to Punti Energia; 8,00 + 8,00 + 75,00 to the Provincia di Mantova
+    assert (r["quantita"], r["contributo_regionale"], r["quote_enti"], r["totale"]) == (3, "12.00", "91.00", "103.00")
+    assert r["voci"] == [{"cait_id": "CAIT-MN-01", "ente_id": MANTOVA, "quantita": 3,
+                          "contributo_regionale": "12.00", "quota_ente": "91.00"}]
+    assert {e["numero"] for e in r["etichette"]} == {parse_numero_etichetta(n).leggibile
+                                                    for n in venduta_g + [venduta_f]}
+    assert (vuoto["quantita"], vuoto["totale"], altro["quantita"]) == (0, "0.00", 0)

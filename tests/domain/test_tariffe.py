@@ -9,7 +9,14 @@ import pytest
 
 from domain.contributo import FASCE
 from domain.errors import NotFound, ValidationFailed, RuleViolation
-from domain.tariffe import DATA_FILE, TabellaQuote, fascia_per_codice, prezzo_per_fascia, tabella_quote
+from domain.tariffe import (
+    DATA_FILE,
+    TabellaQuote,
+    fascia_per_codice,
+    periodo_versamento,
+    prezzo_per_fascia,
+    tabella_quote,
+)
 
 TABELLA = TabellaQuote.da_dati({
     "predefinita": {"F1": "7.00", "F2": "25.00", "F3": "40.00", "F4": "70.00", "F5": "110.00"},
@@ -80,3 +87,21 @@ def test_unknown_band_and_bad_json() -> None:
     assert err.value.path == ("fascia",)
     with pytest.raises(RuleViolation, match="JSON non valido"):
         TabellaQuote.da_json("{")
+
+
+@pytest.mark.parametrize(("periodo", "inizio", "fine"), [
+    ("2026-10", "2026-10-01T00:00:00+02:00", "2026-11-01T00:00:00+01:00"),  # DST ends inside October
+    ("2026-12", "2026-12-01T00:00:00+01:00", "2027-01-01T00:00:00+01:00"),
+    ("2026-t4", "2026-10-01T00:00:00+02:00", "2027-01-01T00:00:00+01:00"),
+    ("2027-T1", "2027-01-01T00:00:00+01:00", "2027-04-01T00:00:00+02:00"),
+])
+def test_remittance_periods_are_italian_calendar_periods(periodo, inizio, fine) -> None:
+    dal, al = periodo_versamento(periodo)
+    assert (dal.isoformat(), al.isoformat()) == (inizio, fine)
+
+
+@pytest.mark.parametrize("periodo", ["2026-13", "2026-T5", "ottobre", "", "2026-1"])
+def test_bad_periods_are_refused(periodo) -> None:
+    with pytest.raises(RuleViolation) as err:
+        periodo_versamento(periodo)
+    assert err.value.path == ("periodo",)

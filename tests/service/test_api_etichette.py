@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from archive.anagrafiche import Manutentore
 from archive.db import make_engine, session_scope
 from archive.utenti import Audit
 from domain.etichetta import numero_etichetta, parse_numero_etichetta
+from domain.tariffe import FUSO_ORARIO
 
 
 def _manutentori(db_url: str) -> dict[str, int]:
@@ -143,3 +145,33 @@ def test_errors_are_italian_and_name_the_field(client, login, tmp_path) -> None:
     testo = subprocess.run(["pdftotext", "-layout", str(tmp_path / "lotto.pdf"), "-"], capture_output=True,
                            text=True, check=True).stdout
     assert all(testo.count(n) == 3 for n in lotto["numeri"])
+
+
+def test_stock_listing_and_remittance_stay_within_the_tenant(client, login, db_url) -> None:
+    ente_mn, ente_bs, cait_mn, cait_bs = (login(u) for u in ("ente.mantova", "ente.brescia", "cait.mantova",
+                                                            "cait.brescia"))
+    ids = _manutentori(db_url)
+    mantova = _lotto(client, ente_mn, quantita=4)["numeri"]
+    _lotto(client, ente_bs, quantita=2)
+    client.post("/etichette/assegnazioni", json={"cait_id": "CAIT-MN-01", "numeri": mantova[:3]}, headers=ente_mn)
+    for n in mantova[:2]:
+        assert client.post(f"/etichette/{n}/vendita", json={"manutentore_id": ids["MA023456"]},
+                           headers=cait_mn).status_code == 200
+
+    stock_mn = client.get("/etichette", headers=cait_mn).json()
+    assert stock_mn["totali"] == {"venduta": 2, "assegnata": 1}
+    assert [e["numero_leggibile"] for e in stock_mn["etichette"]] == mantova[:3]
+    assert client.get("/etichette", headers=cait_bs).json() == {"totali": {}, "etichette": [], "dopo": None}
+    assert client.get("/etichette?stato=generata", headers=ente_bs).json()["totali"] == {"generata": 2}
+    assert client.get("/etichette?stato=persa", headers=ente_mn).status_code == 422
+
+    mese = datetime.now(FUSO_ORARIO).strftime("%Y-%m")
+    conto = client.get(f"/etichette/rendiconto?periodo={mese}", headers=cait_mn).json()
+    assert (conto["quantita"], conto["contributo_regionale"], conto["quote_enti"], conto["totale"]) == (
+        2, "2.00", "16.00", "18.00")
+    assert client.get(f"/etichette/rendiconto?periodo={mese}", headers=ente_mn).json()["voci"] == conto["voci"]
+    assert client.get(f"/etichette/rendiconto?periodo={mese}", headers=ente_bs).json()["quantita"] == 0
+    assert client.get(f"/etichette/rendiconto?periodo={mese}", headers=cait_bs).json()["quantita"] == 0
+    assert client.get(f"/etichette/rendiconto?periodo={mese}", headers=login("manutentore.rossi")).status_code == 403
+    r = client.get("/etichette/rendiconto?periodo=ottobre", headers=cait_mn)
+    assert r.status_code == 422 and r.json()["errori"][0]["campo"] == "periodo"

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import subprocess
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from archive.anagrafiche import Cait, CaitEnte, Manutentore
 from archive.db import make_engine, session_scope
 from archive.etichette import Etichetta, LottoEtichette, MovimentoEtichetta
 from domain.etichetta import numero_etichetta, parse_numero_etichetta
+from domain.tariffe import FUSO_ORARIO
 
 CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "curit-docs"
 
@@ -175,6 +176,12 @@ def test_lifecycle_on_the_command_line(db_url: str, tmp_path: Path, monkeypatch:
     assert (ristampa["quantita"], ristampa["fogli"]) == (3, 1) and (tmp_path / "copia.pdf").exists()
     assert annullata["annullamento"]["motivo"] == "Matrice strappata"
 
+    mese = datetime.now(FUSO_ORARIO).strftime("%Y-%m")  # the sale happened just now, in this Italian month
+    conto = _ok(run("rendiconto", "--cait", "CAIT-BS-01", "--periodo", mese))
+    assert (conto["periodo"], conto["quantita"], conto["contributo_regionale"], conto["quote_enti"]) == (
+        mese, 1, "3.50", "40.00")
+    stock = _ok(run("elenco", "--cait", "CAIT-BS-01"))
+    assert stock["totali"] == {"vincolata": 1, "assegnata": 1, "annullata": 1}
     stato = _ok(run("verifica", dal))
     assert stato["stato"] == "vincolata"
     assert [(m["evento"], m["utente"]) for m in stato["movimenti"]] == [
@@ -204,7 +211,7 @@ def test_verifica_on_a_fresh_machine(fresh_env: dict[str, str]) -> None:
 
 def test_every_verb_documents_an_example(fresh_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     run = InProcess(monkeypatch, fresh_env)
-    for verbo in ("genera", "ristampa", "assegna", "vendi", "vincola", "annulla", "verifica"):
+    for verbo in ("genera", "ristampa", "assegna", "vendi", "vincola", "annulla", "elenco", "rendiconto", "verifica"):
         r = run(verbo, "--help")
         assert r.returncode == 0, r.stderr
         assert f"curit-docs etichette {verbo}" in r.stdout, verbo

@@ -1,5 +1,5 @@
 """Etichette di validazione: generate and print (Ente), assign (Ente), sell (CAIT), bind (CAIT or
-manutentore), annul (Ente), state lookup (FORMS.md §15, §17).
+manutentore), annul (Ente), state lookup, stock listing and remittance statement (FORMS.md §15, §17).
 
 Tenancy is part of every query (:class:`archive.etichette.Ambito`): an Ente reaches only the
 etichette it generated, a CAIT only its conto-vendita stock, a manutentore only what it
@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -167,6 +167,28 @@ def annulla(numero: Numero, body: RichiestaAnnullamento, user: CurrentUser, sess
     out = stock.annulla(session, numero, body.motivo, autore=_autore(user), ambito=_ambito(user))
     audit(session, request, user, "etichette.annulla", oggetto=out["numero"], motivo=body.motivo)
     return out
+
+
+@router.get("")
+def elenco(user: CurrentUser, session: SessionDep,
+           stato: Annotated[str | None, Query(description="generata | assegnata | venduta | vincolata | annullata")] = None,
+           lotto_id: Annotated[int | None, Query()] = None,
+           limite: Annotated[int, Query(ge=1, le=1000)] = 100,
+           dopo: Annotated[str | None, Query(max_length=40, description="Ultimo numero della pagina precedente")] = None,
+           ) -> dict[str, Any]:
+    """The caller's etichette (a CAIT: its stock) with counts per state; keyset pages via ``dopo``."""
+    return stock.elenco(session, ambito=_ambito(user), stato=stato, lotto_id=lotto_id, limite=limite, dopo=dopo)
+
+
+@router.get("/rendiconto", dependencies=[richiede("cait", "ente")])
+def rendiconto(user: CurrentUser, session: SessionDep,
+               periodo: Annotated[str, Query(description="Mese (2026-10) o trimestre (2026-T4)")]) -> dict[str, Any]:
+    """Etichette sold in the period and the amounts owed: to Punti Energia and to each Ente (FORMS.md §17).
+    A CAIT sees its own sales; an Ente the sales of its etichette by every CAIT."""
+    from domain.tariffe import periodo_versamento
+
+    dal, al = periodo_versamento(periodo)
+    return {"periodo": periodo.strip().upper(), **stock.rendiconto(session, dal=dal, al=al, ambito=_ambito(user))}
 
 
 @router.get("/{numero}")

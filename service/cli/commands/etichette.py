@@ -1,4 +1,5 @@
-"""``etichette genera|ristampa|assegna|vendi|vincola|annulla|verifica``: the etichette stock on the command line.
+"""``etichette genera|ristampa|assegna|vendi|vincola|annulla|elenco|rendiconto|verifica``: the etichette stock
+on the command line.
 
 The command line acts with full powers (no tenant): every move is recorded with the
 operator ``cli:<login>`` (or ``--utente``). Each verb migrates the database first
@@ -266,6 +267,43 @@ def register(app: typer.Typer) -> None:
         from archive.etichette import annulla as annulla_etichetta
 
         _stampa(_esegui(lambda s: annulla_etichetta(s, numero, motivo, autore=_autore(utente))))
+
+    @et.command("elenco")
+    def elenco(
+        cait: Annotated[Optional[str], typer.Option(help="Solo lo stock di questo CAIT")] = None,
+        ente: Annotated[Optional[str], typer.Option(help="Solo le etichette di questo Ente")] = None,
+        stato: Annotated[Optional[str], typer.Option(help="generata | assegnata | venduta | vincolata | annullata")] = None,
+        lotto: Annotated[Optional[int], typer.Option(help="Solo questo lotto")] = None,
+        limite: Annotated[int, typer.Option(help="Quante righe (al massimo 1000)")] = 100,
+        dopo: Annotated[Optional[str], typer.Option(help="Continua dopo questo numero (pagina successiva)")] = None,
+    ) -> None:
+        """Elenco delle etichette con i totali per stato (JSON), una pagina alla volta.
+
+        Esempio: curit-docs etichette elenco --cait CAIT-MN-01 --stato assegnata
+        """
+        from archive.etichette import Ambito, elenco as elenco_etichette
+
+        ambito = Ambito(ente_id=ente, cait_id=cait)
+        _stampa(_esegui(lambda s: elenco_etichette(s, ambito=ambito, stato=stato, lotto_id=lotto, limite=limite,
+                                                   dopo=dopo)))
+
+    @et.command("rendiconto")
+    def rendiconto(
+        periodo: Annotated[str, typer.Option(help="Mese (2026-10: versamento mensile del CAIT) o trimestre (2026-T4)")],
+        cait: Annotated[Optional[str], typer.Option(help="CAIT venditore")] = None,
+        ente: Annotated[Optional[str], typer.Option(help="Solo le etichette di questo Ente")] = None,
+    ) -> None:
+        """Etichette vendute nel periodo e importi dovuti: contributo regionale a Punti Energia, quota a ciascun Ente.
+
+        Esempio: curit-docs etichette rendiconto --cait CAIT-MN-01 --periodo 2026-10
+        """
+        from archive.etichette import Ambito, rendiconto as rendiconto_vendite
+        from domain.tariffe import periodo_versamento
+
+        dal, al = periodo_versamento(periodo)
+        ambito = Ambito(ente_id=ente, cait_id=cait)
+        _stampa({"periodo": periodo.strip().upper(),
+                 **_esegui(lambda s: rendiconto_vendite(s, dal=dal, al=al, ambito=ambito))})
 
     @et.command("verifica")
     def verifica(numero: Annotated[str, typer.Argument(help="Numero dell'etichetta (trattini facoltativi)")]) -> None:
