@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -88,7 +88,6 @@ __all__ = [
     "leggibile",
 ]
 
-Stato = Literal["generata", "assegnata", "venduta", "vincolata", "annullata"]
 STATI: tuple[str, ...] = ("generata", "assegnata", "venduta", "vincolata", "annullata")
 TIPI: tuple[str, ...] = ("G", "F")
 QUANTITA_MAX = 100_000
@@ -399,12 +398,12 @@ def annulla(session: Session, numero: str, motivo: str, *, autore: Autore, ambit
     riga = _riga(session, numero, ambito)
     prima = riga.stato
     if prima in ("vincolata", "annullata"):
-        _rifiuta_annullamento(riga)
+        _rifiuta_stato(riga, "annullata")
     esito = _esegui(session, ambito.filtra(update(Etichetta).where(Etichetta.numero == numero,
                                                                      Etichetta.stato == prima))
                     .values(stato="annullata", motivo_annullamento=motivo, annullata_il=_now()))
     if esito.rowcount != 1:
-        _rifiuta_annullamento(_riga(session, numero, ambito))
+        _rifiuta_stato(_riga(session, numero, ambito), "annullata")
     _storia(session, [numero], autore, "annullata", prima, {"motivo": motivo})
     return stato(session, numero, ambito=ambito)
 
@@ -596,10 +595,6 @@ def _rifiuta_vincolo(riga: Etichetta) -> None:
         raise Conflict(f"L'etichetta {riga.numero} non risulta venduta: si può vincolare a una dichiarazione "
                        "solo dopo la vendita.", path=("numero",))
     _rifiuta_stato(riga, "vincolata")
-
-
-def _rifiuta_annullamento(riga: Etichetta) -> None:
-    _rifiuta_stato(riga, "annullata")
 
 
 def _rifiuta_stato(riga: Etichetta, operazione: str) -> None:
