@@ -95,6 +95,9 @@ def esegui_blocco(cartella: Path, indice: int, settings: Settings) -> dict[str, 
     fatto = blocco_fatto(cartella, indice, lavoro["manifest_sha256"])
     if fatto is not None:
         return fatto
+    # fontTools stamps subset fonts with the time they were made: pin it so that a template laid
+    # out again (another process, an emptied cache) gives the same background bytes.
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
     tipo = tipo_lotto(lavoro["tipo"])
     ctx = Contesto(settings, lavoro["opzioni"])
     buf = io.BytesIO()

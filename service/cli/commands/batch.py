@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -116,7 +117,7 @@ def register(app: typer.Typer) -> None:
             risultato["targhe"] = _avvia("targhe", esito.creati, targhe, 0, None, False, None, None, None, None, False)
         typer.echo(json.dumps(risultato, ensure_ascii=False, indent=1, default=str))
         if esito.errori:
-            raise typer.Exit(1)
+            sys.exit(1)
 
     @app.command("worker")
     def worker(
