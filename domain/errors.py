@@ -202,7 +202,8 @@ def _is_union_branch(part: Any) -> bool:
     )
 
 
-_CLASS_NAME = re.compile(r"_?[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)*")
+_CLASS_NAME = re.compile(r"_?[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*")
+"""CamelCase with at least one lowercase letter: ``SoggettoRdP`` is a class, ``F1``/``C14`` are data keys."""
 
 
 def _it(value: Any) -> str:

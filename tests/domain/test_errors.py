@@ -70,6 +70,15 @@ def test_model_branch_name_is_not_in_the_path() -> None:
     assert [e["campo"] for e in from_pydantic(info.value).as_list()] == ["occupante.cf_piva"]
 
 
+def test_uppercase_data_keys_stay_in_the_path() -> None:
+    class _Quote(BaseModel):
+        fasce: dict[str, int]
+
+    with pytest.raises(ValidationError) as info:
+        _Quote.model_validate({"fasce": {"F1": "x", "C14": 2}})
+    assert [e["campo"] for e in from_pydantic(info.value).as_list()] == ["fasce.F1"]
+
+
 def test_format_path() -> None:
     assert format_path(("impianto", "generatori", 0, "potenza_kw")) == "impianto.generatori[0].potenza_kw"
     assert format_path(()) == ""
