@@ -9,7 +9,6 @@ import typer
 
 from domain.errors import RuleViolation
 
-from renderers.impose import PROFILI, PROFILO_DEFAULT
 
 
 def register(app: typer.Typer) -> None:
@@ -17,7 +16,7 @@ def register(app: typer.Typer) -> None:
     def targhe(
         impianti: Annotated[Path, typer.Argument(help="File JSON con l'elenco degli impianti ('-' = stdin)")],
         output: Annotated[Path, typer.Option("-o", "--output", help="PDF da scrivere")] = Path("targhe.pdf"),
-        foglio: Annotated[str, typer.Option(help=f"Foglio di etichette: {', '.join(PROFILI)}")] = PROFILO_DEFAULT,
+        foglio: Annotated[str, typer.Option(help="Foglio di etichette: A4-2x5 (predefinito), A4-2x4, A4-1x7, ROTOLO-84x55")] = "A4-2x5",
         inizio: Annotated[int, typer.Option(help="Prima posizione libera sul primo foglio (1 = in alto a sinistra)")] = 1,
         offset_x: Annotated[float, typer.Option("--offset-x", help="Calibrazione stampante, mm verso destra")] = 0.0,
         offset_y: Annotated[float, typer.Option("--offset-y", help="Calibrazione stampante, mm verso il basso")] = 0.0,
