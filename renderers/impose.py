@@ -100,7 +100,7 @@ class Imposer:
 
     def __init__(self, writer: PdfStreamWriter, profile: SheetProfile, *, inizio: int = 1,
                  offset_x: float = 0.0, offset_y: float = 0.0, prova: bool = False,
-                 registra: bool = False) -> None:
+                 registra: bool = False, foglio: int = 1) -> None:
         if not 1 <= inizio <= profile.per_sheet:
             raise RenderError(f"La posizione iniziale deve essere tra 1 e {profile.per_sheet}.", path=("inizio",))
         self.writer = writer
@@ -112,7 +112,8 @@ class Imposer:
         self.prova = prova
         self.positions: list[CellPosition] | None = [] if registra else None
         self._cell = inizio - 1
-        self._sheet = 1
+        self._sheet = foglio
+        """Number of the sheet being filled (``foglio``: the first one, when a run is printed in parts)."""
         self._pending: list[Placement] = []
         self._fonts: set[str] = set()
         self._started = False

@@ -228,8 +228,18 @@ class _RecordingFetcher(AssetFetcher):
         return response
 
 
+_HASHES: dict[tuple[str, int, int, int], str] = {}
+
+
 def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file, remembered per process while its inode, size and mtime stay the same
+    (fonts are read once per process, not once per template variant)."""
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    digest = _HASHES.get(key)
+    if digest is None:
+        digest = _HASHES[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
 
 
 def compile_template(html: str, *, base_dir: Path, asset_roots: Iterable[Path],
@@ -383,7 +393,7 @@ def _embed_font(writer: PdfStreamWriter, name: str, path: str) -> None:
 
 @lru_cache(maxsize=16)
 def _subset(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
-    font = TTFont(path)
+    font = TTFont(path, recalcTimestamp=False)  # keep head.modified: no clock in the output
     scale = 1000.0 / font["head"].unitsPerEm
     head = font["head"]
     bbox = tuple(v * scale for v in (head.xMin, head.yMin, head.xMax, head.yMax))

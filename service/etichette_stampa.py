@@ -25,12 +25,21 @@ from domain.etichetta import (
     prefisso_ente,
 )
 from renderers import barcode
-from renderers.impose import Imposer, get_profile
-from renderers.stamp import CodeOptions
+from renderers.impose import get_profile
+from renderers.stamp import CodeOptions, Item
 from service.settings import Settings, get_settings
-from service.targhe import EsitoStampa, OpzioniFoglio, SessioneStampa, enti_da_settings, personalizzazioni
+from service.targhe import (
+    EsitoStampa,
+    LavoroStampa,
+    OpzioniFoglio,
+    SessioneStampa,
+    enti_da_settings,
+    personalizzazioni,
+    stampa_lavoro,
+)
 
-__all__ = ["render_etichette", "stampa_etichette", "contesto_etichetta", "pers_etichetta", "FOGLIO_ETICHETTE"]
+__all__ = ["render_etichette", "stampa_etichette", "contesto_etichetta", "pers_etichetta", "FOGLIO_ETICHETTE",
+           "LavoroEtichette"]
 
 TEMPLATE = "etichetta/documento.html.j2"
 FOGLIO_ETICHETTE = "A4-1x7"
@@ -88,33 +97,44 @@ def _numeri(numeri: Iterable[str | NumeroEtichetta], ente: Ente, tipo: TipoEtich
     return out
 
 
+class LavoroEtichette(LavoroStampa):
+    """Etichette of one Ente and tipo: one compiled template per (stagione, fascia)."""
+
+    template = TEMPLATE
+    title = "Etichette di validazione"
+
+    def __init__(self, numeri: list[NumeroEtichetta], ente: Ente, pers: PersonalizzazioneEtichetta,
+                 settings: Settings, opzioni: OpzioniFoglio) -> None:
+        longest = max((n.compatto for n in numeri), key=len)
+        super().__init__(settings, opzioni, CodeOptions(qr_error="M", qr_version=barcode.qr_version_for(longest)))
+        self.numeri = numeri
+        self.ente = ente
+        self.pers = pers
+
+    def __len__(self) -> int:
+        return len(self.numeri)
+
+    def items(self, sessione: SessioneStampa, indice: int) -> list[Item]:
+        numero, ente, pers = self.numeri[indice], self.ente, self.pers
+        valori = {"numero": numero.leggibile, "qr": numero.compatto, "barre": numero.compatto}
+        return sessione.items(
+            f"{numero.stagione}-{numero.fascia}", lambda: _ctx(ente, pers, numero, None), valori,
+            lambda: _ctx(ente, pers, numero, valori), numero.compatto)
+
+
 def stampa_etichette(numeri: Iterable[str | NumeroEtichetta], ente_id: str, tipo: TipoEtichetta, out: Any, *,
                      opzioni: OpzioniFoglio = OpzioniFoglio(foglio=FOGLIO_ETICHETTE),
-                     settings: Settings | None = None, registra: bool = False) -> EsitoStampa:
-    """Stream the etichette of ``numeri`` (one Ente, one tipo) on sheets to the binary file ``out``."""
+                     settings: Settings | None = None, registra: bool = False, processi: int = 1,
+                     file_id: bytes | None = None) -> EsitoStampa:
+    """Stream the etichette of ``numeri`` (one Ente, one tipo) on sheets to the binary file ``out``.
+
+    ``processi`` > 1 stamps on that many worker processes (same bytes); ``file_id``: the PDF ``/ID``."""
     settings = settings or get_settings()
     ente = enti_da_settings(settings).get(ente_id)
     elenco = _numeri(numeri, ente, tipo)
-    pers = pers_etichetta(settings, ente.id)
-    version = barcode.qr_version_for(elenco[0].compatto)
-    sessione = SessioneStampa(out, settings=settings, template=TEMPLATE, title="Etichette di validazione",
-                              codes=CodeOptions(qr_error="M", qr_version=version))
-    imposer = Imposer(sessione.writer, get_profile(opzioni.foglio), inizio=opzioni.inizio, offset_x=opzioni.offset_x,
-                      offset_y=opzioni.offset_y, prova=opzioni.prova, registra=registra)
-    esito = EsitoStampa()
-    for numero in elenco:
-        valori = {"numero": numero.leggibile, "qr": numero.compatto, "barre": numero.compatto}
-        items = sessione.items(
-            f"{numero.stagione}-{numero.fascia}", lambda: _ctx(ente, pers, numero, None), valori,
-            lambda: _ctx(ente, pers, numero, valori), numero.compatto)
-        imposer.place_all(items)
-        esito.etichette += 1
-    imposer.finish()
-    sessione.close()
-    esito.fogli = sessione.writer.page_count
-    esito.impaginazioni_complete = sessione.complete
-    esito.posizioni = imposer.positions
-    return esito
+    get_profile(opzioni.foglio)
+    lavoro = LavoroEtichette(elenco, ente, pers_etichetta(settings, ente.id), settings, opzioni)
+    return stampa_lavoro(lavoro, out, processi=processi, registra=registra, file_id=file_id)
 
 
 def render_etichette(numeri: Iterable[str | NumeroEtichetta], ente_id: str, tipo: TipoEtichetta, *,

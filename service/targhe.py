@@ -9,12 +9,23 @@ by WeasyPrint instead and counted in :attr:`EsitoStampa.impaginazioni_complete`.
 
 :class:`SessioneStampa` is the reusable part (fonts, compile cache, fallback) that
 ``service/etichette_stampa.py`` and the batch jobs share.
+
+:func:`stampa_lavoro` runs a :class:`LavoroStampa` (targhe, etichette) on one or more
+processes. With N processes the labels are cut into blocks of whole sheets; each worker
+stamps and imposes its blocks into compressed page contents (``PageCollector``) and the
+parent writes them in order into the one streamed PDF. Resources (backgrounds, fonts,
+fallback layouts) are written before the first page that shows them and are named after
+their content, so the file is byte-identical whatever the number of processes.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,16 +45,20 @@ from domain.targa import (
 )
 from renderers import barcode
 from renderers.html import render_html
+from renderers.errors import RenderError
 from renderers.impose import CellPosition, Imposer, get_profile
-from renderers.pdfstream import PdfStreamWriter
+from renderers.pdfstream import PageCollector, PageData, PdfStreamWriter
 from renderers.stamp import CodeOptions, FontSet, Item, NeedsFullRender, Stamper, compile_template, parse_font_faces
 from service.settings import Settings, get_settings
 
 __all__ = [
     "EsitoStampa",
     "SessioneStampa",
+    "LavoroStampa",
+    "stampa_lavoro",
     "OpzioniFoglio",
     "render_targhe",
+    "LavoroTarghe",
     "payload_qr",
     "enti_da_settings",
     "personalizzazioni",
@@ -88,12 +103,14 @@ def _font_set(templates_dir: str, fonts_dir: str) -> FontSet:
 class SessioneStampa:
     """One output file: writer + a stamper per compiled variant (Ente customisation…)."""
 
-    def __init__(self, out: BinaryIO, *, settings: Settings, template: str, title: str,
-                 codes: CodeOptions = CodeOptions()) -> None:
+    def __init__(self, out: BinaryIO | None, *, settings: Settings, template: str, title: str,
+                 codes: CodeOptions = CodeOptions(), writer: PdfStreamWriter | PageCollector | None = None,
+                 file_id: bytes | None = None) -> None:
         self.settings = settings
         self.template = template
         self.title = title
-        self.writer = PdfStreamWriter(out, title=title)
+        self.writer = writer if writer is not None else PdfStreamWriter(out, title=title, file_id=file_id)
+        """The output (``out``), or the given writer or page collector (``out`` is then unused)."""
         self.fonts = _font_set(str(settings.templates_dir), str(settings.fonts_dir))
         self.codes = codes
         self._stampers: dict[str, Stamper] = {}
@@ -131,7 +148,172 @@ class SessioneStampa:
     def close(self) -> None:
         for s in self._stampers.values():
             s.close()
-        self.writer.close()
+        if isinstance(self.writer, PdfStreamWriter):
+            self.writer.close()
+
+
+# --- one job on one or more processes --------------------------------------------------------
+
+class LavoroStampa(ABC):
+    """What one print run stamps: records → items, and how they go on the stock.
+
+    Subclasses keep only picklable inputs (settings, validated records, options) so that a
+    run can be handed to worker processes; per-process lookups are built lazily."""
+
+    template: str
+    title: str
+
+    def __init__(self, settings: Settings, opzioni: OpzioniFoglio, codes: CodeOptions) -> None:
+        self.settings = settings
+        self.opzioni = opzioni
+        self.codes = codes
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """Number of records."""
+
+    @abstractmethod
+    def items(self, sessione: SessioneStampa, indice: int) -> list[Item]:
+        """The labels of record ``indice`` (stamped, or laid out in full and counted)."""
+
+    def sessione(self, out: BinaryIO | None = None, *, writer: PdfStreamWriter | PageCollector | None = None,
+                 file_id: bytes | None = None) -> SessioneStampa:
+        return SessioneStampa(out, settings=self.settings, template=self.template, title=self.title,
+                              codes=self.codes, writer=writer, file_id=file_id)
+
+
+@dataclass(frozen=True)
+class _Blocco:
+    """Labels [primo, fine) of the run (global label indexes), starting on sheet ``foglio``."""
+
+    primo: int
+    fine: int
+    cella: int
+    """Cell (0-based) of label ``primo`` on its sheet."""
+    foglio: int
+
+
+@dataclass
+class _Parziale:
+    pagine: list[PageData]
+    etichette: int
+    complete: list[str]
+    posizioni: list[CellPosition] | None
+
+
+def _blocchi(n_etichette: int, per_foglio: int, inizio: int, fogli: int) -> list[_Blocco]:
+    """Cut ``n_etichette`` labels into runs of ``fogli`` whole sheets (the first starts at ``inizio``)."""
+    out, primo, foglio = [], 0, 1
+    cella = inizio - 1
+    while primo < n_etichette or not out:
+        fine = min(n_etichette, primo + fogli * per_foglio - cella)
+        out.append(_Blocco(primo, fine, cella, foglio))
+        foglio += fogli
+        primo, cella = fine, 0
+    return out
+
+
+def _stampa_blocco(lavoro: LavoroStampa, sessione: SessioneStampa, blocco: _Blocco, per_record: int | None,
+                   registra: bool) -> EsitoStampa:
+    """Stamp and impose the labels of ``blocco`` through ``sessione``'s writer or collector.
+
+    ``per_record`` (labels per record) is given when the run is cut in blocks: a record may
+    then straddle two blocks (each draws its own labels), and must have exactly that many."""
+    o = lavoro.opzioni
+    imposer = Imposer(sessione.writer, get_profile(o.foglio), inizio=blocco.cella + 1, offset_x=o.offset_x,
+                      offset_y=o.offset_y, prova=o.prova, registra=registra, foglio=blocco.foglio)
+    esito = EsitoStampa()
+    if per_record is None:
+        for indice in range(len(lavoro)):
+            items = lavoro.items(sessione, indice)
+            imposer.place_all(items)
+            esito.etichette += len(items)
+    else:
+        primo_record, fine_record = blocco.primo // per_record, -(-blocco.fine // per_record)
+        for indice in range(primo_record, fine_record):
+            conteggio = len(sessione.complete)
+            items = lavoro.items(sessione, indice)
+            if len(items) != per_record:
+                raise RenderError("Il modello di stampa ha prodotto un numero di pagine inatteso.") from ValueError(
+                    f"record {indice}: {len(items)} != {per_record}")
+            if indice * per_record < blocco.primo:  # its first labels belong to the previous block
+                del sessione.complete[conteggio:]
+            start = max(blocco.primo - indice * per_record, 0)
+            stop = min(blocco.fine - indice * per_record, per_record)
+            imposer.place_all(items[start:stop])
+            esito.etichette += stop - start
+    imposer.finish()
+    esito.impaginazioni_complete = list(sessione.complete)
+    sessione.complete.clear()
+    esito.posizioni = imposer.positions
+    return esito
+
+
+_WORKER: dict[str, Any] = {}
+"""Per worker process: the job, its session (compiled templates, fonts) and its page collector."""
+
+
+def _avvia_worker(lavoro: LavoroStampa, per_record: int, registra: bool) -> None:
+    collector = PageCollector()
+    _WORKER.clear()
+    _WORKER.update(lavoro=lavoro, per_record=per_record, registra=registra, collector=collector,
+                   sessione=lavoro.sessione(writer=collector))
+
+
+def _esegui_blocco(blocco: _Blocco) -> _Parziale:
+    w = _WORKER
+    esito = _stampa_blocco(w["lavoro"], w["sessione"], blocco, w["per_record"], w["registra"])
+    pagine, w["collector"].pages = w["collector"].pages, []
+    return _Parziale(pagine, esito.etichette, esito.impaginazioni_complete, esito.posizioni)
+
+
+FOGLI_PER_BLOCCO = 20
+"""Sheets per block of a multi-process run: small enough to balance two workers and keep
+memory flat, large enough that a block's hand-over costs little next to its stamping."""
+
+
+def stampa_lavoro(lavoro: LavoroStampa, out: BinaryIO, *, processi: int = 1, registra: bool = False,
+                  file_id: bytes | None = None, fogli_per_blocco: int = FOGLI_PER_BLOCCO) -> EsitoStampa:
+    """Print ``lavoro`` to ``out`` with ``processi`` worker processes (1 = in this process).
+
+    The bytes written do not depend on ``processi``; ``file_id`` becomes the PDF's ``/ID``."""
+    profile = get_profile(lavoro.opzioni.foglio)
+    blocchi: list[_Blocco] = []
+    if processi > 1 and len(lavoro):
+        per_record = len(lavoro.items(lavoro.sessione(writer=PageCollector()), 0))  # also warms the compile cache
+        blocchi = _blocchi(len(lavoro) * per_record, profile.per_sheet, lavoro.opzioni.inizio, fogli_per_blocco)
+    if len(blocchi) <= 1:
+        sessione = lavoro.sessione(out, file_id=file_id)
+        esito = _stampa_blocco(lavoro, sessione, _Blocco(0, 0, lavoro.opzioni.inizio - 1, 1), None, registra)
+        sessione.close()
+        esito.fogli = sessione.writer.page_count
+        return esito
+    writer = PdfStreamWriter(out, title=lavoro.title, file_id=file_id)
+    esito = EsitoStampa(posizioni=[] if registra else None)
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(processi, mp_context=context, initializer=_avvia_worker,
+                             initargs=(lavoro, per_record, registra)) as pool:
+        pending: deque[Future[_Parziale]] = deque()
+        coda = iter(blocchi)
+        for blocco in coda:  # a bounded window: memory stays flat whatever the run's size
+            pending.append(pool.submit(_esegui_blocco, blocco))
+            if len(pending) >= 2 * processi + 1:
+                break
+        while pending:
+            parziale = pending.popleft().result()
+            for blocco in coda:
+                pending.append(pool.submit(_esegui_blocco, blocco))
+                break
+            for page in parziale.pagine:
+                writer.add_page_data(page)
+            esito.etichette += parziale.etichette
+            esito.impaginazioni_complete += parziale.complete
+            if esito.posizioni is not None and parziale.posizioni is not None:
+                esito.posizioni += parziale.posizioni
+    writer.close()
+    esito.fogli = writer.page_count
+    return esito
 
 
 def payload_qr(codice_impianto: str, url_verifica: str | None) -> str:
@@ -188,37 +370,56 @@ def valori_targa(imp: ImpiantoTarga, url_verifica: str | None) -> dict[str, str]
     }
 
 
+class LavoroTarghe(LavoroStampa):
+    """Plates of validated impianti: one compiled template per issuing Ente."""
+
+    template = TEMPLATE
+    title = "Targhe impianti termici"
+
+    def __init__(self, impianti: list[ImpiantoTarga], settings: Settings, opzioni: OpzioniFoglio) -> None:
+        url = settings.targhe_url_verifica
+        longest = max((i.codice_impianto for i in impianti), key=len, default="")
+        version = barcode.qr_version_for(payload_qr(longest, url)) if longest else None
+        super().__init__(settings, opzioni, CodeOptions(qr_error="M", qr_version=version))
+        self.impianti = impianti
+        self._enti: dict[str | None, tuple[Ente, PersonalizzazioneTarga]] = {}
+
+    def __len__(self) -> int:
+        return len(self.impianti)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_enti": {}}
+
+    def _ente(self, imp: ImpiantoTarga) -> tuple[Ente, PersonalizzazioneTarga]:
+        key = imp.ente_id or imp.istat
+        found = self._enti.get(key)
+        if found is None:
+            if not self._enti:
+                self._registro = enti_da_settings(self.settings)
+                self._pers = personalizzazioni(self.settings, "targa")
+            ente = self._registro.get(imp.ente_id) if imp.ente_id else self._registro.competente(imp.istat)
+            found = self._enti[key] = (ente, pers_targa(self._pers, ente.id))
+        return found
+
+    def items(self, sessione: SessioneStampa, indice: int) -> list[Item]:
+        imp = self.impianti[indice]
+        ente, pers = self._ente(imp)
+        valori = valori_targa(imp, self.settings.targhe_url_verifica)
+        return sessione.items(ente.id, lambda: _contesto(ente, pers, None), valori,
+                              lambda: _contesto(ente, pers, valori), imp.codice_impianto)
+
+
 def render_targhe(impianti: Iterable[ImpiantoTarga] | list[dict[str, Any]], out: BinaryIO, *,
                   opzioni: OpzioniFoglio = OpzioniFoglio(), settings: Settings | None = None,
-                  registra: bool = False) -> EsitoStampa:
-    """Write the plates of ``impianti`` (2 each) on sheets of ``opzioni.foglio`` to ``out``."""
+                  registra: bool = False, processi: int = 1, file_id: bytes | None = None) -> EsitoStampa:
+    """Write the plates of ``impianti`` (2 each) on sheets of ``opzioni.foglio`` to ``out``.
+
+    ``processi`` > 1 stamps on that many worker processes (same bytes); ``file_id``: the PDF ``/ID``."""
     settings = settings or get_settings()
     elenco = _valida(impianti)
-    enti = enti_da_settings(settings)
-    pers_raw = personalizzazioni(settings, "targa")
-    profile = get_profile(opzioni.foglio)
-    url = settings.targhe_url_verifica
-    version = barcode.qr_version_for(payload_qr(elenco[0].codice_impianto, url))
-    sessione = SessioneStampa(out, settings=settings, template=TEMPLATE, title="Targhe impianti termici",
-                              codes=CodeOptions(qr_error="M", qr_version=version))
-    imposer = Imposer(sessione.writer, profile, inizio=opzioni.inizio, offset_x=opzioni.offset_x,
-                      offset_y=opzioni.offset_y, prova=opzioni.prova, registra=registra)
-    esito = EsitoStampa()
-    for imp in elenco:
-        ente = enti.get(imp.ente_id) if imp.ente_id else enti.competente(imp.istat)
-        pers = pers_targa(pers_raw, ente.id)
-        valori = valori_targa(imp, url)
-        items = sessione.items(
-            ente.id, lambda: _contesto(ente, pers, None), valori,
-            lambda: _contesto(ente, pers, valori), imp.codice_impianto)
-        imposer.place_all(items)
-        esito.etichette += len(items)
-    imposer.finish()
-    sessione.close()
-    esito.fogli = sessione.writer.page_count
-    esito.impaginazioni_complete = sessione.complete
-    esito.posizioni = imposer.positions
-    return esito
+    get_profile(opzioni.foglio)
+    lavoro = LavoroTarghe(elenco, settings, opzioni)
+    return stampa_lavoro(lavoro, out, processi=processi, registra=registra, file_id=file_id)
 
 
 def _contesto(ente: Ente, pers: PersonalizzazioneTarga, valori: Mapping[str, Any] | None) -> dict[str, Any]:

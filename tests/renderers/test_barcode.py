@@ -88,3 +88,36 @@ def test_vector_output_has_no_images(tmp_path) -> None:
     with pikepdf.open(io.BytesIO(buf.getvalue())) as pdf:
         assert b" re" in pdf.pages[0].Contents.read_bytes()
         assert "/XObject" not in pdf.pages[0].Resources
+
+
+@pytest.mark.parametrize("data,version", [("019036IN0000123", 1), ("CR00026G10000013", None),
+                                          ("https://curit.example.it/targa/019036IN0000123", None)])
+def test_qr_body_paints_exactly_the_dark_modules(data: str, version: int | None) -> None:
+    matrix = barcode.qr_matrix(data, version=version)
+    painted: list[tuple[int, int]] = []
+    ops = barcode.qr_body(matrix)
+    assert ops.endswith(b"f Q\n")
+    for line in ops.splitlines()[:-1]:
+        x, y, n, h, op = line.split()
+        assert (h, op) == (b"1", b"re")
+        painted += [(int(x) + k, int(y)) for k in range(int(n))]
+    dark = [(x, y) for y in range(matrix.size) for x in range(matrix.size) if matrix.dark(x, y)]
+    assert sorted(painted) == sorted(dark)  # no module painted twice, none missed
+    # a run crossing a byte boundary is split there and nowhere else
+    assert len(ops.splitlines()) - 1 <= len(barcode.qr_runs(matrix)) + matrix.size * (matrix.size // 8)
+
+
+def test_qr_packed_and_pixel_views_agree() -> None:
+    matrix = barcode.qr_matrix("019036IN0000123", version=1)
+    from_pixels = barcode.QrMatrix(matrix.size, matrix.pixels)
+    round_trip = barcode.QrMatrix(matrix.size, packed=from_pixels.packed)
+    assert round_trip.pixels == matrix.pixels and from_pixels == matrix
+    assert matrix.pixels.count(0) == sum(bin(b).count("1") for b in from_pixels.packed)
+
+
+def test_code128_body_matches_the_bar_widths() -> None:
+    for data in ("015146IN0001234", "CR03626F4000099*", "12345"):
+        modules, ops = barcode.code128_body(data)
+        assert modules == barcode.code128_modules(data)
+        bars = [tuple(int(v) for v in line.split()[:3:2]) for line in ops.splitlines()[:-1]]
+        assert bars == barcode.bars_from_widths(barcode.code128_widths(data))

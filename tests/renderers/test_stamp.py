@@ -163,3 +163,16 @@ def test_stamped_equals_full_render(tmp_path: Path) -> None:
     write_one_up(writer, stamper.stamp({**values, "a": "Giuseppe Verdi"}))
     writer.close()
     assert _difference(_raster(buf2.getvalue(), tmp_path, "s2"), _raster(full, tmp_path, "f")) > 0.002
+
+
+def test_embedded_font_carries_no_timestamp() -> None:
+    """fontTools stamps ``head.modified`` with the clock unless told not to: the subset must keep the
+    file's own date, or two runs (or two worker processes) would embed different bytes."""
+    from fontTools.ttLib import TTFont
+
+    from renderers.stamp import _subset
+
+    path = next(iter(parse_font_faces((TEMPLATES / "_base" / "fonts.css").read_text(), TEMPLATES / "_base").values()))
+    data = _subset.__wrapped__(str(path))[0]
+    assert TTFont(io.BytesIO(data))["head"].modified == TTFont(path)["head"].modified
+    assert _subset.__wrapped__(str(path))[0] == data

@@ -190,3 +190,50 @@ def test_etichette_of_another_ente_refused(settings: Settings) -> None:
     with pytest.raises(RuleViolation, match="non è dell'Ente"):
         stampa_etichette([numero_etichetta("MI146", 2026, "G", 1)], "provincia-cremona", "G", io.BytesIO(),
                          settings=settings)
+
+
+def test_one_or_two_processes_write_the_same_bytes(settings: Settings, tmp_path: Path) -> None:
+    """Blocks of one sheet, first sheet started at label 4 (a plate pair straddles every sheet
+    edge) and an unstampable plate in the second block: two workers give the very same file."""
+    from service.targhe import LavoroTarghe, _valida, stampa_lavoro
+
+    impianti = _impianti(23)
+    impianti[7] = dict(impianti[7], indirizzo="Via Ignacy Łukasiewicz")
+    opzioni = OpzioniFoglio(inizio=4)
+    outputs, esiti = [], []
+    for processi in (1, 2):
+        buf = io.BytesIO()
+        lavoro = LavoroTarghe(_valida(impianti), settings, opzioni)
+        esiti.append(stampa_lavoro(lavoro, buf, processi=processi, registra=True, file_id=b"lavoro-0001-abcd",
+                                   fogli_per_blocco=1))
+        outputs.append(buf.getvalue())
+    assert outputs[0] == outputs[1]
+    one, two = esiti
+    assert (two.etichette, two.fogli, two.impaginazioni_complete) == (46, 5, [impianti[7]["codice_impianto"]])
+    assert two.posizioni == one.posizioni and [(p.sheet, p.cell) for p in two.posizioni[5:9]] == [
+        (1, 8), (1, 9), (2, 0), (2, 1)]
+    with pikepdf.open(io.BytesIO(outputs[1])) as pdf:
+        assert bytes(pdf.trailer.ID[0]) == b"lavoro-0001-abcd" and len(pdf.pages) == 5
+    found = collections.Counter()
+    for page in _pages(outputs[1], tmp_path, 300, "p"):
+        found.update(_zbar(*_cells(page)))
+    assert found == collections.Counter({(k, imp["codice_impianto"]): 2 for imp in impianti
+                                         for k in ("QR-Code", "CODE-128")})
+
+
+def test_etichette_on_two_processes_same_bytes(settings: Settings) -> None:
+    from service.targhe import stampa_lavoro
+    from service.etichette_stampa import LavoroEtichette, pers_etichetta
+    from service.targhe import enti_da_settings
+
+    ente = enti_da_settings(settings).get("provincia-cremona")
+    numeri = [numero_etichetta("CR000", 2026, "G", i) for i in range(1, 20)]
+    outputs = []
+    for processi in (1, 2):
+        buf = io.BytesIO()
+        lavoro = LavoroEtichette(numeri, ente, pers_etichetta(settings, ente.id), settings,
+                                 OpzioniFoglio(foglio="A4-1x7", inizio=3))
+        esito = stampa_lavoro(lavoro, buf, processi=processi, fogli_per_blocco=1)
+        outputs.append(buf.getvalue())
+        assert (esito.etichette, esito.fogli) == (19, 3)
+    assert outputs[0] == outputs[1]
