@@ -33,13 +33,16 @@ def upgrade() -> None:
         "manutentori",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("ragione_sociale", sa.String(200), nullable=False),
-        sa.Column("partita_iva", sa.String(11), nullable=False, unique=True),
-        sa.Column("username", sa.String(64), nullable=False, unique=True),
-        sa.Column("email", sa.String(200), nullable=True, unique=True),
+        sa.Column("partita_iva", sa.String(11), nullable=False),
+        sa.Column("username", sa.String(64), nullable=False),
+        sa.Column("email", sa.String(200), nullable=True),
         sa.Column("cait_id", sa.String(32), sa.ForeignKey("cait.id", name="fk_manutentori_cait_id_cait"), nullable=True),
         sa.Column("registrato_il", sa.Date, nullable=False),
         sa.Column("indirizzo", sa.String(200), nullable=False),
         sa.Column("comune", sa.String(100), nullable=False),
+        sa.UniqueConstraint("partita_iva", name="uq_manutentori_partita_iva"),
+        sa.UniqueConstraint("username", name="uq_manutentori_username"),
+        sa.UniqueConstraint("email", name="uq_manutentori_email"),
     )
     op.create_index("ix_manutentori_cait_id", "manutentori", ["cait_id"])
     op.create_table(
@@ -47,8 +50,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("cait_id", sa.String(32), sa.ForeignKey("cait.id", name="fk_operatori_cait_cait_id_cait"), nullable=False),
         sa.Column("cognome_nome", sa.String(200), nullable=False),
-        sa.Column("username", sa.String(64), nullable=False, unique=True),
+        sa.Column("username", sa.String(64), nullable=False),
         sa.Column("attivo", sa.Boolean, nullable=False),
+        sa.UniqueConstraint("username", name="uq_operatori_cait_username"),
     )
     op.create_index("ix_operatori_cait_cait_id", "operatori_cait", ["cait_id"])
     op.create_table(
@@ -72,7 +76,7 @@ def upgrade() -> None:
     op.create_table(
         "utenti",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("username", sa.String(64), nullable=False, unique=True),
+        sa.Column("username", sa.String(64), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=False),
         sa.Column("ruolo", sa.String(16), nullable=False),
         sa.Column("nome", sa.String(200), nullable=False),
@@ -81,16 +85,18 @@ def upgrade() -> None:
         sa.Column("manutentore_id", sa.Integer, nullable=True),
         sa.Column("attivo", sa.Boolean, nullable=False),
         sa.Column("creato_il", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("username", name="uq_utenti_username"),
     )
     op.create_table(
         "api_keys",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("prefisso", sa.String(16), nullable=False, unique=True),
+        sa.Column("prefisso", sa.String(16), nullable=False),
         sa.Column("hash", sa.String(200), nullable=False),
         sa.Column("utente_id", sa.Integer, sa.ForeignKey("utenti.id", name="fk_api_keys_utente_id_utenti"), nullable=False),
         sa.Column("descrizione", sa.String(200), nullable=False),
         sa.Column("revocata", sa.Boolean, nullable=False),
         sa.Column("creata_il", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("prefisso", name="uq_api_keys_prefisso"),
     )
     op.create_index("ix_api_keys_utente_id", "api_keys", ["utente_id"])
     op.create_table(
