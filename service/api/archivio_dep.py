@@ -88,7 +88,13 @@ def archivio_per(app: FastAPI, settings: Settings) -> Archivio:
 
 @asynccontextmanager
 async def ciclo_archivio(app: FastAPI) -> AsyncIterator[None]:
-    """Router lifespan: close the archive (engine, embedded S3) when the app stops."""
+    """Router lifespan: with an S3 endpoint configured (``curit-docs serve`` always sets one) open
+    the archive before the first request; close it (engine, embedded S3) when the app stops."""
+    from service.api.deps import get_settings_dep
+
+    settings = app.dependency_overrides.get(get_settings_dep, get_settings_dep)()
+    if settings.s3_endpoint:
+        archivio_per(app, settings)
     yield
     aperto: _Aperto | None = getattr(app.state, "curit_archivio", None)
     if aperto is not None:
@@ -96,7 +102,9 @@ async def ciclo_archivio(app: FastAPI) -> AsyncIterator[None]:
         aperto.stack.close()
 
 
-def _archivio(request: Request, settings: SettingsDep) -> Archivio:
+def _archivio(request: Request, settings: SettingsDep, session: SessionDep) -> Archivio:
+    if getattr(request.app.state, "curit_archivio", None) is None:
+        rilascia(session)  # opening migrates the index: SQLite needs the write lock this request holds
     return archivio_per(request.app, settings)
 
 

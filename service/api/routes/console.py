@@ -1,0 +1,330 @@
+"""Web console pages (Italian, server-rendered): login, home per role, archive search, document
+page with verified download and paper original, verification of an upload, requests for
+originals, batch jobs with a live progress bar, the manutentore's forms, the CAIT desk.
+
+Every page calls the same functions as the API routes with the same tenant scope; the console
+only swaps the bearer header for the session cookie (see :mod:`service.console`). Pages are
+left out of the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path as FsPath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from archive.utenti import autentica
+from domain.errors import AppError
+from service.api.archivio_dep import ArchivioDep, limita_al_tenant
+from service.api.deps import Principal, SessionDep, SettingsDep, StateDep, audit
+from service.api.routes import archivio as api_archivio
+from service.api.routes import lavori as api_lavori
+from service.auth import crea_token
+from service.console import COOKIE_TOKEN, STATIC_DIR, csrf_valido, imposta_cookie, pagina, utente_da_cookie
+
+router = APIRouter(include_in_schema=False)
+
+STATIC = {"bootstrap-italia.min.css": "text/css", "console.css": "text/css", "console.js": "text/javascript",
+          "LICENSE-bootstrap-italia.txt": "text/plain"}
+FONT_DIR = FsPath("titillium-web")
+
+
+def _utente(request: Request, state: StateDep, session: SessionDep) -> Principal:
+    user = utente_da_cookie(request, state, session)
+    if user is None:
+        raise HTTPException(303, headers={"Location": "/console/accesso"})
+    return user
+
+
+ConsoleUser = Annotated[Principal, Depends(_utente)]
+
+
+def _ruoli(user: Principal, *ruoli: str) -> None:
+    if user.ruolo not in ruoli and user.ruolo != "admin":
+        raise HTTPException(403)
+
+
+def _csrf(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> None:
+    if not csrf_valido(request, csrf):
+        raise HTTPException(403, detail="Sessione del modulo scaduta: ricaricare la pagina e riprovare.")
+
+
+Csrf = Depends(_csrf)
+
+
+def _errore(request: Request, user: Principal | None, exc: AppError, status: int = 422) -> Response:
+    from service.api.errors import status_for
+
+    return pagina(request, "errore", utente=user, titolo="Operazione non riuscita", status=status_for(exc),
+                  messaggio=exc.message)
+
+
+# -- static -----------------------------------------------------------------------------------
+
+
+@router.get("/static/{nome}")
+def statico(nome: str) -> FileResponse:
+    if nome not in STATIC:
+        raise HTTPException(404)
+    return FileResponse(STATIC_DIR / nome, media_type=STATIC[nome], headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/static/fonts/{nome}")
+def font(nome: Annotated[str, Path(pattern=r"^TitilliumWeb-[a-z0-9-]+\.ttf$")], settings: SettingsDep) -> FileResponse:
+    percorso = settings.fonts_dir / FONT_DIR / nome
+    if not percorso.is_file():
+        raise HTTPException(404)
+    return FileResponse(percorso, media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
+
+
+# -- login ------------------------------------------------------------------------------------
+
+
+@router.get("/console/accesso")
+def accesso(request: Request) -> Response:
+    return pagina(request, "accesso", utente=None, titolo="Accesso", errore=None, username="")
+
+
+@router.post("/console/accesso", dependencies=[Csrf])
+def entra(request: Request, session: SessionDep, state: StateDep, settings: SettingsDep,
+          username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)]) -> Response:
+    user = autentica(session, username, password)
+    if user is None:
+        return pagina(request, "accesso", utente=None, titolo="Accesso", status=401, username=username,
+                      errore="Nome utente o password non corretti.")
+    audit(session, request, Principal.of(user), "console.accesso")
+    response = RedirectResponse("/", status_code=303)
+    token = crea_token(state.key, user.username, user.ruolo, minuti=settings.token_minuti)
+    imposta_cookie(request, response, COOKIE_TOKEN, token, max_age=settings.token_minuti * 60)
+    return response
+
+
+@router.post("/console/esci", dependencies=[Csrf])
+def esci() -> Response:
+    response = RedirectResponse("/console/accesso", status_code=303)
+    response.delete_cookie(COOKIE_TOKEN, path="/")
+    return response
+
+
+@router.get("/")
+def home(request: Request, state: StateDep, session: SessionDep) -> Response:
+    user = utente_da_cookie(request, state, session)
+    if user is None:
+        return RedirectResponse("/console/accesso", status_code=303)
+    return pagina(request, "home", utente=user, titolo="Home")
+
+
+# -- archive ----------------------------------------------------------------------------------
+
+
+def _scoped(session: Session, user: Principal) -> Session:
+    return limita_al_tenant(session, user)
+
+
+@router.get("/console/archivio")
+def archivio(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
+    campi = {k: v for k, v in request.query_params.items() if v and k in api_archivio.Ricerca.model_fields}
+    try:
+        ricerca = api_archivio.Ricerca(**{**campi, "limite": 20})
+        risultati = api_archivio.cerca_documenti(_scoped(session, user), ricerca) if campi or not request.query_params \
+            else {"documenti": [], "prossima": None}
+    except (AppError, ValueError) as exc:
+        messaggio = exc.message if isinstance(exc, AppError) else "Criteri di ricerca non validi: controllare i campi."
+        return pagina(request, "archivio", utente=user, titolo="Archivio", status=422, filtri=campi,
+                      risultati={"documenti": [], "prossima": None}, errore=messaggio)
+    return pagina(request, "archivio", utente=user, titolo="Archivio", filtri=campi, risultati=risultati, errore=None)
+
+
+@router.get("/console/documento/{documento_id}")
+def documento(request: Request, documento_id: api_archivio.DocId, user: ConsoleUser, session: SessionDep) -> Response:
+    from archive import originali as orig
+    from domain.errors import NotFound
+
+    scoped = _scoped(session, user)
+    try:
+        record = api_archivio.documento_visibile(scoped, documento_id)
+    except NotFound as exc:
+        return _errore(request, user, exc)
+    try:
+        originale = orig.dove(scoped, documento_id)
+    except NotFound:
+        originale = None
+    return pagina(request, "documento", utente=user, titolo=f"Documento {documento_id}", doc=record,
+                  originale=originale, esito=request.query_params.get("esito"))
+
+
+@router.get("/console/documento/{documento_id}/pdf")
+def documento_pdf(request: Request, documento_id: api_archivio.DocId, user: ConsoleUser, session: SessionDep,
+                  archivio: ArchivioDep) -> Response:
+    try:
+        return api_archivio.scarica(documento_id, user, _scoped(session, user), archivio, request)
+    except AppError as exc:
+        return _errore(request, user, exc)
+
+
+@router.post("/console/documento/{documento_id}/richiesta", dependencies=[Csrf])
+def richiedi_originale(request: Request, documento_id: api_archivio.DocId, user: ConsoleUser,
+                       session: SessionDep) -> Response:
+    _ruoli(user, "ente")
+    try:
+        r = api_archivio.richiedi_originale(documento_id, None, user, _scoped(session, user), request)
+    except AppError as exc:
+        return _errore(request, user, exc)
+    return RedirectResponse(f"/console/documento/{documento_id}?esito=richiesta-{r['id']}", status_code=303)
+
+
+@router.get("/console/verifica")
+def verifica_form(request: Request, user: ConsoleUser) -> Response:
+    return pagina(request, "verifica", utente=user, titolo="Verifica un PDF", esito=None)
+
+
+@router.post("/console/verifica", dependencies=[Csrf])
+def verifica(request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
+             file: Annotated[UploadFile, File()]) -> Response:
+    try:
+        esito = api_archivio.verifica_pdf(api_archivio.leggi_pdf(file), _scoped(session, user), settings)
+    except AppError as exc:
+        return _errore(request, user, exc)
+    return pagina(request, "verifica", utente=user, titolo="Verifica un PDF", esito=esito, nome_file=file.filename)
+
+
+@router.get("/console/richieste")
+def richieste(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
+    _ruoli(user, "ente", "archivista", "cait")
+    elenco = api_archivio.richieste(user, _scoped(session, user))
+    return pagina(request, "richieste", utente=user, titolo="Originali cartacei", richieste=elenco,
+                  oggi=date.today().isoformat())
+
+
+# -- batch jobs -------------------------------------------------------------------------------
+
+
+def _impianti_ente(session: Session, user: Principal) -> list[Any]:
+    from sqlalchemy import select
+
+    from archive.catasto import ImpiantoCatasto
+
+    q = select(ImpiantoCatasto).order_by(ImpiantoCatasto.codice_impianto).limit(500)
+    if user.ruolo != "admin":
+        q = q.where(ImpiantoCatasto.ente_id == user.ente_id)
+    return list(session.scalars(q))
+
+
+@router.get("/console/lavori")
+def lavori(request: Request, user: ConsoleUser, session: SessionDep, state: StateDep) -> Response:
+    _ruoli(user, "ente")
+    return pagina(request, "lavori", utente=user, titolo="Stampe massive", impianti=_impianti_ente(session, user),
+                  lavori=api_lavori.elenco(user, session, state), errore=None)
+
+
+@router.post("/console/lavori", dependencies=[Csrf])
+def nuovo_lavoro(request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep, state: StateDep,
+                 codici: Annotated[list[str], Form(max_length=api_lavori.MAX_RECORD)] = []) -> Response:  # noqa: B006
+    _ruoli(user, "ente")
+    try:
+        body = api_lavori.NuovoLavoro(tipo="targhe", codici=codici or None)
+        creato = api_lavori.crea(body, user, session, settings, state.engine, request.app, request)
+    except (AppError, ValueError) as exc:
+        messaggio = exc.message if isinstance(exc, AppError) else "Selezionare almeno un impianto."
+        return pagina(request, "lavori", utente=user, titolo="Stampe massive", status=422, errore=messaggio,
+                      impianti=_impianti_ente(session, user), lavori=api_lavori.elenco(user, session, state))
+    return RedirectResponse(f"/console/lavori/{creato['id']}", status_code=303)
+
+
+@router.get("/console/lavori/{lavoro_id}")
+def lavoro(request: Request, lavoro_id: api_lavori.LavoroId, user: ConsoleUser, session: SessionDep,
+           state: StateDep) -> Response:
+    try:
+        stato = api_lavori.stato(lavoro_id, user, session, state.engine)
+    except AppError as exc:
+        return _errore(request, user, exc)
+    return pagina(request, "lavoro", utente=user, titolo=f"Lavoro {lavoro_id}", lavoro=stato)
+
+
+@router.get("/console/lavori/{lavoro_id}/stato")
+def lavoro_stato(lavoro_id: api_lavori.LavoroId, user: ConsoleUser, session: SessionDep,
+                 state: StateDep) -> dict[str, Any]:
+    """JSON polled by the progress bar."""
+    return api_lavori.stato(lavoro_id, user, session, state.engine)
+
+
+@router.get("/console/lavori/{lavoro_id}/file/{nome}")
+def lavoro_file(request: Request, lavoro_id: api_lavori.LavoroId, nome: Annotated[str, Path(pattern=r"^[\w.-]+$")],
+                user: ConsoleUser, session: SessionDep, state: StateDep) -> Response:
+    try:
+        return api_lavori.scarica(lavoro_id, nome, user, session, state, request)
+    except AppError as exc:
+        return _errore(request, user, exc)
+
+
+# -- manutentore and CAIT ---------------------------------------------------------------------
+
+
+@router.get("/console/manutentore")
+def manutentore(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
+    from archive.anagrafiche import impianti_del_manutentore
+
+    _ruoli(user, "manutentore")
+    impianti = impianti_del_manutentore(session, user.manutentore_id) if user.manutentore_id is not None else []
+    documenti = api_archivio.cerca_documenti(_scoped(session, user), api_archivio.Ricerca(limite=50))["documenti"]
+    return pagina(request, "manutentore", utente=user, titolo="Moduli del manutentore", impianti=impianti,
+                  documenti=documenti)
+
+
+@router.get("/console/manutentore/precompilato/{codice}")
+def precompilato(request: Request, codice: Annotated[str, Path(max_length=20)], user: ConsoleUser,
+                 session: SessionDep, settings: SettingsDep) -> Response:
+    from service import cait as sc
+    from service.api.routes.cait import _attore
+
+    _ruoli(user, "manutentore")
+    try:
+        p = sc.precompilato(session, codice, _attore(user), oggi=date.today(), settings=settings)
+    except AppError as exc:
+        return _errore(request, user, exc)
+    audit(session, request, user, "documento.precompilato", oggetto=codice)
+    return Response(p.pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{p.nome_file}"'})
+
+
+@router.get("/console/moduli/{tipo}/vuoto")
+def modulo_vuoto(tipo: Annotated[str, Path(pattern="^allegato-(g|f)$")], user: ConsoleUser,
+                 settings: SettingsDep) -> Response:
+    from service.produce import render_document
+
+    return Response(render_document(tipo, None, settings=settings), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{tipo}-vuoto.pdf"'})
+
+
+@router.get("/console/cait")
+def cait(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
+    from archive import cait_documenti as cd
+    from archive import etichette as stock
+    from service.api.routes.cait import _attore
+
+    _ruoli(user, "cait")
+    ambito = stock.Ambito(cait_id=user.cait_id) if user.ruolo == "cait" else stock.Ambito()
+    magazzino = stock.elenco(session, ambito=ambito, limite=50)
+    distinte = cd.distinte(session, _attore(user))
+    return pagina(request, "cait", utente=user, titolo="Sportello CAIT", magazzino=magazzino,
+                  distinte=[{"id": d.id, "numero": d.numero, "manutentore_id": d.manutentore_id,
+                             "chiusa_il": d.chiusa_il.isoformat() if d.chiusa_il else None} for d in distinte])
+
+
+@router.get("/console/cait/distinte/{distinta_id}/pdf")
+def distinta_pdf(request: Request, distinta_id: int, user: ConsoleUser, session: SessionDep,
+                 settings: SettingsDep) -> Response:
+    from service import cait as sc
+    from service.api.routes.cait import _attore
+
+    _ruoli(user, "cait")
+    try:
+        p = sc.stampa_distinta(session, distinta_id, _attore(user), settings=settings)
+    except AppError as exc:
+        return _errore(request, user, exc)
+    return Response(p.pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{p.nome_file}"'})
