@@ -1,13 +1,16 @@
-"""Validate → rules → HTML → PDF: the whole single-document pipeline, top to bottom.
+"""Validate → rules → HTML → PDF: the single-document pipeline, top to bottom.
 
-Signing and archiving are later stages added by ``service`` (see README,
-"How it fits together"); batches use the stamp engine instead of WeasyPrint per record.
+:func:`produci` hands on the PDF/A-3b bytes together with the validated model, which the
+emission stage (``service.emissione``: sign → store → index) reads for the issuing
+organisation and the index keys; :func:`render_document` is the bytes-only shortcut.
+Batches use the stamp engine instead of WeasyPrint per record.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -18,7 +21,7 @@ from renderers.pdf import PdfMetadata, html_to_pdf
 from service.registry import DocumentType, get_document_type
 from service.settings import Settings, get_settings
 
-__all__ = ["validate", "render_document", "select_copies", "MODI"]
+__all__ = ["validate", "opzioni", "produci", "Prodotto", "render_document", "select_copies", "MODI"]
 
 MODI = ("facsimile", "normalizzato")
 
@@ -34,6 +37,18 @@ def validate(doc: DocumentType, data: Any) -> BaseModel:
     return model
 
 
+@dataclass(frozen=True)
+class Prodotto:
+    """What the pipeline hands on to the emission stage."""
+
+    doc: DocumentType
+    """The registered type that was rendered."""
+    model: BaseModel | None
+    """The validated input; None for a blank form."""
+    pdf: bytes
+    """PDF/A-3b with ``dati.json`` (unsigned)."""
+
+
 def render_document(
     code: str,
     data: Any | None,
@@ -46,12 +61,21 @@ def render_document(
 
     ``copie`` picks some of the type's copies (see :func:`select_copies`); default: all of them.
     """
+    return produci(code, data, modo=modo, copie=copie, settings=settings).pdf
+
+
+def produci(
+    code: str,
+    data: Any | None,
+    *,
+    modo: str | None = None,
+    copie: Sequence[str] | None = None,
+    settings: Settings | None = None,
+) -> Prodotto:
+    """:func:`render_document`, also returning the validated model and the document type."""
     settings = settings or get_settings()
     doc = get_document_type(code)
-    modo = modo or settings.modo_default
-    if modo not in MODI:
-        raise RuleViolation(f"Modo non valido: {modo}. Usare facsimile o normalizzato.", path=("modo",))
-    holders = select_copies(doc, copie)
+    modo, holders = opzioni(doc, modo, copie, settings)
     model = validate(doc, data) if data is not None else None
     calcoli = dict(doc.derive(model)) if (model is not None and doc.derive) else {}
     context = {
@@ -72,13 +96,24 @@ def render_document(
         data_documento=_iso(doc.data_documento(model)) if model is not None else None,
         extra={k: str(v) for k, v in doc.metadati(model).items() if v} if model is not None else {},
     )
-    return html_to_pdf(
+    pdf = html_to_pdf(
         html,
         base_dir=settings.templates_dir / doc.template,
         asset_roots=(settings.templates_dir, settings.fonts_dir),
         metadata=meta,
         dati=_record(doc.code, modo, dati, calcoli.get("avvisi")) if dati is not None else None,
     )
+    return Prodotto(doc=doc, model=model, pdf=pdf)
+
+
+def opzioni(
+    doc: DocumentType, modo: str | None, copie: Sequence[str] | None, settings: Settings
+) -> tuple[str, tuple[str, ...]]:
+    """The mode and the copies to print, checked (Italian errors) before any work is done."""
+    modo = modo or settings.modo_default
+    if modo not in MODI:
+        raise RuleViolation(f"Modo non valido: {modo}. Usare facsimile o normalizzato.", path=("modo",))
+    return modo, select_copies(doc, copie)
 
 
 def _record(code: str, modo: str, dati: Any, avvisi: Any) -> dict[str, Any]:

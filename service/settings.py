@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     """PEM files of the CAs whose signatures ``verifica`` accepts (JSON list in the environment)."""
     firma_visibile_tipi: tuple[str, ...] = ()
     """Document type codes whose signature gets a visible appearance (``["allegato-g"]``)."""
+    firma_output: bool = True
+    """``curit-docs render`` signs what it issues unless ``--no-firma`` (the API always signs)."""
+    archivia_output: bool = False
+    """``curit-docs render`` also archives (S3 + index) unless ``--no-archivia`` (the API always archives)."""
 
     stampa_cache_dir: Path = ROOT / "var" / "cache" / "stampa"
     """Compiled print templates of the stamp engine (safe to delete: rebuilt on demand)."""

@@ -21,6 +21,10 @@ from archive.db import make_engine, upgrade
 
 PG_ADMIN_URL = os.environ.get("CURIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+# `curit-docs render` signs by default; in tests it signs only when a test asks (--firma or
+# CURIT_FIRMA_OUTPUT=1 with its own CURIT_IDENTITA_DIR), so no run creates keys in the checkout's var/.
+os.environ.setdefault("CURIT_FIRMA_OUTPUT", "0")
+
 
 def _pg_url(dbname: str) -> str:
     base, _, _ = PG_ADMIN_URL.rpartition("/")

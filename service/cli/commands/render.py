@@ -1,4 +1,9 @@
-"""``render``, ``schema``, ``esempio``, ``estrai``: single documents from JSON data."""
+"""``render``, ``schema``, ``esempio``, ``estrai``: single documents from JSON data.
+
+``render`` issues through ``service.emissione``: validate → render → sign as the issuing
+organisation (``--firma``, default ``CURIT_FIRMA_OUTPUT``) → archive (``--archivia``, default
+``CURIT_ARCHIVIA_OUTPUT``). Nothing is written unless every step succeeded.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +49,21 @@ def _print_avvisi(pdf: bytes) -> None:
         typer.echo(f"Avviso: {avviso}", err=True)
 
 
+def _render_vuoto(tipo: str, output: Path, *, modo: str | None, copia: list[str] | None, firma: bool | None,
+                  archivia: bool | None, emittente: str | None) -> None:
+    """A blank form is a model for handwriting, not an issued document: never signed nor archived."""
+    if firma or archivia or emittente:
+        raise RuleViolation(
+            "Un modulo in bianco non è un documento emesso: non si firma né si archivia "
+            "(togliere --firma, --archivia ed --emittente).",
+            path=("vuoto",),
+        )
+    from service.produce import render_document
+
+    write_atomically(output, render_document(tipo, None, modo=modo, copie=copia))
+    typer.echo(str(output))
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def render(
@@ -56,17 +76,41 @@ def register(app: typer.Typer) -> None:
             Optional[list[str]],
             typer.Option("--copia", help="Stampa solo questa copia (es. 'utente', 'Ente'); ripetibile"),
         ] = None,
+        firma: Annotated[
+            Optional[bool],
+            typer.Option("--firma/--no-firma", help="Firma PAdES dell'emittente (predefinito: CURIT_FIRMA_OUTPUT, sì)"),
+        ] = None,
+        archivia: Annotated[
+            Optional[bool],
+            typer.Option("--archivia/--no-archivia",
+                         help="Archivia su S3 e nell'indice (predefinito: CURIT_ARCHIVIA_OUTPUT, no)"),
+        ] = None,
+        emittente: Annotated[
+            Optional[str],
+            typer.Option(help="Chi emette e firma: id dell'Ente (provincia-mantova), del CAIT (CAIT-MN-01) o "
+                              "regione; predefinito: quello indicato dai dati o l'Ente competente"),
+        ] = None,
     ) -> None:
-        """Genera il PDF di un modulo. Esempio: curit-docs esempio allegato-g > g.json && curit-docs render allegato-g g.json -o g.pdf"""
-        from service.produce import render_document
-
-        if not vuoto and dati is None:
+        """Genera il PDF di un modulo, firmato dall'emittente. Esempio: curit-docs esempio allegato-g > g.json && curit-docs render allegato-g g.json -o g.pdf"""
+        if vuoto:
+            _render_vuoto(tipo, output, modo=modo, copia=copia, firma=firma, archivia=archivia, emittente=emittente)
+            return
+        if dati is None:
             raise RuleViolation("Indicare il file dei dati oppure --vuoto.", path=("dati",))
-        data = None if vuoto else _read_json(dati)  # type: ignore[arg-type]
-        pdf = render_document(tipo, data, modo=modo, copie=copia)
-        write_atomically(output, pdf)
-        _print_avvisi(pdf)
+        from service.emissione import Emissione
+        from service.settings import get_settings
+
+        settings = get_settings()
+        firma = settings.firma_output if firma is None else firma
+        archivia = settings.archivia_output if archivia is None else archivia
+        data = _read_json(dati)
+        with Emissione.aperta(settings, firma=firma, archivia=archivia) as emissione:
+            emesso = emissione.emetti(tipo, data, emittente=emittente, modo=modo, copie=copia)
+        write_atomically(output, emesso.pdf)
+        _print_avvisi(emesso.pdf)
         typer.echo(str(output))
+        if emesso.record is not None:
+            typer.echo(json.dumps(emesso.record, ensure_ascii=False, default=str))
 
     @app.command()
     def schema(tipo: str) -> None:

@@ -1,0 +1,387 @@
+"""Validated data → signed PDF → archived, indexed document: the emission stage every issuing path uses.
+
+``Emissione.emetti`` reads top to bottom: validate → issuing organisation (policy of the
+document type, checked against the data) → signing identity → render (``service.produce``) →
+PAdES signature (``service.firma``) → S3 Object Lock + index (``service.archivio``) → ``Emesso``.
+``Emissione.emetti_pdf`` does the last three steps for a PDF produced elsewhere (batch
+engine, CAIT documents).
+
+Build one ``Emissione`` per process or command: it keeps one loaded ``Firmatario`` per
+organisation and the open ``Archivio``, so a batch reuses key, chain and spec for every record.
+
+Who issues what (``EMITTENTI``; see docs/parts/emissione.md):
+
+- documents the Ente writes (rapporti di prova A/B, avvisi, lettere di esito, rendiconto,
+  targhe) are signed by the Ente competente for the impianto;
+- documents the CAIT writes (distinte, ricevute, rendiconti, elenchi, precompilati) by that CAIT;
+- declarations written by someone else (G, F, E1, E2, H, I, L, M, lettera di trasmissione) are
+  sealed by the organisation that receives and registers them: an Ente or a CAIT. The seal
+  says "acquisito da", not "emesso da": it proves integrity and provenance, not authorship.
+- ``regione`` (the CURIT operator) may seal any document.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from domain.enti import RegistroEnti, registro_enti
+from domain.errors import NotFound, RuleViolation
+from renderers.errors import SigningError
+from renderers.sign import FirmaSpec, Firmatario
+from service.archivio import Archivio, MetadatiDocumento, apri_archivio, metadati_da_pdf
+from service.firma import firma_documento, spec_per_tipo, verifica_documento
+from service.identita import carica_identita, crea_identita_demo, nome_identita
+from service.produce import opzioni, produci, validate
+from service.registry import DOCUMENT_TYPES, DocumentType, get_document_type
+from service.settings import Settings, get_settings
+
+__all__ = [
+    "EMITTENTI",
+    "Emesso",
+    "Emissione",
+    "Emittente",
+    "Organizzazione",
+    "emittente_predefinito",
+    "organizzazione",
+]
+
+log = logging.getLogger("curit.emissione")
+
+ROMA = ZoneInfo("Europe/Rome")
+TipoOrganizzazione = Literal["ente", "cait", "regione"]
+
+
+@dataclass(frozen=True)
+class Emittente:
+    """Which kind of organisation signs a document type."""
+
+    tipo: Literal["ente", "cait"]
+    """The organisation the document belongs to (and that signs it by default)."""
+    acquisito: bool = False
+    """True for a declaration written by someone else (responsabile, manutentore, amministratore):
+    it is sealed by whoever receives and registers it, an Ente or a CAIT, not by its author."""
+
+
+_ENTE = Emittente("ente")
+_CAIT = Emittente("cait")
+_ACQUISITO = Emittente("ente", acquisito=True)
+
+EMITTENTI: Mapping[str, Emittente] = {
+    # written and issued by the Ente competente
+    "allegato-a": _ENTE, "allegato-b": _ENTE, "avviso-ispezione": _ENTE, "lettera-esito": _ENTE,
+    "rendiconto-ente-trimestrale": _ENTE, "targhe": _ENTE,
+    # written and issued by a CAIT
+    "distinta-ricevuta": _CAIT, "ricevuta": _CAIT, "rendiconto-cait": _CAIT, "elenco-manutentori": _CAIT,
+    "elenco-operatori": _CAIT, "elenco-strumenti": _CAIT, "allegato-g-precompilato": _CAIT,
+    "allegato-f-precompilato": _CAIT,
+    # declarations of responsabili, manutentori, amministratori: sealed on receipt
+    "allegato-g": _ACQUISITO, "allegato-f": _ACQUISITO, "allegato-e1": _ACQUISITO, "allegato-e2": _ACQUISITO,
+    "allegato-h": _ACQUISITO, "allegato-i": _ACQUISITO, "allegato-l": _ACQUISITO, "allegato-m": _ACQUISITO,
+    "lettera-trasmissione": _ACQUISITO,
+}
+"""Issuing policy per document type (tests check that every registered type has one)."""
+
+_NON_REGISTRATO = _ACQUISITO
+"""Policy of a PDF whose type is not in the registry (e.g. a merged print file of a batch)."""
+
+_CAIT_ID = re.compile(r"^CAIT-[A-Z0-9][A-Z0-9-]{0,26}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Organizzazione:
+    """An organisation that can sign: an Ente, a CAIT or the Regione."""
+
+    tipo: TipoOrganizzazione
+    id: str
+    """Ente id (``provincia-mantova``), CAIT id (``CAIT-MN-01``) or ``regione``."""
+    denominazione: str
+
+    @property
+    def identita(self) -> str:
+        """Name of its signing identity in ``CURIT_IDENTITA_DIR`` (``ente-<id>``, ``cait-<id>``, ``regione``)."""
+        return nome_identita(self.tipo, None if self.tipo == "regione" else self.id)
+
+
+@dataclass(frozen=True)
+class Emesso:
+    """An issued document."""
+
+    pdf: bytes
+    """The signed PDF (unsigned only when signing was switched off)."""
+    record: dict[str, Any] | None
+    """The index record (``stato`` ``archiviato`` or ``in_coda``); None when not archived."""
+    emittente: Organizzazione
+    firmato: bool
+
+
+def organizzazione(emittente: str, registro: RegistroEnti | None = None) -> Organizzazione:
+    """``provincia-mantova`` | ``CAIT-MN-01`` | ``regione`` → the organisation (Italian error otherwise)."""
+    valore = (emittente or "").strip()
+    if valore.lower() == "regione":
+        return Organizzazione("regione", "regione", "Regione Lombardia")
+    if _CAIT_ID.match(valore):
+        return Organizzazione("cait", valore.upper(), f"CAIT {valore.upper()}")
+    try:
+        ente = (registro or registro_enti()).get(valore)
+    except NotFound:
+        raise RuleViolation(
+            f"Emittente sconosciuto: {valore or '(vuoto)'}. Indicare l'id di un Ente (es. provincia-mantova), "
+            "di un CAIT (es. CAIT-MN-01) oppure regione.",
+            path=("emittente",),
+        ) from None
+    return Organizzazione("ente", ente.id, ente.denominazione)
+
+
+def _politica(tipo: str) -> Emittente:
+    return EMITTENTI.get(tipo, _NON_REGISTRATO)
+
+
+def _ente_dei_dati(model: BaseModel, doc: DocumentType, registro: RegistroEnti) -> str | None:
+    """The Ente the data names (``ente_id``, ``ente.id``), else the Ente competente of the impianto."""
+    for valore in (getattr(model, "ente_id", None), getattr(getattr(model, "ente", None), "id", None)):
+        if isinstance(valore, str) and valore:
+            return valore
+    return _ente_competente(doc.codice_impianto(model), registro)
+
+
+def _ente_competente(codice_impianto: str | None, registro: RegistroEnti) -> str | None:
+    if not codice_impianto or not codice_impianto[:6].isdigit():
+        return None
+    try:
+        return registro.competente(codice_impianto[:6]).id
+    except (NotFound, RuleViolation):
+        return None
+
+
+def _cait_dei_dati(model: BaseModel) -> str | None:
+    """The CAIT the data names (``cait.codice``, ``emittente.codice``)."""
+    for parte in ("cait", "emittente"):
+        codice = getattr(getattr(model, parte, None), "codice", None)
+        if isinstance(codice, str) and _CAIT_ID.match(codice):
+            return codice.upper()
+    return None
+
+
+def emittente_predefinito(doc: DocumentType, model: BaseModel, registro: RegistroEnti | None = None) -> str | None:
+    """The organisation that issues this document when nobody names one (CLI, batch, admin):
+    the CAIT or Ente the data names, else the Ente competente for its impianto; None if unknown."""
+    registro = registro or registro_enti()
+    if _politica(doc.code).tipo == "cait":
+        return _cait_dei_dati(model)
+    return _ente_dei_dati(model, doc, registro)
+
+
+def _controlla(politica: Emittente, titolo: str, org: Organizzazione, atteso: Organizzazione | None) -> None:
+    """Refuse an organisation that may not sign this document (the Regione may sign anything)."""
+    if org.tipo == "regione":
+        return
+    if not politica.acquisito and org.tipo != politica.tipo:
+        chi = "dall'Ente competente" if politica.tipo == "ente" else "dal CAIT"
+        raise RuleViolation(f"{titolo}: il documento è emesso {chi}, non da {org.denominazione}.", path=("emittente",))
+    if atteso is not None and atteso.tipo == org.tipo and atteso.id != org.id:
+        raise RuleViolation(
+            f"{titolo}: il documento è di competenza di {atteso.denominazione}, non di {org.denominazione}.",
+            path=("emittente",),
+        )
+
+
+class Emissione:
+    """Sign and archive what the product issues, with one loaded identity per organisation."""
+
+    def __init__(self, settings: Settings | None = None, *, archivio: Archivio | None = None,
+                 firma: bool = True) -> None:
+        self.settings = settings or get_settings()
+        self.archivio = archivio
+        """Where issued documents are stored and indexed; None → nothing is archived."""
+        self.firma = firma
+        """False only for unsigned previews (``curit-docs render --no-firma``)."""
+        self._firmatari: dict[str, Firmatario] = {}
+        self._spec: dict[tuple[str | None, str, bool], FirmaSpec] = {}
+        self._lock = threading.Lock()
+        self._registro: RegistroEnti | None = None
+
+    @classmethod
+    @contextmanager
+    def aperta(cls, settings: Settings | None = None, *, firma: bool = True, archivia: bool = True) -> Iterator[Emissione]:
+        """An emission for one command: with the configured archive open when ``archivia``."""
+        settings = settings or get_settings()
+        if not archivia:
+            yield cls(settings, firma=firma)
+            return
+        with apri_archivio(settings) as archivio:
+            # verify against *these* settings' trust list (apri_archivio's default reads the global ones)
+            archivio = replace(archivio, verifica=partial(verifica_documento, settings=settings))
+            yield cls(settings, archivio=archivio, firma=firma)
+
+    # -- issuing -------------------------------------------------------------------------------
+
+    def emetti(
+        self,
+        codice_tipo: str,
+        dati: Any,
+        *,
+        emittente: str | None,
+        modo: str | None = None,
+        copie: list[str] | None = None,
+        archivia: bool | None = None,
+    ) -> Emesso:
+        """Validate, render, sign as ``emittente`` and archive one document.
+
+        ``emittente`` None → :func:`emittente_predefinito`. ``archivia`` None → archive when this
+        emission has an archive. Nothing is signed or stored when any step before fails.
+        """
+        doc = get_document_type(codice_tipo)
+        if dati is None:
+            raise RuleViolation("Un modulo in bianco non è un documento emesso: indicare i dati.", path=("dati",))
+        opzioni(doc, modo, copie, self.settings)
+        model = validate(doc, dati)
+        org = self._emittente(doc, model, emittente)
+        firmatario = self.firmatario(org) if self.firma else None
+        prodotto = produci(codice_tipo, dati, modo=modo, copie=copie, settings=self.settings)
+        pdf = self._firma(prodotto.pdf, doc.code, org, firmatario)
+        meta = self._metadati(pdf, doc, model, org)
+        return Emesso(pdf, self._archivia(pdf, meta, archivia), org, firmatario is not None)
+
+    def emetti_pdf(
+        self, pdf: bytes, *, emittente: str, metadati: MetadatiDocumento, archivia: bool | None = None
+    ) -> Emesso:
+        """Sign a PDF produced elsewhere (batch record, CAIT document) as ``emittente`` and archive it
+        with ``metadati``; the Ente/CAIT of the metadata default to the emittente's."""
+        org = organizzazione(emittente, self.registro)
+        politica = _politica(metadati.tipo)
+        titolo = DOCUMENT_TYPES[metadati.tipo].title if metadati.tipo in DOCUMENT_TYPES else metadati.tipo
+        _controlla(politica, titolo, org, self._nota(metadati.cait if politica.tipo == "cait" else metadati.ente))
+        firmatario = self.firmatario(org) if self.firma else None
+        firmato = self._firma(pdf, metadati.tipo, org, firmatario)
+        meta = replace(
+            metadati,
+            ente=metadati.ente or (org.id if org.tipo == "ente" else None),
+            cait=metadati.cait or (org.id if org.tipo == "cait" else None),
+            autore=metadati.autore or (None if politica.acquisito else org.denominazione),
+        )
+        return Emesso(firmato, self._archivia(firmato, meta, archivia), org, firmatario is not None)
+
+    # -- identities ----------------------------------------------------------------------------
+
+    @property
+    def registro(self) -> RegistroEnti:
+        if self._registro is None:
+            self._registro = registro_enti(self.settings.enti_file)
+        return self._registro
+
+    def firmatario(self, org: Organizzazione | str) -> Firmatario:
+        """The loaded identity of ``org`` (once per emission). Missing: a demo identity when
+        ``CURIT_DEMO`` is on, otherwise ``SigningError`` naming the organisation."""
+        if isinstance(org, str):
+            org = organizzazione(org, self.registro)
+        with self._lock:
+            if org.identita not in self._firmatari:
+                self._firmatari[org.identita] = self._carica(org)
+            return self._firmatari[org.identita]
+
+    def _carica(self, org: Organizzazione) -> Firmatario:
+        try:
+            return carica_identita(org.identita, self.settings)
+        except NotFound:
+            if not self.settings.demo:
+                raise SigningError(
+                    f"Nessuna identità di firma configurata per {org.denominazione}: installare "
+                    f"{org.identita}.p12 oppure {org.identita}/chiave.pem e {org.identita}/catena.pem nella "
+                    "cartella delle identità. Il documento non è stato emesso.",
+                    path=("emittente",),
+                ) from None
+        _crea_demo(org.identita, self.settings.identita_dir)
+        return carica_identita(org.identita, self.settings)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _emittente(self, doc: DocumentType, model: BaseModel, emittente: str | None) -> Organizzazione:
+        politica = _politica(doc.code)
+        predefinito = emittente_predefinito(doc, model, self.registro)
+        if not emittente and not predefinito:
+            chi = "un CAIT (es. CAIT-MN-01)" if politica.tipo == "cait" else "un Ente (es. provincia-mantova)"
+            raise RuleViolation(
+                f"{doc.title}: i dati non indicano chi emette il documento; indicare l'emittente: {chi}.",
+                path=("emittente",),
+            )
+        org = organizzazione(emittente or predefinito, self.registro)  # type: ignore[arg-type]
+        _controlla(politica, doc.title, org, self._nota(predefinito))
+        return org
+
+    def _nota(self, org_id: str | None) -> Organizzazione | None:
+        """The organisation named by the data, when it is one we know."""
+        try:
+            return organizzazione(org_id, self.registro) if org_id else None
+        except RuleViolation:
+            return None
+
+    def _firma(self, pdf: bytes, tipo: str, org: Organizzazione, firmatario: Firmatario | None) -> bytes:
+        if firmatario is None:
+            return pdf
+        return firma_documento(pdf, firmatario, spec=self._spec_per(tipo, org), settings=self.settings)
+
+    def _spec_per(self, tipo: str, org: Organizzazione) -> FirmaSpec:
+        acquisito = _politica(tipo).acquisito
+        key = (tipo, org.id, acquisito)
+        spec = self._spec.get(key)
+        if spec is None:
+            verbo = "Acquisito e registrato" if acquisito else "Emesso"
+            motivo = f"{verbo} da {org.denominazione} (CURIT - Regione Lombardia)"
+            spec = self._spec[key] = spec_per_tipo(tipo, motivo=motivo, settings=self.settings)
+        return spec
+
+    def _metadati(self, pdf: bytes, doc: DocumentType, model: BaseModel, org: Organizzazione) -> MetadatiDocumento:
+        codice = doc.codice_impianto(model)
+        ente = org.id if org.tipo == "ente" else _ente_dei_dati(model, doc, self.registro)
+        cait = org.id if org.tipo == "cait" else _cait_dei_dati(model)
+        giorno = doc.data_documento(model) or datetime.now(ROMA).date()
+        return metadati_da_pdf(
+            pdf, tipo=doc.code, codice_impianto=codice, data_documento=_giorno(giorno), ente=ente, cait=cait,
+            autore=None if _politica(doc.code).acquisito else org.denominazione,
+        )
+
+    def _archivia(self, pdf: bytes, meta: MetadatiDocumento, archivia: bool | None) -> dict[str, Any] | None:
+        if archivia is False or (archivia is None and self.archivio is None):
+            return None
+        if self.archivio is None:
+            raise RuleViolation("Archiviazione richiesta, ma nessun archivio è aperto.", path=("archivia",))
+        record = self.archivio.archivia(pdf, meta)
+        log.info("emesso %s %s: %s (%s)", meta.tipo, meta.codice_impianto or "", record["id"], record["stato"])
+        return record
+
+
+def _giorno(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(ROMA).date() if value.tzinfo else value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _crea_demo(nome: str, base: Path) -> None:
+    """Create the demo identity ``nome`` in a private temporary folder and move it into place
+    in one rename, so two processes never mix the key of one with the chain of the other."""
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{nome}-", dir=base))
+    try:
+        crea_identita_demo(nome, tmp)
+        try:
+            os.rename(tmp / nome, base / nome)
+        except OSError:
+            if not (base / nome / "chiave.pem").is_file():
+                raise SigningError(f"Impossibile creare l'identità di firma demo {nome}.") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
