@@ -36,6 +36,7 @@ router = APIRouter(prefix="/archivio", tags=["archivio"], lifespan=ciclo_archivi
 DocId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
                             description="Identificativo del documento")]
 MAX_PDF = 20_000_000
+RichiestaId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Numero della richiesta")]
 
 
 class Corpo(BaseModel):
@@ -328,7 +329,7 @@ def _richiesta_di(session: ScopedSession, richiesta_id: int, user: Principal, *,
 
 
 @router.post("/richieste/{richiesta_id}/invio", dependencies=[richiede("cait", "ente")])
-def inviato(richiesta_id: int, body: Passaggio, user: CurrentUser, session: ScopedSession,
+def inviato(richiesta_id: RichiestaId, body: Passaggio, user: CurrentUser, session: ScopedSession,
             request: Request) -> dict[str, Any]:
     """The keeper has sent the paper (richiesto → inviato)."""
     r = _richiesta_di(session, richiesta_id, user, come="detentore")
@@ -338,7 +339,7 @@ def inviato(richiesta_id: int, body: Passaggio, user: CurrentUser, session: Scop
 
 
 @router.post("/richieste/{richiesta_id}/ricezione", dependencies=[richiede("ente")])
-def ricevuto(richiesta_id: int, body: Passaggio, user: CurrentUser, session: ScopedSession,
+def ricevuto(richiesta_id: RichiestaId, body: Passaggio, user: CurrentUser, session: ScopedSession,
              request: Request) -> dict[str, Any]:
     """The requesting Ente received the paper (inviato → ricevuto); custody passes to it."""
     r = _richiesta_di(session, richiesta_id, user, come="richiedente")

@@ -316,7 +316,7 @@ def cait(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
 
 
 @router.get("/console/cait/distinte/{distinta_id}/pdf")
-def distinta_pdf(request: Request, distinta_id: int, user: ConsoleUser, session: SessionDep,
+def distinta_pdf(request: Request, distinta_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: ConsoleUser, session: SessionDep,
                  settings: SettingsDep) -> Response:
     from service import cait as sc
     from service.api.routes.cait import _attore
