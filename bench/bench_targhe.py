@@ -86,7 +86,8 @@ def _measured(args: tuple[str, list, str, str, int]) -> dict:
     sheets = _print(kind, records, out, cache, processes)
     wall = time.perf_counter() - start
     me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"wall": wall, "cpu": _cpu(me) - _START_CPU + _cpu(workers), "sheets": sheets,
+    return {"wall": wall, "cpu": _cpu(me) - _START_CPU + _cpu(workers), "cpu_main": _cpu(me) - _START_CPU,
+            "cpu_workers": _cpu(workers), "sheets": sheets,
             "rss_mb": max(me.ru_maxrss, workers.ru_maxrss) / 1024}
 
 
@@ -104,7 +105,7 @@ def run(kind: str, records: list, processes: int, cache: str, tmp: str, repeats:
     for _ in range(repeats):
         with ProcessPoolExecutor(1, initializer=_reset) as pool:  # a fresh process per run
             results.append(pool.submit(_measured, (kind, records, out, cache, processes)).result())
-    median = {k: statistics.median(r[k] for r in results) for k in ("wall", "cpu", "rss_mb")}
+    median = {k: statistics.median(r[k] for r in results) for k in ("wall", "cpu", "cpu_main", "cpu_workers", "rss_mb")}
     data = Path(out).read_bytes()
     return {**median, "sheets": results[0]["sheets"], "size_mb": len(data) / 1e6,
             "sha": hashlib.sha256(data).hexdigest()}
@@ -152,19 +153,23 @@ def main(argv: list[str]) -> int:
             for processes in (1, 2):
                 r = run(kind, records, processes, cache, tmp, repeats)
                 shas.append(r["sha"])
-                rows.append((f"{labels:,} {kind}, {processes} proc.", r["wall"], r["cpu"], r["sheets"] / r["wall"],
+                split = f"{r['cpu_main']:.2f} + {r['cpu_workers']:.2f}" if processes > 1 else "–"
+                rows.append((f"{labels:,} {kind}, {processes} proc.", r["wall"], r["cpu"], split, r["sheets"] / r["wall"],
                              labels / r["wall"], r["rss_mb"], r["size_mb"], r["sheets"]))
             extra.append(f"{kind}: 2-process file {'byte-identical to' if shas[0] == shas[1] else 'DIFFERENT from'} "
                          f"the 1-process file (sha256 {shas[0][:16]}…)")
         naive = None if quick else naive_rate(imps)
-    table = [head, "", f"Median of {repeats} runs; CPU = this process + worker processes (user + system).", "",
-             "| run | wall s | CPU s | sheets/s | labels/s | peak RSS MB | PDF MB | sheets |",
-             "|---|---|---|---|---|---|---|---|"]
-    table += [f"| {n} | {w:.2f} | {c:.2f} | {ps:.0f} | {ls:.0f} | {rss:.0f} | {mb:.1f} | {pg} |"
-              for n, w, c, ps, ls, rss, mb, pg in rows]
+    table = [head, "", f"Median of {repeats} runs. CPU = user + system of the whole run; for 2 processes also split "
+             "as parent (writes the PDF) + the two workers together (stamp, impose, compress). sheets/s and "
+             "labels/s are from wall time, which on a shared machine depends on what else runs.", "",
+             "| run | wall s | CPU s | CPU parent + workers s | sheets/s | labels/s | peak RSS MB | PDF MB | sheets |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    table += [f"| {n} | {w:.2f} | {c:.2f} | {sp} | {ps:.0f} | {ls:.0f} | {rss:.0f} | {mb:.1f} | {pg} |"
+              for n, w, c, sp, ps, ls, rss, mb, pg in rows]
     if naive is not None:
-        table.append(f"| naive WeasyPrint, one plate pair per document, 1 proc. | – | – | – | {naive:.1f} | – | – | – |")
-        table.append(f"| cold compile of every Ente template (targhe + etichetta), 1 proc. | {cold:.1f} | – | – | – | – | – | – |")
+        table.append(f"| naive WeasyPrint, one plate pair per document, 1 proc. | – | – | – | – | {naive:.1f} | – | – | – |")
+        table.append(f"| cold compile of every Ente template (targhe + etichetta), 1 proc. | {cold:.1f} | – | – | – | – "
+                     "| – | – | – |")
     table += [""] + [f"- {line}" for line in extra]
     text = "\n".join(table)
     print(text)
@@ -182,8 +187,8 @@ def _save(text: str) -> None:
         results.write_text(previous.rstrip("\n") + "\n" + marker + "\n" + text + "\n", encoding="utf-8")
         return
     before, rest = previous.split(marker, 1)
-    cut = rest.find("\n## ")
-    cut = rest.find("\n### bench_") if cut < 0 else cut
+    ends = [i for i in (rest.find("\n## "), rest.find("\n### ")) if i >= 0]
+    cut = min(ends) if ends else -1
     section, after = (rest, "") if cut < 0 else (rest[:cut], rest[cut:])
     section = section.replace("\nbench_targhe · ", "\n*(superseded by the run below)* bench_targhe · ")
     section = section.rstrip("\n") + "\n\n" + text + "\n"
