@@ -11,7 +11,8 @@ A job lives in ``<batch_dir>/<id>/``::
     rapporto.json/csv  what was produced (file and pages) and what failed, with reasons
 
 Chunks have a fixed size stored in the job, so the same manifest always gives the same chunks
-whoever prints them; the merge (pikepdf/qpdf) writes a deterministic /ID and no timestamps. A
+whoever prints them; the merge (``service.batch.unione``) streams the chunks into the output with
+flat memory, a deterministic /ID and no timestamps. A
 job interrupted at any point is resumed with ``--riprendi``: finished chunks are kept, the rest
 are printed, and the result is byte-identical to an uninterrupted run.
 """
@@ -23,6 +24,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -32,7 +34,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import pikepdf
 from sqlalchemy import Engine
 
 from archive.lavori import Lavoro, aggiorna_lavoro, get_lavoro, registra_lavoro
@@ -40,6 +41,7 @@ from domain.errors import AppError, RuleViolation
 from renderers.impose import get_profile
 from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, scrivi_atomico
 from service.batch.tipi import Scarto, mappa_anomalie, tipo_lotto
+from service.batch.unione import scrivi_unione
 from service.settings import Settings
 
 __all__ = ["OpzioniUscita", "Avanzamento", "crea_lavoro", "esegui_lavoro", "unisci", "stato_lavoro", "blocchi_totali"]
@@ -196,42 +198,33 @@ def unisci(cartella: Path) -> dict[str, Any]:
         rapporti.append(r)
     for vecchio in cartella.glob("stampa*.pdf"):
         vecchio.unlink()
-    fonti = [pikepdf.open(cartella / "blocchi" / f"blocco-{r['indice']:05d}.pdf") for r in rapporti]
-    try:
-        uscite = _uscite(lavoro, rapporti, fonti)
-        file_di: dict[tuple[int, int], tuple[str, int]] = {}
-        for nome, pagine in uscite:
-            out = pikepdf.new()
-            for k, p in pagine:
-                out.pages.append(fonti[k].pages[p])
-            out.docinfo["/Title"] = lavoro["titolo"]
-            out.docinfo["/Producer"] = "curit-docs batch"
-            out.Root.ViewerPreferences = pikepdf.Dictionary(PrintScaling=pikepdf.Name.None_)
-            buf = io.BytesIO()
-            out.save(buf, deterministic_id=True)
-            scrivi_atomico(cartella / nome, buf.getvalue())
-            for numero, kp in enumerate(pagine, start=1):
-                file_di[kp] = (nome, numero)
-    finally:
-        for f in fonti:
-            f.close()
+    blocchi = [cartella / "blocchi" / f"blocco-{r['indice']:05d}.pdf" for r in rapporti]
+    uscite = _uscite(cartella, lavoro, rapporti)
+    file_di: dict[tuple[int, int], tuple[str, int]] = {}
+    for nome, pagine in uscite:
+        tmp = cartella / f".{nome}.{os.getpid()}.tmp"
+        identita = "\0".join([lavoro["manifest_sha256"], nome, *(r["pdf_sha256"] for r in rapporti)]).encode()
+        with tmp.open("wb") as f:
+            scrivi_unione(f, blocchi, pagine, titolo=lavoro["titolo"], identita=identita)
+        os.replace(tmp, cartella / nome)
+        for numero, kp in enumerate(pagine, start=1):
+            file_di[kp] = (nome, numero)
     righe = _righe_rapporto(cartella, lavoro, rapporti, file_di)
     return _scrivi_rapporto(cartella, lavoro, righe, [n for n, _ in uscite], sum(len(p) for _, p in uscite))
 
 
-def _uscite(lavoro: Mapping[str, Any], rapporti: list[dict[str, Any]], fonti: list[pikepdf.Pdf]
+def _uscite(cartella: Path, lavoro: Mapping[str, Any], rapporti: list[dict[str, Any]]
             ) -> list[tuple[str, list[tuple[int, int]]]]:
-    tutte = [(k, p) for k, f in enumerate(fonti) for p in range(len(f.pages))]
+    """Output files and their pages as (chunk position, page in the chunk), from the chunk reports."""
+    tutte = [(k, p) for k, r in enumerate(rapporti) for p in range(r["pagine"])]
     if lavoro.get("dividi_per"):
         tipo = tipo_lotto(lavoro["tipo"])
-        from service.batch.blocchi import records_blocco
-
         gruppi: dict[str, list[tuple[int, int]]] = {}
+        with (cartella / "manifest.jsonl").open(encoding="utf-8") as f:
+            chiavi = [tipo.gruppo(json.loads(riga), lavoro["dividi_per"]) for riga in f]
         for k, r in enumerate(rapporti):
-            recs = dict(records_blocco(Path(fonti[k].filename).parent.parent, r["indice"], lavoro["record_per_blocco"]))
             for v in r["record"]:
-                g = tipo.gruppo(recs[v["n"]], lavoro["dividi_per"])
-                gruppi.setdefault(g, []).extend((k, v["pagina"] + j) for j in range(v["pagine"]))
+                gruppi.setdefault(chiavi[v["n"]], []).extend((k, v["pagina"] + j) for j in range(v["pagine"]))
         return [(f"stampa-{_nome(g)}.pdf", pag) for g, pag in gruppi.items()]
     ogni = lavoro.get("dividi_ogni")
     if ogni:

@@ -1,0 +1,182 @@
+"""Streaming merge of a job's chunks into the print PDF(s): flat memory whatever the job size.
+
+The pikepdf merge kept every chunk open and built the whole output document in memory before
+writing it (RSS grew with the page count). Here the output is written object by object as the
+pages come: each chunk is opened only while its pages are copied (a few chunks at most stay
+open when a split output takes pages out of order), and only byte offsets, one output number per
+source object and one digest per distinct object stay in memory.
+
+Objects are deduplicated by content: a chunk carries its own copy of the backgrounds and fonts
+it uses, and the same background or font from every chunk becomes one object of the output
+(page dictionaries are never shared). Bytes depend only on the chunks and the output's page
+list: a resumed job, a Celery job and a local job give the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+import pikepdf
+
+from domain.errors import RuleViolation
+
+__all__ = ["scrivi_unione"]
+
+_APERTI = 4
+"""Chunks kept open at once (pages of a split output may come from any chunk)."""
+
+
+class _Uscita:
+    """A PDF written to ``out`` as objects come: offsets only."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._pos = 0
+        self._offsets: list[int] = [0]
+        self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._pos += len(data)
+
+    def riserva(self) -> int:
+        self._offsets.append(-1)
+        return len(self._offsets) - 1
+
+    def scrivi(self, numero: int, corpo: bytes) -> None:
+        self._offsets[numero] = self._pos
+        self._write(b"%d 0 obj\n" % numero + corpo + b"\nendobj\n")
+
+    def aggiungi(self, corpo: bytes) -> int:
+        numero = self.riserva()
+        self.scrivi(numero, corpo)
+        return numero
+
+    def chiudi(self, radice: int, info: int, ident: bytes) -> None:
+        xref = self._pos
+        righe = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets)]
+        righe.extend(b"%010d 00000 n \n" % o for o in self._offsets[1:])
+        self._write(b"".join(righe))
+        hexid = ident.hex().encode()
+        self._write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+                    % (len(self._offsets), radice, info, hexid, hexid, xref))
+
+
+def _num(value: float) -> bytes:
+    text = b"%.6f" % value
+    text = text.rstrip(b"0").rstrip(b".")
+    return text if text not in (b"-0", b"") else b"0"
+
+
+class _Copiatore:
+    """Copies pages of the chunks into one :class:`_Uscita`, each distinct object once."""
+
+    def __init__(self, uscita: _Uscita, pagine_num: int) -> None:
+        self._u = uscita
+        self._pagine_num = pagine_num
+        self._memo: dict[tuple[int, int, int], int] = {}
+        """(chunk, object number, generation) → output object number."""
+        self._uguali: dict[bytes, int] = {}
+        """Digest of an object's bytes → output object number (content deduplication)."""
+        self._in_corso: set[tuple[int, int, int]] = set()
+        self._blocco = 0
+
+    def pagina(self, blocco: int, pagina: pikepdf.Page) -> int:
+        self._blocco = blocco
+        voci = b" ".join(b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
+                         for k, v in pagina.obj.items() if k != "/Parent")
+        return self._u.aggiungi(b"<< %s /Parent %d 0 R >>" % (voci, self._pagine_num))
+
+    def _ref(self, obj: pikepdf.Object) -> bytes:
+        chiave = (self._blocco, *obj.objgen)
+        numero = self._memo.get(chiave)
+        if numero is None:
+            if chiave in self._in_corso:
+                raise RuleViolation("Blocco di stampa non valido (riferimento circolare).", path=("lavoro",))
+            self._in_corso.add(chiave)
+            if isinstance(obj, pikepdf.Stream):
+                raw = obj.read_raw_bytes()
+                voci = b" ".join(b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
+                                 for k, v in obj.stream_dict.items() if k != "/Length")
+                corpo = b"<< /Length %d %s >>\nstream\n" % (len(raw), voci) + raw + b"\nendstream"
+            else:
+                corpo = self._ser(obj, top=True)
+            self._in_corso.discard(chiave)
+            impronta = hashlib.sha256(corpo).digest()
+            numero = self._uguali.get(impronta)
+            if numero is None:
+                numero = self._uguali[impronta] = self._u.aggiungi(corpo)
+            self._memo[chiave] = numero
+        return b"%d 0 R" % numero
+
+    def _ser(self, obj: object, top: bool = False) -> bytes:
+        if isinstance(obj, pikepdf.Object) and not top and obj.is_indirect:
+            return self._ref(obj)
+        if isinstance(obj, bool):
+            return b"true" if obj else b"false"
+        if isinstance(obj, int):
+            return b"%d" % obj
+        if isinstance(obj, (float, Decimal)):
+            return _num(float(obj))
+        if obj is None:
+            return b"null"
+        if isinstance(obj, pikepdf.Dictionary):
+            return b"<< " + b" ".join(b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
+                                      for k, v in obj.items()) + b" >>"
+        if isinstance(obj, pikepdf.Array):
+            return b"[" + b" ".join(self._ser(v) for v in obj) + b"]"
+        if isinstance(obj, (pikepdf.Name, pikepdf.String)):
+            return bytes(obj.unparse())
+        raise RuleViolation("Blocco di stampa non valido.", path=("lavoro",)) from TypeError(type(obj))
+
+
+class _Blocchi:
+    """Chunk PDFs opened on demand, at most ``_APERTI`` at a time (least recently used closed)."""
+
+    def __init__(self, percorsi: Sequence[Path]) -> None:
+        self._percorsi = percorsi
+        self._aperti: OrderedDict[int, pikepdf.Pdf] = OrderedDict()
+
+    def pagina(self, k: int, p: int) -> pikepdf.Page:
+        pdf = self._aperti.get(k)
+        if pdf is None:
+            if len(self._aperti) >= _APERTI:
+                self._aperti.popitem(last=False)[1].close()
+            pdf = self._aperti[k] = pikepdf.open(self._percorsi[k])
+        else:
+            self._aperti.move_to_end(k)
+        return pdf.pages[p]
+
+    def chiudi(self) -> None:
+        for pdf in self._aperti.values():
+            pdf.close()
+        self._aperti.clear()
+
+
+def scrivi_unione(out: BinaryIO, blocchi: Sequence[Path], pagine: Iterable[tuple[int, int]], *, titolo: str,
+                  identita: bytes) -> int:
+    """Write the pages ``(chunk, page)`` of ``blocchi`` in order to ``out``; the number of pages.
+
+    ``identita`` seeds the file ``/ID`` (deterministic: no clock, no randomness)."""
+    u = _Uscita(out)
+    pagine_num = u.riserva()
+    copia = _Copiatore(u, pagine_num)
+    sorgenti = _Blocchi(blocchi)
+    figli: list[int] = []
+    try:
+        for k, p in pagine:
+            figli.append(copia.pagina(k, sorgenti.pagina(k, p)))
+    finally:
+        sorgenti.chiudi()
+    u.scrivi(pagine_num, b"<< /Type /Pages /Count %d /Kids [%s] >>"
+             % (len(figli), b" ".join(b"%d 0 R" % f for f in figli)))
+    radice = u.aggiungi(b"<< /Type /Catalog /Pages %d 0 R /ViewerPreferences << /PrintScaling /None >> >>"
+                        % pagine_num)
+    info = u.aggiungi(b"<< /Title <FEFF%s> /Producer (curit-docs batch) >>" % titolo.encode("utf-16-be").hex().encode())
+    u.chiudi(radice, info, hashlib.sha256(identita).digest()[:16])
+    return len(figli)
