@@ -48,11 +48,11 @@ def weed(tmp_path_factory: pytest.TempPathFactory):
         yield server
 
 
-def impostazioni(base: Path, weed: EmbeddedSeaweed, **kw) -> Settings:
-    """Settings of one test: its own identities (demo CA of Mantova trusted), bucket and var/."""
+def impostazioni(base: Path, weed: EmbeddedSeaweed, *, fidata: str = MANTOVA, **kw) -> Settings:
+    """Settings of one test: its own identities (the demo CA of ``fidata`` trusted), bucket and var/."""
     identita = base / "identita"
     return Settings(**{
-        "var_dir": base / "var", "identita_dir": identita, "trust_roots": (identita / MANTOVA / "ca-demo.pem",),
+        "var_dir": base / "var", "identita_dir": identita, "trust_roots": (identita / fidata / "ca-demo.pem",),
         "demo": True, "s3_endpoint": weed.endpoint, "s3_access_key": KEY, "s3_secret_key": SECRET,
         "s3_bucket": f"emis-{uuid.uuid4().hex[:10]}", **kw,
     })
@@ -112,8 +112,7 @@ def test_production_without_identity_is_an_italian_error_and_nothing_is_stored(
 
 
 def test_emetti_pdf_signs_and_archives_a_pdf_made_elsewhere(db_url: str, weed: EmbeddedSeaweed, tmp_path: Path) -> None:
-    cait_ca = tmp_path / "identita" / "cait-cait-mn-01" / "ca-demo.pem"
-    settings = impostazioni(tmp_path, weed, db_url=db_url, trust_roots=(cait_ca,))
+    settings = impostazioni(tmp_path, weed, db_url=db_url, fidata="cait-cait-mn-01")
     meta = MetadatiDocumento(tipo="distinta-ricevuta", data_documento=date(2026, 10, 12))
     with Emissione.aperta(settings) as emissione:
         emesso = emissione.emetti_pdf(pdf_di_prova(), emittente="CAIT-MN-01", metadati=meta)
