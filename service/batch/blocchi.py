@@ -162,7 +162,7 @@ def _documenti(cartella: Path, dati: bytes, voci: list[dict[str, Any]], tipo: Ti
                 continue
             nome = dest / f"{v['n'] + 1:06d}-{_sicuro(v['chiave'])}.pdf"
             v["documento"] = nome.name
-            if tipo.template is None:
+            if tipo.archivio_completo:
                 scrivi_atomico(nome, tipo.render(records[v["n"]], ctx))  # type: ignore[attr-defined]
                 continue
             one = pikepdf.new()

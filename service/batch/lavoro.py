@@ -264,7 +264,7 @@ def _scrivi_rapporto(cartella: Path, lavoro: Mapping[str, Any], righe: list[dict
         "pagine": pagine,
         "file": file,
         "nota": ("Modulo senza modello di stampa variabile: ogni record è impaginato per intero da WeasyPrint."
-                 if lavoro["tipo"].startswith("moduli:") else ""),
+                 if lavoro["tipo"].startswith("moduli:") and tipo_lotto(lavoro["tipo"]).template is None else ""),
     }
     scrivi_atomico(cartella / "rapporto.json",
                    json.dumps({**sintesi, "record": righe}, ensure_ascii=False, indent=1).encode())

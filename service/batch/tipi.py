@@ -4,7 +4,8 @@ One :class:`TipoLotto` per kind, looked up by :func:`tipo_lotto`; the job engine
 on a kind's name. Records are plain JSON objects (what the manifest stores); every kind
 validates them with its domain model when the manifest is built, so a chunk only meets records
 that passed. Kinds with a stamp template (targhe, etichette, avvisi, esiti) draw each record
-into a compiled layout; ``moduli:<tipo>`` has no stamp template: each record is laid out by
+into a compiled layout. ``moduli:<tipo>`` stamps the forms whose blank layout is their stamp
+template (``service.batch.moduli.STAMPABILI``, Allegato G); any other form is laid out per record by
 WeasyPrint (``service.produce.render_document``) and its pages are copied into the chunk.
 """
 
@@ -32,7 +33,7 @@ from renderers import barcode
 from renderers.stamp import Item
 from service.settings import Settings
 
-__all__ = ["TipoLotto", "Scarto", "tipo_lotto", "TIPI", "leggi_sorgente", "Contesto", "mappa_anomalie"]
+__all__ = ["TipoLotto", "Moduli", "ModuloStampato", "Scarto", "tipo_lotto", "TIPI", "leggi_sorgente", "Contesto", "mappa_anomalie"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class TipoLotto(ABC):
     """Keys the output can be split by for mailing (``cap``, ``comune``)."""
     pagine_per_record: int = 1
     """Labels per record on sheets (a chunk holds whole sheets)."""
+    archivio_completo: bool = False
+    """Per-record archive PDFs are full renders (forms: PDF/A-3b with ``dati.json``), not pages cut
+    from the chunk."""
 
     def records(self, dati: Any, opzioni: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[Scarto]]:
         """Validated records (JSON objects) and the refused ones."""
@@ -280,6 +284,7 @@ class Moduli(TipoLotto):
     """Any registered form, one WeasyPrint render per record (no stamp template)."""
 
     template = None
+    archivio_completo = True
 
     def __init__(self, tipo: str) -> None:
         from service.registry import get_document_type
@@ -313,12 +318,42 @@ class Moduli(TipoLotto):
             return out
 
 
+class ModuloStampato(Moduli):
+    """A form whose blank layout is its stamp template (``service.batch.moduli``): each record is
+    stamped on it; a record whose values do not fit is laid out in full and counted."""
+
+    def __init__(self, tipo: str) -> None:
+        super().__init__(tipo)
+        self.template = self.doc.template_path
+
+    def items(self, sessione, rec, ctx):
+        from renderers.stamp import NeedsFullRender
+        from service.batch.moduli import StampaModulo
+        from service.produce import validate
+
+        model = validate(self.doc, rec)
+        modo = str(ctx.opzioni.get("modo") or ctx.settings.modo_default)
+        cache = sessione.__dict__.setdefault("_moduli", {})
+        if modo not in cache:
+            stampa = StampaModulo(self.doc, modo, ctx.settings)
+            cache[modo] = (stampa, *stampa.stamper(sessione.writer, sessione.fonts, sessione.codes))
+        stampa, stamper, forme = cache[modo]
+        try:
+            return stampa.items(stamper, forme, model)
+        except NeedsFullRender:
+            sessione.complete.append(self.chiave(rec))
+            return super().items(sessione, rec, ctx)
+
+
 TIPI: dict[str, TipoLotto] = {t.codice: t for t in (Targhe(), Etichette(), Avvisi(), Esiti())}
 
 
 def tipo_lotto(codice: str) -> TipoLotto:
     if codice.startswith("moduli:"):
-        return Moduli(codice.split(":", 1)[1])
+        from service.batch.moduli import STAMPABILI
+
+        tipo = codice.split(":", 1)[1]
+        return ModuloStampato(tipo) if tipo in STAMPABILI else Moduli(tipo)
     try:
         return TIPI[codice]
     except KeyError:

@@ -1,0 +1,170 @@
+"""Filled forms stamped on their blank layout (``moduli:allegato-g``).
+
+A form whose template keeps every field's box whether it is blank or filled (the ``stampabile``
+rules of ``templates/_base/modulo.css``) is laid out by WeasyPrint once per mode, blank
+(``d=None``): that layout is the background of every record, and each ``data-campo`` box of it
+is a slot (text fields, multi-line notes, table cells, one check slot ``<key>=<option>`` per
+printed box, the etichetta line).
+
+Per record the values are not listed by hand: the record is validated by its model and put
+through the same Jinja template (no layout, a few milliseconds), and the filled HTML says what
+each slot shows — the text of the field's ``.valore`` exactly as the full render prints it
+(Italian dates and numbers, composite cells such as ``1.012 m3``), which boxes are crossed
+(``.casella.x``), which fields, rows and cells are struck (``barrato``, ``riga-barrata``,
+``linea-barrata``). The template stays the single source of truth; the mapping is generic over
+key paths and works for any form that opts in (:data:`STAMPABILI`).
+
+What the stamp engine does not draw by itself is added here as operators on the items: the solid
+rule under a filled field (the blank one is dotted) and the strike of a struck field or row.
+A value that does not fit its box (the engine shrinks, then wraps, then gives up) or uses a
+character the font lacks sends the record to a full WeasyPrint render, counted in the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from lxml import html as lxml_html
+
+from renderers.html import render_html
+from renderers.pdfstream import bnum
+from renderers.stamp import CompiledPage, CompiledTemplate, Item, NeedsFullRender, Slot, Stamper, compile_template
+
+__all__ = ["STAMPABILI", "valori_da_html", "StampaModulo", "BARRATO"]
+
+STAMPABILI = frozenset({"allegato-g"})
+"""Form types whose blank and filled layouts agree box for box (proved by
+``tests/service/batch/test_equivalenza_moduli.py``); the others are laid out per record."""
+
+BARRATO = "!barrato"
+"""Suffix of the strike slot twin of each field (``<key>!barrato``)."""
+
+_MM = 72 / 25.4
+_REGOLA = 0.3 * _MM
+"""Thickness of a field's rule (``border-bottom: 0.3mm`` in the ``stampabile`` rules)."""
+_PADDING_CAMPO = 0.6 * _MM
+"""Horizontal padding of ``.campo``: the rule spans the padding box."""
+_SPAZI = re.compile(r"\s+")
+
+
+def _classi(el: Any) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def valori_da_html(html: str) -> dict[str, Any]:
+    """Slot values of a filled form's HTML: ``{key: text | True}`` and ``{key!barrato: True}``."""
+    radice = lxml_html.fromstring(html)
+    valori: dict[str, Any] = {}
+    for el in radice.iter():
+        campo = el.get("data-campo") if isinstance(el.tag, str) else None
+        if not campo:
+            continue
+        classi = _classi(el)
+        if el.get("data-slot") == "check":
+            if "x" in classi:
+                valori[campo] = True
+        elif classi & {"barrato", "riga-barrata"} or any("linea-barrata" in _classi(c) for c in el):
+            valori[campo + BARRATO] = True
+    for el in radice.find_class("valore"):
+        padre = el.getparent()
+        while padre is not None and not padre.get("data-campo"):
+            padre = padre.getparent()
+        if padre is None:
+            continue
+        testo = el.text_content().replace("\u200b", "")
+        pre = "multiriga" in _classi(padre)  # white-space: pre-wrap: a line break is kept (and not stampable)
+        testo = testo.strip() if pre else _SPAZI.sub(" ", testo).strip()
+        if testo:
+            valori[padre.get("data-campo")] = testo
+    return valori
+
+
+@lru_cache(maxsize=8)
+def _forme(html: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """Tag and classes of each slot element of the blank HTML (how to draw rules and strikes)."""
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for el in lxml_html.fromstring(html).iter():
+        if isinstance(el.tag, str) and el.get("data-campo"):
+            out.setdefault(el.get("data-campo"), (el.tag, frozenset(_classi(el))))
+    return out
+
+
+def _adatta(compiled: CompiledTemplate, forme: Mapping[str, tuple[str, frozenset[str]]]) -> CompiledTemplate:
+    """The compiled blank form with a strike twin for every field and table cells' text centred
+    vertically (``td.cella-valore`` is ``vertical-align: middle``; the engine draws from the top)."""
+    pagine = []
+    for p in compiled.pages:
+        slots: list[Slot] = []
+        for s in p.slots:
+            tag, classi = forme.get(s.campo, ("", frozenset()))
+            if s.kind == "text" and tag == "td" and "cella-valore" in classi and s.height > s.line_height:
+                slots.append(replace(s, y=s.y + (s.height - s.line_height) / 2, height=s.line_height))
+            else:
+                slots.append(s)
+            if s.kind == "text":
+                slots.append(replace(s, campo=s.campo + BARRATO, kind="strike"))
+        pagine.append(CompiledPage(p.width, p.height, tuple(slots)))
+    return CompiledTemplate(compiled.key, tuple(pagine), compiled.background)
+
+
+def _regole(slots: tuple[Slot, ...], valori: Mapping[str, Any],
+            forme: Mapping[str, tuple[str, frozenset[str]]]) -> bytes:
+    """Solid rules under the filled fields (the blank layout prints them dotted)."""
+    parti = []
+    for s in slots:
+        if s.kind != "text" or not valori.get(s.campo) or valori.get(s.campo + BARRATO):
+            continue
+        _tag, classi = forme.get(s.campo, ("", frozenset()))
+        if "campo" not in classi:
+            continue
+        if "multiriga" in classi:  # the value's block rule sits where the first dotted line is
+            x, y, w = s.x, s.y, s.width
+        else:
+            x, y, w = s.x - _PADDING_CAMPO, s.y - _REGOLA, s.width + 2 * _PADDING_CAMPO
+        parti.append(b"%s %s %s %s re " % (bnum(x), bnum(y), bnum(w), bnum(_REGOLA)))
+    return b"q 0 g " + b"".join(parti) + b"f Q\n" if parti else b""
+
+
+class StampaModulo:
+    """One form type in one mode: compiled blank layout, record → stamped pages."""
+
+    def __init__(self, doc: Any, modo: str, settings: Any) -> None:
+        self.doc = doc
+        self.modo = modo
+        self.settings = settings
+        self.holders = doc.copies or ("",)
+
+    def contesto(self, model: Any) -> dict[str, Any]:
+        calcoli = dict(self.doc.derive(model)) if (model is not None and self.doc.derive) else {}
+        return {**self.doc.contesto, "d": model, "calcoli": calcoli, "modo": self.modo, "vuoto": False,
+                "titolo": self.doc.title}
+
+    def html(self, model: Any, copie: tuple[str, ...]) -> str:
+        return render_html(self.settings.templates_dir, self.doc.template_path,
+                           {**self.contesto(model), "copie": copie})
+
+    def stamper(self, writer: Any, fonts: Any, codes: Any) -> tuple[Stamper, dict[str, tuple[str, frozenset[str]]]]:
+        vuoto = self.html(None, self.holders)
+        compiled = compile_template(vuoto, base_dir=self.settings.templates_dir / self.doc.template,
+                                    asset_roots=(self.settings.templates_dir, self.settings.fonts_dir),
+                                    cache_dir=self.settings.stampa_cache_dir)
+        forme = _forme(vuoto)
+        return Stamper(_adatta(compiled, forme), fonts, writer, codes=codes), forme
+
+    def items(self, stamper: Stamper, forme: Mapping[str, tuple[str, frozenset[str]]], model: Any) -> list[Item]:
+        """The record's pages (every copy); NeedsFullRender when a value cannot be stamped."""
+        valori = valori_da_html(self.html(model, self.holders[:1]))
+        for campo in valori:
+            if campo not in forme and not campo.endswith(BARRATO):
+                raise NeedsFullRender(campo, "overflow")  # a box the blank form does not have
+        items = stamper.stamp_all(valori)
+        out = []
+        for item, pagina in zip(items, stamper.compiled.pages):
+            regole = _regole(pagina.slots, valori, forme)
+            out.append(replace(item, ops=item.ops + regole) if regole else item)
+        return out
+
