@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from sqlalchemy.orm import Session
+
+from service.cli.sessione import sessione as _sessione
 
 from domain.errors import RuleViolation
 
@@ -44,20 +43,6 @@ def _archivio():
     return apri_archivio(get_settings())
 
 
-@contextmanager
-def _sessione() -> Iterator[Session]:
-    """The index database only (the paper-original commands need no S3)."""
-    from archive.db import make_engine, session_scope, upgrade
-    from service.settings import get_settings
-
-    url = get_settings().db_url
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _operatore(valore: str | None) -> str:

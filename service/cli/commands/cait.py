@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+
+from service.cli.sessione import sessione as _sessione
 from sqlalchemy.orm import Session
 
 __all__ = ["register"]
@@ -37,19 +39,6 @@ def _attore():
     return Attore(_utente(), "cli")
 
 
-@contextmanager
-def _sessione() -> Iterator[Session]:
-    from archive.db import make_engine, session_scope, upgrade
-    from service.settings import get_settings
-
-    url = get_settings().db_url
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _archivio(attivo: bool):

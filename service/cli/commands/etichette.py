@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+
+from service.cli.sessione import sessione as _sessione
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,20 +47,6 @@ def _autore(utente: str | None):
     return Autore(utente or f"cli:{getpass.getuser()}", "cli")
 
 
-@contextmanager
-def _sessione() -> Iterator[Session]:
-    """One migrated database transaction on ``CURIT_DB_URL`` (commit on success)."""
-    from archive.db import make_engine, session_scope, upgrade
-    from service.settings import get_settings
-
-    url = get_settings().db_url
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _esegui(azione: Callable[[Session], T]) -> T:
