@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Path, Request
+from pydantic import Field
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +18,14 @@ from archive.utenti import Utente, autentica_api_key, registra_audit
 from service.auth import chiave_segreta, leggi_token
 from service.settings import Settings, get_settings
 
-__all__ = ["SettingsDep", "SessionDep", "CurrentUser", "Principal", "richiede", "audit", "state_for"]
+__all__ = ["IdPath", "IdCampo", "MAX_ID", "SettingsDep", "SessionDep", "CurrentUser", "Principal", "richiede", "audit", "state_for"]
+
+
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A database id in a URL path: bounded, so no backend ever sees an out-of-range integer."""
+IdCampo = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""The same bound for ids inside request bodies."""
 
 
 def get_settings_dep() -> Settings:

@@ -19,7 +19,7 @@ from archive.anagrafiche import Manutentore, scollega_manutentore
 from archive.etichette import Autore
 from domain.errors import NotFound
 from service import cait as sc
-from service.api.deps import Principal, SessionDep, SettingsDep, audit, richiede
+from service.api.deps import IdCampo, IdPath, Principal, SessionDep, SettingsDep, audit, richiede
 
 router = APIRouter(tags=["cait"])
 
@@ -51,42 +51,42 @@ def _cait(user: Principal) -> str:
 
 
 class NuovaDichiarazione(BaseModel):
-    manutentore_id: int
-    codice_impianto: str
-    tipo: str
+    manutentore_id: IdCampo
+    codice_impianto: str = Field(max_length=15)
+    tipo: str = Field(max_length=1)
     data_controllo: date
-    numero_etichetta: str | None = None
-    anomalie: str | None = None
+    numero_etichetta: str | None = Field(default=None, max_length=40)
+    anomalie: str | None = Field(default=None, max_length=2000)
     pregiudica_sicurezza: bool = False
     dati: dict[str, Any] | None = None
 
 
 class ModificaDichiarazione(BaseModel):
     data_controllo: date | None = None
-    numero_etichetta: str | None = None
-    anomalie: str | None = None
+    numero_etichetta: str | None = Field(default=None, max_length=40)
+    anomalie: str | None = Field(default=None, max_length=2000)
     pregiudica_sicurezza: bool | None = None
     dati: dict[str, Any] | None = None
 
 
 class Chiusura(BaseModel):
-    manutentore_id: int
-    operatore: str
-    dichiarazioni: list[int] | None = None
+    manutentore_id: IdCampo
+    operatore: str = Field(min_length=1, max_length=200)
+    dichiarazioni: list[IdCampo] | None = Field(default=None, max_length=1000)
 
 
 class Vendita(BaseModel):
-    manutentore_id: int
+    manutentore_id: IdCampo
     numeri: list[str] = Field(min_length=1, max_length=500)
-    operatore: str
-    pagamento: str = "contanti"
+    operatore: str = Field(min_length=1, max_length=200)
+    pagamento: str = Field(default="contanti", max_length=40)
 
 
 class Ricarica(BaseModel):
-    manutentore_id: int
-    importo: str
-    operatore: str
-    pagamento: str = "contanti"
+    manutentore_id: IdCampo
+    importo: str = Field(max_length=20)
+    operatore: str = Field(min_length=1, max_length=200)
+    pagamento: str = Field(default="contanti", max_length=40)
 
 
 # --------------------------------------------------------------------------- CAIT
@@ -103,7 +103,7 @@ def elenco(tipo: str, user: CaitUser, session: SessionDep, settings: SettingsDep
 
 
 @router.post("/cait/manutentori/{manutentore_id}/scollega")
-def scollega(manutentore_id: int, email: Annotated[str, Body(embed=True)], user: CaitUser, session: SessionDep,
+def scollega(manutentore_id: IdPath, email: Annotated[str, Body(embed=True)], user: CaitUser, session: SessionDep,
              request: Request) -> dict[str, Any]:
     m = scollega_manutentore(session, manutentore_id, cait_id=_cait(user), email=email)
     audit(session, request, user, "cait.scollega", oggetto=str(m.id), email=m.email)
@@ -145,7 +145,7 @@ def ricarica(body: Ricarica, user: CaitUser, session: SessionDep, request: Reque
 
 
 @router.get("/cait/ricevute/{ricevuta_id}/pdf", response_class=Response)
-def ricevuta_pdf(ricevuta_id: int, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
+def ricevuta_pdf(ricevuta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
                  settings: SettingsDep) -> Response:
     return _pdf(sc.stampa_ricevuta(session, ricevuta_id, _attore(user), settings=settings))
 
@@ -165,13 +165,13 @@ def distinte(user: Annotated[Principal, richiede("cait", "manutentore")], sessio
 
 
 @router.get("/distinte/{distinta_id}/pdf", response_class=Response)
-def distinta_pdf(distinta_id: int, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
+def distinta_pdf(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
                  settings: SettingsDep) -> Response:
     return _pdf(sc.stampa_distinta(session, distinta_id, _attore(user), settings=settings))
 
 
 @router.get("/distinte/{distinta_id}/trasmissione", response_class=Response)
-def trasmissione(distinta_id: int, user: Annotated[Principal, richiede("cait", "manutentore", "ente")],
+def trasmissione(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore", "ente")],
                  session: SessionDep, settings: SettingsDep, ente: Annotated[str | None, Query()] = None) -> Response:
     """The lettera di trasmissione for one Ente of the distinta (``?ente=`` when it spans several)."""
     lettere = sc.lettere_trasmissione(session, distinta_id, _attore(user), oggi=date.today(), settings=settings)
@@ -183,7 +183,7 @@ def trasmissione(distinta_id: int, user: Annotated[Principal, richiede("cait", "
 
 
 @router.patch("/dichiarazioni/{dichiarazione_id}")
-def modifica(dichiarazione_id: int, body: ModificaDichiarazione, user: EditorUser, session: SessionDep,
+def modifica(dichiarazione_id: IdPath, body: ModificaDichiarazione, user: EditorUser, session: SessionDep,
              request: Request) -> dict[str, Any]:
     """Manutentore/CAIT only while the dichiarazione is open; the competent Ente always (S1 §15.3)."""
     d = cd.modifica_dichiarazione(session, dichiarazione_id, _attore(user), **body.model_dump(exclude_unset=True))
