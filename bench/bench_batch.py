@@ -1,13 +1,15 @@
 """Batch engine: naive per-record WeasyPrint vs stamped jobs with 1 and 2 processes.
 
-    python bench/bench_batch.py                     # default sizes (10,000 plates, 10,000 letters)
-    python bench/bench_batch.py --targhe 50000 --lettere 0 --salva   # the 50,000-page RSS run
+    python bench/bench_batch.py                     # 10,000 plates, 10,000 letters, 300 Allegati G
+    python bench/bench_batch.py --pagine-rss 50000 --salva   # plus the 50,000-page (letters) RSS run
 
 Each stamped run is a real job (manifest, chunks, merge, report) in a temporary directory with
 its own SQLite database; wall time includes the merge. Peak RSS is that of the job's process
 tree (``ru_maxrss`` of the children, which run the job). The naive rate is measured on a few
-records rendered one by one by ``service.produce.render_document`` and extrapolated.
-Allegato G has no stamp template yet: it is reported as naive only ("not served").
+records rendered one by one by ``service.produce.render_document`` and extrapolated. Allegato G
+records (``moduli:allegato-g``) are stamped on the form's blank layout; one G record is 6 pages
+(3 copies x form + avvertenze). CPU = user + system of the job's process and its workers: the
+machine is shared, so wall time alone says little.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import argparse
 import json
 import os
 import platform
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,26 +48,39 @@ def _rapporti(n_lettere: int) -> list[dict]:
                               "cap": "25122", "comune": "Brescia", "provincia": "BS"}} for i in range(n_lettere // 2)]
 
 
-def _job(tipo: str, records: list[dict], processi: int, tmp: Path) -> tuple[float, int, float]:
-    """Run one job in a child process; (seconds, pages, peak RSS MB of that process tree)."""
+def _job(tipo: str, records: list[dict], processi: int, tmp: Path) -> tuple[float, int, float, float, int]:
+    """Run one job in a child process; (seconds, pages, peak RSS MB of that process tree, CPU s, fallbacks)."""
     src = tmp / f"{tipo}-{processi}.json"
     src.write_text(json.dumps(records))
-    env = {**os.environ, "CURIT_BATCH_DIR": str(tmp / f"lavori-{tipo}-{processi}"),
-           "CURIT_DB_URL": f"sqlite:///{tmp / f'db-{tipo}-{processi}.sqlite'}", "CURIT_BATCH_RECORD_PER_BLOCCO": "500"}
+    nome = tipo.replace(":", "-")
+    env = {**os.environ, "CURIT_BATCH_DIR": str(tmp / f"lavori-{nome}-{processi}"),
+           "CURIT_DB_URL": f"sqlite:///{tmp / f'db-{nome}-{processi}.sqlite'}", "CURIT_BATCH_RECORD_PER_BLOCCO": "500"}
     subprocess.run([sys.executable, "-c", f"from archive.db import upgrade; upgrade({env['CURIT_DB_URL']!r})"],
                    env=env, check=True, cwd=ROOT)
+    del records
     t = time.perf_counter()
     script = ("import json,resource,sys;from service.cli import main;sys.argv=['curit-docs','batch',"
               f"{tipo!r},{str(src)!r},'--processi','{processi}'];"
-              "\ntry:\n main()\nfinally:\n print('RSS',resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,file=sys.stderr)")
+              "\ntry:\n main()\nfinally:\n s,c=resource.getrusage(resource.RUSAGE_SELF),resource.getrusage(resource.RUSAGE_CHILDREN)"
+              "\n print('RSS',s.ru_maxrss,c.ru_maxrss,s.ru_utime+s.ru_stime+c.ru_utime+c.ru_stime,file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT)
     dt = time.perf_counter() - t
     if r.returncode != 0:
         raise SystemExit(r.stderr[-2000:])
     esito = json.loads(r.stderr[r.stderr.index("{"):r.stderr.rindex("}") + 1])
-    rss = max(int(v) for v in r.stderr.rsplit("RSS", 1)[1].split()[:2]) / 1024
-    return dt, esito["pagine"], rss
+    self_kb, figli_kb, cpu = r.stderr.rsplit("RSS", 1)[1].split()[:3]
+    shutil.rmtree(tmp / f"lavori-{nome}-{processi}", ignore_errors=True)
+    return dt, esito["pagine"], max(int(self_kb), int(figli_kb)) / 1024, float(cpu), esito["impaginazioni_complete"]
+
+
+def _moduli_g(n: int) -> list[dict]:
+    """``n`` Allegati G: the registry example with its own rapporto number, responsabile and address."""
+    from service.registry import get_document_type
+
+    base = get_document_type("allegato-g").example()
+    nomi = ["Giovanna Rossi", "Pietro Ferrari", "Anna Colombo", "Luca Bianchi", "Sara Galli", "Marco Villa"]
+    return [{**base, "numero_rapporto": f"2025/{i + 1:05d}", "responsabile_nome": nomi[i % 6],
+             "civico": str(i % 150 + 1), "codice_catasto": f"020066IN{i + 1:07d}"} for i in range(n)]
 
 
 def _naive(code: str, data: dict, n: int = 3) -> float:
@@ -79,41 +94,62 @@ def _naive(code: str, data: dict, n: int = 3) -> float:
     return (time.perf_counter() - t) / n
 
 
+def _macchina() -> str:
+    cpu = ""
+    try:
+        cpu = next(r.split(":", 1)[1].strip() for r in Path("/proc/cpuinfo").read_text().splitlines()
+                   if r.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    load = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (f"{platform.node()} · nproc {len(os.sched_getaffinity(0))} · {cpu} · Python {platform.python_version()} · "
+            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · commit {commit} · load average {load}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--targhe", type=int, default=5000, help="impianti (2 plates each)")
     ap.add_argument("--lettere", type=int, default=10000)
+    ap.add_argument("--moduli-g", type=int, default=300, help="Allegati G (6 pages each)")
+    ap.add_argument("--pagine-rss", type=int, default=0, help="also a letters job of this many pages, 2 processes")
     ap.add_argument("--salva", action="store_true")
     a = ap.parse_args()
     from service.documents.batch import esempio_lettera
-    from service.registry import get_document_type
 
+    macchina = _macchina()
     righe = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         naive_lettera = _naive("lettera-esito", esempio_lettera())
         naive_targa = _naive("targhe", _impianti(1)) / 2
-        naive_g = _naive("allegato-g", get_document_type("allegato-g").example())
-        righe.append(("allegato-g", "naive WeasyPrint", 1, "-", f"{1 / naive_g:.2f}", "-", "not served by the stamp engine"))
-        for tipo, records, naive in (("targhe", _impianti(a.targhe), naive_targa), ("esiti", _rapporti(a.lettere), naive_lettera)):
+        naive_g = _naive("allegato-g", _moduli_g(1)[0], n=2)
+        lavori = (("moduli:allegato-g", "G forms", _moduli_g(a.moduli_g), 1, naive_g),
+                  ("targhe", "plates", _impianti(a.targhe), 2, naive_targa),
+                  ("esiti", "letters", _rapporti(a.lettere), 2, naive_lettera))
+        for tipo, unit, records, per_record, naive in lavori:
             if not records:
                 continue
-            unit = "plates" if tipo == "targhe" else "letters"
-            n_unit = len(records) * 2
-            righe.append((tipo, "naive WeasyPrint", 1, f"{n_unit * naive:.0f} (extrap.)", f"{1 / naive:.1f}", "-", ""))
+            n_unit = len(records) * per_record
+            righe.append((tipo, "naive WeasyPrint, one document per record", 1, f"{n_unit * naive:.0f} (extrap.)", "-",
+                          f"{1 / naive:.2f}", "-", "-", ""))
             for p in (1, 2):
-                dt, pagine, rss = _job(tipo, records, p, tmp)
-                righe.append((tipo, f"stamped job, {n_unit} {unit} / {pagine} pages", p, f"{dt:.1f}",
-                              f"{n_unit / dt:.0f}", f"{rss:.0f}", f"{(n_unit / dt) * naive:.0f}x naive"))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    head = f"{platform.node()} · {os.cpu_count()} cores · {date.today()} · commit {commit} · load {os.getloadavg()[0]:.1f}"
-    table = ["| kind | how | processes | wall s | units/s | peak RSS MB | note |", "|---|---|---|---|---|---|---|"]
+                dt, pagine, rss, cpu, complete = _job(tipo, records, p, tmp)
+                nota = f"{(n_unit / dt) * naive:.0f}x naive" + (f"; {complete} full layouts" if complete else "")
+                righe.append((tipo, f"stamped job, {n_unit} {unit} / {pagine} pages", p, f"{dt:.1f}", f"{cpu:.1f}",
+                              f"{n_unit / dt:.1f}", f"{pagine / dt:.0f}", f"{rss:.0f}", nota))
+        if a.pagine_rss:
+            dt, pagine, rss, cpu, _ = _job("esiti", _rapporti(a.pagine_rss), 2, tmp)
+            righe.append(("esiti", f"RSS run, {pagine} letters / {pagine} pages", 2, f"{dt:.1f}", f"{cpu:.1f}",
+                          f"{pagine / dt:.1f}", f"{pagine / dt:.0f}", f"{rss:.0f}", "peak RSS of the job's process tree"))
+    table = ["| kind | how | processes | wall s | CPU s | units/s | pages/s | peak RSS MB | note |",
+             "|---|---|---|---|---|---|---|---|---|"]
     table += ["| " + " | ".join(str(c) for c in r) + " |" for r in righe]
-    print(head)
+    print(macchina)
     print("\n".join(table))
     if a.salva:
         with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as f:
-            f.write(f"\n## bench_batch\n\n{head}\n\n" + "\n".join(table) + "\n")
+            f.write(f"\n### bench_batch — {macchina}\n\n" + "\n".join(table) + "\n")
 
 
 if __name__ == "__main__":

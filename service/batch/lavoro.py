@@ -88,8 +88,10 @@ def _dimensione_blocco(tipo: Any, richiesta: int) -> int:
 
 def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engine,
                 opzioni: Mapping[str, Any] | None = None, uscita: OpzioniUscita = OpzioniUscita(),
-                record_per_blocco: int | None = None) -> tuple[str, list[Scarto]]:
-    """Validate ``dati`` into a manifest and register the job; returns its id and the refused items."""
+                record_per_blocco: int | None = None, processi: int | None = None) -> tuple[str, list[Scarto]]:
+    """Validate ``dati`` into a manifest and register the job; returns its id and the refused items.
+
+    ``processi``: validators for a long input (default: the cores this process may use)."""
     tipo = tipo_lotto(tipo_codice)
     if uscita.dividi_per and uscita.dividi_per not in tipo.gruppi:
         raise RuleViolation(f"Il lotto {tipo.codice} non si può dividere per {uscita.dividi_per}"
@@ -97,7 +99,7 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     opz = dict(opzioni or {})
     if tipo.codice == "esiti":
         opz["mappa_anomalie"] = mappa_anomalie(settings)
-    records, scarti = tipo.records(dati, opz)
+    records, scarti = tipo.records(dati, opz, processi or len(os.sched_getaffinity(0)))
     if not records:
         raise RuleViolation("Nessun record valido da stampare." + (f" Scartati: {len(scarti)}." if scarti else ""),
                             path=("sorgente",))

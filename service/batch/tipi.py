@@ -17,8 +17,10 @@ import json
 import re
 from collections.abc import Mapping
 from abc import ABC, abstractmethod
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -94,12 +96,31 @@ class TipoLotto(ABC):
     """Per-record archive PDFs are full renders (forms: PDF/A-3b with ``dati.json``), not pages cut
     from the chunk."""
 
-    def records(self, dati: Any, opzioni: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[Scarto]]:
-        """Validated records (JSON objects) and the refused ones."""
+    def records(self, dati: Any, opzioni: Mapping[str, Any], processi: int = 1
+                ) -> tuple[list[dict[str, Any]], list[Scarto]]:
+        """Validated records (JSON objects) and the refused ones, in input order.
+
+        With ``processi`` > 1 and a long input the items are validated by that many forked
+        processes, each a contiguous slice (validating a rapporto di prova and building its
+        letters costs ~15 ms: it was most of a 10,000-letter job)."""
         if not isinstance(dati, list):
             raise RuleViolation("Il file deve contenere un elenco JSON ([{...}, ...]).", path=("sorgente",))
+        if processi <= 1 or len(dati) < _MIN_PARALLELO:
+            return self._valida_parte(dati, opzioni, 0)
+        global _IN_VALIDAZIONE
+        passo = -(-len(dati) // processi)
+        _IN_VALIDAZIONE = (self, dati, opzioni)
+        try:
+            with ProcessPoolExecutor(processi, mp_context=get_context("fork")) as pool:
+                parti = list(pool.map(_valida_fetta, range(0, len(dati), passo), [passo] * processi))
+        finally:
+            _IN_VALIDAZIONE = None
+        return [r for b, _ in parti for r in b], [s for _, sc in parti for s in sc]
+
+    def _valida_parte(self, dati: list[Any], opzioni: Mapping[str, Any], inizio: int
+                      ) -> tuple[list[dict[str, Any]], list[Scarto]]:
         buoni, scarti = [], []
-        for i, grezzo in enumerate(dati, start=1):
+        for i, grezzo in enumerate(dati, start=inizio + 1):
             try:
                 buoni.extend(self.valida(grezzo, opzioni))
             except AppError as exc:
@@ -127,6 +148,18 @@ class TipoLotto(ABC):
     @abstractmethod
     def items(self, sessione: Any, rec: Mapping[str, Any], ctx: Contesto) -> list[Item]:
         """The pages (or labels) of one record, drawn through ``sessione`` (a ``SessioneLotto``)."""
+
+
+_MIN_PARALLELO = 400
+"""Inputs shorter than this are validated in the calling process (a fork costs more)."""
+_IN_VALIDAZIONE: tuple[TipoLotto, list[Any], Mapping[str, Any]] | None = None
+"""What the forked validators read (inherited with the fork: nothing is pickled on the way in)."""
+
+
+def _valida_fetta(inizio: int, passo: int) -> tuple[list[dict[str, Any]], list[Scarto]]:
+    assert _IN_VALIDAZIONE is not None
+    tipo, dati, opzioni = _IN_VALIDAZIONE
+    return tipo._valida_parte(dati[inizio:inizio + passo], opzioni, inizio)
 
 
 class Targhe(TipoLotto):
@@ -159,12 +192,12 @@ class Targhe(TipoLotto):
 class Etichette(TipoLotto):
     codice, template, titolo, foglio = "etichette", "etichetta/documento.html.j2", "Etichette di validazione", "A4-1x7"
 
-    def records(self, dati, opzioni):
+    def records(self, dati, opzioni, processi=1):
         if not isinstance(dati, dict) or not isinstance(dati.get("numeri"), list):
             raise RuleViolation('Il file deve contenere {"ente_id": ..., "tipo": "G"|"F", "numeri": [...]}.',
                                 path=("sorgente",))
         opz = {**opzioni, "ente_id": dati.get("ente_id"), "tipo": dati.get("tipo")}
-        return super().records(dati["numeri"], opz)
+        return super().records(dati["numeri"], opz, processi)
 
     def _chiave_grezza(self, grezzo):
         return str(grezzo)
