@@ -1,4 +1,9 @@
-"""The real ``curit-docs`` console script: render / schema / esempio / estrai (service/cli/commands/render.py)."""
+"""``curit-docs render / schema / esempio / estrai`` (service/cli/commands/render.py).
+
+The example and the rendered G come from the real console script (entry point, exit code,
+exact stdout/stderr); the other calls run the same ``service.cli.main`` in this process
+(``cli_locale``), since every console start pays ~2 s of imports before rendering anything.
+"""
 
 from __future__ import annotations
 
@@ -41,8 +46,8 @@ def rendered_g(esempio_g: Path) -> Path:
     return pdf
 
 
-def test_estrai_round_trips_the_validated_input(esempio_g: Path, rendered_g: Path) -> None:
-    out = run("estrai", str(rendered_g))
+def test_estrai_round_trips_the_validated_input(esempio_g: Path, rendered_g: Path, cli_locale) -> None:
+    out = cli_locale("estrai", str(rendered_g))
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout)
     expected = validate(get_document_type("allegato-g"), json.loads(esempio_g.read_text())).model_dump(mode="json")
@@ -54,23 +59,23 @@ def test_render_writes_one_copy_when_asked(rendered_g: Path) -> None:
     assert "Pages:           2" in info
 
 
-def test_blank_form(tmp_path: Path) -> None:
+def test_blank_form(tmp_path: Path, cli_locale) -> None:
     pdf = tmp_path / "f-vuoto.pdf"
-    out = run("render", "allegato-f", "--vuoto", "-o", str(pdf), "--copia", "manutentore")
+    out = cli_locale("render", "allegato-f", "--vuoto", "-o", str(pdf), "--copia", "manutentore")
     assert out.returncode == 0, out.stderr
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Copia per il manutentore" in text and "RAPPORTO DI CONTROLLO TECNICO (Allegato F)" in text
-    assert run("estrai", str(pdf)).returncode == 1  # a blank form carries no data
+    assert cli_locale("estrai", str(pdf)).returncode == 1  # a blank form carries no data
 
 
-def test_warnings_are_printed_but_do_not_fail(esempio_g: Path, tmp_path: Path) -> None:
+def test_warnings_are_printed_but_do_not_fail(esempio_g: Path, tmp_path: Path, cli_locale) -> None:
     data = json.loads(esempio_g.read_text())
     data["prescrizioni"] = "Sostituire il condotto di scarico fumi danneggiato."
     pdf = tmp_path / "g.pdf"
-    out = run("render", "allegato-g", "-", "-o", str(pdf), "--copia", "Ente", stdin=json.dumps(data))
+    out = cli_locale("render", "allegato-g", "-", "-o", str(pdf), "--copia", "Ente", stdin=json.dumps(data))
     assert out.returncode == 0 and pdf.exists()
     assert out.stderr.startswith("Avviso: Sono indicate PRESCRIZIONI")
-    assert json.loads(run("estrai", str(pdf)).stdout)["avvisi"]
+    assert json.loads(cli_locale("estrai", str(pdf)).stdout)["avvisi"]
 
 
 @pytest.mark.parametrize(
@@ -83,25 +88,26 @@ def test_warnings_are_printed_but_do_not_fail(esempio_g: Path, tmp_path: Path) -
     ],
 )
 def test_bad_data_exit_1_with_italian_errors_and_no_file(
-    esempio_g: Path, tmp_path: Path, campo: str, valore: str, messaggio: str
+    esempio_g: Path, tmp_path: Path, campo: str, valore: str, messaggio: str, cli_locale
 ) -> None:
     data = json.loads(esempio_g.read_text())
     data[campo] = valore
     pdf = tmp_path / "mai.pdf"
-    out = run("render", "allegato-g", "-", "-o", str(pdf), stdin=json.dumps(data), CURIT_ERRORI_JSON="1")
+    out = cli_locale("render", "allegato-g", "-", "-o", str(pdf), stdin=json.dumps(data), env={"CURIT_ERRORI_JSON": "1"})
     assert out.returncode == 1
     errori = json.loads(out.stderr)["errori"]
     assert any(e["campo"] == campo and messaggio in e["messaggio"] for e in errori), errori
     assert not pdf.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_invalid_codice_fiscale_is_refused_where_the_form_has_one(tmp_path: Path) -> None:
+def test_invalid_codice_fiscale_is_refused_where_the_form_has_one(tmp_path: Path, cli_locale) -> None:
     """G and F print no codice fiscale; A does (1.l–1.o Cod. Fiscale / P. IVA)."""
     if "allegato-a" not in _codes():
         pytest.skip("allegato-a is not registered in this checkout")
-    data = json.loads(run("esempio", "allegato-a").stdout)
+    data = json.loads(cli_locale("esempio", "allegato-a").stdout)
     data["occupante"]["cf_piva"] = "RSSMRA80A01H501X"
-    out = run("render", "allegato-a", "-", "-o", str(tmp_path / "a.pdf"), stdin=json.dumps(data), CURIT_ERRORI_JSON="1")
+    out = cli_locale("render", "allegato-a", "-", "-o", str(tmp_path / "a.pdf"), stdin=json.dumps(data),
+                     env={"CURIT_ERRORI_JSON": "1"})
     assert out.returncode == 1
     assert any(e["campo"] == "occupante.cf_piva" for e in json.loads(out.stderr)["errori"])
     assert not (tmp_path / "a.pdf").exists()
@@ -113,18 +119,18 @@ def _codes() -> list[str]:
     return list(DOCUMENT_TYPES)
 
 
-def test_unknown_type_mode_and_copy_are_italian_errors(esempio_g: Path, tmp_path: Path) -> None:
-    out = run("render", "allegato-z", str(esempio_g), "-o", str(tmp_path / "x.pdf"))
+def test_unknown_type_mode_and_copy_are_italian_errors(esempio_g: Path, tmp_path: Path, cli_locale) -> None:
+    out = run("render", "allegato-z", str(esempio_g), "-o", str(tmp_path / "x.pdf"))  # the console script's exit 1
     assert out.returncode == 1 and "Tipo di documento sconosciuto: allegato-z" in out.stderr
-    out = run("render", "allegato-g", str(esempio_g), "-o", str(tmp_path / "x.pdf"), "--modo", "bozza")
+    out = cli_locale("render", "allegato-g", str(esempio_g), "-o", str(tmp_path / "x.pdf"), "--modo", "bozza")
     assert out.returncode == 1 and "Modo non valido" in out.stderr
-    out = run("render", "allegato-g", str(esempio_g), "-o", str(tmp_path / "x.pdf"), "--copia", "ispettore")
+    out = cli_locale("render", "allegato-g", str(esempio_g), "-o", str(tmp_path / "x.pdf"), "--copia", "ispettore")
     assert out.returncode == 1 and "Copia non riconosciuta: ispettore" in out.stderr
     assert list(tmp_path.iterdir()) == []
 
 
-def test_schema_lists_the_spec_keys() -> None:
-    out = run("schema", "allegato-f")
+def test_schema_lists_the_spec_keys(cli_locale) -> None:
+    out = cli_locale("schema", "allegato-f")
     assert out.returncode == 0
     props = json.loads(out.stdout)["properties"]
     for key in ("codice_catasto", "volumetria_m3", "consumi", "generatori", "responsabile_qualita", "numero_etichetta"):
