@@ -21,7 +21,7 @@ run: install
 	$(BIN)/curit-docs serve
 
 test: install
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: install
 	$(BIN)/python -m bench

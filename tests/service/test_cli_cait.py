@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from archive.db import make_engine
 from tests.archive.test_cait_documenti import popola
+
+CLI = Path(sys.executable).with_name("curit-docs")
+"""The installed console script of this interpreter's environment (PATH may not include it)."""
 
 VERBI = [["distinta", "registra"], ["distinta", "chiudi"], ["distinta", "stampa"], ["trasmissione"],
          ["ricevuta", "vendita"], ["ricevuta", "ricarica"], ["ricevuta", "stampa"], ["rendiconto"], ["precompila"],
@@ -20,7 +24,7 @@ VERBI = [["distinta", "registra"], ["distinta", "chiudi"], ["distinta", "stampa"
 
 def _cli(args: list[str], db_url: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "CURIT_DB_URL": db_url, "CURIT_VAR_DIR": str(cwd / "var"), "CURIT_DEMO": "0"}
-    return subprocess.run(["curit-docs", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
 @pytest.mark.parametrize("verbo", VERBI, ids=[" ".join(v) for v in VERBI])
