@@ -88,3 +88,25 @@ def _semina_impianti(session: Session, rossi: int, bianchi: int) -> None:
                                potenza_focolare_totale_kw=Decimal(kw), responsabile_cognome_nome=responsabile,
                                responsabile_cf=cf)
         session.add(ManutenzioneImpianto(codice_impianto=codice, manutentore_id=manutentore))
+
+
+DEMO_DOCUMENTI = ("allegato-g", "allegato-a", "allegato-e1", "allegato-h")
+"""Documents issued into an empty archive so a newcomer's search finds something at once."""
+
+
+def semina_archivio(app, settings) -> int:
+    """Issue (render, sign, archive) the demo documents when the archive index is empty.
+
+    Runs in a background thread started by the app lifespan; returns how many were issued.
+    """
+    from archive.indice import FiltroRicerca
+    from service.api.routes.documenti import emissione_per
+    from service.registry import get_document_type
+
+    emissione = emissione_per(app, settings)
+    documenti, _ = emissione.archivio.cerca(FiltroRicerca(), limite=1)
+    if documenti:
+        return 0
+    for tipo in DEMO_DOCUMENTI:
+        emissione.emetti(tipo, get_document_type(tipo).example(), emittente=None, archivia=True)
+    return len(DEMO_DOCUMENTI)

@@ -88,11 +88,22 @@ def firma_lotto(
 def verificatore(settings: Settings | None = None) -> Verificatore:
     """The ``Verificatore`` of the configured trust list (roots parsed once per process)."""
     settings = settings or get_settings()
-    key = tuple(p.resolve() for p in settings.trust_roots)
+    radici = radici_attendibili(settings)
+    key = tuple(p.resolve() for p in radici)
     with _lock:
         if key not in _verificatori:
-            _verificatori[key] = Verificatore(_carica_radici(settings.trust_roots))
+            _verificatori[key] = Verificatore(_carica_radici(radici))
         return _verificatori[key]
+
+
+def radici_attendibili(settings: Settings) -> tuple[Path, ...]:
+    """The trust list: ``CURIT_TRUST_ROOTS``, plus — in demo mode only — the throw-away demo CAs
+    under ``CURIT_IDENTITA_DIR`` so a newcomer's demo documents verify. Production (demo off)
+    trusts exactly the configured roots."""
+    radici = tuple(settings.trust_roots)
+    if settings.demo and settings.identita_dir.is_dir():
+        radici += tuple(sorted(settings.identita_dir.glob("*/ca-demo.pem")))
+    return radici
 
 
 def verifica_documento(pdf: bytes, *, settings: Settings | None = None) -> VerdettoFirma:

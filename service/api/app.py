@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,6 +13,8 @@ from fastapi import FastAPI
 from service.api import errors
 from service.api.deps import get_settings_dep, state_for
 from service.settings import Settings, get_settings
+
+log = logging.getLogger("curit.api")
 
 
 def _routers():
@@ -21,12 +25,26 @@ def _routers():
         yield module.router
 
 
+def _semina_archivio(app: FastAPI, settings: Settings) -> None:
+    """Demo only: issue a few signed documents into an empty archive (never fatal)."""
+    from service.demo import semina_archivio
+
+    try:
+        emessi = semina_archivio(app, settings)
+        if emessi:
+            log.info("Archivio demo: emessi %d documenti firmati.", emessi)
+    except Exception:  # the service is usable without the demo documents
+        log.exception("Archivio demo non popolato.")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         state_for(settings)  # migrate and seed before the first request
+        if settings.demo and settings.s3_endpoint:
+            threading.Thread(target=_semina_archivio, args=(app, settings), name="demo-archivio", daemon=True).start()
         yield
 
     app = FastAPI(

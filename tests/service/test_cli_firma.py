@@ -77,7 +77,8 @@ def test_demo_firma_verifica_col_comando_installato(area):
     signed = cli("firma", "in.pdf", "-o", "out/firmato.pdf", "--identita", "ente-prova", "--visibile",
                  env=env, cwd=area)
     assert signed.returncode == 0, signed.stderr
-    trusted = cli("verifica", "out/firmato.pdf", env=env | {"CURIT_TRUST_ROOTS": json.dumps([str(ca)])}, cwd=area)
+    trusted = cli("verifica", "out/firmato.pdf",
+                  env=env | {"CURIT_DEMO": "0", "CURIT_TRUST_ROOTS": json.dumps([str(ca)])}, cwd=area)
     assert trusted.returncode == 0, trusted.stderr
     verdetto = json.loads(trusted.stdout)
     assert verdetto["valida"] and verdetto["firmatario"]["nome"] == "Firmatario demo ente-prova"
@@ -102,12 +103,16 @@ def test_identita_demo_firma_verifica(area, cli_locale):
     assert signed.returncode == 0, signed.stderr
     assert [p.name for p in (area / "out").iterdir()] == ["firmato.pdf"]  # no temp file left
 
-    untrusted = cli("verifica", "out/firmato.pdf", env=env, cwd=area)
+    demo_trusted = cli("verifica", "out/firmato.pdf", env=env | {"CURIT_DEMO": "1"}, cwd=area)
+    assert demo_trusted.returncode == 0, demo_trusted.stderr  # demo mode trusts its own demo CAs
+
+    untrusted = cli("verifica", "out/firmato.pdf", env=env | {"CURIT_DEMO": "0"}, cwd=area)
     assert untrusted.returncode == 1
     assert "Firmatario non riconosciuto" in untrusted.stderr
     assert json.loads(untrusted.stdout)["valida"] is False
 
-    trusted = cli("verifica", "out/firmato.pdf", env=env | {"CURIT_TRUST_ROOTS": json.dumps([str(ca)])}, cwd=area)
+    trusted = cli("verifica", "out/firmato.pdf",
+                  env=env | {"CURIT_DEMO": "0", "CURIT_TRUST_ROOTS": json.dumps([str(ca)])}, cwd=area)
     assert trusted.returncode == 0, trusted.stderr
     assert json.loads(trusted.stdout)["firmatario"]["organizzazione"] == "curit-docs demo"
 
