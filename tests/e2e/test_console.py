@@ -5,13 +5,15 @@ filled Allegato G, ``curit-docs archivia`` stores it (embedded SeaweedFS + SQLit
 ``curit-docs serve`` (API + console + embedded SeaweedFS + in-process batch workers + demo
 data). The browser logs in as the Ente of Mantova, searches the archive, downloads the
 verified PDF, starts a targhe batch and waits for the progress bar to reach 100 %.
-Screenshots go to ``docs/img/console-*.png``.
+Screenshots go to a temporary folder; with ``CURIT_SCREENSHOTS=1`` they refresh
+``docs/img/console-*.png`` (the README's pictures).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 import socket
 import subprocess
 import sys
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-IMG = ROOT / "docs" / "img"
+IMG = ROOT / "docs" / "img" if os.environ.get("CURIT_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="console-"))
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
