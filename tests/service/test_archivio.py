@@ -1,7 +1,9 @@
 """service.archivio: archive signed PDFs, retrieve them verified, outbox, disposal, legal hold;
-and the ``curit-docs archivia | cerca | recupera | originali`` commands as real processes.
+and the ``curit-docs archivia | cerca | recupera | originali`` commands.
 
-S3 here is one embedded SeaweedFS (the two-server matrix lives in tests/archive/).
+S3 here is one embedded SeaweedFS per module (the two-server matrix lives in tests/archive/); no
+``s3`` xdist group is needed: the module-scoped server keeps the module on one worker already
+(tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -32,8 +34,6 @@ from tests.pki import materiale, pdf_di_prova
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY, SECRET = "curitsvc", "curit-svc-secret-0123456789"
-
-pytestmark = pytest.mark.xdist_group("s3")
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +218,7 @@ def test_metadati_da_pdf_reads_dati_json() -> None:
         metadati_da_pdf(b"%PDF-1.7 senza allegati")
 
 
-# -- CLI, as real processes ----------------------------------------------------------------------
+# -- CLI ------------------------------------------------------------------------------------------
 
 
 def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -230,8 +230,12 @@ def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
 
 
 @pytest.mark.slow
-def test_cli_archivia_cerca_recupera_originali(tmp_path: Path, firme) -> None:
-    """No CURIT_S3_ENDPOINT: every command starts the embedded SeaweedFS under var/."""
+def test_cli_archivia_cerca_recupera_originali(tmp_path: Path, firme, cli_locale) -> None:
+    """No CURIT_S3_ENDPOINT: the console script starts (and stops) the embedded SeaweedFS under var/.
+
+    The later commands run in this process against that same server, started once more on its
+    remembered ports and data (``CURIT_S3_*``), instead of one SeaweedFS start per command.
+    """
     _, _, ca = firme
     pdf = tmp_path / "g.pdf"
     pdf.write_bytes(_firmato(firme, pdf_di_prova()))
@@ -246,30 +250,35 @@ def test_cli_archivia_cerca_recupera_originali(tmp_path: Path, firme) -> None:
     assert record["responsabile_cf"] == "RSSMRA80A01D150X"
     assert (tmp_path / "var" / "seaweedfs" / "ports.json").exists()
 
-    r = _cli("cerca", "--cf", "RSSMRA80A01D150X", "--stagione", "2025/2026", env=env, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == [record["id"]]
+    chiavi = json.loads((tmp_path / "var" / "seaweedfs-chiavi.json").read_text())
+    cli = cli_locale
+    with EmbeddedSeaweed(tmp_path / "var" / "seaweedfs", chiavi["access_key"], chiavi["secret_key"]) as server:
+        env |= {"CURIT_S3_ENDPOINT": server.endpoint, "CURIT_S3_ACCESS_KEY": chiavi["access_key"],
+                "CURIT_S3_SECRET_KEY": chiavi["secret_key"]}
+        r = cli("cerca", "--cf", "RSSMRA80A01D150X", "--stagione", "2025/2026", env=env, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == [record["id"]]
 
-    out = tmp_path / "out.pdf"
-    r = _cli("recupera", record["id"], "-o", str(out), env=env, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert out.read_bytes() == pdf.read_bytes()
-    with pikepdf.open(out) as doc:
-        assert len(doc.pages) == 1
+        out = tmp_path / "out.pdf"
+        r = cli("recupera", record["id"], "-o", str(out), env=env, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert out.read_bytes() == pdf.read_bytes()
+        with pikepdf.open(out) as doc:
+            assert len(doc.pages) == 1
 
-    r = _cli("originali", "registra", record["id"], "--cait", "cait-cremona", "--ricevuto", "2025-10-10",
-             "--faldone", "F7", "--scatola", "S2", "--posizione", "19", env=env, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    r = _cli("originali", "richiedi", record["id"], "--ente", "provincia-cremona", "--operatore", "ispettore",
-             env=env, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    richiesta = json.loads(r.stdout)
-    assert richiesta["detentore"] == "cait:cait-cremona" and richiesta["stato"] == "richiesto"
-    r = _cli("originali", "dove", record["id"], env=env, cwd=tmp_path)
-    dove = json.loads(r.stdout)
-    assert (dove["detentore"], dove["faldone"], dove["conserva_fino_al"]) == ("cait-cremona", "F7", "2028-07-31")
+        r = cli("originali", "registra", record["id"], "--cait", "cait-cremona", "--ricevuto", "2025-10-10",
+                "--faldone", "F7", "--scatola", "S2", "--posizione", "19", env=env, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        r = cli("originali", "richiedi", record["id"], "--ente", "provincia-cremona", "--operatore", "ispettore",
+                env=env, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        richiesta = json.loads(r.stdout)
+        assert richiesta["detentore"] == "cait:cait-cremona" and richiesta["stato"] == "richiesto"
+        r = cli("originali", "dove", record["id"], env=env, cwd=tmp_path)
+        dove = json.loads(r.stdout)
+        assert (dove["detentore"], dove["faldone"], dove["conserva_fino_al"]) == ("cait-cremona", "F7", "2028-07-31")
 
-    r = _cli("recupera", "inesistente", "-o", str(tmp_path / "x.pdf"), env=env, cwd=tmp_path)
-    assert r.returncode == 1 and "non presente" in r.stderr
-    r = _cli("smaltisci", record["id"], "--motivo", "prova", env=env, cwd=tmp_path)
-    assert r.returncode == 1 and "--conferma" in r.stderr
+        r = cli("recupera", "inesistente", "-o", str(tmp_path / "x.pdf"), env=env, cwd=tmp_path)
+        assert r.returncode == 1 and "non presente" in r.stderr
+        r = cli("smaltisci", record["id"], "--motivo", "prova", env=env, cwd=tmp_path)
+        assert r.returncode == 1 and "--conferma" in r.stderr
