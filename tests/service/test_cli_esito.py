@@ -1,4 +1,8 @@
-"""``curit-docs esito``: computed results of A/B JSON, scenarios, Italian errors (exit 1)."""
+"""``curit-docs esito``: computed results of A/B JSON, scenarios, Italian errors (exit 1).
+
+The A example goes through a real process (``run``); the other calls run the same
+``service.cli.main`` in this process (``cli_locale``), without ~2 s of imports each.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +34,8 @@ def test_cli_on_the_a_example(tmp_path: Path) -> None:
     assert out["rendimento_sufficiente"] is True and out["esito"] == "9.a" and out["punti_non_conformi"] == []
 
 
-def test_cli_on_the_b_example_from_stdin() -> None:
-    r = run("esito", "-", stdin=json.dumps(esempio_b()))
+def test_cli_on_the_b_example_from_stdin(cli_locale) -> None:
+    r = cli_locale("esito", "-", stdin=json.dumps(esempio_b()))
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["esito"] == "9.b" and out["fogli_totali"] == 3
@@ -41,16 +45,16 @@ def test_cli_on_the_b_example_from_stdin() -> None:
     assert {"8.b", "8.d", "7.b"} <= set(g2["campi_barrati"])
 
 
-def test_cli_invalid_input_exits_1_with_italian_errors(tmp_path: Path) -> None:
+def test_cli_invalid_input_exits_1_with_italian_errors(tmp_path: Path, cli_locale) -> None:
     data = esempio_a()
     del data["foro_presente"]
     data["volumetria_m3"] = None
     path = tmp_path / "a.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    r = run("esito", str(path))
+    r = cli_locale("esito", str(path))
     assert r.returncode == 1 and r.stdout == ""
     assert "foro_presente: Campo obbligatorio mancante." in r.stderr
-    r = run("esito", str(tmp_path / "manca.json"))
+    r = cli_locale("esito", str(tmp_path / "manca.json"))
     assert r.returncode == 1 and "Impossibile leggere il file" in r.stderr
 
 
