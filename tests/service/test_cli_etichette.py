@@ -1,8 +1,8 @@
 """``curit-docs etichette`` (service/cli/commands/etichette.py).
 
-``genera`` runs through the real console script: the PDF is rasterised (``pdftoppm -r 300``)
-and decoded with ``zbarimg``, and the codes on the sheets must be exactly the numbers stored
-in the database. The other verbs run in-process (Typer's runner on the same ``register(app)``,
+``genera`` runs through the real console script (so does its exit 2 on a rendering failure):
+the PDF is rasterised (``pdftoppm -r 300``) and decoded with ``zbarimg``, and the codes on the
+sheets must be exactly the numbers stored in the database. The other verbs run in-process (Typer's runner on the same ``register(app)``,
 errors mapped by the same ``exit_code_for``/``print_error`` as ``main``), since every console
 start pays for importing the whole renderer stack.
 """
@@ -126,7 +126,9 @@ def test_genera_prints_the_numbers_it_stored(db_url: str, tmp_path: Path) -> Non
         assert testo.count(parse_numero_etichetta(n).leggibile) == 3
 
 
-def test_a_rendering_failure_leaves_nothing_behind(fresh_env: dict[str, str], tmp_path: Path) -> None:
+def test_a_rendering_failure_leaves_nothing_behind(
+    fresh_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pdf = tmp_path / "etichette.pdf"
     r = run(fresh_env, "genera", "--ente", "provincia-mantova", "--tipo", "G", "--quantita", "5",
             "--foglio", "A4-9x99", "-o", str(pdf))
@@ -142,8 +144,8 @@ def test_a_rendering_failure_leaves_nothing_behind(fresh_env: dict[str, str], tm
             assert s.scalar(select(func.count()).select_from(MovimentoEtichetta)) == 0
     finally:
         engine.dispose()
-    ok = _ok(run(fresh_env, "genera", "--ente", "provincia-mantova", "--tipo", "G", "--quantita", "1",
-                 "--stagione", "2026/2027", "-o", str(pdf)))
+    ok = _ok(InProcess(monkeypatch, fresh_env)("genera", "--ente", "provincia-mantova", "--tipo", "G", "--quantita",
+                                               "1", "--stagione", "2026/2027", "-o", str(pdf)))
     assert ok["dal"] == "MN000-26G1-000001-4"  # the failed run consumed no number
     assert pdf.exists()
 
@@ -202,8 +204,8 @@ def test_lifecycle_on_the_command_line(db_url: str, tmp_path: Path, monkeypatch:
         assert messaggio in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
-def test_verifica_on_a_fresh_machine(fresh_env: dict[str, str]) -> None:
-    r = run(fresh_env, "verifica", "MN000-26G1-000001-4")
+def test_verifica_on_a_fresh_machine(fresh_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    r = InProcess(monkeypatch, fresh_env)("verifica", "MN000-26G1-000001-4")
     assert r.returncode == 1
     assert "non appartiene a nessun lotto generato" in r.stderr
     assert Path(fresh_env["CURIT_DB_URL"].split("///", 1)[1]).exists()  # migrated on first use
