@@ -102,9 +102,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
        pytest-xdist 3.8 writes ``item._nodeid``, which pytest >= 9.2 no longer reads (structured
        ``NodeId``): groups were silently ignored (pytest-dev/pytest-xdist#1386). Done here
        until a fixed xdist is released; a no-op where xdist already added the suffix.
+    3. Modules with ``slow`` tests first (a stable sort that keeps each module contiguous, so module
+       fixtures are built once): the scheduler hands out the biggest groups first, then the rest
+       in collection order, and a long test collected last would leave the other worker idle.
     """
     if not getattr(config.option, "loadgroup", False):
         return
+    lenti = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in lenti)
     for item in items:
         if not item.get_closest_marker("xdist_group"):
             info = getattr(item, "_fixtureinfo", None)
@@ -113,5 +118,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.xdist_group(f"mod:{item.nodeid.split('::')[0]}"))
         names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
                         for m in item.iter_markers("xdist_group")})
-        if names and "@" not in item.nodeid.rpartition("]")[2] and NodeId and isinstance(getattr(item, "_id", None), NodeId):
+        suffixed = "@" in item.nodeid.rpartition("]")[2]
+        if names and not suffixed and NodeId and isinstance(getattr(item, "_id", None), NodeId):
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
