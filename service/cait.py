@@ -5,16 +5,23 @@ Reads top to bottom like the desk: dichiarazioni handed in are closed by a disti
 competent Ente; etichette sold → ricevuta; month end → rendiconto; before a day's route →
 pre-filled G/F, one at a time or merged into one PDF. Every produced document goes through
 ``service.produce.render_document`` (validation, totals recomputed, PDF/A-3b + dati.json) and,
-when the caller passes ``archivia`` (e.g. ``Archivio.archivia`` of :func:`service.archivio.apri_archivio`),
-is handed to the archive with its index metadata.
+when the caller passes an ``emissione`` (:class:`service.emissione.Emissione`), is signed by its
+issuer: the CAIT of the record (``emittente`` overrides it, e.g. the caller's organisation).
+
+Records (distinta-ricevuta, lettera di trasmissione, ricevuta, rendiconti) come back with
+``registro=True`` and a stable ``documento_id`` (type + number + date: issuing one again adds a
+version to the same archived document); :func:`archivia` stores them once the caller's database
+transaction is over (SQLite has one writer). Print output (elenchi, pre-filled forms, a day's
+route) is signed but never archived.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,15 +39,15 @@ from domain.errors import NotFound, RuleViolation
 from domain.tariffe import fascia_per_codice
 from renderers.pdf import DATI_JSON
 from service.archivio import MetadatiDocumento
+from service.emissione import Emissione, Firmato
 from service.produce import render_document
 from service.settings import Settings, get_settings
 
-__all__ = ["Prodotto", "Archivia", "stampa_distinta", "lettere_trasmissione", "stampa_ricevuta", "rendiconto_cait",
-           "rendiconto_ente", "precompilato", "giro", "elenco", "ELENCHI", "quando_iso"]
+__all__ = ["Prodotto", "archivia", "stampa_distinta", "enti_della_distinta", "lettere_trasmissione",
+           "stampa_ricevuta", "rendiconto_cait", "rendiconto_ente", "precompilato", "giro", "elenco", "ELENCHI",
+           "quando_iso"]
 
 ROMA = ZoneInfo("Europe/Rome")
-Archivia = Callable[[bytes, MetadatiDocumento], Any]
-"""``(pdf, metadata) → index record``: ``Archivio.archivia`` of an open archive."""
 
 
 @dataclass(frozen=True)
@@ -51,13 +58,44 @@ class Prodotto:
     nome_file: str
     meta: MetadatiDocumento
     archiviato: Any = None
-    """The archive's answer (index record) when ``archivia`` was given."""
+    """The index record once :func:`archivia` stored it."""
+    registro: bool = False
+    """A record (distinta, lettera, ricevuta, rendiconto) rather than print output: archived."""
+    firmato: Firmato | None = None
+    """The issue (signer, complete metadata) when produced with an ``emissione``; None: unsigned."""
+
+
+def _id_documento(tipo: str, numero: str, giorno: date) -> str:
+    """Stable archive id of a record: the same distinta issued again is a new version, not a new document."""
+    return hashlib.sha256(f"{tipo}|{numero}|{giorno.isoformat()}".encode()).hexdigest()[:32]
 
 
 def _produci(code: str, dati: dict[str, Any], meta: MetadatiDocumento, nome: str, *, settings: Settings | None,
-             archivia: Archivia | None, copie: Sequence[str] | None = None) -> Prodotto:
+             emissione: Emissione | None, emittente: str, registro: bool,
+             copie: Sequence[str] | None = None) -> Prodotto:
+    """Render (after the issuer was checked, so nothing is rendered for a refused one), then sign."""
+    if emissione is not None:
+        emissione.verifica_emittente(code, emittente, ente=meta.ente, cait=meta.cait)
     pdf = render_document(code, dati, copie=copie, settings=settings or get_settings())
-    return Prodotto(pdf, nome, meta, archivia(pdf, meta) if archivia else None)
+    return _firma(Prodotto(pdf, nome, meta, registro=registro), emissione, emittente)
+
+
+def _firma(p: Prodotto, emissione: Emissione | None, emittente: str) -> Prodotto:
+    if emissione is None:
+        return p
+    firmato = emissione.firma_pdf(p.pdf, emittente=emittente, metadati=p.meta)
+    return replace(p, pdf=firmato.pdf, meta=firmato.metadati, firmato=firmato)
+
+
+def archivia(prodotti: Sequence[Prodotto], emissione: Emissione) -> list[Prodotto]:
+    """Store the signed records among ``prodotti`` in the emission's archive (print output stays
+    out). Call it after the database transaction that produced them has ended."""
+    out = []
+    for p in prodotti:
+        if p.registro and p.firmato is not None and emissione.archivio is not None:
+            p = replace(p, archiviato=emissione.archivia(p.firmato).record)
+        out.append(p)
+    return out
 
 
 def _file(numero: str) -> str:
@@ -129,28 +167,44 @@ def _dati_distinta(session: Session, d: cd.Distinta, settings: Settings | None) 
 
 
 def stampa_distinta(session: Session, distinta: int | str, attore: cd.Attore, *, settings: Settings | None = None,
-                    archivia: Archivia | None = None, copie: Sequence[str] | None = None) -> Prodotto:
+                    emissione: Emissione | None = None, emittente: str | None = None,
+                    copie: Sequence[str] | None = None) -> Prodotto:
     """The distinta-ricevuta (copies for the manutentore and for the CAIT) of a closed distinta."""
     d = cd.get_distinta(session, distinta, attore)
     dati = _dati_distinta(session, d, settings)
     m = session.get(Manutentore, d.manutentore_id)
-    meta = MetadatiDocumento(tipo="distinta-ricevuta", data_documento=_locale(d.chiusa_il).date(), cait=d.cait_id,
+    giorno = _locale(d.chiusa_il).date()
+    numero = d.numero + (f" ({', '.join(copie)})" if copie else "")
+    meta = MetadatiDocumento(tipo="distinta-ricevuta", data_documento=giorno, cait=d.cait_id,
                              manutentore=m.ragione_sociale, oggetto=f"Distinta-ricevuta di consegna n. {d.numero}",
-                             autore=d.cait_id, destinatario=m.ragione_sociale)
+                             autore=d.cait_id, destinatario=m.ragione_sociale,
+                             documento_id=_id_documento("distinta-ricevuta", numero, giorno))
     return _produci("distinta-ricevuta", dati, meta, f"distinta-{_file(d.numero)}.pdf", settings=settings,
-                    archivia=archivia, copie=copie)
+                    emissione=emissione, emittente=emittente or d.cait_id, registro=True, copie=copie)
+
+
+def _gruppi_per_ente(session: Session, d: cd.Distinta, attore: cd.Attore) -> dict[str, list[Any]]:
+    """The dichiarazioni of a distinta per competent Ente (an Ente user: only its own)."""
+    gruppi = dm.raggruppa_per_ente(cd.dichiarazioni_della_distinta(session, d.id), lambda x: x.ente_id)
+    return {e: g for e, g in gruppi.items() if attore.ruolo != "ente" or e == attore.ente_id}
+
+
+def enti_della_distinta(session: Session, distinta: int | str, attore: cd.Attore) -> list[str]:
+    """The Enti that get a lettera di trasmissione for this distinta (what ``attore`` may see)."""
+    return list(_gruppi_per_ente(session, cd.get_distinta(session, distinta, attore), attore))
 
 
 def lettere_trasmissione(session: Session, distinta: int | str, attore: cd.Attore, *, oggi: date,
-                         settings: Settings | None = None, archivia: Archivia | None = None) -> list[Prodotto]:
-    """One lettera di trasmissione per competent Ente of the dichiarazioni of a distinta (S1 §10.3)."""
+                         settings: Settings | None = None, emissione: Emissione | None = None,
+                         emittente: str | None = None, ente: str | None = None) -> list[Prodotto]:
+    """One lettera di trasmissione per competent Ente of the dichiarazioni of a distinta (S1 §10.3);
+    ``ente``: only that Ente's. Sealed on receipt by the CAIT of the distinta (or ``emittente``)."""
     d = cd.get_distinta(session, distinta, attore)
     cait = session.get(Cait, d.cait_id)
     m = session.get(Manutentore, d.manutentore_id)
-    gruppi = dm.raggruppa_per_ente(cd.dichiarazioni_della_distinta(session, d.id), lambda x: x.ente_id)
     out = []
-    for ente_id, dichiarazioni in gruppi.items():
-        if attore.ruolo == "ente" and ente_id != attore.ente_id:
+    for ente_id, dichiarazioni in _gruppi_per_ente(session, d, attore).items():
+        if ente is not None and ente_id != ente:
             continue
         righe = []
         for x in dichiarazioni:
@@ -164,9 +218,10 @@ def lettere_trasmissione(session: Session, distinta: int | str, attore: cd.Attor
                 "distinta": d.numero, "righe": righe}
         meta = MetadatiDocumento(tipo="lettera-trasmissione", data_documento=oggi, ente=ente_id, cait=d.cait_id,
                                  manutentore=m.ragione_sociale, destinatario=ente_id, autore=m.ragione_sociale,
-                                 oggetto=f"Lettera di trasmissione prot. {protocollo} ({len(righe)} rapporti)")
+                                 oggetto=f"Lettera di trasmissione prot. {protocollo} ({len(righe)} rapporti)",
+                                 documento_id=_id_documento("lettera-trasmissione", protocollo, oggi))
         out.append(_produci("lettera-trasmissione", dati, meta, f"trasmissione-{_file(protocollo)}.pdf",
-                            settings=settings, archivia=archivia))
+                            settings=settings, emissione=emissione, emittente=emittente or d.cait_id, registro=True))
     return out
 
 
@@ -174,7 +229,7 @@ def lettere_trasmissione(session: Session, distinta: int | str, attore: cd.Attor
 
 
 def stampa_ricevuta(session: Session, ricevuta: int | str, attore: cd.Attore, *, settings: Settings | None = None,
-                    archivia: Archivia | None = None) -> Prodotto:
+                    emissione: Emissione | None = None, emittente: str | None = None) -> Prodotto:
     r = cd.get_ricevuta(session, ricevuta, attore)
     enti = _enti(settings)
     righe = []
@@ -192,10 +247,12 @@ def stampa_ricevuta(session: Session, ricevuta: int | str, attore: cd.Attore, *,
             "pagamento": r.pagamento, "righe": righe, "totale": r.totale}
     if r.causale == "ricarica" or r.pagamento == "portafoglio":
         dati["saldo_portafoglio"] = cd.saldo_portafoglio(session, r.manutentore_id)
-    meta = MetadatiDocumento(tipo="ricevuta", data_documento=_locale(r.emessa_il).date(), cait=r.cait_id,
+    giorno = _locale(r.emessa_il).date()
+    meta = MetadatiDocumento(tipo="ricevuta", data_documento=giorno, cait=r.cait_id,
                              manutentore=m.ragione_sociale, oggetto=f"Ricevuta n. {r.numero}", autore=r.cait_id,
-                             destinatario=m.ragione_sociale)
-    return _produci("ricevuta", dati, meta, f"ricevuta-{_file(r.numero)}.pdf", settings=settings, archivia=archivia)
+                             destinatario=m.ragione_sociale, documento_id=_id_documento("ricevuta", r.numero, giorno))
+    return _produci("ricevuta", dati, meta, f"ricevuta-{_file(r.numero)}.pdf", settings=settings,
+                    emissione=emissione, emittente=emittente or r.cait_id, registro=True)
 
 
 def _righe_periodo(session: Session, cait_id: str, dal: date, al: date, settings: Settings | None,
@@ -217,7 +274,8 @@ def _righe_periodo(session: Session, cait_id: str, dal: date, al: date, settings
 
 
 def rendiconto_cait(session: Session, cait_id: str, mese: str, attore: cd.Attore, *, oggi: date,
-                    settings: Settings | None = None, archivia: Archivia | None = None) -> Prodotto:
+                    settings: Settings | None = None, emissione: Emissione | None = None,
+                    emittente: str | None = None) -> Prodotto:
     """Monthly statement of a CAIT (``mese`` = ``2026-10``), rows taken from its ricevute of the month."""
     if not (attore.pieni_poteri or (attore.ruolo == "cait" and attore.cait_id == cait_id)):
         raise NotFound(f"CAIT {cait_id} non trovato.", path=("cait_id",))
@@ -230,13 +288,15 @@ def rendiconto_cait(session: Session, cait_id: str, mese: str, attore: cd.Attore
             "luogo": cait.comune or cait.denominazione, "protocollo": protocollo,
             "righe": _righe_periodo(session, cait_id, dal, al, settings)}
     meta = MetadatiDocumento(tipo="rendiconto-cait", data_documento=oggi, cait=cait_id, autore=cait_id,
-                             oggetto=f"Rendiconto mensile {dal:%m/%Y} del CAIT {cait_id}")
+                             oggetto=f"Rendiconto mensile {dal:%m/%Y} del CAIT {cait_id}",
+                             documento_id=_id_documento("rendiconto-cait", protocollo, oggi))
     return _produci("rendiconto-cait", dati, meta, f"rendiconto-{_file(protocollo)}.pdf", settings=settings,
-                    archivia=archivia)
+                    emissione=emissione, emittente=emittente or cait_id, registro=True)
 
 
 def rendiconto_ente(session: Session, ente_id: str, trimestre: str, sportello: str, attore: cd.Attore, *, oggi: date,
-                    settings: Settings | None = None, archivia: Archivia | None = None) -> Prodotto:
+                    settings: Settings | None = None, emissione: Emissione | None = None,
+                    emittente: str | None = None) -> Prodotto:
     """Quarterly statement of an Ente selling etichette at its own desk ``sportello`` (a ``cait`` row)."""
     if not (attore.pieni_poteri or (attore.ruolo == "ente" and attore.ente_id == ente_id)):
         raise NotFound(f"Ente {ente_id} non trovato.", path=("ente_id",))
@@ -250,9 +310,10 @@ def rendiconto_ente(session: Session, ente_id: str, trimestre: str, sportello: s
             "emesso_il": oggi, "luogo": desk.comune or desk.denominazione, "protocollo": protocollo,
             "righe": _righe_periodo(session, sportello, dal, al, settings, ente_id=ente_id)}
     meta = MetadatiDocumento(tipo="rendiconto-ente-trimestrale", data_documento=oggi, ente=ente_id, cait=sportello,
-                             autore=ente_id, oggetto=f"Rendiconto trimestrale T{q}/{dal.year} dell'Ente {ente_id}")
+                             autore=ente_id, oggetto=f"Rendiconto trimestrale T{q}/{dal.year} dell'Ente {ente_id}",
+                             documento_id=_id_documento("rendiconto-ente-trimestrale", protocollo, oggi))
     return _produci("rendiconto-ente-trimestrale", dati, meta, f"rendiconto-{_file(protocollo)}.pdf",
-                    settings=settings, archivia=archivia)
+                    settings=settings, emissione=emissione, emittente=emittente or ente_id, registro=True)
 
 
 # --------------------------------------------------------------------------- pre-filled G / F
@@ -291,18 +352,32 @@ def _dati_precompilati(session: Session, codice: str, attore: cd.Attore, *, oggi
                                                       tecnico=tecnico)
 
 
+def emittente_precompilati(session: Session, attore: cd.Attore) -> str:
+    """Who signs pre-filled forms: the CAIT of the manutentore asking for them; the Regione (the
+    platform that fills them from the catasto) for a manutentore with no CAIT or the command line."""
+    m = session.get(Manutentore, attore.manutentore_id) if attore.manutentore_id is not None else None
+    return m.cait_id if m is not None and m.cait_id else "regione"
+
+
 def precompilato(session: Session, codice_impianto: str, attore: cd.Attore, *, oggi: date,
-                 data_controllo: date | None = None, settings: Settings | None = None) -> Prodotto:
-    """The pre-filled G or F of one impianto the manutentore maintains (measurements left blank)."""
+                 data_controllo: date | None = None, settings: Settings | None = None,
+                 emissione: Emissione | None = None, emittente: str | None = None) -> Prodotto:
+    """The pre-filled G or F of one impianto the manutentore maintains (measurements left blank):
+    print output, signed (:func:`emittente_precompilati`) but not archived."""
     code, dati = _dati_precompilati(session, codice_impianto.strip().upper(), attore, oggi=oggi,
                                     data_controllo=data_controllo)
-    meta = MetadatiDocumento(tipo=code, data_documento=data_controllo or oggi, codice_impianto=dati["codice_catasto"])
-    return _produci(code, dati, meta, f"{code}-{dati['codice_catasto']}.pdf", settings=settings, archivia=None)
+    chi = emittente or emittente_precompilati(session, attore)
+    meta = MetadatiDocumento(tipo=code, data_documento=data_controllo or oggi, codice_impianto=dati["codice_catasto"],
+                             cait=chi if chi != "regione" else None)
+    return _produci(code, dati, meta, f"{code}-{dati['codice_catasto']}.pdf", settings=settings,
+                    emissione=emissione, emittente=chi, registro=False)
 
 
 def giro(session: Session, codici: Sequence[str], attore: cd.Attore, *, oggi: date, data_controllo: date | None = None,
-         settings: Settings | None = None) -> Prodotto:
-    """A day's route: the pre-filled forms of ``codici`` merged, in order, into ONE PDF.
+         settings: Settings | None = None, emissione: Emissione | None = None,
+         emittente: str | None = None) -> Prodotto:
+    """A day's route: the pre-filled forms of ``codici`` merged, in order, into ONE PDF, signed once
+    (the single forms are merged unsigned: a signature would not survive the merge).
 
     The merged file keeps every record: its ``dati.json`` is ``{"tipo": "giro-precompilati",
     "data_controllo", "documenti": [{"codice_impianto", "tipo", "pagina_iniziale", "pagine",
@@ -310,13 +385,17 @@ def giro(session: Session, codici: Sequence[str], attore: cd.Attore, *, oggi: da
     """
     if not codici:
         raise RuleViolation("Indicare almeno un impianto del giro.", path=("codici",))
+    chi = emittente or emittente_precompilati(session, attore)
+    cait = chi if chi != "regione" else None
+    if emissione is not None:
+        emissione.verifica_emittente("giro-precompilati", chi, cait=cait)
     singoli = [precompilato(session, c, attore, oggi=oggi, data_controllo=data_controllo, settings=settings)
                for c in dict.fromkeys(c.strip().upper() for c in codici)]
     pdf = _unisci([p.pdf for p in singoli], data_controllo or oggi)
     giorno = data_controllo or oggi
-    meta = MetadatiDocumento(tipo="giro-precompilati", data_documento=giorno,
+    meta = MetadatiDocumento(tipo="giro-precompilati", data_documento=giorno, cait=cait,
                              oggetto=f"Giro del {giorno:%d/%m/%Y}: {len(singoli)} rapporti precompilati")
-    return Prodotto(pdf, f"giro-{giorno:%Y-%m-%d}.pdf", meta)
+    return _firma(Prodotto(pdf, f"giro-{giorno:%Y-%m-%d}.pdf", meta), emissione, chi)
 
 
 def _unisci(pdfs: Sequence[bytes], giorno: date) -> bytes:
@@ -378,8 +457,9 @@ ELENCHI: dict[str, Callable[[Session, str], list[dict[str, Any]]]] = {
 
 
 def elenco(session: Session, cait_id: str, tipo: str, attore: cd.Attore, *, oggi: date,
-           settings: Settings | None = None, archivia: Archivia | None = None) -> Prodotto:
-    """``elenco-manutentori`` / ``-operatori`` / ``-strumenti`` of one CAIT."""
+           settings: Settings | None = None, emissione: Emissione | None = None) -> Prodotto:
+    """``elenco-manutentori`` / ``-operatori`` / ``-strumenti`` of one CAIT: a print of the registry
+    as it is today, signed by the CAIT, not archived (it can be printed again at any moment)."""
     if tipo not in ELENCHI:
         raise RuleViolation(f"Elenco sconosciuto: {tipo}. Scegliere tra {', '.join(ELENCHI)}.", path=("tipo",))
     if not (attore.pieni_poteri or (attore.ruolo == "cait" and attore.cait_id == cait_id)):
@@ -392,4 +472,5 @@ def elenco(session: Session, cait_id: str, tipo: str, attore: cd.Attore, *, oggi
     code = f"elenco-{tipo}"
     meta = MetadatiDocumento(tipo=code, data_documento=oggi, cait=cait_id, autore=cait_id,
                              oggetto=f"Elenco {tipo} del CAIT {cait_id} al {oggi:%d/%m/%Y}")
-    return _produci(code, dati, meta, f"{code}-{cait_id}-{oggi:%Y%m%d}.pdf", settings=settings, archivia=archivia)
+    return _produci(code, dati, meta, f"{code}-{cait_id}-{oggi:%Y%m%d}.pdf", settings=settings,
+                    emissione=emissione, emittente=cait_id, registro=False)

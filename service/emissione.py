@@ -4,7 +4,10 @@
 document type, checked against the data) → signing identity → render (``service.produce``) →
 PAdES signature (``service.firma``) → S3 Object Lock + index (``service.archivio``) → ``Emesso``.
 ``Emissione.emetti_pdf`` does the last three steps for a PDF produced elsewhere (batch
-engine, CAIT documents).
+engine, CAIT documents); ``firma_pdf`` + ``archivia`` split it in two for callers that hold a
+database transaction while they sign (SQLite has one writer: archive after the commit).
+``firma_stampa`` signs a print file (targhe and etichette sheets, a day's route of pre-filled
+forms): signed once by its issuer, never archived, since it is print output, not a record.
 
 Build one ``Emissione`` per process or command: it keeps one loaded ``Firmatario`` per
 organisation and the open ``Archivio``, so a batch reuses key, chain and spec for every record.
@@ -18,6 +21,9 @@ Who issues what (``EMITTENTI``; see docs/parts/emissione.md):
   sealed by the organisation that receives and registers them: an Ente or a CAIT. The seal
   says "acquisito da", not "emesso da": it proves integrity and provenance, not authorship.
 - ``regione`` (the CURIT operator) may seal any document.
+
+Print files that are not registered document types have their own entries (``FILE_DI_STAMPA``:
+etichette sheets are the Ente's, a day's route of pre-filled forms the CAIT's).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -52,10 +58,13 @@ from service.settings import Settings, get_settings
 
 __all__ = [
     "EMITTENTI",
+    "FILE_DI_STAMPA",
     "Emesso",
     "Emissione",
     "Emittente",
+    "Firmato",
     "Organizzazione",
+    "emittente_di_stampa",
     "emittente_predefinito",
     "organizzazione",
 ]
@@ -96,6 +105,14 @@ EMITTENTI: Mapping[str, Emittente] = {
 }
 """Issuing policy per document type (tests check that every registered type has one)."""
 
+FILE_DI_STAMPA: Mapping[str, tuple[str, Emittente]] = {
+    "etichette": ("Fogli di etichette di validazione", _ENTE),
+    "giro-precompilati": ("Giro di rapporti di controllo precompilati", _CAIT),
+}
+"""Print files that are not registered document types: (Italian title, issuing policy). Signed
+once by their issuer with :meth:`Emissione.firma_stampa`, never archived. (``targhe`` is a
+registered type: its stamped sheets use its ``EMITTENTI`` entry.)"""
+
 _NON_REGISTRATO = _ACQUISITO
 """Policy of a PDF whose type is not in the registry (e.g. a merged print file of a batch)."""
 
@@ -129,6 +146,17 @@ class Emesso:
     firmato: bool
 
 
+@dataclass(frozen=True)
+class Firmato:
+    """A PDF signed for issue, not archived yet (:meth:`Emissione.firma_pdf`)."""
+
+    pdf: bytes
+    metadati: MetadatiDocumento
+    """Complete index metadata (Ente/CAIT/autore defaulted from the emittente)."""
+    emittente: Organizzazione
+    firmato: bool
+
+
 def organizzazione(emittente: str, registro: RegistroEnti | None = None) -> Organizzazione:
     """``provincia-mantova`` | ``CAIT-MN-01`` | ``regione`` → the organisation (Italian error otherwise)."""
     valore = (emittente or "").strip()
@@ -148,7 +176,24 @@ def organizzazione(emittente: str, registro: RegistroEnti | None = None) -> Orga
 
 
 def _politica(tipo: str) -> Emittente:
+    if tipo in FILE_DI_STAMPA:
+        return FILE_DI_STAMPA[tipo][1]
     return EMITTENTI.get(tipo, _NON_REGISTRATO)
+
+
+def _titolo(tipo: str) -> str:
+    if tipo in DOCUMENT_TYPES:
+        return DOCUMENT_TYPES[tipo].title
+    return FILE_DI_STAMPA[tipo][0] if tipo in FILE_DI_STAMPA else tipo
+
+
+def emittente_di_stampa(enti: Iterable[str]) -> str:
+    """Who signs a print file covering the labels of ``enti``: that Ente when there is one, the
+    Regione (which may seal anything) when the file spans several Enti."""
+    distinti = sorted(set(enti))
+    if not distinti:
+        raise RuleViolation("Il file di stampa non contiene nessuna etichetta.", path=("impianti",))
+    return distinti[0] if len(distinti) == 1 else "regione"
 
 
 def _ente_dei_dati(model: BaseModel, doc: DocumentType, registro: RegistroEnti) -> str | None:
@@ -262,10 +307,26 @@ class Emissione:
     ) -> Emesso:
         """Sign a PDF produced elsewhere (batch record, CAIT document) as ``emittente`` and archive it
         with ``metadati``; the Ente/CAIT of the metadata default to the emittente's."""
+        firmato = self.firma_pdf(pdf, emittente=emittente, metadati=metadati)
+        record = self._archivia(firmato.pdf, firmato.metadati, archivia)
+        return Emesso(firmato.pdf, record, firmato.emittente, firmato.firmato)
+
+    def verifica_emittente(self, tipo: str, emittente: str, *, ente: str | None = None,
+                           cait: str | None = None) -> Organizzazione:
+        """The checks of :meth:`firma_pdf` before any work: ``emittente`` may issue ``tipo`` (for the
+        Ente or CAIT named) and, when signing, its identity loads. Returns the organisation."""
         org = organizzazione(emittente, self.registro)
+        politica = _politica(tipo)
+        _controlla(politica, _titolo(tipo), org, self._nota(cait if politica.tipo == "cait" else ente))
+        if self.firma:
+            self.firmatario(org)
+        return org
+
+    def firma_pdf(self, pdf: bytes, *, emittente: str, metadati: MetadatiDocumento) -> Firmato:
+        """Sign ``pdf`` as ``emittente`` without archiving it: archive the result with
+        :meth:`archivia` once the caller's own database transaction is over."""
+        org = self.verifica_emittente(metadati.tipo, emittente, ente=metadati.ente, cait=metadati.cait)
         politica = _politica(metadati.tipo)
-        titolo = DOCUMENT_TYPES[metadati.tipo].title if metadati.tipo in DOCUMENT_TYPES else metadati.tipo
-        _controlla(politica, titolo, org, self._nota(metadati.cait if politica.tipo == "cait" else metadati.ente))
         firmatario = self.firmatario(org) if self.firma else None
         firmato = self._firma(pdf, metadati.tipo, org, firmatario)
         meta = replace(
@@ -274,7 +335,19 @@ class Emissione:
             cait=metadati.cait or (org.id if org.tipo == "cait" else None),
             autore=metadati.autore or (None if politica.acquisito else org.denominazione),
         )
-        return Emesso(firmato, self._archivia(firmato, meta, archivia), org, firmatario is not None)
+        return Firmato(firmato, meta, org, firmatario is not None)
+
+    def archivia(self, firmato: Firmato) -> Emesso:
+        """Archive and index a document signed by :meth:`firma_pdf` (this emission's archive)."""
+        record = self._archivia(firmato.pdf, firmato.metadati, True)
+        return Emesso(firmato.pdf, record, firmato.emittente, firmato.firmato)
+
+    def firma_stampa(self, pdf: bytes, *, tipo: str, emittente: str, ente: str | None = None,
+                     cait: str | None = None) -> Emesso:
+        """Sign a print file (targhe or etichette sheets, a day's route) once as ``emittente``; print
+        output is not a record, so it is never archived."""
+        meta = MetadatiDocumento(tipo=tipo, data_documento=datetime.now(ROMA).date(), ente=ente, cait=cait)
+        return self.emetti_pdf(pdf, emittente=emittente, metadati=meta, archivia=False)
 
     # -- identities ----------------------------------------------------------------------------
 

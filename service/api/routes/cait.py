@@ -3,10 +3,20 @@
 Tenancy: a CAIT sees only its own manutentori, stock, distinte and ricevute; a manutentore only
 its own distinte and the impianti it maintains; the Ente may correct closed dichiarazioni of its
 territory. Anything outside the caller's tenant answers 404, exactly like a missing object.
+
+Every PDF is signed (``service.emissione``): a CAIT user signs as its CAIT, an Ente user (a
+lettera di trasmissione it receives) as its Ente, a manutentore or admin gets the CAIT that issued
+the record; pre-filled forms are signed by the manutentore's CAIT (the Regione for a manutentore
+with no CAIT). The records (distinte, lettere, ricevute, rendiconti) are archived in the app's
+archive (``documenti.emissione_per``) after the request's transaction is released (``rilascia``)
+and the response carries ``X-Curit-Documento``, ``X-Curit-Sha256``, ``X-Curit-Archivio``; print
+output (elenchi, pre-filled forms, a day's route) is signed and not archived. The PDF routes are
+sync because pyHanko runs its own event loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -19,7 +29,11 @@ from archive.anagrafiche import Manutentore, scollega_manutentore
 from archive.etichette import Autore
 from domain.errors import NotFound
 from service import cait as sc
+from service.api.archivio_dep import rilascia
 from service.api.deps import IdCampo, IdPath, Principal, SessionDep, SettingsDep, audit, richiede
+from service.api.routes.documenti import emissione_per
+from service.emissione import Emissione
+from service.settings import Settings
 
 router = APIRouter(tags=["cait"])
 
@@ -33,8 +47,42 @@ def _attore(u: Principal) -> cd.Attore:
 
 
 def _pdf(p: sc.Prodotto) -> Response:
-    return Response(p.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{p.nome_file}"'})
+    headers = {"Content-Disposition": f'attachment; filename="{p.nome_file}"'}
+    if p.archiviato is not None:
+        headers.update({"X-Curit-Documento": str(p.archiviato["id"]), "X-Curit-Sha256": str(p.archiviato["sha256"]),
+                        "X-Curit-Archivio": str(p.archiviato["stato"])})
+    return Response(p.pdf, media_type="application/pdf", headers=headers)
+
+
+def _firmatario(user: Principal) -> str | None:
+    """The caller's organisation when it signs (its CAIT; an Ente for the lettere it receives);
+    None: the CAIT that issued the record (a manutentore downloading its paper, admin)."""
+    if user.ruolo == "cait":
+        return _cait(user)
+    return user.ente_id if user.ruolo == "ente" else None
+
+
+def _registro(request: Request, settings: Settings, session: SessionDep, user: Principal,
+              produci: Callable[[Emissione], list[sc.Prodotto]]) -> list[sc.Prodotto]:
+    """Produce and sign records with the app's emission, then archive them outside the request's
+    transaction (SQLite: one writer) and audit each issue."""
+    rilascia(session)  # opening the app's archive migrates its index
+    emissione = emissione_per(request.app, settings)
+    prodotti = produci(emissione)
+    rilascia(session)
+    prodotti = sc.archivia(prodotti, emissione)
+    for p in prodotti:
+        record = p.archiviato or {}
+        audit(session, request, user, "documento.emetti", oggetto=record.get("id", p.meta.tipo), tipo=p.meta.tipo,
+              emittente=p.firmato.emittente.id if p.firmato else "", sha256=record.get("sha256", ""),
+              stato=record.get("stato", ""))
+    return prodotti
+
+
+def _stampa(settings: Settings) -> Emissione:
+    """Print output is signed, never archived: an emission without the archive (identities are
+    loaded once per process by ``service.identita``)."""
+    return Emissione(settings)
 
 
 def _mio_manutentore(session: SessionDep, user: Principal, manutentore_id: int) -> Manutentore:
@@ -99,7 +147,8 @@ def manutentori(user: CaitUser, session: SessionDep) -> list[dict[str, Any]]:
 
 @router.get("/cait/elenchi/{tipo}", response_class=Response)
 def elenco(tipo: str, user: CaitUser, session: SessionDep, settings: SettingsDep) -> Response:
-    return _pdf(sc.elenco(session, _cait(user), tipo, _attore(user), oggi=date.today(), settings=settings))
+    return _pdf(sc.elenco(session, _cait(user), tipo, _attore(user), oggi=date.today(), settings=settings,
+                          emissione=_stampa(settings)))
 
 
 @router.post("/cait/manutentori/{manutentore_id}/scollega")
@@ -146,13 +195,15 @@ def ricarica(body: Ricarica, user: CaitUser, session: SessionDep, request: Reque
 
 @router.get("/cait/ricevute/{ricevuta_id}/pdf", response_class=Response)
 def ricevuta_pdf(ricevuta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
-                 settings: SettingsDep) -> Response:
-    return _pdf(sc.stampa_ricevuta(session, ricevuta_id, _attore(user), settings=settings))
+                 settings: SettingsDep, request: Request) -> Response:
+    return _pdf(*_registro(request, settings, session, user, lambda e: [sc.stampa_ricevuta(
+        session, ricevuta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))]))
 
 
 @router.get("/cait/rendiconti/{mese}", response_class=Response)
-def rendiconto(mese: str, user: CaitUser, session: SessionDep, settings: SettingsDep) -> Response:
-    return _pdf(sc.rendiconto_cait(session, _cait(user), mese, _attore(user), oggi=date.today(), settings=settings))
+def rendiconto(mese: str, user: CaitUser, session: SessionDep, settings: SettingsDep, request: Request) -> Response:
+    return _pdf(*_registro(request, settings, session, user, lambda e: [sc.rendiconto_cait(
+        session, _cait(user), mese, _attore(user), oggi=date.today(), settings=settings, emissione=e)]))
 
 
 # --------------------------------------------------------------------------- distinte (CAIT, manutentore)
@@ -166,20 +217,23 @@ def distinte(user: Annotated[Principal, richiede("cait", "manutentore")], sessio
 
 @router.get("/distinte/{distinta_id}/pdf", response_class=Response)
 def distinta_pdf(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
-                 settings: SettingsDep) -> Response:
-    return _pdf(sc.stampa_distinta(session, distinta_id, _attore(user), settings=settings))
+                 settings: SettingsDep, request: Request) -> Response:
+    return _pdf(*_registro(request, settings, session, user, lambda e: [sc.stampa_distinta(
+        session, distinta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))]))
 
 
 @router.get("/distinte/{distinta_id}/trasmissione", response_class=Response)
 def trasmissione(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore", "ente")],
-                 session: SessionDep, settings: SettingsDep, ente: Annotated[str | None, Query()] = None) -> Response:
+                 session: SessionDep, settings: SettingsDep, request: Request,
+                 ente: Annotated[str | None, Query(max_length=80)] = None) -> Response:
     """The lettera di trasmissione for one Ente of the distinta (``?ente=`` when it spans several)."""
-    lettere = sc.lettere_trasmissione(session, distinta_id, _attore(user), oggi=date.today(), settings=settings)
-    scelte = [p for p in lettere if ente is None or p.meta.ente == ente]
-    if len(scelte) != 1:
-        enti = ", ".join(p.meta.ente or "" for p in lettere)
-        raise NotFound(f"Indicare l'Ente della lettera (?ente=): {enti}.", path=("ente",))
-    return _pdf(scelte[0])
+    enti = sc.enti_della_distinta(session, distinta_id, _attore(user))
+    scelto = ente if ente in enti else (enti[0] if ente is None and len(enti) == 1 else None)
+    if scelto is None:
+        raise NotFound(f"Indicare l'Ente della lettera (?ente=): {', '.join(enti)}.", path=("ente",))
+    return _pdf(*_registro(request, settings, session, user, lambda e: sc.lettere_trasmissione(
+        session, distinta_id, _attore(user), oggi=date.today(), settings=settings, emissione=e,
+        emittente=_firmatario(user), ente=scelto)))
 
 
 @router.patch("/dichiarazioni/{dichiarazione_id}")
@@ -199,11 +253,12 @@ def modifica(dichiarazione_id: IdPath, body: ModificaDichiarazione, user: Editor
 def precompilato(codice: str, user: ManutentoreUser, session: SessionDep, settings: SettingsDep,
                  data: Annotated[date | None, Query(description="Data del controllo prestampata")] = None) -> Response:
     return _pdf(sc.precompilato(session, codice, _attore(user), oggi=date.today(), data_controllo=data,
-                                settings=settings))
+                                settings=settings, emissione=_stampa(settings)))
 
 
 @router.post("/manutentore/giro", response_class=Response)
 def giro(codici: Annotated[list[str], Body(embed=True, min_length=1, max_length=200)], user: ManutentoreUser,
          session: SessionDep, settings: SettingsDep,
          data: Annotated[date | None, Query(description="Data del giro")] = None) -> Response:
-    return _pdf(sc.giro(session, codici, _attore(user), oggi=date.today(), data_controllo=data, settings=settings))
+    return _pdf(sc.giro(session, codici, _attore(user), oggi=date.today(), data_controllo=data, settings=settings,
+                        emissione=_stampa(settings)))

@@ -2,16 +2,19 @@
 the CAIT desk and the manutentore paper on the command line (FORMS.md §17–§19, §21).
 
 The command line acts with full powers (no tenant) as ``cli:<login>``. Every verb migrates
-the database first (``archive.db.upgrade``); ``--archivia`` also stores each produced PDF in
-the archive (S3 + index, ``service.archivio``) and prints its index record.
+the database first (``archive.db.upgrade``). Every PDF goes through ``service.emissione``: signed
+by its issuer (the CAIT of the record; ``--firma/--no-firma``, default ``CURIT_FIRMA_OUTPUT``);
+the records (distinte, lettere, ricevute, rendiconti) are also archived with ``--archivia``
+(default ``CURIT_ARCHIVIA_OUTPUT``: S3 + index, after the database transaction has committed) and
+their index record is printed. Files are written only when every step has succeeded.
 """
 
 from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -25,7 +28,10 @@ __all__ = ["register"]
 
 _CAIT = typer.Option("--cait", help="Codice del CAIT, es. CAIT-MN-01")
 _MANUTENTORE = typer.Option("--manutentore", help="Manutentore: id o nome utente CURIT (es. MA023456)")
-_ARCHIVIA = typer.Option("--archivia", help="Archivia ogni PDF prodotto (S3 + indice) e ne stampa il record")
+_ARCHIVIA = typer.Option("--archivia/--no-archivia", help="Archivia i documenti emessi (S3 + indice) e ne stampa il "
+                                                          "record (predefinito: CURIT_ARCHIVIA_OUTPUT, no)")
+_FIRMA = typer.Option("--firma/--no-firma", help="Firma PAdES dell'emittente (predefinito: CURIT_FIRMA_OUTPUT, sì); "
+                                                 "--no-firma per un'anteprima")
 _OUT_DIR = typer.Option("--cartella", "-d", help="Cartella dove scrivere i PDF")
 
 
@@ -41,28 +47,29 @@ def _attore():
 
 
 
-def _archivio(attivo: bool):
-    """The open archive's ``archivia`` when ``--archivia`` is given, else None."""
-    if not attivo:
-        return nullcontext(None)
-    from service.archivio import apri_archivio
+@contextmanager
+def _emissione(firma: bool | None, archivia: bool | None) -> Iterator[Any]:
+    """The emission of one command: settings' defaults for what the options leave unsaid."""
+    from service.emissione import Emissione
     from service.settings import get_settings
 
-    @contextmanager
-    def _aperto():
-        with apri_archivio(get_settings()) as archivio:
-            yield archivio.archivia
-
-    return _aperto()
+    settings = get_settings()
+    with Emissione.aperta(settings, firma=settings.firma_output if firma is None else firma,
+                          archivia=bool(settings.archivia_output if archivia is None else archivia)) as emissione:
+        yield emissione
 
 
 def _scrivi(prodotti: list[Any], cartella: Path | None = None, output: Path | None = None) -> None:
+    from service.cli.commands.render import write_atomically
+
     out = []
     for p in prodotti:
         path = output if (output and len(prodotti) == 1) else (cartella or Path(".")) / p.nome_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(p.pdf)
-        voce = {"file": str(path), "tipo": p.meta.tipo, "oggetto": p.meta.oggetto}
+        write_atomically(path, p.pdf)
+        voce = {"file": str(path), "tipo": p.meta.tipo, "oggetto": p.meta.oggetto,
+                "firmato": bool(p.firmato and p.firmato.firmato)}
+        if p.firmato is not None and p.firmato.firmato:
+            voce["emittente"] = p.firmato.emittente.id
         if p.archiviato is not None:
             voce["archivio"] = p.archiviato
         out.append(voce)
@@ -81,10 +88,17 @@ def _manutentore(session: Session, chi: str) -> int:
     return trova(session, chi)
 
 
-def _esegui(azione: Callable[[Session, Any], list[Any]], archivia: bool, cartella: Path | None = None,
-            output: Path | None = None) -> None:
-    with _archivio(archivia) as archiviatore, _sessione() as session:
-        _scrivi(azione(session, archiviatore), cartella, output)
+def _esegui(azione: Callable[[Session, Any], list[Any]], *, firma: bool | None, archivia: bool | None = False,
+            cartella: Path | None = None, output: Path | None = None) -> None:
+    """Run ``azione(session, emissione)`` (records + rendered, signed PDFs) in one transaction; archive
+    the records once it has committed (SQLite has one writer); then write the files."""
+    from service.cait import archivia as archivia_prodotti
+
+    with _emissione(firma, archivia) as emissione:
+        with _sessione() as session:
+            prodotti = azione(session, emissione)
+        prodotti = archivia_prodotti(prodotti, emissione)
+    _scrivi(prodotti, cartella, output)
 
 
 def _registra_distinta(app: typer.Typer) -> None:
@@ -124,7 +138,8 @@ def _registra_distinta(app: typer.Typer) -> None:
         operatore: Annotated[str, typer.Option("--operatore", help="Operatore del CAIT (id o nome utente)")],
         dichiarazione: Annotated[Optional[list[int]], typer.Option("--dichiarazione", help="Solo queste (ripetibile)")] = None,
         output: Annotated[Optional[Path], typer.Option("-o", "--output", help="PDF della distinta")] = None,
-        archivia: Annotated[bool, _ARCHIVIA] = False,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
+        archivia: Annotated[Optional[bool], _ARCHIVIA] = None,
     ) -> None:
         """Chiude le dichiarazioni aperte del manutentore con una nuova distinta e ne stampa le due copie.
 
@@ -133,20 +148,23 @@ def _registra_distinta(app: typer.Typer) -> None:
         from archive.cait_documenti import chiudi_distinta
         from service.cait import stampa_distinta
 
-        def _azione(s: Session, arch: Any) -> list[Any]:
+        def _azione(s: Session, emissione: Any) -> list[Any]:
             d = chiudi_distinta(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), operatore=operatore,
                                 dichiarazioni=dichiarazione, utente=_utente())
-            return [stampa_distinta(s, d.id, _attore(), archivia=arch)]
+            return [stampa_distinta(s, d.id, _attore(), emissione=emissione)]
 
-        _esegui(_azione, archivia, output=output)
+        _esegui(_azione, firma=firma, archivia=archivia, output=output)
 
     @dist.command("stampa")
     def stampa(numero: Annotated[str, typer.Argument(help="Numero della distinta, es. CAIT-MN-01/2026/000001")],
-               output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None) -> None:
+               output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
+               firma: Annotated[Optional[bool], _FIRMA] = None,
+               archivia: Annotated[Optional[bool], _ARCHIVIA] = None) -> None:
         """Ristampa una distinta-ricevuta. Esempio: curit-docs distinta stampa CAIT-MN-01/2026/000001 -o d.pdf"""
         from service.cait import stampa_distinta
 
-        _esegui(lambda s, _a: [stampa_distinta(s, numero, _attore())], False, output=output)
+        _esegui(lambda s, e: [stampa_distinta(s, numero, _attore(), emissione=e)], firma=firma, archivia=archivia,
+                output=output)
 
 
 def _registra_ricevuta(app: typer.Typer) -> None:
@@ -161,7 +179,8 @@ def _registra_ricevuta(app: typer.Typer) -> None:
         operatore: Annotated[str, typer.Option("--operatore", help="Nome dell'operatore stampato sulla ricevuta")],
         pagamento: Annotated[str, typer.Option("--pagamento", help="contanti | POS | bonifico | portafoglio")] = "contanti",
         output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
-        archivia: Annotated[bool, _ARCHIVIA] = False,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
+        archivia: Annotated[Optional[bool], _ARCHIVIA] = None,
     ) -> None:
         """Vende etichette dello stock del CAIT ed emette UNA ricevuta numerata (senza salti).
 
@@ -172,12 +191,12 @@ def _registra_ricevuta(app: typer.Typer) -> None:
         from archive.etichette import Autore
         from service.cait import stampa_ricevuta
 
-        def _azione(s: Session, arch: Any) -> list[Any]:
+        def _azione(s: Session, emissione: Any) -> list[Any]:
             r = vendi_etichette(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), numeri=etichetta,
                                 operatore=operatore, pagamento=pagamento, autore=Autore(_utente(), "cli"))
-            return [stampa_ricevuta(s, r.id, _attore(), archivia=arch)]
+            return [stampa_ricevuta(s, r.id, _attore(), emissione=emissione)]
 
-        _esegui(_azione, archivia, output=output)
+        _esegui(_azione, firma=firma, archivia=archivia, output=output)
 
     @ric.command("ricarica")
     def ricarica(
@@ -186,7 +205,8 @@ def _registra_ricevuta(app: typer.Typer) -> None:
         operatore: Annotated[str, typer.Option("--operatore", help="Nome dell'operatore")],
         pagamento: Annotated[str, typer.Option("--pagamento", help="contanti | POS | bonifico")] = "contanti",
         output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
-        archivia: Annotated[bool, _ARCHIVIA] = False,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
+        archivia: Annotated[Optional[bool], _ARCHIVIA] = None,
     ) -> None:
         """Ricarica il Portafoglio del manutentore ed emette la ricevuta.
 
@@ -195,20 +215,23 @@ def _registra_ricevuta(app: typer.Typer) -> None:
         from archive.cait_documenti import ricarica_portafoglio
         from service.cait import stampa_ricevuta
 
-        def _azione(s: Session, arch: Any) -> list[Any]:
+        def _azione(s: Session, emissione: Any) -> list[Any]:
             r = ricarica_portafoglio(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), importo=importo,
                                      operatore=operatore, pagamento=pagamento, utente=_utente())
-            return [stampa_ricevuta(s, r.id, _attore(), archivia=arch)]
+            return [stampa_ricevuta(s, r.id, _attore(), emissione=emissione)]
 
-        _esegui(_azione, archivia, output=output)
+        _esegui(_azione, firma=firma, archivia=archivia, output=output)
 
     @ric.command("stampa")
     def stampa(numero: Annotated[str, typer.Argument(help="Numero della ricevuta, es. CAIT-MN-01/RIC/2026/000001")],
-               output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None) -> None:
+               output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
+               firma: Annotated[Optional[bool], _FIRMA] = None,
+               archivia: Annotated[Optional[bool], _ARCHIVIA] = None) -> None:
         """Ristampa una ricevuta. Esempio: curit-docs ricevuta stampa CAIT-MN-01/RIC/2026/000001 -o r.pdf"""
         from service.cait import stampa_ricevuta
 
-        _esegui(lambda s, _a: [stampa_ricevuta(s, numero, _attore())], False, output=output)
+        _esegui(lambda s, e: [stampa_ricevuta(s, numero, _attore(), emissione=e)], firma=firma, archivia=archivia,
+                output=output)
 
 
 def _registra_cait(app: typer.Typer) -> None:
@@ -221,15 +244,16 @@ def _registra_cait(app: typer.Typer) -> None:
         tipo: Annotated[str, typer.Argument(help="manutentori | operatori | strumenti")],
         cait: Annotated[str, _CAIT],
         output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
-        archivia: Annotated[bool, _ARCHIVIA] = False,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
     ) -> None:
-        """Stampa l'elenco dei manutentori associati, degli operatori o degli strumenti del CAIT.
+        """Stampa l'elenco dei manutentori associati, degli operatori o degli strumenti del CAIT (firmato dal
+        CAIT; è una stampa, non un documento da archiviare).
 
         Esempio: curit-docs cait elenco strumenti --cait CAIT-MN-01 -o strumenti.pdf
         """
         from service.cait import elenco
 
-        _esegui(lambda s, a: [elenco(s, cait, tipo, _attore(), oggi=date.today(), archivia=a)], archivia,
+        _esegui(lambda s, e: [elenco(s, cait, tipo, _attore(), oggi=date.today(), emissione=e)], firma=firma,
                 output=output)
 
     @grp.command("scollega")
@@ -260,7 +284,8 @@ def register(app: typer.Typer) -> None:
         distinta: Annotated[str, typer.Argument(help="Numero della distinta, es. CAIT-MN-01/2026/000001")],
         data: Annotated[Optional[str], typer.Option("--data", help="Data della lettera (default oggi)")] = None,
         cartella: Annotated[Optional[Path], _OUT_DIR] = None,
-        archivia: Annotated[bool, _ARCHIVIA] = False,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
+        archivia: Annotated[Optional[bool], _ARCHIVIA] = None,
     ) -> None:
         """Lettere di trasmissione all'Ente competente (una per Ente) dei rapporti di una distinta.
 
@@ -269,7 +294,8 @@ def register(app: typer.Typer) -> None:
         from service.cait import lettere_trasmissione
 
         oggi = _data(data, "data") or date.today()
-        _esegui(lambda s, a: lettere_trasmissione(s, distinta, _attore(), oggi=oggi, archivia=a), archivia, cartella)
+        _esegui(lambda s, e: lettere_trasmissione(s, distinta, _attore(), oggi=oggi, emissione=e), firma=firma,
+                archivia=archivia, cartella=cartella)
 
     @app.command("rendiconto")
     def rendiconto(
@@ -279,7 +305,8 @@ def register(app: typer.Typer) -> None:
         trimestre: Annotated[Optional[str], typer.Option("--trimestre", help="Trimestre, aaaa-T (es. 2026-4)")] = None,
         sportello: Annotated[Optional[str], typer.Option("--sportello", help="Codice dello sportello di vendita dell'Ente")] = None,
         output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,
-        archivia: Annotated[bool, _ARCHIVIA] = False,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
+        archivia: Annotated[Optional[bool], _ARCHIVIA] = None,
     ) -> None:
         """Rendiconto mensile del CAIT o trimestrale dell'Ente, calcolato dalle ricevute del periodo.
 
@@ -290,14 +317,14 @@ def register(app: typer.Typer) -> None:
         from service.cait import rendiconto_cait, rendiconto_ente
 
         if cait and mese and not (ente or trimestre):
-            azione = lambda s, a: [rendiconto_cait(s, cait, mese, _attore(), oggi=date.today(), archivia=a)]  # noqa: E731
+            azione = lambda s, e: [rendiconto_cait(s, cait, mese, _attore(), oggi=date.today(), emissione=e)]  # noqa: E731
         elif ente and trimestre and sportello and not (cait or mese):
-            azione = lambda s, a: [rendiconto_ente(s, ente, trimestre, sportello, _attore(),  # noqa: E731
-                                                   oggi=date.today(), archivia=a)]
+            azione = lambda s, e: [rendiconto_ente(s, ente, trimestre, sportello, _attore(),  # noqa: E731
+                                                   oggi=date.today(), emissione=e)]
         else:
             raise RuleViolation("Indicare --cait e --mese (rendiconto mensile) oppure --ente, --trimestre e "
                                 "--sportello (rendiconto trimestrale dell'Ente).", path=("rendiconto",))
-        _esegui(azione, archivia, output=output)
+        _esegui(azione, firma=firma, archivia=archivia, output=output)
 
     @app.command("precompila")
     def precompila(
@@ -307,8 +334,13 @@ def register(app: typer.Typer) -> None:
                                                            "ne stampa i dati nel riquadro del tecnico")] = None,
         output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Un solo PDF per tutto il giro")] = None,
         cartella: Annotated[Optional[Path], _OUT_DIR] = None,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
+        emittente: Annotated[Optional[str], typer.Option(
+            help="Chi firma: id del CAIT (CAIT-MN-01) o regione; predefinito: il CAIT del --manutentore, "
+                 "altrimenti regione")] = None,
     ) -> None:
         """Allegati G/F precompilati dal catasto (misure in bianco): uno per impianto, o un unico PDF con -o.
+        Sono stampe firmate, non documenti da archiviare.
 
         Esempio: curit-docs precompila 020066IN0000001 020066CT0000002 --data 2026-10-21 -o giro.pdf
         """
@@ -317,11 +349,13 @@ def register(app: typer.Typer) -> None:
 
         giorno = _data(data, "data")
 
-        def _azione(s: Session, _a: Any) -> list[Any]:
+        def _azione(s: Session, emissione: Any) -> list[Any]:
             attore = (Attore(_utente(), "manutentore", manutentore_id=_manutentore(s, manutentore)) if manutentore
                       else _attore())
             if output:
-                return [giro(s, codici, attore, oggi=date.today(), data_controllo=giorno)]
-            return [precompilato(s, c, attore, oggi=date.today(), data_controllo=giorno) for c in codici]
+                return [giro(s, codici, attore, oggi=date.today(), data_controllo=giorno, emissione=emissione,
+                             emittente=emittente)]
+            return [precompilato(s, c, attore, oggi=date.today(), data_controllo=giorno, emissione=emissione,
+                                 emittente=emittente) for c in codici]
 
-        _esegui(_azione, False, cartella, output)
+        _esegui(_azione, firma=firma, cartella=cartella, output=output)
