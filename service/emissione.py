@@ -187,13 +187,22 @@ def _titolo(tipo: str) -> str:
     return FILE_DI_STAMPA[tipo][0] if tipo in FILE_DI_STAMPA else tipo
 
 
-def emittente_di_stampa(enti: Iterable[str]) -> str:
-    """Who signs a print file covering the labels of ``enti``: that Ente when there is one, the
-    Regione (which may seal anything) when the file spans several Enti."""
+def emittente_di_stampa(enti: Iterable[str], richiesto: str | None = None) -> str:
+    """Who signs a print file covering the labels of ``enti``: ``richiesto``, else that Ente when
+    there is one, else the Regione (which may seal anything). An Ente never signs a file that
+    holds another Ente's labels."""
     distinti = sorted(set(enti))
     if not distinti:
         raise RuleViolation("Il file di stampa non contiene nessuna etichetta.", path=("impianti",))
-    return distinti[0] if len(distinti) == 1 else "regione"
+    if richiesto is None:
+        return distinti[0] if len(distinti) == 1 else "regione"
+    if len(distinti) > 1 and organizzazione(richiesto).tipo != "regione":
+        raise RuleViolation(
+            f"Il file di stampa riguarda più Enti ({', '.join(distinti)}): lo firma la Regione "
+            "(--emittente regione) oppure stampare un file per ciascun Ente.",
+            path=("emittente",),
+        )
+    return richiesto
 
 
 def _ente_dei_dati(model: BaseModel, doc: DocumentType, registro: RegistroEnti) -> str | None:

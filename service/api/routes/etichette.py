@@ -4,6 +4,9 @@ manutentore), annul (Ente), state lookup, stock listing and remittance statement
 Tenancy is part of every query (:class:`archive.etichette.Ambito`): an Ente reaches only the
 etichette it generated, a CAIT only its conto-vendita stock, a manutentore only what it
 bought. A number outside the caller's scope answers 404, exactly like an unknown one.
+
+The sheets of a lot are print output: signed once as the Ente that owns the lot (the caller's
+Ente), never archived. The route is sync because pyHanko runs its own event loop.
 """
 
 from __future__ import annotations
@@ -115,14 +118,20 @@ def genera(body: RichiestaLotto, user: CurrentUser, session: SessionDep, setting
             responses={200: {"content": {"application/pdf": {}}}})
 def stampa_lotto(lotto_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep,
                  request: Request) -> Response:
-    """The print-ready sheets of one of the caller's lots (3 matrici per number)."""
+    """The print-ready sheets of one of the caller's lots (3 matrici per number), signed by the Ente."""
+    from service.emissione import Emissione
     from service.etichette_stampa import render_etichette
 
     numeri = stock.numeri_del_lotto(session, lotto_id, ambito=_ambito(user))
     lotto = session.get(stock.LottoEtichette, lotto_id)
-    pdf = render_etichette(numeri, lotto.ente_id, lotto.tipo, settings=settings)  # type: ignore[union-attr]
-    audit(session, request, user, "etichette.stampa", oggetto=f"lotto {lotto_id}", quantita=len(numeri))
-    return Response(pdf, media_type="application/pdf",
+    ente_id: str = lotto.ente_id  # type: ignore[union-attr]
+    emissione = Emissione(settings)  # print output: signed, never archived
+    emissione.verifica_emittente("etichette", ente_id, ente=ente_id)
+    pdf = render_etichette(numeri, ente_id, lotto.tipo, settings=settings)  # type: ignore[union-attr]
+    emesso = emissione.firma_stampa(pdf, tipo="etichette", emittente=ente_id, ente=ente_id)
+    audit(session, request, user, "etichette.stampa", oggetto=f"lotto {lotto_id}", quantita=len(numeri),
+          emittente=emesso.emittente.id)
+    return Response(emesso.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="etichette-lotto-{lotto_id}.pdf"'})
 
 

@@ -2,7 +2,8 @@
 
 The impianti are read from the catasto with the caller's Ente in the query: a codice of another
 territory answers 404 like an unknown one. Address and comune come from the catasto, never
-from the request.
+from the request. The sheets are print output: signed once as the caller's Ente (admin: the
+Ente of the plates, the Regione when they belong to several), never archived.
 """
 
 from __future__ import annotations
@@ -57,14 +58,22 @@ def impianti_per_targhe(session: Session, user: Principal, codici: list[str]) ->
              responses={200: {"content": {"application/pdf": {}}}})
 def targhe(body: RichiestaTarghe, user: CurrentUser, session: SessionDep, settings: SettingsDep,
            request: Request) -> Response:
-    """Plates (impianto + libretto) for impianti of the caller's Ente, on label sheets."""
+    """Plates (impianto + libretto) for impianti of the caller's Ente, on label sheets, signed by that Ente."""
+    from service.emissione import Emissione, emittente_di_stampa
     from service.targhe import OpzioniFoglio, render_targhe
 
     impianti = impianti_per_targhe(session, user, body.codici)
+    enti = {str(i["ente_id"]) for i in impianti}
+    chi = user.ente_id if user.ruolo == "ente" and user.ente_id else emittente_di_stampa(enti)
+    ente = next(iter(enti)) if len(enti) == 1 else None
+    emissione = Emissione(settings)  # print output: signed, never archived
+    emissione.verifica_emittente("targhe", chi, ente=ente)
     out = io.BytesIO()
     opzioni = OpzioniFoglio(foglio=body.foglio, inizio=body.inizio, offset_x=body.offset_x,
                             offset_y=body.offset_y, prova=body.prova)
     esito = render_targhe(impianti, out, opzioni=opzioni, settings=settings)
-    audit(session, request, user, "targhe.emetti", oggetto=f"{len(impianti)} impianti", fogli=esito.fogli)
-    return Response(out.getvalue(), media_type="application/pdf", headers={
+    emesso = emissione.firma_stampa(out.getvalue(), tipo="targhe", emittente=chi, ente=ente)
+    audit(session, request, user, "targhe.emetti", oggetto=f"{len(impianti)} impianti", fogli=esito.fogli,
+          emittente=emesso.emittente.id)
+    return Response(emesso.pdf, media_type="application/pdf", headers={
         "Content-Disposition": 'attachment; filename="targhe.pdf"', "X-Curit-Targhe": str(esito.etichette)})

@@ -6,9 +6,13 @@ operator ``cli:<login>`` (or ``--utente``). Each verb migrates the database firs
 (``archive.db.upgrade``), so a fresh machine works.
 
 ``genera`` allocates the numbers and writes the PDF inside one database transaction:
-the sheets are rendered to a temporary sibling of ``-o``, the transaction commits,
-then the file is renamed into place. If rendering fails nothing was allocated and no
-file appears; if the commit fails the temporary file is removed.
+the sheets are rendered to a temporary sibling of ``-o`` and signed, the transaction commits,
+then the file is renamed into place. If rendering or signing fails nothing was allocated and
+no file appears; if the commit fails the temporary file is removed.
+
+The sheets (``genera``, ``ristampa``) are print output: signed once by the Ente that owns the
+numbers (``--firma/--no-firma``, default ``CURIT_FIRMA_OUTPUT``), never archived. The Ente and
+its signing identity are checked before any number is allocated.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ _OFFSET_X = typer.Option("--offset-x", help="Calibrazione stampante, mm verso de
 _OFFSET_Y = typer.Option("--offset-y", help="Calibrazione stampante, mm verso il basso")
 _PROVA = typer.Option("--prova", help="Disegna i contorni e i segni di taglio")
 _UTENTE = typer.Option("--utente", help="Chi esegue l'operazione (registrato nello storico); default cli:<login>")
+_FIRMA = typer.Option("--firma/--no-firma", help="Firma PAdES dell'Ente (predefinito: CURIT_FIRMA_OUTPUT, sì); "
+                                                 "--no-firma per un'anteprima")
 
 
 def _autore(utente: str | None):
@@ -83,15 +89,37 @@ def _stagione(label: str | None):
     return stagione_da_label(label) if label else stagione_termica(date.today())
 
 
-def _genera(ente_id: str, tipo: str, quantita: int, fascia: str | None, stagione: str | None, output: Path,
-            opzioni: Any, utente: str | None) -> dict[str, Any]:
-    from archive.etichette import Etichetta, genera_lotto, leggibile
+def _emissione(firma: bool | None, ente_id: str):
+    """The emission of a sheet run, the Ente's right to sign and its identity checked up front."""
+    from service.emissione import Emissione
+    from service.settings import get_settings
+
+    settings = get_settings()
+    emissione = Emissione(settings, firma=settings.firma_output if firma is None else firma)
+    emissione.verifica_emittente("etichette", ente_id, ente=ente_id)
+    return emissione
+
+
+def _stampa_firmata(tmp: Path, numeri: list[str], ente_id: str, tipo: str, opzioni: Any, emissione: Any) -> Any:
+    """Stamp the sheets of ``numeri`` into ``tmp``, then sign the file once as the Ente (in place)."""
     from service.etichette_stampa import stampa_etichette
+
+    with tmp.open("wb") as out:
+        esito = stampa_etichette(numeri, ente_id, tipo, out, opzioni=opzioni, settings=emissione.settings)
+    emesso = emissione.firma_stampa(tmp.read_bytes(), tipo="etichette", emittente=ente_id, ente=ente_id)
+    if emesso.firmato:
+        tmp.write_bytes(emesso.pdf)
+    return esito
+
+
+def _genera(ente_id: str, tipo: str, quantita: int, fascia: str | None, stagione: str | None, output: Path,
+            opzioni: Any, utente: str | None, firma: bool | None) -> dict[str, Any]:
+    from archive.etichette import Etichetta, genera_lotto, leggibile
     from service.settings import get_settings
     from service.targhe import enti_da_settings
 
-    settings = get_settings()
-    ente = enti_da_settings(settings).get(ente_id.strip())
+    ente = enti_da_settings(get_settings()).get(ente_id.strip())
+    emissione = _emissione(firma, ente.id)
     st = _stagione(stagione)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
@@ -99,34 +127,32 @@ def _genera(ente_id: str, tipo: str, quantita: int, fascia: str | None, stagione
         with _sessione() as session:
             numeri = genera_lotto(session, ente, tipo, quantita, stagione=st, fascia=fascia, autore=_autore(utente))
             lotto_id = session.scalar(select(Etichetta.lotto_id).where(Etichetta.numero == numeri[0]))
-            with tmp.open("wb") as out:
-                esito = stampa_etichette(numeri, ente.id, tipo.strip().upper(), out, opzioni=opzioni, settings=settings)
+            esito = _stampa_firmata(tmp, numeri, ente.id, tipo.strip().upper(), opzioni, emissione)
         tmp.replace(output)
     finally:
         tmp.unlink(missing_ok=True)
     return {"lotto_id": lotto_id, "ente_id": ente.id, "tipo": tipo.strip().upper(), "stagione": st.label,
             "quantita": len(numeri), "dal": leggibile(numeri[0]), "al": leggibile(numeri[-1]),
-            "file": str(output), "fogli": esito.fogli}
+            "file": str(output), "fogli": esito.fogli, "firmato": emissione.firma}
 
 
-def _ristampa(lotto_id: int, output: Path, opzioni: Any) -> dict[str, Any]:
+def _ristampa(lotto_id: int, output: Path, opzioni: Any, firma: bool | None) -> dict[str, Any]:
     from archive.etichette import LottoEtichette, numeri_del_lotto
-    from service.etichette_stampa import stampa_etichette
-    from service.settings import get_settings
 
     with _sessione() as session:
         numeri = numeri_del_lotto(session, lotto_id)
         lotto = session.get(LottoEtichette, lotto_id)
         ente_id, tipo = lotto.ente_id, lotto.tipo
+    emissione = _emissione(firma, ente_id)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
     try:
-        with tmp.open("wb") as out:
-            esito = stampa_etichette(numeri, ente_id, tipo, out, opzioni=opzioni, settings=get_settings())
+        esito = _stampa_firmata(tmp, numeri, ente_id, tipo, opzioni, emissione)
         tmp.replace(output)
     finally:
         tmp.unlink(missing_ok=True)
-    return {"lotto_id": lotto_id, "quantita": len(numeri), "file": str(output), "fogli": esito.fogli}
+    return {"lotto_id": lotto_id, "quantita": len(numeri), "file": str(output), "fogli": esito.fogli,
+            "firmato": emissione.firma}
 
 
 def _opzioni(foglio: str | None, inizio: int, offset_x: float, offset_y: float, prova: bool):
@@ -156,14 +182,16 @@ def register(app: typer.Typer) -> None:
         offset_y: Annotated[float, _OFFSET_Y] = 0.0,
         prova: Annotated[bool, _PROVA] = False,
         utente: Annotated[Optional[str], _UTENTE] = None,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
     ) -> None:
-        """Genera un intervallo numerato di etichette dell'Ente e ne stampa i fogli (3 matrici per numero).
+        """Genera un intervallo numerato di etichette dell'Ente e ne stampa i fogli (3 matrici per numero),
+        firmati dall'Ente.
 
         Esempio: curit-docs etichette genera --ente provincia-mantova --tipo G --quantita 70 -o etichette.pdf
         Esempio F: curit-docs etichette genera --ente comune-brescia --tipo F --fascia F3 --quantita 14 -o f3.pdf
         """
         _stampa(_genera(ente, tipo, quantita, fascia, stagione, output,
-                        _opzioni(foglio, inizio, offset_x, offset_y, prova), utente))
+                        _opzioni(foglio, inizio, offset_x, offset_y, prova), utente, firma))
 
     @et.command("ristampa")
     def ristampa(
@@ -174,12 +202,13 @@ def register(app: typer.Typer) -> None:
         offset_x: Annotated[float, _OFFSET_X] = 0.0,
         offset_y: Annotated[float, _OFFSET_Y] = 0.0,
         prova: Annotated[bool, _PROVA] = False,
+        firma: Annotated[Optional[bool], _FIRMA] = None,
     ) -> None:
-        """Ristampa i fogli di un lotto già generato (stessi numeri; nessun movimento).
+        """Ristampa i fogli di un lotto già generato (stessi numeri; nessun movimento), firmati dall'Ente.
 
         Esempio: curit-docs etichette ristampa --lotto 12 -o lotto12.pdf --inizio 4
         """
-        _stampa(_ristampa(lotto, output, _opzioni(foglio, inizio, offset_x, offset_y, prova)))
+        _stampa(_ristampa(lotto, output, _opzioni(foglio, inizio, offset_x, offset_y, prova), firma))
 
     @et.command("assegna")
     def assegna(
