@@ -14,7 +14,6 @@ import json
 import subprocess
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,37 +22,29 @@ from archive.db import make_engine, session_scope
 from archive.indice import FiltroRicerca, versioni
 from archive.seaweed import EmbeddedSeaweed
 from domain.errors import RuleViolation
-from service.api import create_app
 from service.archivio import apri_archivio
 from service.documents.targhe import esempio_impianti
 from service.emissione import Emissione, FILE_DI_STAMPA, emittente_di_stampa
 from service.firma import verifica_documento
 from service.settings import Settings
 from tests.archive.test_cait_documenti import popola
-from tests.pki import nss_db
+from tests.service.test_emissione import KEY, SECRET, pdfsig, weed  # noqa: F401 (module fixture)
 from tests.service.test_targhe import _cells, _pages, _zbar
 
-KEY, SECRET = "curituscite", "curit-uscite-secret-0123456"
 CAIT = "cait-cait-mn-01"
 MANTOVA = "ente-provincia-mantova"
 
 pytestmark = pytest.mark.xdist_group("s3")
 
 
-@pytest.fixture(scope="module")
-def weed(tmp_path_factory: pytest.TempPathFactory):
-    with EmbeddedSeaweed(tmp_path_factory.mktemp("weed") / "data", KEY, SECRET) as server:
-        yield server
-
-
-def _env(tmp_path: Path, db_url: str, weed: EmbeddedSeaweed | None, *fidate: str) -> dict[str, str]:
+def _env(tmp_path: Path, db_url: str, s3: EmbeddedSeaweed | None, *fidate: str) -> dict[str, str]:
     """``CURIT_*`` of one test: signing on, its own demo identities (``fidate`` trusted), bucket, var/."""
     identita = tmp_path / "identita"
     env = {"CURIT_DB_URL": db_url, "CURIT_VAR_DIR": str(tmp_path / "var"), "CURIT_IDENTITA_DIR": str(identita),
            "CURIT_FIRMA_OUTPUT": "1", "CURIT_DEMO": "1", "CURIT_STAMPA_CACHE_DIR": str(tmp_path / "cache"),
            "CURIT_TRUST_ROOTS": json.dumps([str(identita / f / "ca-demo.pem") for f in fidate])}
-    if weed is not None:
-        env.update(CURIT_S3_ENDPOINT=weed.endpoint, CURIT_S3_ACCESS_KEY=KEY, CURIT_S3_SECRET_KEY=SECRET,
+    if s3 is not None:
+        env.update(CURIT_S3_ENDPOINT=s3.endpoint, CURIT_S3_ACCESS_KEY=KEY, CURIT_S3_SECRET_KEY=SECRET,
                    CURIT_S3_BUCKET=f"uscite-{uuid.uuid4().hex[:10]}")
     return env
 
@@ -62,11 +53,6 @@ def _settings(env: dict[str, str]) -> Settings:
     return Settings(**{k.removeprefix("CURIT_").lower(): v for k, v in env.items()
                        if k not in ("CURIT_FIRMA_OUTPUT", "CURIT_DEMO", "CURIT_TRUST_ROOTS")},
                     trust_roots=tuple(Path(p) for p in json.loads(env["CURIT_TRUST_ROOTS"])))
-
-
-def _pdfsig(pdf: Path, ca_pem: Path, nss: Path) -> str:
-    spec = nss_db(nss, SimpleNamespace(cert_pem=ca_pem.read_bytes()))
-    return subprocess.run(["pdfsig", "-nssdir", spec, str(pdf)], capture_output=True, text=True).stdout
 
 
 def _ok(r: subprocess.CompletedProcess[str]) -> str:
@@ -96,7 +82,7 @@ def test_etichette_sheet_is_refused_to_a_cait_before_any_work(tmp_path: Path) ->
 
 
 def test_cli_distinta_signed_by_its_cait_archived_and_found(db_url: str, weed: EmbeddedSeaweed, tmp_path: Path,
-                                                            cli_locale) -> None:
+                                                            cli_locale) -> None:  # noqa: F811
     engine = make_engine(db_url)
     dati = popola(engine)
     engine.dispose()
@@ -115,7 +101,7 @@ def test_cli_distinta_signed_by_its_cait_archived_and_found(db_url: str, weed: E
     settings = _settings(env)
     pdf = (tmp_path / "d.pdf").read_bytes()
     assert _firmatario(pdf, settings) == f"Firmatario demo {CAIT}"
-    assert "Signature is Valid" in _pdfsig(tmp_path / "d.pdf", settings.trust_roots[0], tmp_path / "nss")
+    assert "Signature is Valid" in pdfsig(tmp_path / "d.pdf", settings.trust_roots[0], tmp_path / "nss")
     with apri_archivio(settings) as archivio:
         trovati, _ = archivio.cerca(FiltroRicerca(cait="CAIT-MN-01"))
         assert [d["id"] for d in trovati] == [record["id"]]
@@ -167,7 +153,7 @@ def test_cli_targhe_signed_by_the_ente_and_every_code_still_decodes(tmp_path: Pa
     settings = _settings(env)
     firmato = (tmp_path / "t.pdf").read_bytes()
     assert _firmatario(firmato, settings) == f"Firmatario demo {MANTOVA}"
-    assert "Signature is Valid" in _pdfsig(tmp_path / "t.pdf", settings.trust_roots[0], tmp_path / "nss")
+    assert "Signature is Valid" in pdfsig(tmp_path / "t.pdf", settings.trust_roots[0], tmp_path / "nss")
     assert firmato.startswith((tmp_path / "u.pdf").read_bytes())  # an incremental update: pages untouched
 
     pagine = _pages(firmato, tmp_path, 300, "f")
@@ -187,7 +173,7 @@ def test_cli_targhe_signed_by_the_ente_and_every_code_still_decodes(tmp_path: Pa
 
 
 @pytest.fixture
-def api_settings(db_url: str, tmp_path: Path, weed: EmbeddedSeaweed) -> Settings:
+def api_settings(db_url: str, tmp_path: Path, weed: EmbeddedSeaweed) -> Settings:  # noqa: F811
     """The app of these tests: its own demo identities of the CAIT and of Mantova (created up front,
     both trusted: the trust list must exist when the archive verifies) and its own bucket."""
     settings = _settings(_env(tmp_path, db_url, weed, CAIT, MANTOVA)).model_copy(update={"secret_key": "test-secret"})
