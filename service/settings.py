@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     """Largest accepted request body."""
     demo: bool = True
     """Seed the demo dataset (Enti, CAIT, manutentori, users) into an empty database."""
+    demo_documenti: bool = True
+    """With ``demo`` on and an S3 archive: issue a few signed demo documents into an empty archive."""
 
     enti_file: Path | None = None
     """JSON registry of the Enti locali (format of ``domain/data/enti_lombardia.json``); None → the shipped one."""
@@ -87,7 +89,10 @@ class Settings(BaseSettings):
     """Per-Ente targa/etichetta customisation, JSON ``{"<ente id>": {"targa": {…}, "etichetta": {…}}}``."""
 
     batch_dir: Path = ROOT / "var" / "lavori"
-    """Batch jobs: one directory per job (manifest, chunks, outputs, report); shared by Celery workers."""
+    """Batch jobs: one directory per job (manifest, chunks, outputs, report); shared by Celery workers
+    unless ``CURIT_S3_ENDPOINT`` is set (then chunks travel through ``batch_s3_bucket``)."""
+    batch_s3_bucket: str = "curit-lavori"
+    """Plain S3 bucket (no Object Lock) where Celery workers leave chunk results under ``lavori/<id>/``."""
     batch_record_per_blocco: int = 200
     """Records per chunk of a batch job (fixed per job: chunks are the unit of resume and of Celery tasks)."""
     batch_enti_anomalie_file: Path | None = None

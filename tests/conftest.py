@@ -24,6 +24,8 @@ PG_ADMIN_URL = os.environ.get("CURIT_TEST_PG", "postgresql+psycopg://postgres@12
 # `curit-docs render` signs by default; in tests it signs only when a test asks (--firma or
 # CURIT_FIRMA_OUTPUT=1 with its own CURIT_IDENTITA_DIR), so no run creates keys in the checkout's var/.
 os.environ.setdefault("CURIT_FIRMA_OUTPUT", "0")
+# Tests count the documents they archive: no demo documents issued behind their back.
+os.environ.setdefault("CURIT_DEMO_DOCUMENTI", "0")
 
 
 def _pg_url(dbname: str) -> str:

@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         state_for(settings)  # migrate and seed before the first request
-        if settings.demo and settings.s3_endpoint:
+        if settings.demo and settings.demo_documenti and settings.s3_endpoint:
             threading.Thread(target=_semina_archivio, args=(app, settings), name="demo-archivio", daemon=True).start()
         yield
 
