@@ -1,24 +1,41 @@
-"""Batch jobs (lavori di stampa): state and progress of each job, one row per job.
+"""Batch jobs (lavori di stampa): state and progress of each job; the S3 work area of distributed jobs.
 
-Table ``lavori`` (migration ``0007_lavori``, branch ``lavori``). The job's records, chunks and
-outputs live in its directory (``cartella``); the row says where it is, how far it got and how
-fast, so that ``curit-docs batch stato`` and the API can report progress from any process.
+Table ``lavori`` (migrations ``0007_lavori`` and ``0008_lavori``, branch ``lavori``): one row per
+job. The job's records, chunks and outputs live in its directory (``cartella``); the row says
+where it is, who signs its output, how far it got and how fast, so that ``curit-docs batch stato``
+and the API can report progress from any process. Table ``lavori_blocchi``: one row per finished
+chunk, written by whichever process or machine printed it (:func:`registra_blocco` recomputes
+the job's totals, rate and ETA in the same transaction, so concurrent workers never lose a count
+and a chunk reported twice counts once).
+
+:class:`AreaLavori` is the S3 work area of jobs split across machines: plain objects (no Object
+Lock, no retention: they are intermediate results, not records) in their own bucket, under
+``lavori/<id>/``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import CheckConstraint, DateTime, Engine, Float, Integer, String, Text, select
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+from sqlalchemy import CheckConstraint, DateTime, Engine, Float, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from archive.db import Base, session_scope
 from archive.errors import StorageError
+from archive.objectstore import S3Config
 from domain.errors import NotFound
 
-__all__ = ["Lavoro", "StatoLavoro", "STATI_LAVORO", "registra_lavoro", "aggiorna_lavoro", "get_lavoro", "elenco_lavori"]
+__all__ = ["Lavoro", "BloccoLavoro", "StatoLavoro", "STATI_LAVORO", "registra_lavoro", "aggiorna_lavoro",
+           "get_lavoro", "elenco_lavori", "registra_blocco", "AreaLavori"]
 
 StatoLavoro = Literal["creato", "in corso", "interrotto", "completato", "fallito"]
 STATI_LAVORO: tuple[str, ...] = ("creato", "in corso", "interrotto", "completato", "fallito")
@@ -51,6 +68,10 @@ class Lavoro(Base):
     pagine_al_secondo: Mapped[float | None] = mapped_column(Float)
     eta_secondi: Mapped[float | None] = mapped_column(Float)
     messaggio: Mapped[str | None] = mapped_column(Text)
+    emittente: Mapped[str | None] = mapped_column(String(80))
+    """Organisation that signs the job's print output (Ente id, CAIT id or ``regione``); None: unsigned."""
+    avviato_il: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Start of the current run (the rate counts the chunks finished since then)."""
     creato_il: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_ora)
     aggiornato_il: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_ora)
     concluso_il: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -58,6 +79,21 @@ class Lavoro(Base):
     def as_dict(self) -> dict[str, object]:
         return {c.name: (v.isoformat() if isinstance(v := getattr(self, c.name), datetime) else v)
                 for c in self.__table__.columns}
+
+
+class BloccoLavoro(Base):
+    """One finished chunk of a job (whoever printed it): its counts and when it was done."""
+
+    __tablename__ = "lavori_blocchi"
+
+    lavoro_id: Mapped[str] = mapped_column(String(40), ForeignKey("lavori.id", ondelete="CASCADE"), primary_key=True)
+    indice: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record: Mapped[int] = mapped_column(Integer)
+    pagine: Mapped[int] = mapped_column(Integer)
+    falliti: Mapped[int] = mapped_column(Integer)
+    complete: Mapped[int] = mapped_column(Integer)
+    """Records of the chunk laid out in full by WeasyPrint (fallback)."""
+    finito_il: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def registra_lavoro(engine: Engine, lavoro: Lavoro) -> None:
@@ -101,3 +137,134 @@ def elenco_lavori(engine: Engine, limite: int = 50) -> list[Lavoro]:
             return list(s.scalars(select(Lavoro).order_by(Lavoro.creato_il.desc()).limit(limite)))
     except SQLAlchemyError as exc:
         raise StorageError() from exc
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def registra_blocco(engine: Engine, lavoro_id: str, indice: int, *, record: int, pagine: int, falliti: int,
+                    complete: int) -> dict[str, Any]:
+    """Record a finished chunk and refresh the job's totals, pages/s and ETA; the job's row.
+
+    Idempotent (a chunk already recorded keeps its first row) and safe between concurrent
+    workers: the job row is locked first (``FOR UPDATE``; SQLite takes its write lock at BEGIN),
+    then the totals are summed from the chunk rows. The rate counts only the chunks finished
+    since ``avviato_il`` (a resumed job does not inherit the speed of its first run)."""
+    try:
+        with session_scope(engine) as s:
+            row = s.scalars(select(Lavoro).where(Lavoro.id == lavoro_id).with_for_update()).one_or_none()
+            if row is None:
+                raise NotFound(f"Lavoro {lavoro_id} inesistente.", path=("lavoro",))
+            ora = _ora()
+            if s.get(BloccoLavoro, (lavoro_id, indice)) is None:
+                s.add(BloccoLavoro(lavoro_id=lavoro_id, indice=indice, record=record, pagine=pagine,
+                                   falliti=falliti, complete=complete, finito_il=ora))
+                s.flush()
+            b = BloccoLavoro
+            tot = s.execute(select(func.coalesce(func.sum(b.record), 0), func.coalesce(func.sum(b.pagine), 0),
+                                   func.coalesce(func.sum(b.falliti), 0), func.coalesce(func.sum(b.complete), 0))
+                            .where(b.lavoro_id == lavoro_id)).one()
+            row.record_fatti, row.pagine, row.record_falliti, row.impaginazioni_complete = (int(v) for v in tot)
+            if row.avviato_il is not None:
+                avvio = _utc(row.avviato_il)
+                rec_run, pag_run = s.execute(
+                    select(func.coalesce(func.sum(b.record), 0), func.coalesce(func.sum(b.pagine), 0))
+                    .where(b.lavoro_id == lavoro_id, b.finito_il >= row.avviato_il)).one()
+                trascorso = max((ora - avvio).total_seconds(), 1e-3)
+                if rec_run:
+                    row.pagine_al_secondo = int(pag_run) / trascorso
+                    row.eta_secondi = max(0.0, trascorso / int(rec_run) * (row.record_totali - row.record_fatti))
+            row.aggiornato_il = ora
+            return row.as_dict()
+    except SQLAlchemyError as exc:
+        raise StorageError() from exc
+
+
+# --- S3 work area of distributed jobs ----------------------------------------------------------
+
+_ERRORI_RETE = (MinioException, urllib3.exceptions.HTTPError, OSError)
+SHA256_META = "sha256"
+
+
+@contextmanager
+def _s3(messaggio: str) -> Iterator[None]:
+    try:
+        yield
+    except S3Error as exc:
+        raise StorageError(messaggio) from exc
+    except _ERRORI_RETE as exc:
+        raise StorageError("Area di lavoro S3 dei lavori di stampa non raggiungibile.") from exc
+
+
+class AreaLavori:
+    """Plain objects of distributed jobs under ``lavori/<id>/`` in ``config.bucket`` (created
+    without Object Lock when missing). Each object carries its SHA-256 in its metadata."""
+
+    def __init__(self, config: S3Config) -> None:
+        self.bucket = config.bucket
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout),
+            retries=urllib3.Retry(total=config.retries, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504)),
+            maxsize=8,
+        )
+        self.client = Minio(config.endpoint, access_key=config.access_key, secret_key=config.secret_key,
+                            secure=config.secure, region=config.region, http_client=http)
+
+    @staticmethod
+    def chiave(lavoro_id: str, nome: str) -> str:
+        return f"lavori/{lavoro_id}/{nome}"
+
+    def prepara(self) -> None:
+        with _s3(f"Impossibile preparare il bucket {self.bucket} dei lavori di stampa."):
+            if not self.client.bucket_exists(self.bucket):
+                try:
+                    self.client.make_bucket(self.bucket)
+                except S3Error as exc:  # another worker made it meanwhile
+                    if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                        raise
+
+    def metti(self, lavoro_id: str, nome: str, dati: bytes) -> str:
+        """Store ``dati`` as ``lavori/<id>/<nome>``; its SHA-256."""
+        sha = hashlib.sha256(dati).hexdigest()
+        with _s3("Scrittura nell'area di lavoro S3 non riuscita."):
+            self.client.put_object(self.bucket, self.chiave(lavoro_id, nome), io.BytesIO(dati), len(dati),
+                                   metadata={SHA256_META: sha})
+        return sha
+
+    def prendi(self, lavoro_id: str, nome: str) -> bytes | None:
+        """The bytes of ``lavori/<id>/<nome>``, None when absent."""
+        try:
+            with _s3("Lettura dall'area di lavoro S3 non riuscita."):
+                risposta = self.client.get_object(self.bucket, self.chiave(lavoro_id, nome))
+                try:
+                    return risposta.read()
+                finally:
+                    risposta.close()
+                    risposta.release_conn()
+        except StorageError as exc:
+            if isinstance(exc.__cause__, S3Error) and exc.__cause__.code in ("NoSuchKey", "NoSuchBucket"):
+                return None
+            raise
+
+    def sha256(self, lavoro_id: str, nome: str) -> str | None:
+        """The SHA-256 recorded with the object (a HEAD request), None when absent."""
+        try:
+            with _s3("Lettura dall'area di lavoro S3 non riuscita."):
+                stat = self.client.stat_object(self.bucket, self.chiave(lavoro_id, nome))
+        except StorageError as exc:
+            if isinstance(exc.__cause__, S3Error) and exc.__cause__.code in ("NoSuchKey", "NoSuchBucket",
+                                                                           "ResponseCode404"):
+                return None
+            raise
+        for k, v in (stat.metadata or {}).items():
+            if k.lower() == f"x-amz-meta-{SHA256_META}":
+                return v
+        return None
+
+    def elenco(self, lavoro_id: str, cartella: str = "") -> list[str]:
+        """Names (relative to ``lavori/<id>/``) of the objects under ``cartella``."""
+        base = self.chiave(lavoro_id, "")
+        with _s3("Elenco dell'area di lavoro S3 non disponibile."):
+            return sorted(o.object_name[len(base):] for o in
+                          self.client.list_objects(self.bucket, prefix=base + cartella, recursive=True))

@@ -6,15 +6,19 @@ A job lives in ``<batch_dir>/<id>/``::
     manifest.jsonl     one validated record per line (canonical JSON); its SHA-256 names the content
     scarti.json        input items refused before printing, with line/position and reason
     blocchi/           blocco-00000.pdf + .json … (see ``service.batch.blocchi``)
-    documenti/         one PDF per record (``--per-record``, letters and forms)
+    documenti/         one PDF per record (``--per-record``, letters and forms) and its signed twin
     stampa.pdf         the print-ready PDF (or stampa-001.pdf…, stampa-<cap>.pdf… when split)
+    stampa.firmato.pdf the same, signed once by the job's issuer (``service.batch.firme``)
     rapporto.json/csv  what was produced (file and pages) and what failed, with reasons
 
 Chunks have a fixed size stored in the job, so the same manifest always gives the same chunks
 whoever prints them; the merge (``service.batch.unione``) streams the chunks into the output with
 flat memory, a deterministic /ID and no timestamps. A
 job interrupted at any point is resumed with ``--riprendi``: finished chunks are kept, the rest
-are printed, and the result is byte-identical to an uninterrupted run.
+are printed, and the result is byte-identical to an uninterrupted run. Each finished chunk is
+recorded in the database (``archive.lavori.registra_blocco``) by whoever printed it, so the
+job's progress, pages/s and ETA move chunk by chunk on one machine or on many. Signatures come
+last (:func:`concludi`): they never touch the deterministic print files.
 """
 
 from __future__ import annotations
@@ -30,21 +34,24 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from archive.lavori import Lavoro, aggiorna_lavoro, get_lavoro, registra_lavoro
+from archive.lavori import Lavoro, aggiorna_lavoro, get_lavoro, registra_blocco, registra_lavoro
 from domain.errors import AppError, RuleViolation
 from renderers.impose import get_profile
 from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, scrivi_atomico
+from service.batch.firme import configura_firma, firma_uscite
 from service.batch.tipi import Scarto, mappa_anomalie, tipo_lotto
 from service.batch.unione import scrivi_unione
 from service.settings import Settings
 
-__all__ = ["OpzioniUscita", "Avanzamento", "crea_lavoro", "esegui_lavoro", "unisci", "stato_lavoro", "blocchi_totali"]
+__all__ = ["OpzioniUscita", "Avanzamento", "crea_lavoro", "esegui_lavoro", "unisci", "concludi", "stato_lavoro",
+           "blocchi_totali", "segna_blocco", "uscite"]
 
 
 @dataclass(frozen=True)
@@ -88,10 +95,14 @@ def _dimensione_blocco(tipo: Any, richiesta: int) -> int:
 
 def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engine,
                 opzioni: Mapping[str, Any] | None = None, uscita: OpzioniUscita = OpzioniUscita(),
-                record_per_blocco: int | None = None, processi: int | None = None) -> tuple[str, list[Scarto]]:
+                record_per_blocco: int | None = None, processi: int | None = None, firma: bool | None = None,
+                emittente: str | None = None, archivia: bool | None = None) -> tuple[str, list[Scarto]]:
     """Validate ``dati`` into a manifest and register the job; returns its id and the refused items.
 
-    ``processi``: validators for a long input (default: the cores this process may use)."""
+    ``processi``: validators for a long input (default: the cores this process may use).
+    ``firma`` (default ``CURIT_FIRMA_OUTPUT``): sign the outputs as ``emittente`` (default: the
+    one Ente of the records, else the Regione); ``archivia`` (default ``CURIT_ARCHIVIA_OUTPUT``):
+    archive the signed per-record PDFs. Who signs is checked, and the identity loaded, here."""
     tipo = tipo_lotto(tipo_codice)
     if uscita.dividi_per and uscita.dividi_per not in tipo.gruppi:
         raise RuleViolation(f"Il lotto {tipo.codice} non si può dividere per {uscita.dividi_per}"
@@ -106,6 +117,13 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     if uscita.dividi_per:
         records.sort(key=lambda r: tipo.gruppo(r, uscita.dividi_per))  # stable: input order within a group
     opz = tipo.opzioni_lotto(records, opz, settings)
+    if archivia and not (uscita.per_record and tipo.foglio is None):
+        raise RuleViolation("L'archiviazione riguarda i PDF per record di lettere e moduli: aggiungere --per-record.",
+                            path=("archivia",))
+    conf_firma = configura_firma(
+        tipo, records, opz, settings=settings, firma=settings.firma_output if firma is None else firma,
+        emittente=emittente, archivia=settings.archivia_output if archivia is None else archivia,
+        per_record=uscita.per_record)
     lavoro_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
     cartella = settings.batch_dir / lavoro_id
     cartella.mkdir(parents=True)
@@ -114,12 +132,13 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     sha = hashlib.sha256(manifest).hexdigest()
     scrivi_atomico(cartella / "scarti.json", json.dumps([asdict(s) for s in scarti], ensure_ascii=False, indent=1).encode())
     lavoro = {"id": lavoro_id, "tipo": tipo.codice, "titolo": tipo.titolo, "manifest_sha256": sha,
-              "record_totali": len(records), "opzioni": opz, **asdict(uscita),
+              "record_totali": len(records), "opzioni": opz, **asdict(uscita), "firma": conf_firma,
               "record_per_blocco": _dimensione_blocco(tipo, record_per_blocco or settings.batch_record_per_blocco)}
     scrivi_atomico(cartella / "lavoro.json", json.dumps(lavoro, ensure_ascii=False, indent=1, sort_keys=True).encode())
     registra_lavoro(engine, Lavoro(id=lavoro_id, tipo=tipo.codice, stato="creato", cartella=str(cartella),
                                    manifest_sha256=sha, record_totali=len(records), record_fatti=0,
-                                   record_scartati=len(scarti), record_falliti=0, impaginazioni_complete=0, pagine=0))
+                                   record_scartati=len(scarti), record_falliti=0, impaginazioni_complete=0, pagine=0,
+                                   emittente=conf_firma["stampa"]))
     return lavoro_id, scarti
 
 
@@ -133,30 +152,25 @@ def _cartella(engine: Engine, lavoro_id: str) -> Path:
 
 def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, processi: int = 1,
                   avanzamento: Callable[[Avanzamento], None] | None = None) -> dict[str, Any]:
-    """Print every chunk not done yet (``processi`` > 1: a process pool), then merge and report."""
+    """Print every chunk not done yet (``processi`` > 1: a process pool), then merge, sign and report."""
     cartella = _cartella(engine, lavoro_id)
     lavoro = leggi_lavoro(cartella)
-    n = blocchi_totali(lavoro)
     stato = Avanzamento(lavoro["record_totali"])
     da_fare = []
-    for i in range(n):
+    for i in range(blocchi_totali(lavoro)):
         fatto = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
         if fatto is None:
             da_fare.append(i)
         else:
-            _conta(stato, fatto)
-    aggiorna_lavoro(engine, lavoro_id, stato="in corso", messaggio=None)
-    inizio, pagine_iniziali, fatti_iniziali = time.monotonic(), stato.pagine, stato.record_fatti
+            segna_blocco(engine, lavoro_id, fatto)  # done before a crash that came before its row
+    aggiorna_lavoro(engine, lavoro_id, stato="in corso", messaggio=None, avviato_il=datetime.now(timezone.utc))
 
     def fatto(rapporto: dict[str, Any]) -> None:
-        _conta(stato, rapporto)
-        trascorso = max(time.monotonic() - inizio, 1e-6)
-        stato.pagine_al_secondo = (stato.pagine - pagine_iniziali) / trascorso
-        per_record = trascorso / max(1, stato.record_fatti - fatti_iniziali)
-        stato.eta_secondi = max(0.0, per_record * (stato.record_totali - stato.record_fatti))
-        aggiorna_lavoro(engine, lavoro_id, record_fatti=stato.record_fatti, pagine=stato.pagine,
-                        record_falliti=stato.falliti, impaginazioni_complete=stato.complete,
-                        pagine_al_secondo=stato.pagine_al_secondo, eta_secondi=stato.eta_secondi)
+        row = segna_blocco(engine, lavoro_id, rapporto)
+        stato.blocchi.append(rapporto["indice"])
+        stato.record_fatti, stato.pagine, stato.falliti, stato.complete = (
+            row["record_fatti"], row["pagine"], row["record_falliti"], row["impaginazioni_complete"])
+        stato.pagine_al_secondo, stato.eta_secondi = row["pagine_al_secondo"], row["eta_secondi"]
         if avanzamento is not None:
             avanzamento(stato)
 
@@ -169,29 +183,53 @@ def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, process
                 futuri = [pool.submit(esegui_blocco, cartella, i, settings) for i in da_fare]
                 for fut in as_completed(futuri):
                     fatto(fut.result())
+        return concludi(cartella, settings=settings, engine=engine)
     except BaseException as exc:
         aggiorna_lavoro(engine, lavoro_id, stato="interrotto" if isinstance(exc, KeyboardInterrupt) else "fallito",
                         messaggio=exc.message if isinstance(exc, AppError) else "Interrotto durante la stampa.")
         raise
-    esito = unisci(cartella)
-    aggiorna_lavoro(engine, lavoro_id, stato="completato", record_fatti=stato.record_fatti, pagine=esito["pagine"],
-                    eta_secondi=0.0)
+
+
+def segna_blocco(engine: Engine, lavoro_id: str, rapporto: Mapping[str, Any]) -> dict[str, Any]:
+    """Record a finished chunk (from its report) in the job's progress; the job's row."""
+    voci = rapporto["record"]
+    return registra_blocco(engine, lavoro_id, rapporto["indice"], record=len(voci), pagine=rapporto["pagine"],
+                           falliti=sum(1 for r in voci if r["stato"] == "fallito"),
+                           complete=sum(1 for r in voci if r["impaginazione_completa"]))
+
+
+def concludi(cartella: Path, *, settings: Settings, engine: Engine) -> dict[str, Any]:
+    """The last step of every run (local or the Celery merge task): merge the chunks, sign the
+    outputs (``service.batch.firme``), write the report and mark the job done."""
+    lavoro = leggi_lavoro(cartella)
+    esito, righe = _unisci(cartella, lavoro)
+    firmati = firma_uscite(cartella, lavoro, esito["file"], righe, settings=settings)
+    if firmati or any("documento_firmato" in r or "archivio" in r for r in righe):
+        esito = _scrivi_rapporto(cartella, lavoro, righe, esito["file"], esito["pagine"], firmati)
+    aggiorna_lavoro(engine, lavoro["id"], stato="completato", record_fatti=esito["prodotti"] + esito["falliti"],
+                    record_falliti=esito["falliti"], impaginazioni_complete=esito["impaginazioni_complete"],
+                    pagine=esito["pagine"], eta_secondi=0.0, messaggio=None)
     return esito
 
 
-def _conta(stato: Avanzamento, rapporto: Mapping[str, Any]) -> None:
-    stato.blocchi.append(rapporto["indice"])
-    stato.record_fatti += len(rapporto["record"])
-    stato.pagine += rapporto["pagine"]
-    stato.complete += sum(1 for r in rapporto["record"] if r["impaginazione_completa"])
-    stato.falliti += sum(1 for r in rapporto["record"] if r["stato"] == "fallito")
+def uscite(cartella: Path) -> list[str]:
+    """Every output of a finished job, relative to its directory: print files, signed copies,
+    report, per-record PDFs (what a distributed merge publishes and the client fetches)."""
+    rapporto = json.loads((cartella / "rapporto.json").read_text(encoding="utf-8"))
+    nomi = [*rapporto["file"], *rapporto.get("firmati", []), "rapporto.json", "rapporto.csv"]
+    for r in rapporto["record"]:
+        nomi.extend(f"documenti/{r[k]}" for k in ("documento", "documento_firmato") if r.get(k))
+    return nomi
 
 
 # --- merge and report ---------------------------------------------------------------------------
 
 def unisci(cartella: Path) -> dict[str, Any]:
     """Merge the chunks into the print PDF(s) and write the report (deterministic bytes)."""
-    lavoro = leggi_lavoro(cartella)
+    return _unisci(cartella, leggi_lavoro(cartella))[0]
+
+
+def _unisci(cartella: Path, lavoro: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     rapporti = []
     for i in range(blocchi_totali(lavoro)):
         r = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
@@ -212,7 +250,7 @@ def unisci(cartella: Path) -> dict[str, Any]:
         for numero, kp in enumerate(pagine, start=1):
             file_di[kp] = (nome, numero)
     righe = _righe_rapporto(cartella, lavoro, rapporti, file_di)
-    return _scrivi_rapporto(cartella, lavoro, righe, [n for n, _ in uscite], sum(len(p) for _, p in uscite))
+    return _scrivi_rapporto(cartella, lavoro, righe, [n for n, _ in uscite], sum(len(p) for _, p in uscite)), righe
 
 
 def _uscite(cartella: Path, lavoro: Mapping[str, Any], rapporti: list[dict[str, Any]]
@@ -255,7 +293,7 @@ def _righe_rapporto(cartella: Path, lavoro: Mapping[str, Any], rapporti: list[di
 
 
 def _scrivi_rapporto(cartella: Path, lavoro: Mapping[str, Any], righe: list[dict[str, Any]],
-                     file: list[str], pagine: int) -> dict[str, Any]:
+                     file: list[str], pagine: int, firmati: list[str] | None = None) -> dict[str, Any]:
     sintesi = {
         "lavoro": lavoro["id"], "tipo": lavoro["tipo"], "manifest_sha256": lavoro["manifest_sha256"],
         "record_totali": lavoro["record_totali"],
@@ -265,13 +303,17 @@ def _scrivi_rapporto(cartella: Path, lavoro: Mapping[str, Any], righe: list[dict
         "impaginazioni_complete": sum(1 for r in righe if r["impaginazione_completa"]),
         "pagine": pagine,
         "file": file,
+        "firmati": firmati or [],
+        "emittente": (lavoro.get("firma") or {}).get("stampa"),
+        "archiviati": sum(1 for r in righe if r.get("archivio")),
         "nota": ("Modulo senza modello di stampa variabile: ogni record è impaginato per intero da WeasyPrint."
                  if lavoro["tipo"].startswith("moduli:") and tipo_lotto(lavoro["tipo"]).template is None else ""),
     }
     scrivi_atomico(cartella / "rapporto.json",
                    json.dumps({**sintesi, "record": righe}, ensure_ascii=False, indent=1).encode())
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(righe[0]) if righe else ["n"], delimiter=";")
+    campi = list(dict.fromkeys(k for r in righe for k in r)) or ["n"]
+    w = csv.DictWriter(buf, fieldnames=campi, delimiter=";", restval="")
     w.writeheader()
     w.writerows(righe)
     scrivi_atomico(cartella / "rapporto.csv", buf.getvalue().encode("utf-8"))
@@ -284,6 +326,8 @@ def stato_lavoro(engine: Engine, lavoro_id: str) -> dict[str, Any]:
     rapporto = Path(str(row["cartella"])) / "rapporto.json"
     if row["stato"] == "completato" and rapporto.exists():
         dati = json.loads(rapporto.read_text(encoding="utf-8"))
-        row["uscite"] = dati["file"]
+        row["uscite"] = dati["file"] + dati.get("firmati", [])
+        row["firmati"] = dati.get("firmati", [])
+        row["archiviati"] = dati.get("archiviati", 0)
         row["rapporto"] = str(rapporto)
     return row

@@ -78,6 +78,13 @@ class Contesto:
     def ente(self, ente_id: str | None, codice_impianto: str):
         return self.enti.get(ente_id) if ente_id else self.enti.competente(codice_impianto[:6])
 
+    def ente_id(self, ente_id: str | None, codice_impianto: str) -> str | None:
+        """Id of the named Ente, else of the Ente competente; None when neither is known."""
+        try:
+            return self.ente(ente_id, codice_impianto).id
+        except AppError:
+            return None
+
 
 class TipoLotto(ABC):
     """Base of the batch kinds; subclasses set the class attributes and override the hooks."""
@@ -95,6 +102,9 @@ class TipoLotto(ABC):
     archivio_completo: bool = False
     """Per-record archive PDFs are full renders (forms: PDF/A-3b with ``dati.json``), not pages cut
     from the chunk."""
+    documento: str = ""
+    """Document type of the output for the issuing policy and the archive index
+    (``service.emissione.EMITTENTI``): who may sign it, how it is filed."""
 
     def records(self, dati: Any, opzioni: Mapping[str, Any], processi: int = 1
                 ) -> tuple[list[dict[str, Any]], list[Scarto]]:
@@ -145,6 +155,15 @@ class TipoLotto(ABC):
     def gruppo(self, rec: Mapping[str, Any], per: str) -> str:
         raise RuleViolation(f"Il lotto {self.codice} non si può dividere per {per}.", path=("dividi_per",))
 
+    def emittente(self, rec: Mapping[str, Any], ctx: Contesto) -> str | None:
+        """The organisation that issues this record's document when nobody names one (the Ente
+        the record names, else the Ente competente for its impianto); None when unknown."""
+        return ctx.ente_id(rec.get("ente_id"), str(rec.get("codice_impianto") or ""))
+
+    def metadati(self, rec: Mapping[str, Any]) -> dict[str, Any]:
+        """Index metadata of the record's archival PDF (``service.archivio.MetadatiDocumento`` fields)."""
+        return {"codice_impianto": rec.get("codice_impianto")}
+
     @abstractmethod
     def items(self, sessione: Any, rec: Mapping[str, Any], ctx: Contesto) -> list[Item]:
         """The pages (or labels) of one record, drawn through ``sessione`` (a ``SessioneLotto``)."""
@@ -164,6 +183,7 @@ def _valida_fetta(inizio: int, passo: int) -> tuple[list[dict[str, Any]], list[S
 
 class Targhe(TipoLotto):
     codice, template, titolo, foglio = "targhe", "targa/documento.html.j2", "Targhe impianti termici", "A4-2x5"
+    documento = "targhe"
     pagine_per_record = len(COPIE_TARGA)
 
     def valida(self, grezzo: Any, opzioni: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -191,6 +211,10 @@ class Targhe(TipoLotto):
 
 class Etichette(TipoLotto):
     codice, template, titolo, foglio = "etichette", "etichetta/documento.html.j2", "Etichette di validazione", "A4-1x7"
+    documento = "etichette"
+
+    def emittente(self, rec, ctx):
+        return str(ctx.opzioni.get("ente_id") or "") or None
 
     def records(self, dati, opzioni, processi=1):
         if not isinstance(dati, dict) or not isinstance(dati.get("numeri"), list):
@@ -241,6 +265,12 @@ class Etichette(TipoLotto):
 class Avvisi(TipoLotto):
     codice, template, titolo = "avvisi", "avviso_ispezione/documento.html.j2", "Avvisi di ispezione"
     gruppi = ("cap", "comune")
+    documento = "avviso-ispezione"
+
+    def metadati(self, rec):
+        return {"codice_impianto": rec["codice_impianto"], "data_documento": rec["data_avviso"],
+                "destinatario": rec["responsabile"]["nominativo"],
+                "oggetto": f"Avviso di ispezione, protocollo {rec['protocollo']}"}
 
     def valida(self, grezzo, opzioni):
         return [_valida(AvvisoIspezione, grezzo).model_dump(mode="json")]
@@ -272,6 +302,15 @@ class Esiti(TipoLotto):
 
     codice, template, titolo = "esiti", "lettera_esito/documento.html.j2", "Lettere di esito delle ispezioni"
     gruppi = ("cap", "comune")
+    documento = "lettera-esito"
+
+    def emittente(self, rec, ctx):
+        return ctx.ente_id(rec.get("ente_id"), rec["riepilogo"]["codice_impianto"])
+
+    def metadati(self, rec):
+        return {"codice_impianto": rec["riepilogo"]["codice_impianto"], "data_documento": rec["data_lettera"],
+                "destinatario": rec["destinatario"]["nominativo"],
+                "oggetto": f"Lettera di esito dell'ispezione, protocollo {rec['protocollo']}"}
 
     def _chiave_grezza(self, grezzo):
         return str(grezzo.get("protocollo", "")) if isinstance(grezzo, dict) else ""
@@ -325,6 +364,7 @@ class Moduli(TipoLotto):
         self.doc = get_document_type(tipo)
         self.codice = f"moduli:{tipo}"
         self.titolo = self.doc.title
+        self.documento = self.doc.code
 
     def valida(self, grezzo, opzioni):
         from service.produce import validate
@@ -334,6 +374,15 @@ class Moduli(TipoLotto):
 
     def chiave(self, rec):
         return str(rec.get("codice_impianto") or rec.get("codice_catasto") or rec.get("protocollo") or "")
+
+    def emittente(self, rec, ctx):
+        from service.emissione import emittente_predefinito
+        from service.produce import validate
+
+        return emittente_predefinito(self.doc, validate(self.doc, rec), ctx.enti)
+
+    def metadati(self, rec):
+        return {}  # the full render carries dati.json: service.archivio reads the keys from it
 
     def render(self, rec: Mapping[str, Any], ctx: Contesto) -> bytes:
         from service.produce import render_document

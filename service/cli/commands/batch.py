@@ -47,23 +47,40 @@ def _esegui(lavoro_id: str, processi: int, distribuito: bool) -> dict[str, Any]:
     from service.settings import get_settings
 
     engine = _engine()
-    if distribuito:
-        from service.batch.blocchi import leggi_lavoro
-        from service.batch.celery_app import avvia_distribuito
-        from service.batch.lavoro import _cartella, blocchi_totali
-
-        cartella = _cartella(engine, lavoro_id)
-        risultato = avvia_distribuito(lavoro_id, cartella, blocchi_totali(leggi_lavoro(cartella)))
-        return risultato.get()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[velocita]}"), TimeRemainingColumn(), transient=False) as bar:
         task = bar.add_task(f"Lavoro {lavoro_id}", total=None, velocita="")
 
-        def avanza(a) -> None:
-            v = f"{a.pagine_al_secondo:.1f} pagine/s" if a.pagine_al_secondo else ""
-            bar.update(task, total=a.record_totali, completed=a.record_fatti, velocita=v)
+        def avanza(totali: Any, fatti: Any, pagine_al_secondo: Any) -> None:
+            v = f"{pagine_al_secondo:.1f} pagine/s" if pagine_al_secondo else ""
+            bar.update(task, total=totali, completed=fatti, velocita=v)
 
-        return esegui_lavoro(lavoro_id, settings=get_settings(), engine=engine, processi=processi, avanzamento=avanza)
+        if distribuito:
+            return _esegui_distribuito(lavoro_id, engine, avanza)
+        return esegui_lavoro(lavoro_id, settings=get_settings(), engine=engine, processi=processi,
+                             avanzamento=lambda a: avanza(a.record_totali, a.record_fatti, a.pagine_al_secondo))
+
+
+def _esegui_distribuito(lavoro_id: str, engine: Any, avanza: Any) -> dict[str, Any]:
+    """Queue the job on the Celery workers; the bar follows the job's row, which every worker
+    updates as its chunks finish; then fetch the outputs (S3 deposit)."""
+    from celery.exceptions import TimeoutError as InAttesa
+
+    from archive.lavori import get_lavoro
+    from service.batch.blocchi import leggi_lavoro
+    from service.batch.celery_app import avvia_distribuito, scarica_esito
+    from service.batch.lavoro import _cartella, blocchi_totali
+
+    cartella = _cartella(engine, lavoro_id)
+    risultato = avvia_distribuito(lavoro_id, cartella, blocchi_totali(leggi_lavoro(cartella)))
+    while True:
+        row = get_lavoro(engine, lavoro_id)
+        avanza(row.record_totali, row.record_fatti, row.pagine_al_secondo)
+        try:
+            esito = risultato.get(timeout=0.5)
+        except InAttesa:
+            continue
+        return scarica_esito(cartella, esito)
 
 
 def register(app: typer.Typer) -> None:
@@ -80,11 +97,17 @@ def register(app: typer.Typer) -> None:
         comune: Annotated[str | None, typer.Option(help="Con 'catasto': codice ISTAT del comune")] = None,
         ente: Annotated[str | None, typer.Option(help="Con 'catasto': id dell'Ente")] = None,
         distribuito: Annotated[bool, typer.Option("--distribuito", help="Esegue i blocchi sui worker Celery")] = False,
+        firma: Annotated[bool | None, typer.Option("--firma/--no-firma",
+                                                   help="Firma le stampe (una volta) e i PDF per record (default: CURIT_FIRMA_OUTPUT)")] = None,
+        emittente: Annotated[str | None, typer.Option(help="Chi firma: id dell'Ente, del CAIT o regione (default: l'Ente dei record)")] = None,
+        archivia: Annotated[bool | None, typer.Option("--archivia/--no-archivia",
+                                                      help="Archivia i PDF per record firmati (con --per-record; default: CURIT_ARCHIVIA_OUTPUT)")] = None,
     ) -> None:
         """Stampa massiva su modelli impaginati una volta sola; 'batch stato <id>' mostra l'avanzamento.
 
         Esempi: curit-docs batch targhe impianti.json -o out/ --processi 2 ·
         curit-docs batch esiti rapporti.json -o out/ --dividi-per cap --per-record ·
+        curit-docs batch esiti rapporti.json -o out/ --per-record --archivia --emittente provincia-mantova ·
         curit-docs batch avvisi piano.csv -o out/ --riprendi 20261122-101500-1a2b3c4d ·
         curit-docs batch stato 20261122-101500-1a2b3c4d
         """
@@ -95,7 +118,8 @@ def register(app: typer.Typer) -> None:
                 raise RuleViolation("Indicare l'id del lavoro: curit-docs batch stato <id>.", path=("lavoro",))
             typer.echo(json.dumps(stato_lavoro(_engine(), sorgente), ensure_ascii=False, indent=1, default=str))
             return
-        _avvia(tipo, sorgente, output, processi, riprendi, per_record, dividi_ogni, dividi_per, comune, ente, distribuito)
+        _avvia(tipo, sorgente, output, processi, riprendi, per_record, dividi_ogni, dividi_per, comune, ente, distribuito,
+               firma=firma, emittente=emittente, archivia=archivia)
 
     @app.command("importa-distributore")
     def importa_distributore(
@@ -132,18 +156,23 @@ def register(app: typer.Typer) -> None:
 
 def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprendi: str | None, per_record: bool,
            dividi_ogni: int | None, dividi_per: str | None, comune: str | None, ente: str | None,
-           distribuito: bool) -> dict[str, Any]:
+           distribuito: bool, *, firma: bool | None = None, emittente: str | None = None,
+           archivia: bool | None = None) -> dict[str, Any]:
     from service.batch.lavoro import OpzioniUscita, crea_lavoro
     from service.settings import get_settings
 
     processi = processi or os.cpu_count() or 1
     lavoro_id = riprendi
+    if lavoro_id is not None and (firma is not None or emittente or archivia is not None):
+        raise RuleViolation("Firma, emittente e archiviazione sono fissati alla creazione del lavoro: "
+                            "non si cambiano con --riprendi.", path=("riprendi",))
     if lavoro_id is None:
         if not tipo or sorgente in ("", None):
             raise RuleViolation("Indicare il tipo di lotto e il file dei record.", path=("tipo",))
         dati = sorgente if isinstance(sorgente, list) else _sorgente(tipo, sorgente, comune, ente)
         lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
-                                        uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per))
+                                        uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
+                                        firma=firma, emittente=emittente, archivia=archivia)
         typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}", err=True)
     esito = _esegui(lavoro_id, processi, distribuito)
     if output is not None:
@@ -159,7 +188,7 @@ def _copia(lavoro_id: str, esito: dict[str, Any], output: Path) -> None:
 
     cartella = _cartella(_engine(), lavoro_id)
     output.mkdir(parents=True, exist_ok=True)
-    for nome in [*esito["file"], "rapporto.json", "rapporto.csv"]:
+    for nome in [*esito["file"], *esito.get("firmati", []), "rapporto.json", "rapporto.csv"]:
         shutil.copyfile(cartella / nome, output / nome)
     if (cartella / "documenti").is_dir():
         shutil.copytree(cartella / "documenti", output / "documenti", dirs_exist_ok=True)

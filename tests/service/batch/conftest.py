@@ -1,4 +1,5 @@
-"""Batch tests: settings pointing at a job directory and a migrated SQLite database."""
+"""Batch tests: settings pointing at a job directory and a migrated SQLite database; one embedded
+SeaweedFS per module for the tests that need S3 (``weed``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,18 @@ from pathlib import Path
 import pytest
 
 from archive.db import make_engine, upgrade
+from archive.seaweed import EmbeddedSeaweed
 from service.settings import ROOT, Settings
 
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+S3_KEY, S3_SECRET = "curitbatch", "curit-batch-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def weed(tmp_path_factory: pytest.TempPathFactory):
+    """A real S3 (``weed mini`` on loopback) for the module's tests."""
+    with EmbeddedSeaweed(tmp_path_factory.mktemp("weed") / "data", S3_KEY, S3_SECRET) as server:
+        yield server
 
 
 @pytest.fixture

@@ -74,8 +74,6 @@ def test_celery_workers_give_the_single_machine_bytes(ambiente, impianti, tmp_pa
     workers = [subprocess.Popen(CLI + ["worker", "--coda", coda], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True) for _ in range(2)]
     try:
-        from celery import Celery
-
         from archive.db import make_engine
         from service.batch.lavoro import blocchi_totali, crea_lavoro
         from service.batch.blocchi import leggi_lavoro
@@ -87,7 +85,8 @@ def test_celery_workers_give_the_single_machine_bytes(ambiente, impianti, tmp_pa
         cartella = settings.batch_dir / lavoro_id
         from service.batch.celery_app import avvia_distribuito
 
-        esito = avvia_distribuito(lavoro_id, cartella, blocchi_totali(leggi_lavoro(cartella)), coda=coda).get(timeout=300)
+        esito = avvia_distribuito(lavoro_id, cartella, blocchi_totali(leggi_lavoro(cartella)), coda=coda,
+                                   settings=settings).get(timeout=300)
         assert esito["pagine"] == 8
         assert (cartella / "stampa.pdf").read_bytes() == (_lavoro(rif) / "stampa.pdf").read_bytes()
         stato = json.loads(_run(["batch", "stato", lavoro_id], env).stdout)

@@ -1,0 +1,191 @@
+"""Merged print files + per-record PDFs of a finished job → signed copies (and archived records).
+
+Issue 7, batch signing: a merged print PDF of N pages is signed **once**; per-record archival
+PDFs are signed **each**; everything goes through one :class:`service.emissione.Emissione`
+opened once for the job, so key, chain, TSA client and signature spec are loaded once.
+
+- ``stampa.pdf`` (and the split ``stampa-*.pdf``) stay the deterministic, unsigned print files,
+  byte-identical across resume, process pool and Celery; each gets a signed twin
+  ``stampa*.firmato.pdf`` next to it, signed as the job's issuing organisation
+  (``lavoro.json`` → ``firma.stampa``: ``--emittente``, else the one Ente of the records, else
+  the Regione, which may seal any document).
+- ``documenti/<n>-<chiave>.pdf`` (``--per-record``) get ``documenti/<n>-<chiave>.firmato.pdf``,
+  signed as ``--emittente`` or, when none was named, as the record's own Ente; with
+  ``--archivia`` the signed PDF is archived and indexed (S3 Object Lock) as the record's document
+  type. ``documenti/firme.jsonl`` journals each record done, so a merge run again (a resumed
+  job, a retried Celery task) neither signs nor archives a record twice.
+
+Policy refusals (a CAIT signing plates, an Ente signing another Ente's letters) and a missing
+identity in production are Italian errors of ``service.emissione``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from domain.errors import RuleViolation
+from service.batch.blocchi import scrivi_atomico
+from service.batch.tipi import Contesto, TipoLotto, tipo_lotto
+from service.settings import Settings
+
+__all__ = ["ConfigFirma", "configura_firma", "firma_uscite", "nome_firmato"]
+
+GIORNALE = "firme.jsonl"
+"""Journal of the per-record PDFs already signed (and archived), under ``documenti/``."""
+
+ConfigFirma = dict[str, Any]
+"""``{"attiva": bool, "emittente": str | None (named), "stampa": str (signs the print files),
+"archivia": bool}``, fixed in ``lavoro.json`` when the job is created."""
+
+
+def nome_firmato(nome: str) -> str:
+    """``stampa-001.pdf`` → ``stampa-001.firmato.pdf``."""
+    return nome[:-4] + ".firmato.pdf" if nome.endswith(".pdf") else nome + ".firmato.pdf"
+
+
+def configura_firma(tipo: TipoLotto, records: list[dict[str, Any]], opzioni: Mapping[str, Any], *,
+                    settings: Settings, firma: bool, emittente: str | None, archivia: bool,
+                    per_record: bool) -> ConfigFirma:
+    """Who signs the job's outputs, checked before anything is printed: the issuing policy
+    (``service.emissione``: an Ente signs its own acts, never another Ente's; the Regione may seal
+    anything) and the signing identities (production without one fails here, not after the run).
+
+    The print files: ``emittente``, else the one Ente (or CAIT) of the records, else the Regione
+    (``emittente_di_stampa``). Per-record PDFs: ``emittente``, else each record's own issuer."""
+    if not firma:
+        return {"attiva": False, "emittente": None, "stampa": None, "archivia": archivia}
+    from service.emissione import Emissione, emittente_di_stampa
+
+    emissione = Emissione(settings)
+    ctx = Contesto(settings, opzioni)
+    propri = {tipo.emittente(r, ctx) for r in records}
+    if None in propri and not emittente:
+        raise RuleViolation(f"{tipo.titolo}: alcuni record non indicano chi emette il documento; indicare "
+                            "--emittente (un Ente, es. provincia-mantova, un CAIT oppure regione) o --no-firma.",
+                            path=("emittente",))
+    propri.discard(None)
+    enti = {p for p in propri if _ente(p)}
+    stampa = emittente_di_stampa(propri, emittente) if propri else emittente
+    org = emissione.verifica_emittente(tipo.documento, stampa, ente=next(iter(enti)) if len(enti) == 1 else None)
+    if per_record and tipo.foglio is None:  # per-record PDFs (labels have none): each record's issuer
+        for proprio in sorted(propri):
+            emissione.verifica_emittente(tipo.documento, emittente or proprio, ente=proprio if _ente(proprio) else None)
+    return {"attiva": True, "emittente": emittente and org.id, "stampa": org.id, "archivia": archivia}
+
+
+def _ente(org_id: str | None) -> bool:
+    """Whether an issuer id names an Ente (not a CAIT, not the Regione)."""
+    return bool(org_id) and org_id != "regione" and not str(org_id).upper().startswith("CAIT-")
+
+
+def firma_uscite(cartella: Path, lavoro: Mapping[str, Any], file: list[str], righe: list[dict[str, Any]], *,
+                 settings: Settings) -> list[str]:
+    """Sign the print files once each and the per-record PDFs each (archiving them when asked);
+    fills ``documento_firmato``/``archivio`` of the report rows. Returns the signed print files."""
+    conf: ConfigFirma = lavoro.get("firma") or {}
+    per_record = lavoro.get("per_record") and any(r.get("documento") for r in righe)
+    archivia = bool(conf.get("archivia") and per_record)
+    if not conf.get("attiva") and not archivia:
+        return []
+    from service.emissione import Emissione
+
+    tipo = tipo_lotto(lavoro["tipo"])
+    with Emissione.aperta(settings, firma=bool(conf.get("attiva")), archivia=archivia) as emissione:
+        firmati = []
+        if conf.get("attiva"):
+            for nome in file:
+                firmati.append(_firma_stampa(emissione, cartella, nome, tipo, conf["stampa"]))
+        if per_record:
+            _firma_documenti(emissione, cartella, lavoro, tipo, righe, conf, archivia)
+    return firmati
+
+
+def _firma_stampa(emissione: Any, cartella: Path, nome: str, tipo: TipoLotto, emittente: str) -> str:
+    from service.emissione import organizzazione
+
+    org = organizzazione(emittente, emissione.registro)
+    emesso = emissione.firma_stampa((cartella / nome).read_bytes(), tipo=tipo.documento, emittente=emittente,
+                                    ente=org.id if org.tipo == "ente" else None,
+                                    cait=org.id if org.tipo == "cait" else None)
+    firmato = nome_firmato(nome)
+    scrivi_atomico(cartella / firmato, emesso.pdf)
+    return firmato
+
+
+def _firma_documenti(emissione: Any, cartella: Path, lavoro: Mapping[str, Any], tipo: TipoLotto,
+                     righe: list[dict[str, Any]], conf: ConfigFirma, archivia: bool) -> None:
+    from service.archivio import metadati_da_pdf
+
+    dest = cartella / "documenti"
+    fatti = _giornale(dest)
+    ctx = Contesto(emissione.settings, lavoro["opzioni"])
+    with _records(cartella) as records, (dest / GIORNALE).open("a", encoding="utf-8") as giornale:
+        for riga in righe:
+            nome = riga.get("documento")
+            if not nome or riga["stato"] != "prodotto":
+                continue
+            voce = fatti.get(nome)
+            if voce is None or not (dest / voce["firmato"]).exists():
+                rec = records(riga["n"] - 1)
+                emittente = conf.get("emittente") or tipo.emittente(rec, ctx)
+                pdf = (dest / nome).read_bytes()
+                meta = metadati_da_pdf(pdf, tipo=tipo.documento, ente=_ente_record(tipo, rec, ctx), **tipo.metadati(rec))
+                emesso = emissione.emetti_pdf(pdf, emittente=emittente, metadati=meta, archivia=archivia)
+                voce = {"documento": nome, "firmato": nome_firmato(nome) if emesso.firmato else nome,
+                        "archivio": emesso.record["id"] if emesso.record else None}
+                if emesso.firmato:
+                    scrivi_atomico(dest / voce["firmato"], emesso.pdf)
+                giornale.write(json.dumps(voce, ensure_ascii=False) + "\n")
+                giornale.flush()
+                os.fsync(giornale.fileno())
+            if voce["firmato"] != nome:
+                riga["documento_firmato"] = voce["firmato"]
+            if voce.get("archivio"):
+                riga["archivio"] = voce["archivio"]
+
+
+def _ente_record(tipo: TipoLotto, rec: Mapping[str, Any], ctx: Contesto) -> str | None:
+    """The Ente a record belongs to (index metadata and the policy's "whose document" check)."""
+    org = tipo.emittente(rec, ctx)
+    return org if _ente(org) else None
+
+
+def _giornale(dest: Path) -> dict[str, dict[str, Any]]:
+    try:
+        righe = (dest / GIORNALE).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    fatti = {}
+    for riga in righe:
+        try:
+            voce = json.loads(riga)
+        except ValueError:  # a line cut by a crash: that record is signed again
+            continue
+        fatti[voce["documento"]] = voce
+    return fatti
+
+
+@contextmanager
+def _records(cartella: Path) -> Iterator[Any]:
+    """``records(n)`` → manifest record ``n`` (0-based), reading the manifest forward once."""
+    f = (cartella / "manifest.jsonl").open(encoding="utf-8")
+    stato = {"pos": -1, "rec": None}
+
+    def leggi(n: int) -> dict[str, Any]:
+        if n < stato["pos"]:
+            f.seek(0)
+            stato["pos"] = -1
+        while stato["pos"] < n:
+            stato["rec"] = f.readline()
+            stato["pos"] += 1
+        return json.loads(stato["rec"])
+
+    try:
+        yield leggi
+    finally:
+        f.close()
