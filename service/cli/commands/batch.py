@@ -41,6 +41,7 @@ def _sorgente(tipo: str, sorgente: str, comune: str | None, ente: str | None) ->
 
 
 def _esegui(lavoro_id: str, processi: int, distribuito: bool) -> dict[str, Any]:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from service.batch.lavoro import esegui_lavoro
@@ -48,7 +49,8 @@ def _esegui(lavoro_id: str, processi: int, distribuito: bool) -> dict[str, Any]:
 
     engine = _engine()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[velocita]}"), TimeRemainingColumn(), transient=False) as bar:
+                  TextColumn("{task.fields[velocita]}"), TimeRemainingColumn(), transient=False,
+                  console=Console(stderr=True)) as bar:  # stdout carries the JSON summary
         task = bar.add_task(f"Lavoro {lavoro_id}", total=None, velocita="")
 
         def avanza(totali: Any, fatti: Any, pagine_al_secondo: Any) -> None:

@@ -140,3 +140,25 @@ def test_per_record_letters_are_signed_each_and_archived_once(firmanti, engine, 
         concludi(cartella, settings=settings, engine=engine)  # the merge again (a retried task): nothing twice
         assert len(archivio.cerca(FiltroRicerca(tipo="avviso-ispezione"))[0]) == 3
     assert json.loads((cartella / "rapporto.json").read_text())["archiviati"] == 3
+
+
+def test_cli_signs_letters_as_the_named_ente_and_refuses_a_wrong_one(ambiente, firmanti, cli_locale,
+                                                                      tmp_path: Path) -> None:
+    env = {k: v for k, v in ambiente.items() if k.startswith("CURIT_")}
+    env.update(CURIT_IDENTITA_DIR=str(firmanti.identita_dir), CURIT_DEMO="1", CURIT_VAR_DIR=str(firmanti.var_dir),
+               CURIT_FIRMA_OUTPUT="1")
+    piano = tmp_path / "piano.json"
+    piano.write_text(json.dumps([esempio_avviso()]))
+    rifiuto = cli_locale("batch", "avvisi", str(piano), "--emittente", "comune-milano", env=env)
+    assert rifiuto.returncode == 1 and "di competenza di Provincia di Mantova" in rifiuto.stderr
+    fatto = cli_locale("batch", "avvisi", str(piano), "-o", str(tmp_path / "out"), "--per-record", "--processi", "1",
+                       "--emittente", "provincia-mantova", env=env)
+    assert fatto.returncode == 0, fatto.stderr
+    esito = json.loads(fatto.stdout)
+    assert esito["firmati"] == ["stampa.firmato.pdf"] and esito["emittente"] == "provincia-mantova"
+    (documento,) = (tmp_path / "out" / "documenti").glob("*.firmato.pdf")
+    for pdf in (tmp_path / "out" / "stampa.firmato.pdf", documento):
+        assert verifica_documento(pdf.read_bytes(), settings=firmanti).valida
+    lavoro_id = json.loads((tmp_path / "out" / "rapporto.json").read_text())["lavoro"]
+    ripresa = cli_locale("batch", "--riprendi", lavoro_id, "--no-firma", env=env)
+    assert ripresa.returncode == 1 and "fissati alla creazione del lavoro" in ripresa.stderr
