@@ -17,9 +17,16 @@ from service.api import create_app
 from service.settings import Settings
 
 
+@pytest.fixture(scope="session")
+def _identita_api(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Demo signing identities for API tests: created once per session, never in the checkout."""
+    return tmp_path_factory.mktemp("identita-api")
+
+
 @pytest.fixture
-def api_settings(db_url: str, tmp_path) -> Settings:
-    return Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True)
+def api_settings(db_url: str, tmp_path, _identita_api: Path) -> Settings:
+    return Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True,
+                    identita_dir=_identita_api)
 
 
 @pytest.fixture

@@ -158,7 +158,7 @@ def test_esempio_targhe_is_valid_json_for_the_cli(tmp_path: Path) -> None:
     out = done.stdout
     (tmp_path / "i.json").write_text(out)
     assert len(json.loads(out)) == 8
-    env = {"CURIT_STAMPA_CACHE_DIR": str(tmp_path / "c"), "PATH": "/usr/bin:/bin"}
+    env = {"CURIT_STAMPA_CACHE_DIR": str(tmp_path / "c"), "CURIT_FIRMA_OUTPUT": "0", "PATH": "/usr/bin:/bin"}
     done = subprocess.run([str(cli), "targhe", str(tmp_path / "i.json"), "-o", str(tmp_path / "t.pdf"), "--prova",
                            "--offset-x", "0.5"], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr

@@ -279,11 +279,12 @@ def manutentore(request: Request, user: ConsoleUser, session: SessionDep) -> Res
 def precompilato(request: Request, codice: Annotated[str, Path(max_length=20)], user: ConsoleUser,
                  session: SessionDep, settings: SettingsDep) -> Response:
     from service import cait as sc
-    from service.api.routes.cait import _attore
+    from service.api.routes.cait import _attore, _stampa
 
     _ruoli(user, "manutentore")
-    try:
-        p = sc.precompilato(session, codice, _attore(user), oggi=date.today(), settings=settings)
+    try:  # print output: signed by the manutentore's CAIT, not archived (docs/parts/emissione.md)
+        p = sc.precompilato(session, codice, _attore(user), oggi=date.today(), settings=settings,
+                            emissione=_stampa(settings))
     except AppError as exc:
         return _errore(request, user, exc)
     audit(session, request, user, "documento.precompilato", oggetto=codice)
@@ -319,11 +320,12 @@ def cait(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
 def distinta_pdf(request: Request, distinta_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: ConsoleUser, session: SessionDep,
                  settings: SettingsDep) -> Response:
     from service import cait as sc
-    from service.api.routes.cait import _attore
+    from service.api.routes.cait import _attore, _firmatario, _registro
 
     _ruoli(user, "cait")
-    try:
-        p = sc.stampa_distinta(session, distinta_id, _attore(user), settings=settings)
+    try:  # a record: signed by the CAIT and archived, like the API's /distinte/{id}/pdf
+        [p] = _registro(request, settings, session, user, lambda e: [sc.stampa_distinta(
+            session, distinta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))])
     except AppError as exc:
         return _errore(request, user, exc)
     return Response(p.pdf, media_type="application/pdf",
