@@ -48,13 +48,18 @@ def login(client: TestClient) -> Callable[[str], dict[str, str]]:
     return _login
 
 
+_DEFAULT_DI_TEST = ("CURIT_FIRMA_OUTPUT", "CURIT_DEMO_DOCUMENTI")
+"""Set for the whole suite by tests/conftest.py; a CLI call keeps them unless its ``env`` says otherwise."""
+
+
 @pytest.fixture
 def cli_locale(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """``curit-docs …`` in this process: the same ``service.cli.main`` (commands, Italian error mapping,
     exit codes, stdout/stderr) as the console script, without ~2 s of imports per call.
 
-    ``env`` replaces every ``CURIT_*`` variable, as a fresh process started with it would see them;
-    ``stdin`` feeds ``-``; ``cwd`` is the working directory. Each test file keeps at least one real
+    ``env`` replaces every ``CURIT_*`` variable, as a fresh process started with it would see them,
+    except the suite-wide test defaults of tests/conftest.py (no signing unless asked, no demo
+    documents) unless ``env`` names them; ``stdin`` feeds ``-``; ``cwd`` is the working directory. Each test file keeps at least one real
     console-script call where the installed entry point and its exit code are the point.
     """
     from service.cli import app, main
@@ -63,7 +68,7 @@ def cli_locale(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
 
     def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        for key in [k for k in os.environ if k.startswith("CURIT_")]:
+        for key in [k for k in os.environ if k.startswith("CURIT_") and k not in _DEFAULT_DI_TEST]:
             monkeypatch.delenv(key)
         for key, value in (env or {}).items():
             monkeypatch.setenv(key, value)
