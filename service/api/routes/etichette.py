@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from archive import etichette as stock
 from domain.errors import RuleViolation
-from service.api.deps import CurrentUser, Principal, SessionDep, SettingsDep, audit, richiede
+from service.api.deps import CurrentUser, IdPath, Principal, SessionDep, SettingsDep, audit, richiede
 
 router = APIRouter(prefix="/etichette", tags=["etichette"])
 
@@ -116,7 +116,7 @@ def genera(body: RichiestaLotto, user: CurrentUser, session: SessionDep, setting
 
 @router.get("/lotti/{lotto_id}/pdf", response_class=Response, dependencies=[richiede("ente")],
             responses={200: {"content": {"application/pdf": {}}}})
-def stampa_lotto(lotto_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep,
+def stampa_lotto(lotto_id: IdPath, user: CurrentUser, session: SessionDep, settings: SettingsDep,
                  request: Request) -> Response:
     """The print-ready sheets of one of the caller's lots (3 matrici per number), signed by the Ente."""
     from service.emissione import Emissione
