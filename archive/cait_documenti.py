@@ -54,6 +54,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from archive.anagrafiche import Cait, Manutentore, OperatoreCait
 from archive.catasto import ImpiantoCatasto
 from archive.db import Base
+from archive.db import esegui as _esegui
+from archive.db import flush as _flush
 from archive.errors import StorageError
 from archive.etichette import Autore, vendi
 from domain.codice import parse_codice_impianto
@@ -594,17 +596,3 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _esegui(session: Session, stmt: Any) -> Any:
-    try:
-        return session.execute(stmt, execution_options={"synchronize_session": False})
-    except IntegrityError:
-        raise
-    except SQLAlchemyError as exc:
-        raise StorageError() from exc
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except SQLAlchemyError as exc:
-        raise StorageError() from exc

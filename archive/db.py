@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from typing import Any
+
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "make_engine", "session_scope", "upgrade", "MIGRATIONS_DIR"]
+__all__ = ["Base", "make_engine", "session_scope", "upgrade", "esegui", "flush", "MIGRATIONS_DIR"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -71,6 +74,31 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def esegui(session: Session, stmt: Any, params: Any = None) -> Any:
+    """Run one statement; database failures become ``StorageError`` (an ``IntegrityError`` is
+    left to the caller, which usually turns it into a domain Conflict)."""
+    from archive.errors import StorageError
+
+    try:
+        if params is None:
+            return session.execute(stmt, execution_options={"synchronize_session": False})
+        return session.execute(stmt, params)
+    except IntegrityError:
+        raise
+    except SQLAlchemyError as exc:
+        raise StorageError() from exc
+
+
+def flush(session: Session) -> None:
+    """``session.flush()`` with database failures as ``StorageError``."""
+    from archive.errors import StorageError
+
+    try:
+        session.flush()
+    except SQLAlchemyError as exc:
+        raise StorageError() from exc
 
 
 def upgrade(url: str) -> None:

@@ -57,6 +57,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.anagrafiche import Cait, CaitEnte, Manutentore
 from archive.db import Base
+from archive.db import esegui as _esegui
+from archive.db import flush as _flush
 from archive.errors import StorageError
 from domain.codice import parse_codice_impianto
 from domain.contributo import fascia_potenza
@@ -619,23 +621,6 @@ def _storia(session: Session, numeri: Iterable[str], autore: Autore, evento: str
     _esegui(session, insert(MovimentoEtichetta), righe)
 
 
-def _esegui(session: Session, stmt: Any, params: Any = None) -> Any:
-    """Run one statement; database failures become StorageError (IntegrityError is left to the caller)."""
-    try:
-        if params is None:
-            return session.execute(stmt, execution_options={"synchronize_session": False})
-        return session.execute(stmt, params)
-    except IntegrityError:
-        raise
-    except SQLAlchemyError as exc:
-        raise StorageError() from exc
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except SQLAlchemyError as exc:
-        raise StorageError() from exc
 
 
 def _blocchi(valori: Sequence[str], n: int = 500) -> Iterable[Sequence[str]]:
