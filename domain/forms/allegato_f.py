@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -178,6 +178,7 @@ class GeneratoreF(Note):
 
 
 class AllegatoF(Controllo):
+    TIPO_ETICHETTA: ClassVar[str | None] = "F"
     """RAPPORTO DI CONTROLLO TECNICO (Allegato F), potenza al focolare ≥ 35 kW."""
 
     fogli_totali: int | None = None

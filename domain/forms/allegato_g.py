@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from datetime import date, time
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from domain.codice import CodiceImpiantoStr
+from domain.errors import RuleViolation
+from domain.etichetta import parse_numero_etichetta
 from domain.forms.comuni import BARRATO, Barrabile, Modello
 from domain.identificativi import Cap
 
@@ -269,7 +271,25 @@ class Controllo(Modello):
     orario_arrivo: time | None = None
     orario_partenza: time | None = None
     numero_etichetta: Annotated[str, Field(max_length=40)] | None = None
-    """Number of the etichetta di validazione bound to this rapporto (FORMS.md §15), if any."""
+    """Number of the etichetta di validazione bound to this rapporto (FORMS.md §15), if any;
+    checked (format and check character, ``domain.etichetta``) and printed in its readable form."""
+
+    TIPO_ETICHETTA: ClassVar[str | None] = None
+    """``G`` or ``F``: the kind of etichetta that validates this form as a dichiarazione."""
+
+    @field_validator("numero_etichetta")
+    @classmethod
+    def _etichetta_valida(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            numero = parse_numero_etichetta(v)
+        except RuleViolation as exc:
+            raise ValueError(exc.message) from None
+        if cls.TIPO_ETICHETTA and numero.tipo != cls.TIPO_ETICHETTA:
+            raise ValueError(f"Etichetta di tipo {numero.tipo}: questo modulo si convalida con un'etichetta "
+                             f"{cls.TIPO_ETICHETTA}.")
+        return numero.leggibile
 
     @field_validator("provincia_sigla", mode="before")
     @classmethod
@@ -286,6 +306,7 @@ class Controllo(Modello):
 
 
 class AllegatoG(Note, Controllo):
+    TIPO_ETICHETTA: ClassVar[str | None] = "G"
     """RAPPORTO DI CONTROLLO TECNICO (Allegato G), potenza al focolare < 35 kW."""
 
     data_controllo: date

@@ -101,7 +101,7 @@ def esempio_g() -> dict[str, Any]:
         "tecnico": _TECNICO,
         "orario_arrivo": "08:45",
         "orario_partenza": "09:50",
-        "numero_etichetta": "MN-2526-G-0018734",
+        "numero_etichetta": "MN000-25G1-018734-N",
     }
 
 
@@ -185,7 +185,7 @@ def esempio_f() -> dict[str, Any]:
                     "estremi_qualifica": "D.M. 37/08 c) e) - REA CR 154332"},
         "orario_arrivo": "08:30",
         "orario_partenza": "11:15",
-        "numero_etichetta": "CR-2526-F-0004127",
+        "numero_etichetta": "CR036-25F4-004127-S",
     }
 
 

@@ -101,7 +101,7 @@ def test_one_sheet_per_generator_numbered_x_of_n(facsimile: bytes) -> None:
     for page, matricola in zip(pages[1:4], ["7543109600217", "RTQ185-0931-0457", "RTQ185-0931-0458"]):
         assert matricola in page
         assert "D. DATI GENERALI DEI GENERATORI" in page and "TECNICO CHE HA EFFETTUATO IL CONTROLLO:" in page
-    assert "Etichetta n. CR-2526-F-0004127" in pages[0]
+    assert "Etichetta n. CR036-25F4-004127-S" in pages[0]
     assert pages[4].startswith("Copia per l’Ente (convalida) Avvertenze per il tecnico")
 
 

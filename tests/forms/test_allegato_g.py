@@ -109,7 +109,7 @@ def test_three_copies_each_marked_with_its_holder_and_the_etichetta(facsimile: b
             assert normalize(page).startswith(holder)
         first = normalize(pages[2 * i])
         assert "Spazio per l’etichetta di validazione" in first
-        assert "Etichetta n. MN-2526-G-0018734" in first
+        assert "Etichetta n. MN000-25G1-018734-N" in first
 
 
 def test_filled_values_are_printed_in_italian_format(facsimile: bytes) -> None:

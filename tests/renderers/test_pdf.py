@@ -22,7 +22,7 @@ META = PdfMetadata(
     tipo_documento="allegato-g",
     codice_impianto="020066CT0000001",
     data_documento="2025-10-14",
-    extra={"numeroEtichetta": "MN-2526-G-0018734"},
+    extra={"numeroEtichetta": "MN000-25G1-018734-N"},
 )
 DATI = {"tipo": "allegato-g", "dati": {"comune": "Viadana", "potenza": "20.40"}}
 
@@ -46,7 +46,7 @@ def test_xmp_declares_pdfa_3b_and_the_document(pdf: bytes) -> None:
         ns = "{https://curit-docs.example/ns/documento/1.0/}"
         assert meta[f"{ns}codiceImpianto"] == "020066CT0000001"
         assert meta[f"{ns}dataDocumento"] == "2025-10-14"
-        assert meta[f"{ns}numeroEtichetta"] == "MN-2526-G-0018734"
+        assert meta[f"{ns}numeroEtichetta"] == "MN000-25G1-018734-N"
         # every curit: property is declared in the PDF/A extension schema
         xml = doc.Root.Metadata.read_bytes().decode()
         for name in ("tipoDocumento", "codiceImpianto", "dataDocumento", "numeroEtichetta"):
