@@ -32,7 +32,7 @@ import pikepdf
 
 from renderers.errors import RenderError
 
-__all__ = ["PdfStreamWriter", "Placement", "pdf_string", "num", "Provider", "PageData", "PageCollector",
+__all__ = ["PdfObjectWriter", "PdfStreamWriter", "Placement", "pdf_string", "num", "Provider", "PageData", "PageCollector",
            "page_content", "import_pdf_page", "bnum", "COMPRESS_LEVEL"]
 
 
@@ -158,29 +158,16 @@ class PageCollector:
         return len(self.pages)
 
 
-class PdfStreamWriter:
-    """Write a PDF to ``out`` object by object; call :meth:`close` to finish it."""
+class PdfObjectWriter:
+    """Objects → PDF bytes on ``out`` with their cross-reference table: the low level shared by
+    the stamp engine's writer and the batch merge (``service/batch/unione.py``)."""
 
-    def __init__(self, out: BinaryIO, *, title: str = "", print_scaling_none: bool = True,
-                 compress_level: int = COMPRESS_LEVEL, file_id: bytes | None = None) -> None:
+    def __init__(self, out: BinaryIO) -> None:
         self._out = out
         self._pos = 0
         self._offsets: list[int] = [0]
-        self._kids: list[int] = []
-        self._compress = compress_level
-        self._title = title
-        self._print_scaling_none = print_scaling_none
-        self._resources: dict[str, int] = {}
-        """Resource name (``/F0``, ``/X12``) → object number; fonts and XObjects share one space."""
-        self._kinds: dict[str, str] = {}
-        self._providers: dict[str, Provider] = {}
-        self._file_id = file_id
-        """Trailer ``/ID`` (both halves), e.g. a hash of the job id: no random or clock input."""
         self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        self._pages_num = self.reserve()
-        self._closed = False
 
-    # --- low level -------------------------------------------------------------------------
     def _write(self, data: bytes) -> None:
         self._out.write(data)
         self._pos += len(data)
@@ -198,6 +185,36 @@ class PdfStreamWriter:
         number = self.reserve()
         self.write_object(number, body)
         return number
+
+    def finish(self, root: int, info: int, file_id: bytes | None) -> None:
+        """Write the xref table and the trailer (``/ID`` from ``file_id``: no random or clock input)."""
+        xref_at = self._pos
+        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets)]
+        rows.extend(b"%010d 00000 n \n" % off for off in self._offsets[1:])
+        self._write(b"".join(rows))
+        ident = b" /ID [<%s> <%s>]" % (file_id.hex().encode(), file_id.hex().encode()) if file_id else b""
+        self._write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R%s >>\nstartxref\n%d\n%%%%EOF\n"
+                    % (len(self._offsets), root, info, ident, xref_at))
+
+
+class PdfStreamWriter(PdfObjectWriter):
+    """Write a PDF to ``out`` object by object; call :meth:`close` to finish it."""
+
+    def __init__(self, out: BinaryIO, *, title: str = "", print_scaling_none: bool = True,
+                 compress_level: int = COMPRESS_LEVEL, file_id: bytes | None = None) -> None:
+        super().__init__(out)
+        self._kids: list[int] = []
+        self._compress = compress_level
+        self._title = title
+        self._print_scaling_none = print_scaling_none
+        self._resources: dict[str, int] = {}
+        """Resource name (``/F0``, ``/X12``) → object number; fonts and XObjects share one space."""
+        self._kinds: dict[str, str] = {}
+        self._providers: dict[str, Provider] = {}
+        self._file_id = file_id
+        """Trailer ``/ID`` (both halves), e.g. a hash of the job id: no random or clock input."""
+        self._pages_num = self.reserve()
+        self._closed = False
 
     def add_stream(self, data: bytes, entries: bytes = b"", *, compress: bool = True) -> int:
         """Write a stream object; ``entries`` are extra dictionary entries (``/Type /XObject …``)."""
@@ -288,14 +305,7 @@ class PdfStreamWriter:
         catalog = self.add_object(b"<< /Type /Catalog /Pages %d 0 R%s >>" % (self._pages_num, prefs))
         title = self._title.encode("utf-16-be")
         info = self.add_object(b"<< /Title <FEFF%s> /Producer (curit-docs stamp engine) >>" % title.hex().encode())
-        xref_at = self._pos
-        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets)]
-        rows.extend(b"%010d 00000 n \n" % off for off in self._offsets[1:])
-        self._write(b"".join(rows))
-        ident = b" /ID [<%s> <%s>]" % (self._file_id.hex().encode(), self._file_id.hex().encode()) \
-            if self._file_id else b""
-        self._write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R%s >>\nstartxref\n%d\n%%%%EOF\n"
-                    % (len(self._offsets), catalog, info, ident, xref_at))
+        self.finish(catalog, info, self._file_id)
 
 
 class _ObjectCopier:

@@ -24,47 +24,12 @@ from typing import BinaryIO
 import pikepdf
 
 from domain.errors import RuleViolation
+from renderers.pdfstream import PdfObjectWriter
 
 __all__ = ["scrivi_unione"]
 
 _APERTI = 4
 """Chunks kept open at once (pages of a split output may come from any chunk)."""
-
-
-class _Uscita:
-    """A PDF written to ``out`` as objects come: offsets only."""
-
-    def __init__(self, out: BinaryIO) -> None:
-        self._out = out
-        self._pos = 0
-        self._offsets: list[int] = [0]
-        self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-
-    def _write(self, data: bytes) -> None:
-        self._out.write(data)
-        self._pos += len(data)
-
-    def riserva(self) -> int:
-        self._offsets.append(-1)
-        return len(self._offsets) - 1
-
-    def scrivi(self, numero: int, corpo: bytes) -> None:
-        self._offsets[numero] = self._pos
-        self._write(b"%d 0 obj\n" % numero + corpo + b"\nendobj\n")
-
-    def aggiungi(self, corpo: bytes) -> int:
-        numero = self.riserva()
-        self.scrivi(numero, corpo)
-        return numero
-
-    def chiudi(self, radice: int, info: int, ident: bytes) -> None:
-        xref = self._pos
-        righe = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets)]
-        righe.extend(b"%010d 00000 n \n" % o for o in self._offsets[1:])
-        self._write(b"".join(righe))
-        hexid = ident.hex().encode()
-        self._write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-                    % (len(self._offsets), radice, info, hexid, hexid, xref))
 
 
 def _num(value: float) -> bytes:
@@ -74,9 +39,9 @@ def _num(value: float) -> bytes:
 
 
 class _Copiatore:
-    """Copies pages of the chunks into one :class:`_Uscita`, each distinct object once."""
+    """Copies pages of the chunks into one :class:`PdfObjectWriter`, each distinct object once."""
 
-    def __init__(self, uscita: _Uscita, pagine_num: int) -> None:
+    def __init__(self, uscita: PdfObjectWriter, pagine_num: int) -> None:
         self._u = uscita
         self._pagine_num = pagine_num
         self._memo: dict[tuple[int, int, int], int] = {}
@@ -90,7 +55,7 @@ class _Copiatore:
         self._blocco = blocco
         voci = b" ".join(b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
                          for k, v in pagina.obj.items() if k != "/Parent")
-        return self._u.aggiungi(b"<< %s /Parent %d 0 R >>" % (voci, self._pagine_num))
+        return self._u.add_object(b"<< %s /Parent %d 0 R >>" % (voci, self._pagine_num))
 
     def _ref(self, obj: pikepdf.Object) -> bytes:
         chiave = (self._blocco, *obj.objgen)
@@ -110,7 +75,7 @@ class _Copiatore:
             impronta = hashlib.sha256(corpo).digest()
             numero = self._uguali.get(impronta)
             if numero is None:
-                numero = self._uguali[impronta] = self._u.aggiungi(corpo)
+                numero = self._uguali[impronta] = self._u.add_object(corpo)
             self._memo[chiave] = numero
         return b"%d 0 R" % numero
 
@@ -163,8 +128,8 @@ def scrivi_unione(out: BinaryIO, blocchi: Sequence[Path], pagine: Iterable[tuple
     """Write the pages ``(chunk, page)`` of ``blocchi`` in order to ``out``; the number of pages.
 
     ``identita`` seeds the file ``/ID`` (deterministic: no clock, no randomness)."""
-    u = _Uscita(out)
-    pagine_num = u.riserva()
+    u = PdfObjectWriter(out)
+    pagine_num = u.reserve()
     copia = _Copiatore(u, pagine_num)
     sorgenti = _Blocchi(blocchi)
     figli: list[int] = []
@@ -173,10 +138,10 @@ def scrivi_unione(out: BinaryIO, blocchi: Sequence[Path], pagine: Iterable[tuple
             figli.append(copia.pagina(k, sorgenti.pagina(k, p)))
     finally:
         sorgenti.chiudi()
-    u.scrivi(pagine_num, b"<< /Type /Pages /Count %d /Kids [%s] >>"
+    u.write_object(pagine_num, b"<< /Type /Pages /Count %d /Kids [%s] >>"
              % (len(figli), b" ".join(b"%d 0 R" % f for f in figli)))
-    radice = u.aggiungi(b"<< /Type /Catalog /Pages %d 0 R /ViewerPreferences << /PrintScaling /None >> >>"
+    radice = u.add_object(b"<< /Type /Catalog /Pages %d 0 R /ViewerPreferences << /PrintScaling /None >> >>"
                         % pagine_num)
-    info = u.aggiungi(b"<< /Title <FEFF%s> /Producer (curit-docs batch) >>" % titolo.encode("utf-16-be").hex().encode())
-    u.chiudi(radice, info, hashlib.sha256(identita).digest()[:16])
+    info = u.add_object(b"<< /Title <FEFF%s> /Producer (curit-docs batch) >>" % titolo.encode("utf-16-be").hex().encode())
+    u.finish(radice, info, hashlib.sha256(identita).digest()[:16])
     return len(figli)
