@@ -308,6 +308,38 @@ class PdfStreamWriter(PdfObjectWriter):
         self.finish(catalog, info, self._file_id)
 
 
+def dict_entries(mapping: pikepdf.Dictionary, ser: Callable[[object], bytes], *, skip: tuple[str, ...] = ()) -> bytes:
+    """``/Key value`` pairs of a PDF dictionary, values written by ``ser``, keys in ``skip`` left out."""
+    return b" ".join(b"%s %s" % (bytes(pikepdf.Name(k).unparse()), ser(v)) for k, v in mapping.items() if k not in skip)
+
+
+def serialise_value(obj: object, ref: Callable[[pikepdf.Object], bytes], *, top: bool = False,
+                    real: Callable[[float], bytes] = bnum) -> bytes:
+    """A pikepdf value in PDF syntax. Indirect objects below ``top`` become ``ref(obj)`` (the caller
+    numbers and writes them); reals are written by ``real``; anything else raises ``TypeError``."""
+
+    def ser(value: object) -> bytes:
+        return serialise_value(value, ref, real=real)
+
+    if isinstance(obj, pikepdf.Object) and not top and obj.is_indirect:
+        return ref(obj)
+    if isinstance(obj, bool):
+        return b"true" if obj else b"false"
+    if isinstance(obj, int):
+        return b"%d" % obj
+    if isinstance(obj, (float, Decimal)):
+        return real(float(obj))
+    if obj is None:
+        return b"null"
+    if isinstance(obj, pikepdf.Dictionary):
+        return b"<< " + dict_entries(obj, ser) + b" >>"
+    if isinstance(obj, pikepdf.Array):
+        return b"[" + b" ".join(ser(v) for v in obj) + b"]"
+    if isinstance(obj, (pikepdf.Name, pikepdf.String)):
+        return bytes(obj.unparse())
+    raise TypeError(type(obj))
+
+
 class _ObjectCopier:
     """Serialise a pikepdf object graph into a :class:`PdfStreamWriter`, each object once."""
 
@@ -322,10 +354,7 @@ class _ObjectCopier:
 
     def _write_stream(self, number: int, stream: pikepdf.Object) -> None:
         raw = stream.read_raw_bytes()
-        entries = b" ".join(
-            b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
-            for k, v in stream.stream_dict.items() if k != "/Length"
-        )
+        entries = dict_entries(stream.stream_dict, self._ser, skip=("/Length",))
         self._w.write_object(number, b"<< /Length %d %s >>\nstream\n" % (len(raw), entries) + raw + b"\nendstream")
 
     def _ref(self, obj: pikepdf.Object) -> bytes:
@@ -339,23 +368,8 @@ class _ObjectCopier:
         return b"%d 0 R" % self._memo[key]
 
     def _ser(self, obj: object, top: bool = False) -> bytes:
-        if isinstance(obj, pikepdf.Object) and not top and obj.is_indirect:
-            return self._ref(obj)
-        if isinstance(obj, bool):
-            return b"true" if obj else b"false"
-        if isinstance(obj, int):
-            return b"%d" % obj
-        if isinstance(obj, (float, Decimal)):
-            return num(float(obj)).encode()
-        if obj is None:
-            return b"null"
-        if isinstance(obj, pikepdf.Dictionary):
-            return b"<< " + b" ".join(
-                b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v)) for k, v in obj.items()
-            ) + b" >>"
-        if isinstance(obj, pikepdf.Array):
-            return b"[" + b" ".join(self._ser(v) for v in obj) + b"]"
-        if isinstance(obj, (pikepdf.Name, pikepdf.String)):
-            return bytes(obj.unparse())
-        raise RenderError("Oggetto PDF non supportato nello sfondo.") from TypeError(type(obj))
+        try:
+            return serialise_value(obj, self._ref, top=top)
+        except TypeError as exc:
+            raise RenderError("Oggetto PDF non supportato nello sfondo.") from exc
 

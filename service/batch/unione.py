@@ -17,14 +17,13 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
 import pikepdf
 
 from domain.errors import RuleViolation
-from renderers.pdfstream import PdfObjectWriter
+from renderers.pdfstream import PdfObjectWriter, dict_entries, serialise_value
 
 __all__ = ["scrivi_unione"]
 
@@ -53,8 +52,7 @@ class _Copiatore:
 
     def pagina(self, blocco: int, pagina: pikepdf.Page) -> int:
         self._blocco = blocco
-        voci = b" ".join(b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
-                         for k, v in pagina.obj.items() if k != "/Parent")
+        voci = dict_entries(pagina.obj, self._ser, skip=("/Parent",))
         return self._u.add_object(b"<< %s /Parent %d 0 R >>" % (voci, self._pagine_num))
 
     def _ref(self, obj: pikepdf.Object) -> bytes:
@@ -66,8 +64,7 @@ class _Copiatore:
             self._in_corso.add(chiave)
             if isinstance(obj, pikepdf.Stream):
                 raw = obj.read_raw_bytes()
-                voci = b" ".join(b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
-                                 for k, v in obj.stream_dict.items() if k != "/Length")
+                voci = dict_entries(obj.stream_dict, self._ser, skip=("/Length",))
                 corpo = b"<< /Length %d %s >>\nstream\n" % (len(raw), voci) + raw + b"\nendstream"
             else:
                 corpo = self._ser(obj, top=True)
@@ -80,24 +77,10 @@ class _Copiatore:
         return b"%d 0 R" % numero
 
     def _ser(self, obj: object, top: bool = False) -> bytes:
-        if isinstance(obj, pikepdf.Object) and not top and obj.is_indirect:
-            return self._ref(obj)
-        if isinstance(obj, bool):
-            return b"true" if obj else b"false"
-        if isinstance(obj, int):
-            return b"%d" % obj
-        if isinstance(obj, (float, Decimal)):
-            return _num(float(obj))
-        if obj is None:
-            return b"null"
-        if isinstance(obj, pikepdf.Dictionary):
-            return b"<< " + b" ".join(b"%s %s" % (bytes(pikepdf.Name(k).unparse()), self._ser(v))
-                                      for k, v in obj.items()) + b" >>"
-        if isinstance(obj, pikepdf.Array):
-            return b"[" + b" ".join(self._ser(v) for v in obj) + b"]"
-        if isinstance(obj, (pikepdf.Name, pikepdf.String)):
-            return bytes(obj.unparse())
-        raise RuleViolation("Blocco di stampa non valido.", path=("lavoro",)) from TypeError(type(obj))
+        try:
+            return serialise_value(obj, self._ref, top=top, real=_num)
+        except TypeError as exc:
+            raise RuleViolation("Blocco di stampa non valido.", path=("lavoro",)) from exc
 
 
 class _Blocchi:
