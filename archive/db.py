@@ -64,9 +64,10 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    factory = sessionmaker(engine, expire_on_commit=False)
+def session_scope(bind: Engine | sessionmaker) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error (``bind``: an engine, or a
+    session factory already made for it)."""
+    factory = bind if isinstance(bind, sessionmaker) else sessionmaker(bind, expire_on_commit=False)
     with factory() as session:
         try:
             yield session

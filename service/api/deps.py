@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import make_engine, upgrade
+from archive.db import make_engine, session_scope, upgrade
 from archive.utenti import Utente, autentica_api_key, registra_audit
 from service.auth import chiave_segreta, leggi_token
 from service.settings import Settings, get_settings
@@ -72,13 +72,8 @@ StateDep = Annotated[AppState, Depends(_state)]
 
 
 def get_session(state: StateDep) -> Iterator[Session]:
-    with state.sessions() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(state.sessions) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
