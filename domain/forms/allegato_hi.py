@@ -52,25 +52,21 @@ _GASSOSI = re.compile(r"\b(gas|metano|gpl|g\.p\.l\.|propano|butano|biogas)\b", r
 
 
 def _email(value: str) -> str:
-    if value == BARRATO:
-        return value
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
         raise ValueError("Indirizzo e-mail non valido.")
     return value
 
 
 def _telefono(value: str) -> str:
-    if value == BARRATO:
-        return value
     if not re.fullmatch(r"\+?[0-9][0-9 ./-]{5,19}", value):
         raise ValueError("Numero di telefono non valido: solo cifre, spazi e il prefisso +.")
     return value
 
 
-Telefono = Annotated[str, AfterValidator(_telefono)]
-"""A phone number or ``BARRATO`` (one type, so a bad number gets one error, not one per union branch)."""
-Email = Annotated[str, AfterValidator(_email)]
-"""An e-mail address or ``BARRATO``."""
+Telefono = Barrabile[Annotated[str, AfterValidator(_telefono)]]
+"""A phone number, ``BARRATO`` or None (domain.errors reports a bad number once, not per union branch)."""
+Email = Barrabile[Annotated[str, AfterValidator(_email)]]
+"""An e-mail address, ``BARRATO`` or None."""
 
 
 class Mittente(Modello):
@@ -83,10 +79,10 @@ class Mittente(Modello):
     cf_piva: CfOPiva | None = None
     """Codice fiscale or partita IVA: not on the printed model, printed only in normalised mode."""
     indirizzo: Barrabile[str] = None
-    telefono: Telefono | None = None
-    cellulare: Telefono | None = None
-    fax: Telefono | None = None
-    email: Email | None = None
+    telefono: Telefono = None
+    cellulare: Telefono = None
+    fax: Telefono = None
+    email: Email = None
 
 
 def _chiave_nome(text: str) -> str:
