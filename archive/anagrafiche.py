@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.db import Base
 from domain.errors import Conflict, NotFound, RuleViolation
 
-__all__ = ["Cait", "CaitEnte", "Manutentore", "OperatoreCait", "Strumento", "ManutenzioneImpianto",
-           "scollega_manutentore", "impianti_del_manutentore"]
+__all__ = ["Cait", "CaitEnte", "Manutentore", "OperatoreCait", "Strumento", "ManutenzioneImpianto", "IbanPortafoglio",
+           "PasswordProvvisoria", "scollega_manutentore", "impianti_del_manutentore", "email_in_uso"]
 
 
 def _now() -> datetime:
@@ -86,16 +86,48 @@ class ManutenzioneImpianto(Base):
     dal: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
+class IbanPortafoglio(Base):
+    """The IBAN a manutentore registered for its Portafoglio (refunds), set at its CAIT's desk."""
+
+    __tablename__ = "portafoglio_iban"
+    manutentore_id: Mapped[int] = mapped_column(ForeignKey("manutentori.id"), primary_key=True)
+    iban: Mapped[str] = mapped_column(String(34))
+    intestatario: Mapped[str] = mapped_column(String(200))
+    registrato_il: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    utente: Mapped[str] = mapped_column(String(64))
+
+
+class PasswordProvvisoria(Base):
+    """An account whose password was sent by e-mail ("Recupera la password"): it must be replaced
+    at the first login, and the provisional one stops working after ``scade_il``."""
+
+    __tablename__ = "password_provvisorie"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    creata_il: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    scade_il: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def email_in_uso(session: Session, email: str, *, tranne_manutentore: int | None = None) -> bool:
+    """True when another manutentore or CAIT already uses ``email`` (case-insensitive)."""
+    email = email.strip().lower()
+    q = select(Manutentore.id).where(func.lower(Manutentore.email) == email)
+    if tranne_manutentore is not None:
+        q = q.where(Manutentore.id != tranne_manutentore)
+    return (session.scalar(q.limit(1)) is not None
+            or session.scalar(select(Cait.id).where(func.lower(Cait.email) == email).limit(1)) is not None)
+
+
 def scollega_manutentore(session: Session, manutentore_id: int, *, cait_id: str, email: str) -> Manutentore:
     """Scollegamento (S2): only the CAIT does it, with an e-mail unique across users."""
     m = session.get(Manutentore, manutentore_id)
     if m is None or m.cait_id != cait_id:
         raise NotFound("Manutentore non associato a questo CAIT.", path=("manutentore_id",))
     email = email.strip().lower()
-    if "@" not in email or "." not in email.rsplit("@", 1)[-1]:
-        raise RuleViolation("Indirizzo e-mail non valido.", path=("email",))
-    other = session.scalar(select(Manutentore).where(Manutentore.email == email, Manutentore.id != m.id))
-    if other is not None:
+    locale, _, dominio = email.partition("@")
+    if not locale or "." not in dominio or dominio.startswith(".") or dominio.endswith(".") or " " in email:
+        raise RuleViolation("Indirizzo e-mail non valido: indicare un indirizzo al quale la Ditta ha accesso.",
+                            path=("email",))
+    if email_in_uso(session, email, tranne_manutentore=m.id):
         raise Conflict("Indirizzo e-mail già in uso da parte di un'altra utenza: inserirne uno valido e non già in uso.",
                        path=("email",))
     m.email = email
