@@ -62,7 +62,7 @@ from archive.db import flush as _flush
 from archive.errors import StorageError
 from domain.codice import parse_codice_impianto
 from domain.contributo import fascia_potenza
-from domain.enti import Ente
+from domain.enti import Ente, ente_competente
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.etichetta import numero_etichetta, parse_numero_etichetta, prefisso_ente
 from domain.stagione import Stagione
@@ -361,6 +361,7 @@ def vincola(session: Session, numero: str, codice_impianto: str, tipo_dichiarazi
     if tipo_dich not in TIPI:
         raise RuleViolation("Tipo di dichiarazione non valido: G oppure F.", path=("tipo_dichiarazione",))
     riga = _riga(session, numero, ambito)
+    _nel_territorio(riga, codice)
     if riga.tipo != tipo_dich:
         raise RuleViolation(f"L'etichetta {numero} è di tipo {riga.tipo}: valida solo un Allegato {riga.tipo}, "
                             f"non un Allegato {tipo_dich}.", path=("tipo_dichiarazione",))
@@ -372,8 +373,12 @@ def vincola(session: Session, numero: str, codice_impianto: str, tipo_dichiarazi
         Etichetta.codice_impianto == codice, Etichetta.tipo_dichiarazione == tipo_dich,
         Etichetta.data_controllo == data_controllo))
     if gia is not None and gia != numero:
+        # The other etichetta is named only when the caller may see it (issue 12: a refusal
+        # never reveals another manutentore's numbers).
+        visibile = session.scalar(ambito.filtra(select(Etichetta.numero).where(Etichetta.numero == gia)))
+        da_chi = f"dall'etichetta {gia}" if visibile is not None else "da un'altra etichetta"
         raise Conflict(f"La dichiarazione (Allegato {tipo_dich}, impianto {codice}, controllo del "
-                       f"{data_controllo:%d/%m/%Y}) è già validata dall'etichetta {gia}.", path=("codice_impianto",))
+                       f"{data_controllo:%d/%m/%Y}) è già validata {da_chi}.", path=("codice_impianto",))
     condizioni = ambito.filtra(update(Etichetta).where(Etichetta.numero == numero, Etichetta.stato == "venduta"))
     try:
         esito = _esegui(session, condizioni.values(
@@ -590,6 +595,20 @@ def _rifiuta_vendita(riga: Etichetta, cait_id: str) -> None:
         raise Conflict(f"L'etichetta {riga.numero} non è ancora stata assegnata a un CAIT: non può essere venduta.",
                        path=("numero",))
     _rifiuta_stato(riga, "venduta")
+
+
+def _nel_territorio(riga: Etichetta, codice: str) -> None:
+    """An etichetta validates only a dichiarazione of an impianto in its Ente's territory (the
+    Ente competent for the impianto's Comune, DGR 18/09/2007)."""
+    istat = codice[:6]
+    try:
+        competente = ente_competente(istat)
+    except NotFound:
+        competente = None
+    if competente is None or competente.id != riga.ente_id:
+        raise RuleViolation(
+            f"L'impianto {codice} non è nel territorio dell'Ente che ha emesso l'etichetta: "
+            "l'etichetta vale solo per gli impianti di quell'Ente.", path=("codice_impianto",))
 
 
 def _rifiuta_vincolo(riga: Etichetta) -> None:

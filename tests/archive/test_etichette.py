@@ -463,3 +463,38 @@ def test_rendiconto_sums_what_a_cait_owes(engine, anagrafiche) -> None:
     assert {e["numero"] for e in r["etichette"]} == {parse_numero_etichetta(n).leggibile
                                                     for n in venduta_g + [venduta_f]}
     assert (vuoto["quantita"], vuoto["totale"], altro["quantita"]) == (0, "0.00", 0)
+
+
+def test_an_etichetta_binds_only_in_its_entes_territory(engine, anagrafiche) -> None:
+    """Issue 12: rossi bound a Mantova etichetta to a Brescia impianto; now refused, nothing moves."""
+    numero = _venduta(engine, anagrafiche)
+    prima = _movimenti(engine)
+    for impianto in ("017029CT0000001", "015146CT0000001"):  # Comune di Brescia; Milano (another Ente)
+        with pytest.raises(RuleViolation, match="non è nel territorio dell'Ente") as err, session_scope(engine) as s:
+            vincola(s, numero, impianto, "G", CONTROLLO, autore=Autore("manutentore.rossi", "manutentore"),
+                    ambito=Ambito(manutentore_id=anagrafiche["rossi"]))
+        assert err.value.path == ("codice_impianto",)
+    assert _stato(engine, numero)["stato"] == "venduta" and _movimenti(engine) == prima
+    with session_scope(engine) as s:  # its own territory: bound
+        assert vincola(s, numero, IMPIANTO, "G", CONTROLLO, autore=CAIT,
+                       ambito=Ambito(manutentore_id=anagrafiche["rossi"]))["stato"] == "vincolata"
+
+
+def test_a_refusal_reveals_nothing_of_another_manutentore(engine, anagrafiche) -> None:
+    """Issue 12: bianchi's binding refused with rossi's etichetta number in the message."""
+    di_rossi = _venduta(engine, anagrafiche)
+    (di_bianchi,) = _genera(engine, 1)
+    _assegna(engine, [di_bianchi])
+    with session_scope(engine) as s:
+        vendi(s, di_bianchi, "CAIT-MN-01", anagrafiche["bianchi"], autore=CAIT)
+        vincola(s, di_rossi, IMPIANTO, "G", CONTROLLO, autore=CAIT, ambito=Ambito(manutentore_id=anagrafiche["rossi"]))
+    with pytest.raises(Conflict) as err, session_scope(engine) as s:
+        vincola(s, di_bianchi, IMPIANTO, "G", CONTROLLO, autore=Autore("manutentore.bianchi", "manutentore"),
+                ambito=Ambito(manutentore_id=anagrafiche["bianchi"]))
+    messaggio = err.value.message
+    assert "già validata da un'altra etichetta" in messaggio and err.value.path == ("codice_impianto",)
+    compatto = parse_numero_etichetta(di_rossi)
+    assert compatto.compatto not in messaggio and compatto.leggibile not in messaggio
+    assert "Rossi" not in messaggio
+    with pytest.raises(Conflict, match=f"dall'etichetta {di_rossi}"), session_scope(engine) as s:
+        vincola(s, di_bianchi, IMPIANTO, "G", CONTROLLO, autore=CAIT, ambito=Ambito(cait_id="CAIT-MN-01"))
