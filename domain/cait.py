@@ -20,14 +20,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, ClassVar, Literal, Optional
 
 from pydantic import AfterValidator, Field, create_model, field_validator, model_validator
 
 from domain.codice import CodiceImpiantoStr
 from domain.errors import RuleViolation
-from domain.forms.allegato_f import AllegatoF, Bruciatore, DatiGeneratore
-from domain.forms.allegato_g import AllegatoG, Breve, Tecnico
+from domain.forms.allegato_f import AllegatoF, Bruciatore, DatiGeneratore, GeneratoreF
+from domain.forms.allegato_g import AllegatoG, Breve, Consumo, Tecnico
 from domain.forms.comuni import Modello
 from domain.stagione import stagione_termica
 from domain.tariffe import CENTESIMO
@@ -404,6 +404,8 @@ def trimestre(testo: str) -> tuple[date, date]:
 class ConsumoPrecompilato(Modello):
     """A consumi row: the season is printed, the value only when the catasto knows it."""
 
+    modello_completo: ClassVar[type[Modello]] = Consumo
+
     stagione: Annotated[str, Field(pattern=r"^\d{4}/\d{2}$")]
     valore: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
     unita: Literal["m3", "kg"] | None = None
@@ -448,6 +450,9 @@ class _Precompilato(Modello):
 
 
 class _BaseG(_Precompilato):
+    modello_completo: ClassVar[type[Modello]] = AllegatoG
+    """The template reads a precompilato as an ``AllegatoG``: the fields it lacks print blank."""
+
     @field_validator("pot_focolare_kw", check_fields=False)
     @classmethod
     def _sotto_35(cls, v: Decimal | None) -> Decimal | None:
@@ -469,8 +474,12 @@ class GeneratorePrecompilato(Modello):
     bruciatore: Bruciatore = Field(default_factory=Bruciatore)
     data_installazione: date | None = None
 
+    modello_completo: ClassVar[type[Modello]] = GeneratoreF
+    """The template reads this sheet as a ``GeneratoreF``: its other fields print blank."""
+
 
 class _BaseF(_Precompilato):
+    modello_completo: ClassVar[type[Modello]] = AllegatoF
     generatori: Annotated[list[GeneratorePrecompilato], Field(min_length=1, max_length=30)]
 
 

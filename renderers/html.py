@@ -8,7 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, UndefinedError, select_autoescape
+from pydantic import BaseModel
 
 from renderers.errors import RenderError
 
@@ -58,10 +59,14 @@ def formato_euro(value: Decimal | int | str | None) -> str:
 
 
 def dato(obj: Any, *path: str | int) -> Any:
-    """Walk ``path`` (attributes, keys, indexes) from ``obj``; ``None`` where anything is missing.
+    """Walk ``path`` (attributes, keys, indexes) from ``obj``; ``None`` where a value is absent.
 
     Templates render the blank form with ``d = None``: ``dato(d, "consumi", 0, "valore")`` is then
-    ``None`` (a dotted line) instead of an undefined-variable error.
+    ``None`` (a dotted line) instead of an undefined-variable error. A value that is absent (``None``,
+    an index past the end of a list) gives ``None``; a name the data cannot have (not a field of the
+    pydantic model, not a key of the dict) is a template error, never a silent dotted line. A model
+    that declares ``modello_completo`` (a partial form, such as a precompilato) may lack that
+    model's fields: they print blank.
     """
     for part in path:
         if obj is None:
@@ -72,9 +77,18 @@ def dato(obj: Any, *path: str | int) -> Any:
             except (IndexError, KeyError, TypeError):
                 return None
         elif isinstance(obj, dict):
-            obj = obj.get(part)
+            if part not in obj:
+                raise UndefinedError(f"dato(): la chiave {part!r} non esiste nei dati")
+            obj = obj[part]
+        elif isinstance(obj, BaseModel) and part not in type(obj).model_fields and not hasattr(type(obj), part):
+            completo = getattr(type(obj), "modello_completo", None)
+            if completo is None or part not in completo.model_fields:
+                raise UndefinedError(f"dato(): il campo {part!r} non esiste in {type(obj).__name__}")
+            return None  # a partial model (e.g. a precompilato): the full form's field is still blank
+        elif not hasattr(obj, part):
+            raise UndefinedError(f"dato(): {part!r} non esiste in {type(obj).__name__}")
         else:
-            obj = getattr(obj, part, None)
+            obj = getattr(obj, part)
     return obj
 
 
