@@ -24,10 +24,12 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import urllib3
 from minio import Minio
@@ -35,10 +37,13 @@ from minio.commonconfig import COMPLIANCE
 from minio.error import MinioException, S3Error
 from minio.retention import Retention
 
-from archive.errors import StorageError
+from archive.errors import LockNotHeld, StorageError, StorageRefused, StorageTransient
 from domain.errors import Conflict, NotFound
 
-__all__ = ["S3Config", "StoredObject", "ObjectInfo", "ObjectStore", "object_key", "sha256_hex", "parse_s3_datetime"]
+__all__ = [
+    "S3Config", "StoredObject", "ObjectInfo", "Ritenzione", "VersioneCreata", "RegistroVersioni", "ObjectStore",
+    "object_key", "sha256_hex", "parse_s3_datetime", "autoverifica",
+]
 
 SHA256_META = "sha256"
 """User metadata name of the content hash (``x-amz-meta-sha256``)."""
@@ -60,7 +65,12 @@ class S3Config:
     """Seconds to wait for a TCP connection (short: the outbox takes over when S3 is down)."""
     read_timeout: float = 60.0
     retries: int = 2
-    """HTTP-level retries of one request (the outbox retries whole writes with back-off)."""
+    """HTTP-level retries of one *reading* request (GET/HEAD) and of connection attempts. Writes
+    (PUT/POST/DELETE) are never retried by the SDK: a lost reply must not become a second
+    locked version; :meth:`ObjectStore.put` retries itself after adopting what was stored."""
+    put_attempts: int = 2
+    """Write attempts of one :meth:`ObjectStore.put` (each one first adopts an existing version
+    with the same hash); the outbox retries further with back-off."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,9 @@ class StoredObject:
     size: int
     retain_until: date
     created: bool
-    """False when identical bytes were already the current version (idempotent store)."""
+    """False when a version with identical bytes already existed and was adopted."""
+    retain_until_exact: datetime | None = None
+    """The retain-until instant the store read back for this version."""
 
 
 @dataclass(frozen=True)
@@ -145,33 +157,93 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 _NO_HOLD_CODES = ("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "NoSuchLegalHold")
 """What servers answer when a version never had a legal hold (SeaweedFS, RGW)."""
+_NO_RETENTION_CODES = ("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError")
+"""What servers answer to ``GET ?retention`` on a version without retention (RGW after a multipart upload)."""
 
 _CONNECTION_ERRORS = (urllib3.exceptions.HTTPError, OSError, MinioException)
 _NOT_FOUND_CODES = ("NoSuchKey", "NoSuchVersion", "NoSuchObject", "ResponseCode404")
+_TRANSIENT_CODES = ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed")
+
+
+def _transient(exc: S3Error) -> bool:
+    status = getattr(getattr(exc, "response", None), "status", None) or 0
+    return status >= 500 or status in (408, 429) or exc.code in _TRANSIENT_CODES
 
 
 @contextmanager
 def _s3(messaggio: str, *, not_found: bool = False) -> Iterator[None]:
-    """Translate minio/urllib3 failures at this boundary: StorageError (or NotFound)."""
+    """Translate minio/urllib3 failures at this boundary: StorageTransient when retrying may
+    help (no answer, 5xx), StorageRefused when S3 answered no (4xx), or NotFound."""
     try:
         yield
     except S3Error as exc:
         if not_found and exc.code in _NOT_FOUND_CODES:
             raise NotFound("Documento non presente nell'archivio.") from exc
-        raise StorageError(messaggio) from exc
+        raise (StorageTransient(messaggio) if _transient(exc) else StorageRefused(messaggio)) from exc
     except _CONNECTION_ERRORS as exc:
-        raise StorageError("Archivio documentale non raggiungibile.") from exc
+        raise StorageTransient("Archivio documentale non raggiungibile.") from exc
+
+
+@dataclass(frozen=True)
+class Ritenzione:
+    """The retention S3 reports for one version (``GET ?retention``); both None when it has none."""
+
+    mode: str | None
+    until: datetime | None
+
+    def descrizione(self) -> str:
+        if self.mode is None or self.until is None:
+            return "nessuna conservazione"
+        return f"{self.mode} fino al {self.until.strftime('%d/%m/%Y %H:%M:%S')} UTC"
+
+
+@dataclass(frozen=True)
+class VersioneCreata:
+    """One object version this archive created (or adopted after a lost reply)."""
+
+    bucket: str
+    key: str
+    version_id: str
+    sha256: str
+    size: int
+    retain_until: datetime
+    """The retention asked for."""
+    adottata: bool
+    """True when found by hash after a write whose reply was lost (or an earlier write)."""
+
+
+RegistroVersioni = Callable[[VersioneCreata], None]
+"""Called as soon as S3 names a version we wrote, before its lock is verified, so that a
+version whose verification fails is still accounted for (``archive.versioni`` records it)."""
+
+
+def _parse_retention(xml: str) -> Ritenzione:
+    root = ET.fromstring(xml)
+    mode = until = None
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag == "Mode" and el.text:
+            mode = el.text.strip().upper()
+        elif tag == "RetainUntilDate" and el.text:
+            until = parse_s3_datetime(el.text)
+    return Ritenzione(mode, until)
+
+
+def _same_instant(a: datetime, b: datetime) -> bool:
+    """Equal to the second (servers keep whole seconds; we never ask for fractions)."""
+    return a.replace(microsecond=0) == b.replace(microsecond=0)
 
 
 class ObjectStore:
     """The archive bucket: put/get/verify, retention, legal hold, disposal of expired versions."""
 
-    def __init__(self, config: S3Config) -> None:
+    def __init__(self, config: S3Config, *, registro: RegistroVersioni | None = None) -> None:
         self.config = config
         self.bucket = config.bucket
+        self.registro = registro
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout),
-            retries=urllib3.Retry(total=config.retries, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504)),
+            retries=_retry_policy(config.retries),
             maxsize=8,
         )
         self.client = Minio(
@@ -190,14 +262,15 @@ class ObjectStore:
             lock = self.client.get_object_lock_config(self.bucket)
         except S3Error as exc:
             if exc.code == "ObjectLockConfigurationNotFoundError":
-                raise StorageError(
+                raise StorageRefused(
                     f"Il bucket {self.bucket} esiste ma non ha il blocco oggetti (Object Lock) attivo."
                 ) from exc
-            raise StorageError("Impossibile preparare il bucket dell'archivio.") from exc
+            raise (StorageTransient if _transient(exc) else StorageRefused)(
+                "Impossibile preparare il bucket dell'archivio.") from exc
         except _CONNECTION_ERRORS as exc:
-            raise StorageError("Archivio documentale non raggiungibile.") from exc
+            raise StorageTransient("Archivio documentale non raggiungibile.") from exc
         if lock is None:
-            raise StorageError(f"Il bucket {self.bucket} non ha il blocco oggetti (Object Lock) attivo.")
+            raise StorageRefused(f"Il bucket {self.bucket} non ha il blocco oggetti (Object Lock) attivo.")
 
     # -- write -----------------------------------------------------------------------------
 
@@ -207,27 +280,101 @@ class ObjectStore:
         """Store ``data`` under ``key`` with COMPLIANCE retention until the end of ``retain_until``
         (a date: to the end of that day, UTC; a datetime: to that instant).
 
-        Idempotent: when the current version of ``key`` already holds the same SHA-256, no new
-        version is written. Otherwise a new version appears and the older ones stay. The written
-        version is read back and hashed; only then is it returned.
+        Idempotent: a version of ``key`` already holding the same SHA-256 is adopted instead of
+        writing another (after a lost reply, the version the store did keep). Whatever the
+        version, its retention is read back (mode and date, exactly) and set with
+        PutObjectRetention when missing or earlier; :class:`LockNotHeld` when the store still
+        does not hold it. The bytes are read back and hashed; only then is it returned.
         """
         digest = sha256_hex(data)
-        current = self._current(key)
-        if current is not None and current.sha256 == digest:
-            self._verify(key, current.version_id, digest)
-            until = current.retain_until.date() if current.retain_until else _until(retain_until).date()
-            return StoredObject(key, current.version_id, digest, current.size, until, created=False)
+        asked = _until(retain_until)
         meta = {SHA256_META: digest, **{k: _ascii(v) for k, v in (metadata or {}).items()}}
-        with _s3("Scrittura nell'archivio documentale non riuscita."):
-            result = self.client.put_object(
-                self.bucket, key, io.BytesIO(data), len(data),
-                content_type="application/pdf", metadata=meta,
-                retention=Retention(COMPLIANCE, _until(retain_until)),
-            )
-        if not result.version_id:
-            raise StorageError("L'archivio non ha restituito la versione del documento: versioning non attivo.")
-        self._verify(key, result.version_id, digest)
-        return StoredObject(key, result.version_id, digest, len(data), _until(retain_until).date(), created=True)
+        attempts = max(1, self.config.put_attempts)
+        for attempt in range(1, attempts + 1):
+            found = self._adopt(key, digest)
+            if found is not None:
+                self._record(key, found.version_id, digest, found.size, asked, adottata=True)
+                held = self._lock(key, found.version_id, asked, new=False)
+                self._verify(key, found.version_id, digest)
+                return StoredObject(key, found.version_id, digest, found.size, held.date(), created=False,
+                                    retain_until_exact=held)
+            try:
+                with _s3("Scrittura nell'archivio documentale non riuscita."):
+                    result = self.client.put_object(
+                        self.bucket, key, io.BytesIO(data), len(data),
+                        content_type="application/pdf", metadata=meta,
+                        retention=Retention(COMPLIANCE, asked),
+                    )
+            except StorageTransient:
+                if attempt == attempts:
+                    raise
+                continue  # the reply may be lost while the version exists: adopt it first
+            if not result.version_id:
+                raise StorageRefused("L'archivio non ha restituito la versione del documento: versioning non attivo.")
+            self._record(key, result.version_id, digest, len(data), asked, adottata=False)
+            held = self._lock(key, result.version_id, asked, new=True)
+            self._verify(key, result.version_id, digest)
+            return StoredObject(key, result.version_id, digest, len(data), held.date(), created=True,
+                                retain_until_exact=held)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _record(self, key: str, version_id: str, digest: str, size: int, asked: datetime, *, adottata: bool) -> None:
+        if self.registro is not None:
+            self.registro(VersioneCreata(self.bucket, key, version_id, digest, size, asked, adottata))
+
+    def _adopt(self, key: str, digest: str) -> ObjectInfo | None:
+        """The newest version of ``key`` whose hash metadata is ``digest`` (None if none)."""
+        for version_id in self.versions(key):
+            try:
+                info = self.info(key, version_id)
+            except NotFound:
+                continue
+            if info.sha256 == digest:
+                return info
+        return None
+
+    def retention(self, key: str, version_id: str) -> Ritenzione:
+        """Retention of one exact version as the store reports it (``GET ?retention``, parsed
+        tolerantly: RGW writes nine fractional digits, which minio-py cannot read)."""
+        try:
+            with _s3("Lettura della conservazione del documento non riuscita.", not_found=True):
+                response = self.client._execute(
+                    "GET", self.bucket, object_name=key, query_params={"versionId": version_id, "retention": ""},
+                )
+                text = response.data.decode()
+        except StorageRefused as exc:
+            if isinstance(exc.__cause__, S3Error) and exc.__cause__.code in _NO_RETENTION_CODES:
+                return Ritenzione(None, None)
+            raise
+        try:
+            return _parse_retention(text)
+        except (ET.ParseError, ValueError) as exc:
+            raise StorageTransient("Risposta dell'archivio sulla conservazione non leggibile.") from exc
+
+    def _lock(self, key: str, version_id: str, asked: datetime, *, new: bool) -> datetime:
+        """Make sure ``version_id`` holds COMPLIANCE until ``asked``; the instant held.
+
+        A new version must read back exactly ``asked``; an adopted one at least ``asked``.
+        Missing or earlier: PutObjectRetention, then read again. Anything else: LockNotHeld.
+        """
+        def held(r: Ritenzione) -> bool:
+            if r.mode != COMPLIANCE or r.until is None:
+                return False
+            return _same_instant(r.until, asked) or (not new and r.until > asked)
+
+        letta = self.retention(key, version_id)
+        if held(letta):
+            return letta.until  # type: ignore[return-value]
+        if letta.until is None or letta.until < asked or letta.mode != COMPLIANCE:
+            with _s3("Impostazione della conservazione del documento non riuscita."):
+                self.client.set_object_retention(self.bucket, key, Retention(COMPLIANCE, asked), version_id=version_id)
+            letta = self.retention(key, version_id)
+            if held(letta):
+                return letta.until  # type: ignore[return-value]
+        raise LockNotHeld(
+            f"L'archivio S3 non conserva il documento fino al {asked.strftime('%d/%m/%Y')} "
+            f"(riletto: {letta.descrizione()}): il documento non è archiviato."
+        )
 
     def _current(self, key: str) -> ObjectInfo | None:
         try:
@@ -237,7 +384,7 @@ class ObjectStore:
 
     def _verify(self, key: str, version_id: str, digest: str) -> None:
         if sha256_hex(self.get(key, version_id)) != digest:
-            raise StorageError("Il documento riletto dall'archivio non corrisponde a quello scritto.")
+            raise StorageRefused("Il documento riletto dall'archivio non corrisponde a quello scritto.")
 
     # -- read ------------------------------------------------------------------------------
 
@@ -277,6 +424,13 @@ class ObjectStore:
         found.sort(key=lambda o: o.last_modified or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
         return [o.version_id for o in found if o.version_id]
 
+    def all_versions(self, prefix: str = "") -> Iterator[tuple[str, str]]:
+        """``(key, version_id)`` of every object version in the bucket (delete markers skipped)."""
+        with _s3("Elenco delle versioni non disponibile."):
+            for o in self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True, include_version=True):
+                if not o.is_delete_marker and o.version_id and o.object_name:
+                    yield o.object_name, o.version_id
+
     # -- legal hold and disposal -----------------------------------------------------------
 
     def legal_hold(self, key: str, version_id: str) -> bool:
@@ -314,6 +468,53 @@ class ObjectStore:
         if info.retain_until is not None and info.retain_until > datetime.now(timezone.utc):
             return True
         return info.legal_hold or self.legal_hold(key, version_id)
+
+
+def _retry_policy(retries: int) -> urllib3.Retry:
+    """SDK-level retries: connection attempts (nothing was sent) and reading requests only.
+    urllib3's default also retries PUT after a read error, which after a lost reply writes a
+    second locked version; POST (multipart create/complete) and DELETE are excluded as well."""
+    return urllib3.Retry(
+        total=retries, connect=retries, read=retries, status=retries, other=0,
+        allowed_methods=frozenset({"GET", "HEAD"}), status_forcelist=(500, 502, 503, 504),
+        backoff_factor=0.2, raise_on_status=False,
+    )
+
+
+PROBE_PREFIX = "_curit-autoverifica/"
+"""Key prefix of the start-up probes (tiny objects, locked for :data:`PROBE_RETENTION`)."""
+PROBE_RETENTION = timedelta(minutes=10)
+
+
+def autoverifica(store: "ObjectStore", *, ora: datetime | None = None) -> StoredObject:
+    """Start-up self-test of the bucket: write a probe with COMPLIANCE retention, read the
+    retention back (mode and date, exactly), then try to delete that locked version, which
+    must be refused. :class:`StorageRefused` (or :class:`LockNotHeld`) when the bucket does
+    not protect what it stores; :class:`StorageTransient` when it cannot be reached.
+    """
+    ora = ora or datetime.now(timezone.utc)
+    until = (ora + PROBE_RETENTION).replace(microsecond=0)
+    key = f"{PROBE_PREFIX}{ora.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.bin"
+    probe = b"curit-docs autoverifica " + ora.isoformat().encode()
+    stored = store.put(key, probe, retain_until=until, metadata={"scopo": "autoverifica"})
+    try:
+        with _s3("Eliminazione della prova non riuscita."):
+            store.client.remove_object(store.bucket, key, version_id=stored.version_id)
+    except StorageRefused:
+        pass  # refused: the lock holds
+    else:
+        raise StorageRefused(
+            f"Il bucket {store.bucket} ha lasciato eliminare una versione sotto conservazione obbligatoria: "
+            "l'archivio non può garantire la conservazione dei documenti."
+        )
+    try:
+        if sha256_hex(store.get(key, stored.version_id)) != stored.sha256:
+            raise StorageRefused(f"Il bucket {store.bucket} non restituisce la prova scritta all'avvio.")
+    except NotFound:
+        raise StorageRefused(
+            f"Il bucket {store.bucket} ha perso una versione sotto conservazione obbligatoria."
+        ) from None
+    return stored
 
 
 def _ascii(value: str) -> str:
