@@ -2,12 +2,18 @@
 
 Every table module under ``archive/`` declares its tables on :class:`Base`;
 schema changes go through Alembic migrations in ``archive/migrations``.
+
+:func:`make_engine` is the one door to the database: every CLI verb, the API, the Celery
+worker and the benchmarks get their engine from it, and it brings the schema up to date the
+first time a process opens a database (one cheap query when it already is; an advisory lock on
+PostgreSQL and a file lock on SQLite when two processes start on a new database at once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import threading
 from pathlib import Path
 
 from typing import Any
@@ -33,9 +39,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=_NAMING)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so that
-    several processes can share the embedded file safely."""
+def make_engine(url: str, *, migra: bool = True, **kwargs) -> Engine:
+    """Create an engine, the schema brought up to date first (``migra=False`` only for the
+    migrations themselves). SQLite gets WAL, foreign keys and a busy timeout so that several
+    processes can share the embedded file safely.
+
+    Raises :class:`~archive.errors.DatabaseNonDisponibile` when the database cannot be reached
+    and :class:`~archive.errors.SchemaNonAggiornato` when its schema cannot be brought up to date.
+    """
+    engine = _crea_engine(url, **kwargs)
+    if migra and not getattr(_locale, "migrando", False):
+        try:
+            _assicura_schema(engine, url)
+        except BaseException:
+            engine.dispose()
+            raise
+    return engine
+
+
+def _crea_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -78,9 +100,11 @@ def session_scope(bind: Engine | sessionmaker) -> Iterator[Session]:
 
 
 def esegui(session: Session, stmt: Any, params: Any = None) -> Any:
-    """Run one statement; database failures become ``StorageError`` (an ``IntegrityError`` is
-    left to the caller, which usually turns it into a domain Conflict)."""
-    from archive.errors import StorageError
+    """Run one statement; database failures become the product's errors
+    (:func:`archive.errors.errore_database`: unreachable → ``DatabaseNonDisponibile``, a
+    ``StorageError``; missing table → ``SchemaNonAggiornato``; else ``ErroreDatabase``). An
+    ``IntegrityError`` is left to the caller, which usually turns it into a domain Conflict."""
+    from archive.errors import errore_database
 
     try:
         if params is None:
@@ -89,25 +113,165 @@ def esegui(session: Session, stmt: Any, params: Any = None) -> Any:
     except IntegrityError:
         raise
     except SQLAlchemyError as exc:
-        raise StorageError() from exc
+        raise errore_database(exc) from exc
 
 
 def flush(session: Session) -> None:
-    """``session.flush()`` with database failures as ``StorageError``."""
-    from archive.errors import StorageError
+    """``session.flush()`` with database failures as the product's database errors."""
+    from archive.errors import errore_database
 
     try:
         session.flush()
     except SQLAlchemyError as exc:
-        raise StorageError() from exc
+        raise errore_database(exc) from exc
 
 
 def upgrade(url: str) -> None:
-    """Bring the database at ``url`` to the newest schema (``alembic upgrade heads``)."""
+    """Bring the database at ``url`` to the newest schema (``alembic upgrade heads``): idempotent,
+    and serialised between processes (PostgreSQL advisory lock, SQLite lock file), so two
+    processes starting on a new database at once both find it migrated."""
+    engine = _crea_engine(url)
+    try:
+        _assicura_schema(engine, url, forza=True)
+    finally:
+        engine.dispose()
+
+
+# -- schema up to date -------------------------------------------------------------------------
+
+_locale = threading.local()
+_aggiornati: set[tuple[Any, ...]] = set()
+_aggiornati_lock = threading.Lock()
+_PG_LOCK_ID = 0x43555249  # "CURI": the advisory lock of migrations
+
+
+def _chiave(url: str) -> tuple[Any, ...] | None:
+    """What identifies a database in this process (a SQLite file replaced at the same path is a
+    new database); None for a SQLite database that does not exist yet or lives in memory."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:" or not Path(path).exists():
+            return None
+        st = Path(path).stat()
+        return (url, st.st_dev, st.st_ino)
+    return (url,)
+
+
+def _teste() -> frozenset[str]:
+    return frozenset(_script().get_heads())
+
+
+_SCRIPT: Any = None
+
+
+def _script() -> Any:
+    global _SCRIPT
+    if _SCRIPT is None:
+        from alembic.script import ScriptDirectory
+
+        _SCRIPT = ScriptDirectory(str(MIGRATIONS_DIR))
+    return _SCRIPT
+
+
+def _versioni(conn: Any) -> frozenset[str] | None:
+    """The revisions recorded in the database; None when it has never been migrated."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return frozenset(r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version")))
+
+
+def _stato(engine: Engine) -> frozenset[str] | None:
+    with engine.connect() as conn:
+        versioni = _versioni(conn)
+        conn.rollback()
+    return versioni
+
+
+def _controlla_sconosciute(versioni: frozenset[str] | None) -> None:
+    from archive.errors import SchemaNonAggiornato
+
+    sconosciute = sorted(v for v in versioni or () if _script().get_revision(v) is None) if versioni else []
+    if sconosciute:
+        raise SchemaNonAggiornato(
+            "Il database è stato aggiornato da una versione più recente di curit-docs (revisione "
+            f"{', '.join(sconosciute)}): aggiornare il programma prima di usarlo.")
+
+
+def _assicura_schema(engine: Engine, url: str, *, forza: bool = False) -> None:
+    from archive.errors import ErroreDatabase, SchemaNonAggiornato, errore_database
+
+    chiave = _chiave(url)
+    if not forza and chiave is not None and chiave in _aggiornati:
+        return
+    if url.startswith("sqlite") and (not url.split("///", 1)[-1] or url.endswith(":memory:")):
+        return  # a private in-memory database: nothing to share, nothing to keep
+    teste = _teste()
+    try:
+        versioni = _stato(engine)
+        if versioni != teste:
+            _controlla_sconosciute(versioni)
+            with _lock_migrazione(engine, url):
+                versioni = _stato(engine)  # another process may have just done it
+                if versioni != teste:
+                    _controlla_sconosciute(versioni)
+                    _esegui_alembic(url)
+    except SQLAlchemyError as exc:
+        errore = errore_database(exc)
+        if isinstance(errore, ErroreDatabase):  # a migration the database refused
+            errore = SchemaNonAggiornato("Aggiornamento dello schema del database non riuscito.")
+            errore.__cause__ = exc
+        raise errore from exc
+    chiave = _chiave(url)
+    if chiave is not None:
+        with _aggiornati_lock:
+            _aggiornati.add(chiave)
+
+
+@contextmanager
+def _lock_migrazione(engine: Engine, url: str) -> Iterator[None]:
+    if url.startswith("sqlite"):
+        import fcntl
+
+        path = Path(url.split("///", 1)[-1])
+        with open(path.with_name(path.name + ".migrazione.lock"), "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_ID})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_ID})
+            conn.commit()
+
+
+def _esegui_alembic(url: str) -> None:
     from alembic import command
     from alembic.config import Config
+
+    from archive.errors import SchemaNonAggiornato
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "heads")
+    _locale.migrando = True  # migrations/env.py opens its engine through make_engine
+    try:
+        command.upgrade(cfg, "heads")
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # alembic.util.CommandError and the like
+        raise SchemaNonAggiornato("Aggiornamento dello schema del database non riuscito.") from exc
+    finally:
+        _locale.migrando = False

@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import make_engine, session_scope, upgrade
+from archive.db import make_engine, session_scope
 from archive.utenti import Utente, autentica_api_key, registra_audit
 from service.auth import chiave_segreta, leggi_token
 from service.settings import Settings, get_settings
@@ -51,8 +51,7 @@ def state_for(settings: Settings) -> AppState:
     with _lock:
         state = _states.get(settings.db_url)
         if state is None:
-            upgrade(settings.db_url)
-            engine = make_engine(settings.db_url)
+            engine = make_engine(settings.db_url)  # brings the schema up to date
             state = AppState(engine, sessionmaker(engine, expire_on_commit=False),
                              chiave_segreta(settings.secret_key, settings.var_dir))
             if settings.demo:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from archive.errors import StorageError
+from archive.errors import DatabaseNonDisponibile, ErroreDatabase, SchemaNonAggiornato, StorageError, riclassifica
 from domain.errors import AppError, Conflict, NotFound, RuleViolation, ValidationFailed, from_pydantic
 from renderers.errors import RenderError
 
@@ -23,6 +23,9 @@ STATUS_BY_CLASS: dict[type[AppError], int] = {
     NotFound: 404,
     Conflict: 409,
     RenderError: 500,
+    DatabaseNonDisponibile: 503,
+    SchemaNonAggiornato: 500,
+    ErroreDatabase: 500,
     StorageError: 503,
     AppError: 500,
 }
@@ -53,6 +56,7 @@ def _body(exc: AppError) -> dict:
 def install(app: FastAPI, *, max_body: int) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError):
+        exc = riclassifica(exc) or exc  # a database failure is never "archive unavailable"
         status = status_for(exc)
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc.__cause__ or exc)
@@ -82,6 +86,9 @@ def install(app: FastAPI, *, max_body: int) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
+        errore = riclassifica(exc)
+        if errore is not None:
+            return await _app_error(request, errore)
         log.exception("Errore non gestito su %s %s", request.method, request.url.path)
         return JSONResponse({"errori": [{"campo": "", "loc": [], "messaggio": "Errore interno."}]}, status_code=500)
 

@@ -2,7 +2,9 @@
 
 Each module in ``service/cli/commands/`` defines ``register(app)`` and adds its
 verbs; this module maps the product's errors to Italian messages and exit codes:
-1 = invalid input or refused operation, 2 = rendering failure, 3 = storage unavailable.
+1 = invalid input or refused operation, 2 = rendering or signing failure, 3 = archive (S3)
+unavailable, 4 = database unreachable, 5 = database schema not matching this program,
+6 = internal error (a defect: the traceback goes to ``<CURIT_VAR_DIR>/log/errori.log``).
 """
 
 from __future__ import annotations
@@ -35,17 +37,42 @@ def _load_commands() -> None:
         module.register(app)
 
 
+ESCI_INTERNO = 6
+"""Exit code of an internal error (a defect of the program, never of the input)."""
+
+
 def exit_code_for(exc: AppError) -> int:
     """Walk the error's MRO: the first class with a code wins (same idea as the API)."""
-    from archive.errors import StorageError
+    from archive.errors import DatabaseNonDisponibile, ErroreDatabase, SchemaNonAggiornato, StorageError
     from renderers.errors import RenderError
 
+    codici = {DatabaseNonDisponibile: 4, SchemaNonAggiornato: 5, ErroreDatabase: ESCI_INTERNO,
+              StorageError: 3, RenderError: 2}
     for cls in type(exc).__mro__:
-        if cls is StorageError:
-            return 3
-        if cls is RenderError:
-            return 2
+        if cls in codici:
+            return codici[cls]
     return 1
+
+
+def _errore_interno(exc: BaseException) -> None:
+    """An unexpected exception: one Italian line on stderr, the traceback in the log file."""
+    import traceback
+    from datetime import datetime, timezone
+
+    dove = ""
+    try:
+        from service.settings import get_settings
+
+        log = get_settings().var_dir / "log" / "errori.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} curit-docs {' '.join(sys.argv[1:])}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        dove = f" Dettagli tecnici in {log}."
+    except Exception:  # the log cannot be written: the details go to stderr instead
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"Errore interno del programma ({type(exc).__name__}): segnalarlo all'assistenza.{dove}",
+          file=sys.stderr)
 
 
 def print_error(exc: AppError) -> None:
@@ -66,18 +93,22 @@ def main() -> None:
     _load_commands()
     try:
         app(standalone_mode=False)
-    except AppError as exc:
-        print_error(exc)
-        sys.exit(exit_code_for(exc))
     except typer.Abort:
         print("Interrotto.", file=sys.stderr)
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors and the like
+    except Exception as exc:  # the product's errors, click usage errors, defects
         import click
+
+        from archive.errors import riclassifica
 
         if isinstance(exc, click.exceptions.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        raise
+        errore = riclassifica(exc)
+        if errore is None:
+            _errore_interno(exc)
+            sys.exit(ESCI_INTERNO)
+        print_error(errore)
+        sys.exit(exit_code_for(errore))

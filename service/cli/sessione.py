@@ -14,12 +14,10 @@ __all__ = ["sessione"]
 def sessione() -> Iterator[Session]:
     """Migrate the configured database if needed (a fresh machine works), open one unit of
     work, commit on success and roll back on any error."""
-    from archive.db import make_engine, session_scope, upgrade
+    from archive.db import make_engine, session_scope
     from service.settings import get_settings
 
-    url = get_settings().db_url
-    upgrade(url)
-    engine = make_engine(url)
+    engine = make_engine(get_settings().db_url)  # brings the schema up to date
     try:
         with session_scope(engine) as session:
             yield session
