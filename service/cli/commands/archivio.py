@@ -63,7 +63,10 @@ def register(app: typer.Typer) -> None:
         manutentore: Annotated[Optional[str], typer.Option()] = None,
         id: Annotated[Optional[str], typer.Option("--id", help="Identificativo del documento")] = None,
     ) -> None:
-        """Archivia un PDF (S3 con conservazione obbligatoria + indice) e stampa il record."""
+        """Archivia un PDF (S3 con conservazione obbligatoria + indice) e stampa il record.
+
+        Esempio: curit-docs archivia g.pdf --tipo allegato-g --codice 020066CT0000001 --cait CAIT-MN-01
+        """
         from service.archivio import metadati_da_pdf
 
         try:
@@ -91,7 +94,10 @@ def register(app: typer.Typer) -> None:
         limite: Annotated[int, typer.Option(help="Risultati per pagina")] = 50,
         dopo: Annotated[Optional[str], typer.Option(help="Cursore della pagina successiva")] = None,
     ) -> None:
-        """Cerca nell'indice: una riga JSON per documento; in fondo il cursore della pagina successiva."""
+        """Cerca nell'indice: una riga JSON per documento; in fondo il cursore della pagina successiva.
+
+        Esempio: curit-docs cerca --codice 020066CT0000001
+        """
         from archive.indice import FiltroRicerca
 
         filtro = FiltroRicerca(
@@ -110,7 +116,10 @@ def register(app: typer.Typer) -> None:
         id: Annotated[str, typer.Argument(help="Identificativo del documento")],
         output: Annotated[Path, typer.Option("-o", "--output", help="PDF da scrivere")] = Path("out.pdf"),
     ) -> None:
-        """Recupera un documento verificandone impronta e firma prima di scriverlo."""
+        """Recupera un documento verificandone impronta e firma prima di scriverlo.
+
+        Esempio: curit-docs recupera <id del documento> -o copia.pdf
+        """
         from service.cli.commands.render import write_atomically
 
         with _archivio() as archivio:
@@ -122,7 +131,10 @@ def register(app: typer.Typer) -> None:
     def scadute(
         oggi: Annotated[Optional[str], typer.Option(help="Data di riferimento (default: oggi)")] = None,
     ) -> None:
-        """Documenti la cui conservazione è terminata (righe JSON). Nulla viene eliminato."""
+        """Documenti la cui conservazione è terminata (righe JSON). Nulla viene eliminato.
+
+        Esempio: curit-docs scadute
+        """
         giorno = _data(oggi, "oggi") or date.today()
         with _archivio() as archivio:
             for riga in archivio.scaduti(giorno):
@@ -135,7 +147,10 @@ def register(app: typer.Typer) -> None:
         operatore: Annotated[Optional[str], typer.Option(help="Chi esegue lo smaltimento")] = None,
         conferma: Annotated[bool, typer.Option("--conferma", help="Conferma l'eliminazione definitiva")] = False,
     ) -> None:
-        """Elimina definitivamente un documento scaduto (solo con --conferma; registrato nel log)."""
+        """Elimina definitivamente un documento scaduto (solo con --conferma; registrato nel log).
+
+        Esempio: curit-docs smaltisci <id del documento> --motivo "Scarto autorizzato, prot. 123/2037" --conferma
+        """
         if not conferma:
             raise RuleViolation("Lo smaltimento è definitivo: ripetere il comando con --conferma.", path=("conferma",))
         with _archivio() as archivio:
@@ -147,23 +162,33 @@ def register(app: typer.Typer) -> None:
         rimuovi: Annotated[bool, typer.Option("--rimuovi", help="Rimuove il blocco invece di impostarlo")] = False,
         operatore: Annotated[Optional[str], typer.Option()] = None,
     ) -> None:
-        """Imposta (o con --rimuovi toglie) il blocco legale: il documento non può essere eliminato."""
+        """Imposta (o con --rimuovi toglie) il blocco legale: il documento non può essere eliminato.
+
+        Esempio: curit-docs blocco-legale <id del documento>
+        """
         with _archivio() as archivio:
             typer.echo(_json(archivio.blocco_legale(id, not rimuovi, da=_operatore(operatore))))
 
     @app.command()
     def coda() -> None:
-        """Ritenta ora l'archiviazione dei documenti in coda (S3 non raggiungibile in precedenza)."""
+        """Ritenta ora l'archiviazione dei documenti in coda (S3 non raggiungibile in precedenza).
+
+        Esempio: curit-docs coda
+        """
         with _archivio() as archivio:
             esito = archivio.svuota_coda()
         typer.echo(_json({"archiviati": esito.archiviati, "falliti": esito.falliti, "in_coda": esito.in_coda}))
 
-    originali = typer.Typer(help="Originali cartacei: dove sono, richieste degli Enti.", no_args_is_help=True)
+    originali = typer.Typer(help="Originali cartacei: dove sono, richieste degli Enti.\n\n"
+                                 "Esempio: curit-docs originali dove <id del documento>", no_args_is_help=True)
     app.add_typer(originali, name="originali")
 
     @originali.command("dove")
     def originali_dove(id: Annotated[str, typer.Argument(help="Identificativo del documento")]) -> None:
-        """Chi custodisce l'originale cartaceo, dove (faldone/scatola/posizione), da quando, fino a quando."""
+        """Chi custodisce l'originale cartaceo, dove (faldone/scatola/posizione), da quando, fino a quando.
+
+        Esempio: curit-docs originali dove <id del documento>
+        """
         from archive.originali import dove
 
         with _sessione() as session:
@@ -179,7 +204,10 @@ def register(app: typer.Typer) -> None:
         scatola: Annotated[Optional[str], typer.Option()] = None,
         posizione: Annotated[Optional[str], typer.Option()] = None,
     ) -> None:
-        """Registra chi custodisce l'originale cartaceo e dove (conservazione per due stagioni termiche)."""
+        """Registra chi custodisce l'originale cartaceo e dove (conservazione per due stagioni termiche).
+
+        Esempio: curit-docs originali registra <id del documento> --cait CAIT-MN-01 --faldone 12 --scatola 3
+        """
         from archive.originali import Collocazione, dove, registra_originale
 
         if bool(cait) == bool(ente):
@@ -198,7 +226,10 @@ def register(app: typer.Typer) -> None:
         ente: Annotated[str, typer.Option(help="Ente che richiede l'originale")],
         operatore: Annotated[Optional[str], typer.Option()] = None,
     ) -> None:
-        """Un Ente richiede l'originale: il custode è avvisato, consegna entro 5 giorni lavorativi."""
+        """Un Ente richiede l'originale: il custode è avvisato, consegna entro 5 giorni lavorativi.
+
+        Esempio: curit-docs originali richiedi <id del documento> --ente provincia-mantova
+        """
         from archive.originali import richiedi
 
         with _sessione() as session:
@@ -210,7 +241,10 @@ def register(app: typer.Typer) -> None:
 
     @originali.command("ritardi")
     def originali_ritardi(cait: Annotated[Optional[str], typer.Option(help="Solo questo CAIT")] = None) -> None:
-        """Richieste non evase oltre i 5 giorni lavorativi (righe JSON, per CAIT)."""
+        """Richieste non evase oltre i 5 giorni lavorativi (righe JSON, per CAIT).
+
+        Esempio: curit-docs originali ritardi --cait CAIT-MN-01
+        """
         from archive.originali import in_ritardo
 
         with _sessione() as session:

@@ -107,7 +107,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Stampa massiva su modelli impaginati una volta sola; 'batch stato <id>' mostra l'avanzamento.
 
-        Esempi: curit-docs batch targhe impianti.json -o out/ --processi 2 ·
+        Esempio: curit-docs batch targhe impianti.json -o out/
+
+        Altri esempi: curit-docs batch targhe impianti.json -o out/ --processi 2 ·
         curit-docs batch esiti rapporti.json -o out/ --dividi-per cap --per-record ·
         curit-docs batch esiti rapporti.json -o out/ --per-record --archivia --emittente provincia-mantova ·
         curit-docs batch avvisi piano.csv -o out/ --riprendi 20261122-101500-1a2b3c4d ·
@@ -128,7 +130,7 @@ def register(app: typer.Typer) -> None:
         file: Annotated[Path, typer.Argument(help="File del distributore (UTF-8, campi separati da ';')")],
         ente: Annotated[str, typer.Option(help="Ente competente (es. provincia-cremona)")],
         tipologia: Annotated[str, typer.Option(help="Tipologia dei nuovi impianti: CT, IN o TR")] = "IN",
-        prefisso_istat: Annotated[str, typer.Option(help="Prefisso del codice ISTAT a 8 cifre (AMB-45)")] = "30",
+        prefisso_istat: Annotated[str, typer.Option(help="Prefisso del codice ISTAT a 8 cifre")] = "30",
         targhe: Annotated[Path | None, typer.Option(help="Cartella: stampa subito le targhe dei nuovi impianti")] = None,
     ) -> None:
         """Importa l'elenco annuale di un distributore di combustibile: crea gli impianti 'da ispezionare'.
@@ -150,7 +152,10 @@ def register(app: typer.Typer) -> None:
         concorrenza: Annotated[int, typer.Option(help="Processi del worker")] = 1,
         coda: Annotated[str, typer.Option(help="Coda Celery")] = "curit-batch",
     ) -> None:
-        """Avvia un worker Celery per i lavori di stampa distribuiti (broker: CURIT_CELERY_BROKER)."""
+        """Avvia un worker Celery per i lavori di stampa distribuiti (broker: CURIT_CELERY_BROKER).
+
+        Esempio: CURIT_CELERY_BROKER=redis://10.0.0.5:6379/0 curit-docs worker --concorrenza 2
+        """
         from service.batch.celery_app import app as celery
 
         celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concorrenza}", "-Q", coda, "--pool=prefork"])

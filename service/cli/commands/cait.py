@@ -103,7 +103,9 @@ def _esegui(azione: Callable[[Session, Any], list[Any]], *, firma: bool | None, 
 
 def _registra_distinta(app: typer.Typer) -> None:
     dist = typer.Typer(help="Dichiarazioni consegnate allo sportello del CAIT e distinta-ricevuta di consegna "
-                            "(S1 All. 1; FORMS.md §18.3).", no_args_is_help=True)
+                            "(Disposizioni regionali, Allegato 1).\n\n"
+                            "Esempio: curit-docs distinta chiudi --cait CAIT-MN-01 --manutentore MA023456 -o distinta.pdf",
+                       no_args_is_help=True)
     app.add_typer(dist, name="distinta")
 
     @dist.command("registra")
@@ -115,7 +117,7 @@ def _registra_distinta(app: typer.Typer) -> None:
         etichetta: Annotated[Optional[str], typer.Option("--etichetta", help="Numero dell'etichetta applicata")] = None,
         anomalie: Annotated[Optional[str], typer.Option("--anomalie", help="Anomalie segnalate dall'operatore")] = None,
         sicurezza: Annotated[bool, typer.Option("--sicurezza", help="Le anomalie pregiudicano la sicurezza")] = False,
-        dati: Annotated[Optional[Path], typer.Option("--dati", help="JSON del rapporto inserito (chiavi FORMS.md)")] = None,
+        dati: Annotated[Optional[Path], typer.Option("--dati", help="JSON del rapporto inserito (stessi campi di 'curit-docs esempio allegato-g')")] = None,
     ) -> None:
         """Registra un rapporto G/F consegnato allo sportello (stato «aperta").
 
@@ -168,7 +170,8 @@ def _registra_distinta(app: typer.Typer) -> None:
 
 
 def _registra_ricevuta(app: typer.Typer) -> None:
-    ric = typer.Typer(help="Ricevute del CAIT: vendita di etichette, ricarica del Portafoglio (FORMS.md §17, §19).",
+    ric = typer.Typer(help="Ricevute del CAIT: vendita di etichette, ricarica del Portafoglio.\n\n"
+                           "Esempio: curit-docs ricevuta stampa CAIT-MN-01/RIC/2026/000001 -o r.pdf",
                       no_args_is_help=True)
     app.add_typer(ric, name="ricevuta")
 
@@ -235,7 +238,8 @@ def _registra_ricevuta(app: typer.Typer) -> None:
 
 
 def _registra_cait(app: typer.Typer) -> None:
-    grp = typer.Typer(help="Servizi per i CAIT: elenchi stampabili e scollegamento dei manutentori (FORMS.md §19).",
+    grp = typer.Typer(help="Servizi per i CAIT: elenchi stampabili e scollegamento dei manutentori.\n\n"
+                           "Esempio: curit-docs cait elenco strumenti --cait CAIT-MN-01 -o strumenti.pdf",
                       no_args_is_help=True)
     app.add_typer(grp, name="cait")
 
@@ -262,7 +266,7 @@ def _registra_cait(app: typer.Typer) -> None:
         cait: Annotated[str, _CAIT],
         email: Annotated[str, typer.Option("--email", help="E-mail valida della ditta, non già in uso")],
     ) -> None:
-        """Scollega un manutentore che opera in autonomia (solo il CAIT può farlo, S2).
+        """Scollega un manutentore che opera in autonomia (solo il CAIT può farlo).
 
         Esempio: curit-docs cait scollega MA023456 --cait CAIT-MN-01 --email ufficio@rossitermo.it
         """
@@ -310,7 +314,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Rendiconto mensile del CAIT o trimestrale dell'Ente, calcolato dalle ricevute del periodo.
 
-        Esempi: curit-docs rendiconto --cait CAIT-MN-01 --mese 2026-10 -o ottobre.pdf ;
+        Esempio: curit-docs rendiconto --cait CAIT-MN-01 --mese 2026-10 -o ottobre.pdf ;
         curit-docs rendiconto --ente comune-mantova --trimestre 2026-4 --sportello SPORTELLO-MN
         """
         from domain.errors import RuleViolation

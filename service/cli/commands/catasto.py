@@ -127,8 +127,9 @@ def _stagione(giorno: date) -> dict[str, Any]:
 
 
 def register(app: typer.Typer) -> None:
-    codice_app = typer.Typer(help="Codici impianto: assegnazione e verifica (FORMS.md §14).", no_args_is_help=True)
-    ente_app = typer.Typer(help="Enti locali competenti (FORMS.md §0.7).", no_args_is_help=True)
+    codice_app = typer.Typer(help="Codici impianto: assegnazione e verifica.\n\n"
+                                      "Esempio: curit-docs codice nuovo --istat 020066 --tipo CT", no_args_is_help=True)
+    ente_app = typer.Typer(help="Enti locali competenti.\n\nEsempio: curit-docs ente competente 020066", no_args_is_help=True)
     app.add_typer(codice_app, name="codice")
     app.add_typer(ente_app, name="ente")
 
@@ -168,7 +169,10 @@ def register(app: typer.Typer) -> None:
 
     @ente_app.command("elenco")
     def ente_elenco() -> None:
-        """Elenco degli Enti del registro configurato (JSON)."""
+        """Elenco degli Enti del registro configurato (JSON).
+
+        Esempio: curit-docs ente elenco
+        """
         _stampa([_ente_dict(e) for e in _registro()])
 
 

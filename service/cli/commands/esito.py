@@ -61,5 +61,8 @@ def register(app: typer.Typer) -> None:
     def esito(
         rapporto: Annotated[Path, typer.Argument(help="JSON di un Allegato A o B ('-' = stdin)")],
     ) -> None:
-        """Calcola η min, CO corretto, rendimento, Bacharach ed esito (9.a/9.b) di un rapporto di prova."""
+        """Calcola η min, CO corretto, rendimento, Bacharach ed esito (9.a/9.b) di un rapporto di prova.
+
+        Esempio: curit-docs esempio allegato-a | curit-docs esito -
+        """
         typer.echo(json.dumps(esito_rapporto(_read_json(rapporto)), ensure_ascii=False, indent=2))

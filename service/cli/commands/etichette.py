@@ -165,7 +165,8 @@ def _opzioni(foglio: str | None, inizio: int, offset_x: float, offset_y: float, 
 
 def register(app: typer.Typer) -> None:
     et = typer.Typer(help="Etichette di validazione (bollini): generazione, stock dei CAIT, vendita, vincolo "
-                          "alla dichiarazione, annullamento, verifica (FORMS.md §15, §17).", no_args_is_help=True)
+                          "alla dichiarazione, annullamento, verifica.\n\n"
+                          "Esempio: curit-docs etichette verifica MN000-26G1-000001-4", no_args_is_help=True)
     app.add_typer(et, name="etichette")
 
     @et.command("genera")

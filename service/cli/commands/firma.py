@@ -21,7 +21,8 @@ def _leggi_pdf(path: Path) -> bytes:
 
 
 def register(app: typer.Typer) -> None:
-    identita_app = typer.Typer(help="Identità di firma delle organizzazioni (Regione, Enti, CAIT).",
+    identita_app = typer.Typer(help="Identità di firma delle organizzazioni (Regione, Enti, CAIT).\n\n"
+                                    "Esempio: curit-docs identita elenco",
                                no_args_is_help=True)
     app.add_typer(identita_app, name="identita")
 
@@ -65,7 +66,10 @@ def register(app: typer.Typer) -> None:
     def identita_demo(
         nome: Annotated[str, typer.Argument(help="Nome della nuova identità (es. ente-prova)")],
     ) -> None:
-        """Crea un'identità di prova autofirmata, SOLO DEMO - NON PER PRODUZIONE."""
+        """Crea un'identità di prova autofirmata, SOLO DEMO - NON PER PRODUZIONE.
+
+        Esempio: curit-docs identita demo ente-prova
+        """
         from service.identita import DEMO_OU, crea_identita_demo
         from service.settings import get_settings
 
@@ -77,7 +81,10 @@ def register(app: typer.Typer) -> None:
 
     @identita_app.command("elenco")
     def identita_elenco() -> None:
-        """Elenca le identità di firma configurate (solo i nomi, mai le chiavi)."""
+        """Elenca le identità di firma configurate (solo i nomi, mai le chiavi).
+
+        Esempio: CURIT_IDENTITA_DIR=/etc/curit/identita curit-docs identita elenco
+        """
         from service.identita import elenca_identita
 
         for nome in elenca_identita():

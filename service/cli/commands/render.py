@@ -114,7 +114,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def schema(tipo: str) -> None:
-        """Stampa lo JSON Schema dei dati di un tipo di documento."""
+        """Stampa lo JSON Schema dei dati di un tipo di documento (gli stessi tipi di 'esempio').
+
+        Esempio: curit-docs schema allegato-g > allegato-g.schema.json
+        """
         from service.registry import get_document_type
 
         doc = get_document_type(tipo)
@@ -122,7 +125,16 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def esempio(tipo: str) -> None:
-        """Stampa un esempio completo e valido dei dati (dati lombardi realistici)."""
+        """Stampa un esempio completo e valido dei dati (dati lombardi realistici), pronto per 'render'.
+
+        Tipi: allegato-a, allegato-b, allegato-e1, allegato-e2, allegato-f, allegato-g, allegato-h,
+        allegato-i, allegato-l, allegato-m, allegato-f-precompilato, allegato-g-precompilato, targhe,
+        avviso-ispezione, lettera-esito, distinta-ricevuta, lettera-trasmissione, ricevuta,
+        rendiconto-cait, rendiconto-ente-trimestrale, elenco-manutentori, elenco-operatori,
+        elenco-strumenti.
+
+        Esempio: curit-docs esempio allegato-g > g.json && curit-docs render allegato-g g.json -o g.pdf
+        """
         from service.registry import get_document_type
 
         doc = get_document_type(tipo)
@@ -130,7 +142,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def estrai(pdf: Path) -> None:
-        """Stampa il dati.json incorporato in un PDF generato."""
+        """Stampa il dati.json incorporato in un PDF generato.
+
+        Esempio: curit-docs estrai g.pdf > g.json
+        """
         from renderers.pdf import read_attachment
 
         try:
