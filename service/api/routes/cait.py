@@ -20,15 +20,16 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from archive import cait_documenti as cd
-from archive.anagrafiche import Manutentore, scollega_manutentore
+from archive.anagrafiche import Manutentore
 from archive.etichette import Autore
 from domain.errors import NotFound
 from service import cait as sc
+from service import sportello as sp
 from service.api.archivio_dep import rilascia
 from service.api.deps import IdCampo, IdPath, Principal, SessionDep, SettingsDep, audit, richiede
 from service.api.routes.documenti import emissione_per
@@ -151,14 +152,6 @@ def elenco(tipo: str, user: CaitUser, session: SessionDep, settings: SettingsDep
                           emissione=_stampa(settings)))
 
 
-@router.post("/cait/manutentori/{manutentore_id}/scollega")
-def scollega(manutentore_id: IdPath, email: Annotated[str, Body(embed=True)], user: CaitUser, session: SessionDep,
-             request: Request) -> dict[str, Any]:
-    m = scollega_manutentore(session, manutentore_id, cait_id=_cait(user), email=email)
-    audit(session, request, user, "cait.scollega", oggetto=str(m.id), email=m.email)
-    return {"manutentore": m.id, "username": m.username, "email": m.email}
-
-
 @router.post("/cait/dichiarazioni", status_code=201)
 def registra(body: NuovaDichiarazione, user: CaitUser, session: SessionDep) -> dict[str, Any]:
     _mio_manutentore(session, user, body.manutentore_id)
@@ -200,10 +193,35 @@ def ricevuta_pdf(ricevuta_id: IdPath, user: Annotated[Principal, richiede("cait"
         session, ricevuta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))]))
 
 
-@router.get("/cait/rendiconti/{mese}", response_class=Response)
-def rendiconto(mese: str, user: CaitUser, session: SessionDep, settings: SettingsDep, request: Request) -> Response:
-    return _pdf(*_registro(request, settings, session, user, lambda e: [sc.rendiconto_cait(
+@router.get("/cait/rendiconti")
+def rendiconti(user: CaitUser) -> list[dict[str, str]]:
+    """The months a rendiconto can be issued for: the last twelve that are over."""
+    return [{"mese": m, "descrizione": d} for m, d in sp.mesi_conclusi(date.today())]
+
+
+@router.post("/cait/rendiconti/{mese}", response_class=Response, status_code=201)
+def rendiconto(mese: Annotated[str, Path(max_length=7, description="aaaa-mm, un mese già concluso")], user: CaitUser,
+               session: SessionDep, settings: SettingsDep, request: Request) -> Response:
+    """Issue (sign and archive) the monthly rendiconto of a month that is over."""
+    sp.verifica_mese_concluso(mese, date.today())
+    risposta = _pdf(*_registro(request, settings, session, user, lambda e: [sc.rendiconto_cait(
         session, _cait(user), mese, _attore(user), oggi=date.today(), settings=settings, emissione=e)]))
+    risposta.status_code = 201
+    return risposta
+
+
+@router.get("/cait/ricevute")
+def ricevute(user: CaitUser, session: SessionDep,
+             manutentore_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> list[dict[str, Any]]:
+    """The CAIT's ricevute, newest first, with the manutentore's name."""
+    return sp.elenco_ricevute(session, _cait(user), manutentore_id=manutentore_id)
+
+
+@router.get("/cait/dichiarazioni")
+def dichiarazioni(user: CaitUser, session: SessionDep,
+                  stato: Annotated[str | None, Query(pattern="^(aperta|chiusa)$")] = None) -> list[dict[str, Any]]:
+    """Dichiarazioni received at the desk (``stato=aperta``: not yet in a distinta)."""
+    return sp.elenco_dichiarazioni(session, _cait(user), stato=stato)
 
 
 # --------------------------------------------------------------------------- distinte (CAIT, manutentore)
