@@ -346,7 +346,9 @@ def apri_archivio(settings: Settings) -> Iterator[Archivio]:
     engine = make_engine(settings.db_url)
     try:
         with s3_config(settings) as config:
-            store = ObjectStore(config)
+            from archive.versioni import RegistroDb
+
+            store = ObjectStore(config, registro=RegistroDb(engine))  # every S3 version we create is recorded
             store.ensure_bucket()
             yield Archivio(
                 engine, store, politica_da_settings(settings),
