@@ -42,7 +42,7 @@ from domain.errors import Conflict, NotFound
 
 __all__ = [
     "S3Config", "StoredObject", "ObjectInfo", "Ritenzione", "VersioneCreata", "RegistroVersioni", "ObjectStore",
-    "object_key", "sha256_hex", "parse_s3_datetime", "autoverifica",
+    "object_key", "sha256_hex", "parse_s3_datetime", "autoverifica", "verifica_avvio",
 ]
 
 SHA256_META = "sha256"
@@ -515,6 +515,19 @@ def autoverifica(store: "ObjectStore", *, ora: datetime | None = None) -> Stored
             f"Il bucket {store.bucket} ha perso una versione sotto conservazione obbligatoria."
         ) from None
     return stored
+
+
+def verifica_avvio(config: S3Config) -> StoredObject:
+    """Bucket prepared and :func:`autoverifica` passed, or the same error with an Italian
+    message saying the server does not start (``curit-docs serve`` calls this)."""
+    store = ObjectStore(config)
+    try:
+        store.ensure_bucket()
+        return autoverifica(store)
+    except StorageError as exc:
+        errore = type(exc)(f"Avvio rifiutato: il bucket {config.bucket} non supera la verifica della "
+                           f"conservazione obbligatoria. {exc.message}")
+        raise errore from exc
 
 
 def _ascii(value: str) -> str:

@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
 
         settings = get_settings()
         with s3_config(settings) as s3:
+            from archive.objectstore import verifica_avvio
+
+            verifica_avvio(s3)  # write, read back the lock, a refused delete: else no start (exit 3)
             if settings.s3_endpoint is None:
                 typer.echo(f"Archivio S3 incorporato (SeaweedFS) su {s3.endpoint}, dati in {settings.var_dir}")
             settings = settings.model_copy(update={
