@@ -102,7 +102,7 @@ CombustibileAvviso = Literal["Gas naturale", "GPL", "Gasolio", "Olio combustibil
 
 
 class AvvisoIspezione(BaseModel):
-    """One row of the inspection plan, as printed on the avviso (FORMS.md §20.1)."""
+    """One row of the inspection plan, as printed on the avviso."""  # FORMS.md §20.1
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -330,7 +330,7 @@ def lettere_esito(
         lettere.append(LetteraEsito(
             tipo="ente-competente", protocollo=f"{protocollo}/{k}", anomalie=anomalie,
             destinatario=Destinatario(nominativo=nome[:80], presso="Ufficio protocollo"),
-            obblighi=[f"Comunicazione {terzo.motivo}, ai sensi delle Disposizioni regionali (D.G.R. 18/09/2007, § 14)."],
+            obblighi=[f"Comunicazione {terzo.motivo}, ai sensi delle Disposizioni regionali (D.G.R. 18/09/2007, punto 14)."],
             **comuni))
     return lettere
 

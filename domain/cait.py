@@ -100,7 +100,7 @@ class Soggetto(Modello):
 
 
 class EnteDestinatario(Modello):
-    """The competent Ente (FORMS.md §0.7) as addressee or issuer."""
+    """The competent Ente as addressee or issuer."""  # FORMS.md §0.7
 
     id: Annotated[str, Field(max_length=60)]
     denominazione: Testo
@@ -115,7 +115,7 @@ class EnteDestinatario(Modello):
 
 
 class RigaDistinta(Modello):
-    """One dichiarazione handed in (S1 All. 1 L5050–5058; FORMS.md §18.3 item 1)."""
+    """One dichiarazione handed in (Disposizioni regionali, Allegato 1)."""  # FORMS.md §18.3 item 1
 
     codice_impianto: CodiceImpiantoStr
     responsabile: Breve | None = None
@@ -175,7 +175,7 @@ def riepilogo_distinta(righe: Sequence[RigaDistinta]) -> dict[str, Any]:
 
 
 class RigaTrasmissione(Modello):
-    """One attached rapporto: its responsabile and address (S1 §10.3 L727–734)."""
+    """One attached rapporto: its responsabile and address (Disposizioni regionali, punto 10.3)."""
 
     codice_impianto: CodiceImpiantoStr
     responsabile: Breve
@@ -243,7 +243,7 @@ class RigaRicevuta(Modello):
 
 
 class RicevutaCait(Modello):
-    """Ricevuta of the CAIT desk (S1 §10.5, §17; S2 Portafoglio)."""
+    """Ricevuta of the CAIT desk (Disposizioni regionali, punti 10.5 e 17)."""
 
     numero: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,32}/RIC/\d{4}/\d{6}$")]
     cait: Ufficio
@@ -327,7 +327,7 @@ class _Rendiconto(Modello):
 
 
 class RendicontoCait(_Rendiconto):
-    """Rendiconto mensile CAIT: etichette sold in one calendar month (S1 §16 L1666–1670)."""
+    """Rendiconto mensile CAIT: etichette sold in one calendar month (Disposizioni regionali, punto 16)."""
 
     @model_validator(mode="after")
     def _un_mese(self) -> RendicontoCait:
@@ -337,7 +337,7 @@ class RendicontoCait(_Rendiconto):
 
 
 class RendicontoEnte(_Rendiconto):
-    """Quarterly statement of an Ente selling etichette itself (S1 §16 L1670–1674)."""
+    """Quarterly statement of an Ente selling etichette itself (Disposizioni regionali, punto 16)."""
 
     ente: EnteDestinatario
 
@@ -581,7 +581,7 @@ class RigaOperatore(Modello):
 
 
 class RigaStrumento(Modello):
-    """Instrument key: marca, modello, matricola (AMB-55)."""
+    """Instrument key: marca, modello, matricola."""  # AMB-55
 
     marca: Breve
     modello: Breve
@@ -596,7 +596,7 @@ class _Elenco(Modello):
 
 
 class ElencoManutentori(_Elenco):
-    """"Gestisci i Manutentori associati al tuo CAIT" (S2 L10–16) as a print."""
+    """"Gestisci i Manutentori associati al tuo CAIT" as a print."""  # S2 L10–16
 
     righe: list[RigaManutentore] = Field(default_factory=list)
 

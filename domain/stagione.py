@@ -120,7 +120,7 @@ def inizio_validita_dichiarazione(data_presentazione: date, *, lettura: LetturaA
     """First stagione covered by a dichiarazione: the one opened by the "1 agosto successivo alla sua
     presentazione" (S1 def. e). The one place where AMB-01 is decided."""
     if lettura not in ("esclusiva", "inclusiva"):
-        raise RuleViolation("Lettura AMB-01 sconosciuta: 'esclusiva' o 'inclusiva'.", path=("lettura",))
+        raise RuleViolation("Lettura della decorrenza sconosciuta (CURIT_LETTURA_AMB01): 'esclusiva' o 'inclusiva'.", path=("lettura",))
     presentazione = stagione_termica(data_presentazione)
     if lettura == "inclusiva" and data_presentazione == presentazione.inizio:
         return presentazione

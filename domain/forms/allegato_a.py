@@ -95,7 +95,7 @@ def _cf_o_barrato(value: str) -> str:
 
 
 class SoggettoRdP(BloccoRdP):
-    """Subject block printed four times in section 1 (FORMS.md §0.5)."""
+    """Subject block printed four times in section 1."""  # FORMS.md §0.5
 
     ragione_sociale: Barrabile[str] = voce("", "Ragione sociale")
     cognome_nome: Barrabile[str] = voce("", "Cognome e nome")
@@ -140,7 +140,7 @@ class Osservazione(Modello):
 
 
 class Correzione(Modello):
-    """An erroneous entry (§0.4): "NO" is printed beside the field, the note is repeated in 10.a."""
+    """An erroneous entry: "NO" is printed beside the field, the note is repeated in 10.a."""
 
     campo: str = Field(min_length=1)
     """Key path of the field, e.g. ``ubicazione.piano`` or ``generatori[0].t_fumi``."""
@@ -153,7 +153,7 @@ class Correzione(Modello):
 class Intestazione(Modello):
     biennio_da: int = voce("", "Biennio (primo anno)", ..., )
     biennio_a: int = voce("", "Biennio (secondo anno)", ...)
-    biennio_libero: bool = voce("", "Biennio non consecutivo (AMB-05)", False, facoltativo=True)
+    biennio_libero: bool = voce("", "Biennio non consecutivo", False, facoltativo=True)  # AMB-05
 
     @model_validator(mode="after")
     def _biennio(self) -> Any:
@@ -226,7 +226,7 @@ class DatiInstallazione(Modello):
 
     data_installazione_gen: date | Literal["dopo il 29/10/1993"] = voce("3.d", "Data installazione gen.", ...)
     fascia_installazione: FasciaInstallazione | None = voce(
-        "3.d", "Fascia di installazione (AMB-26)", facoltativo=True)
+        "3.d", "Fascia di installazione", facoltativo=True)  # AMB-26
     eta_min_manuale: Annotated[Decimal, Field(gt=0, le=100, decimal_places=1)] | None = voce(
         "8.d", "Rendimento minimo indicato dall'ispettore o dal costruttore", facoltativo=True)
 
@@ -279,7 +279,7 @@ class MisureEsito(Modello):
     manut_corrente: Effettuata = voce("8.a", "Manutenzione anno/biennio in corso", ...)
     manut_precedenti: Effettuata = voce("8.a", "Manutenzione anni/bienni precedenti", ...)
     precedenti_negativo: bool | None = voce(
-        "9.b", "«Precedenti: Non effettuata» rende l'esito negativo (AMB-16; vuoto = regola regionale)",
+        "9.b", "«Precedenti: Non effettuata» rende l'esito negativo (vuoto = regola regionale)",  # AMB-16
         facoltativo=True)
     prova_in_acs: bool = voce("7.b", "Prova eseguita in produzione di acqua calda sanitaria", False,
                               facoltativo=True)
@@ -300,7 +300,7 @@ CombustibileA = Literal["Gas naturale", "Gasolio", "GPL", "Altro"]
 
 
 class AllegatoA(Intestazione, DatiGenerali, Destinazione, DatiInstallazione, MisureEsito):
-    """Rapporto di prova per impianti termici inferiori a 35 kW (FORMS.md §2)."""
+    """Rapporto di prova per impianti termici inferiori a 35 kW (DGR 18/09/2007, Allegato A)."""
 
     combustibile: CombustibileA = voce("2.d", "Combustibile", ...)
     combustibile_altro: str | None = voce("2.d", "Altro combustibile (specificare)", facoltativo=True)

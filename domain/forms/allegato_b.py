@@ -57,10 +57,10 @@ class GeneratoreB(DatiInstallazione, MisureEsito):
     fluido: Literal["Acqua", "Aria", "Altro"] = voce("5.d", "Fluido termovettore", ...)
     fluido_altro: str | None = voce("5.d", "Altro fluido (specificare)", facoltativo=True)
     costruttore_caldaia: Barrabile[str] = voce("5.e", "Costruttore caldaia")
-    modello_caldaia: str | None = voce("5.f", "Modello caldaia (AMB-20)", facoltativo=True)
+    modello_caldaia: str | None = voce("5.f", "Modello caldaia", facoltativo=True)  # AMB-20
     matricola_caldaia: Barrabile[str] = voce("5.f", "Matricola caldaia")
     costruttore_bruciatore: Barrabile[str] = voce("5.g", "Costruttore bruciatore")
-    modello_bruciatore: str | None = voce("5.h", "Modello bruciatore (AMB-20)", facoltativo=True)
+    modello_bruciatore: str | None = voce("5.h", "Modello bruciatore", facoltativo=True)  # AMB-20
     matricola_bruciatore: Barrabile[str] = voce("5.h", "Matricola bruciatore")
     classificazione: Literal["Standard", "a bassa temperatura", "a gas a condensazione"] = voce(
         "5.i", "Classificazione DPR 660/96", ...)
@@ -77,7 +77,7 @@ class GeneratoreB(DatiInstallazione, MisureEsito):
     combustibile: CombustibileB | None = voce(
         "2.d", "Combustibile in uso al momento della prova (se il foglio 1 ne indica due)", facoltativo=True)
     tipo_caldaia: Literal["B", "C"] | None = voce(
-        "7.c", "Tipo di apparecchio per il tiraggio (AMB-21, non stampato)", facoltativo=True)
+        "7.c", "Tipo di apparecchio per il tiraggio (non stampato)", facoltativo=True)  # AMB-21
     foro_presente: SiNo = voce("7", "Foro per prelievo presente e accessibile (non stampato su B)", "Si",
                                facoltativo=True)
 
@@ -112,7 +112,7 @@ class _Foglio:
 
 
 class AllegatoB(Intestazione, DatiGenerali, Destinazione):
-    """Rapporto di prova per impianti termici uguali o superiori a 35 kW (FORMS.md §3)."""
+    """Rapporto di prova per impianti termici uguali o superiori a 35 kW (DGR 18/09/2007, Allegato B)."""
 
     combustibile: list[CombustibileB] = Field(..., min_length=1, max_length=2, title="2.d Combustibile")
     combustibile_altro: str | None = voce("2.d", "Altro combustibile (specificare)", facoltativo=True)

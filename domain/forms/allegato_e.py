@@ -183,7 +183,7 @@ def _verifica_scheda(s: _SchedaIdentificativa) -> list[RuleViolation]:
 
 
 class AllegatoE1(_SchedaIdentificativa):
-    """Allegato E1 - Scheda identificativa per impianti inferiori a 35 kW (S1 p. 63)."""
+    """Allegato E1 - Scheda identificativa per impianti inferiori a 35 kW (DGR 18/09/2007, Allegato E1)."""
 
     scala: Barrabile[str] = None
     piano: Barrabile[str] = None
@@ -211,7 +211,7 @@ def verifica_e1(e1: AllegatoE1) -> None:
 
 
 class AllegatoE2(_SchedaIdentificativa):
-    """Allegato E2 - Scheda identificativa per impianti uguali o superiori a 35 kW (S1 p. 64)."""
+    """Allegato E2 - Scheda identificativa per impianti uguali o superiori a 35 kW (DGR 18/09/2007, Allegato E2)."""
 
     edificio_adibito_a: Testo
     categoria: CategoriaEdificio

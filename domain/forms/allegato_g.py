@@ -90,7 +90,7 @@ class Consumo(Modello):
 
 
 class Tecnico(Modello):
-    """TECNICO CHE HA EFFETTUATO IL CONTROLLO (F §7.11, G §8.6)."""
+    """TECNICO CHE HA EFFETTUATO IL CONTROLLO."""  # FORMS.md F §7.11, G §8.6
 
     nome_cognome: Breve | None = None
     ragione_sociale: Breve | None = None

@@ -70,7 +70,7 @@ Email = Barrabile[Annotated[str, AfterValidator(_email)]]
 
 
 class Mittente(Modello):
-    """Sender block printed under the text of H, I and L (FORMS.md §9.2 item 5, §11.2 item 4)."""
+    """Sender block printed under the text of H, I and L."""  # FORMS.md §9.2 item 5, §11.2 item 4
 
     ragione_sociale: Barrabile[str] = None
     """«Ragione sociale della Ditta» (BARRATO for an amministratore who is a natural person)."""
@@ -148,7 +148,7 @@ class _Comunicazione(Modello):
 
 
 class AllegatoH(_Comunicazione):
-    """Allegato H - Modello per impianti inferiori a 35 kW (S1 p. 70)."""
+    """Allegato H - Modello per impianti inferiori a 35 kW (DGR 18/09/2007, Allegato H)."""
 
     tipo_impianto: Literal["riscaldamento", "riscaldamento e produzione di ACS"]
     potenza_kw: potenza_per_modello(  # type: ignore[valid-type]
@@ -157,7 +157,7 @@ class AllegatoH(_Comunicazione):
 
 
 class AllegatoI(_Comunicazione):
-    """Allegato I - Modello per impianti uguali o superiori a 35 kW (S1 p. 71)."""
+    """Allegato I - Modello per impianti uguali o superiori a 35 kW (DGR 18/09/2007, Allegato I)."""
 
     tipo_impianto: Annotated[list[Literal["riscaldamento", "produzione centralizzata di ACS"]], Field(min_length=1)]
     potenza_kw: potenza_per_modello(  # type: ignore[valid-type]

@@ -38,7 +38,7 @@ class GeneratoreL(Modello):
 
 
 class AllegatoL(Modello):
-    """Allegato L - Modello dichiarazione per Amministratori di Condominio (S1 p. 72)."""
+    """Allegato L - Modello dichiarazione per Amministratori di Condominio (DGR 18/09/2007, Allegato L)."""
 
     ente: IndirizzoEnte
     sottoscritto: Testo

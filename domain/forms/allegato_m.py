@@ -31,7 +31,7 @@ Testo = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 class AllegatoM(Modello):
-    """Allegato M - Modello dichiarazione responsabile trattamento dati (S1 p. 73)."""
+    """Allegato M - Modello dichiarazione responsabile trattamento dati (DGR 18/09/2007, Allegato M)."""
 
     sottoscritto: Testo
     qualita: Testo

@@ -34,7 +34,7 @@ class Strumento(Modello):
 
 
 class IndirizzoEnte(Modello):
-    """Addressee block of H, I and L (FORMS.md §0.5)."""
+    """Addressee block of H, I and L."""  # FORMS.md §0.5
 
     tipo_ente: Literal["Comune", "Provincia"]
     denominazione: str

@@ -257,7 +257,7 @@ def trasmissione(distinta_id: IdPath, user: Annotated[Principal, richiede("cait"
 @router.patch("/dichiarazioni/{dichiarazione_id}")
 def modifica(dichiarazione_id: IdPath, body: ModificaDichiarazione, user: EditorUser, session: SessionDep,
              request: Request) -> dict[str, Any]:
-    """Manutentore/CAIT only while the dichiarazione is open; the competent Ente always (S1 §15.3)."""
+    """Manutentore/CAIT only while the dichiarazione is open; the competent Ente always (Disposizioni regionali, punto 15.3)."""
     d = cd.modifica_dichiarazione(session, dichiarazione_id, _attore(user), **body.model_dump(exclude_unset=True))
     audit(session, request, user, "dichiarazione.modifica", oggetto=str(d.id))
     return {"id": d.id, "stato": d.stato, "numero_etichetta": d.numero_etichetta, "anomalie": d.anomalie,

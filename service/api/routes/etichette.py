@@ -192,7 +192,7 @@ def elenco(user: CurrentUser, session: SessionDep,
 @router.get("/rendiconto", dependencies=[richiede("cait", "ente")])
 def rendiconto(user: CurrentUser, session: SessionDep,
                periodo: Annotated[str, Query(description="Mese (2026-10) o trimestre (2026-T4)")]) -> dict[str, Any]:
-    """Etichette sold in the period and the amounts owed: to Punti Energia and to each Ente (FORMS.md §17).
+    """Etichette sold in the period and the amounts owed: to Punti Energia and to each Ente (Disposizioni regionali, punto 17).
     A CAIT sees its own sales; an Ente the sales of its etichette by every CAIT."""
     from domain.tariffe import periodo_versamento
 
