@@ -50,7 +50,7 @@ from domain.errors import NotFound, RuleViolation
 from renderers.errors import SigningError
 from renderers.sign import FirmaSpec, Firmatario
 from service.archivio import Archivio, MetadatiDocumento, apri_archivio, metadati_da_pdf
-from service.firma import firma_documento, spec_per_tipo, verifica_documento
+from service.firma import FirmeProprie, firma_documento, spec_per_tipo, verifica_documento
 from service.identita import carica_identita, crea_identita_demo, nome_identita
 from service.produce import opzioni, produci, validate
 from service.registry import DOCUMENT_TYPES, DocumentType, get_document_type
@@ -260,7 +260,10 @@ class Emissione:
     def __init__(self, settings: Settings | None = None, *, archivio: Archivio | None = None,
                  firma: bool = True) -> None:
         self.settings = settings or get_settings()
-        self.archivio = archivio
+        self.proprie = archivio.verifica if archivio is not None and isinstance(archivio.verifica, FirmeProprie) \
+            else FirmeProprie(archivio.verifica if archivio is not None else partial(verifica_documento, settings=self.settings))
+        """Verdicts of what this emission signed, by hash (full verification for anything else)."""
+        self.archivio = replace(archivio, verifica=self.proprie) if archivio is not None else None
         """Where issued documents are stored and indexed; None → nothing is archived."""
         self.firma = firma
         """False only for unsigned previews (``curit-docs render --no-firma``)."""
@@ -302,6 +305,31 @@ class Emissione:
         doc = get_document_type(codice_tipo)
         if dati is None:
             raise RuleViolation("Un modulo in bianco non è un documento emesso: indicare i dati.", path=("dati",))
+        lavoratori = self._lavoratori()
+        if lavoratori is not None:  # render + sign in a worker process; archive here
+            firmato = lavoratori.prepara(codice_tipo, dati, emittente=emittente, modo=modo, copie=copie,
+                                         firma=self.firma)
+            if firmato.firmato:
+                self.proprie.registra(firmato.pdf, firmato.emittente.identita)
+        else:
+            firmato = self.prepara(codice_tipo, dati, emittente=emittente, modo=modo, copie=copie)
+        record = self._archivia(firmato.pdf, firmato.metadati, archivia)
+        return Emesso(firmato.pdf, record, firmato.emittente, firmato.firmato)
+
+    def prepara(
+        self,
+        codice_tipo: str,
+        dati: Any,
+        *,
+        emittente: str | None,
+        modo: str | None = None,
+        copie: list[str] | None = None,
+    ) -> Firmato:
+        """The CPU part of :meth:`emetti` (validate, issuer, render, sign, index metadata), without
+        archiving: what a worker process does for the server (``service.lavoratori``)."""
+        doc = get_document_type(codice_tipo)
+        if dati is None:
+            raise RuleViolation("Un modulo in bianco non è un documento emesso: indicare i dati.", path=("dati",))
         opzioni(doc, modo, copie, self.settings)
         model = validate(doc, dati)
         org = self._emittente(doc, model, emittente)
@@ -309,7 +337,15 @@ class Emissione:
         prodotto = produci(codice_tipo, dati, modo=modo, copie=copie, settings=self.settings)
         pdf = self._firma(prodotto.pdf, doc.code, org, firmatario)
         meta = self._metadati(pdf, doc, model, org)
-        return Emesso(pdf, self._archivia(pdf, meta, archivia), org, firmatario is not None)
+        return Firmato(pdf, meta, org, firmatario is not None)
+
+    def _lavoratori(self) -> Any:
+        """The server's worker processes (``CURIT_PROCESSI_EMISSIONE`` > 0), else None: in-process."""
+        if self.settings.processi_emissione <= 0:
+            return None
+        from service.lavoratori import lavoratori_per
+
+        return lavoratori_per(self.settings)
 
     def emetti_pdf(
         self, pdf: bytes, *, emittente: str, metadati: MetadatiDocumento, archivia: bool | None = None
@@ -415,7 +451,10 @@ class Emissione:
     def _firma(self, pdf: bytes, tipo: str, org: Organizzazione, firmatario: Firmatario | None) -> bytes:
         if firmatario is None:
             return pdf
-        return firma_documento(pdf, firmatario, spec=self._spec_per(tipo, org), settings=self.settings)
+        firmato = firma_documento(pdf, firmatario, spec=self._spec_per(tipo, org), settings=self.settings)
+        if self.archivio is not None:
+            self.proprie.registra(firmato, org.identita)
+        return firmato
 
     def _spec_per(self, tipo: str, org: Organizzazione) -> FirmaSpec:
         acquisito = _politica(tipo).acquisito

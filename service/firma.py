@@ -6,12 +6,22 @@
   TSA client; a merged print PDF is just one document and is signed once with ``firma_documento``.
 - ``verifica_documento(pdf)``: the verdict against ``CURIT_TRUST_ROOTS`` (the archive calls it on
   every retrieval and records ``sha256`` and the verdict in its index).
+- ``FirmeProprie``: the verdict at archiving time of a PDF this process (or one of its own worker
+  processes) signed a moment ago, by hash instead of a second full verification; the first PDF of
+  each identity is verified in full and its verdict is the template. Retrieval and the archive
+  audit (``curit-docs archivio verifica``) always verify in full.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
-from datetime import datetime, timezone
+import time
+from collections import OrderedDict
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,7 +34,7 @@ from renderers.verify import VerdettoFirma, Verificatore
 from service.identita import carica_identita
 from service.settings import Settings, get_settings
 
-__all__ = ["firma_documento", "firma_lotto", "verifica_documento", "spec_per_tipo", "verificatore"]
+__all__ = ["firma_documento", "firma_lotto", "verifica_documento", "spec_per_tipo", "verificatore", "FirmeProprie"]
 
 FONT_FIRMA = Path("titillium-web") / "TitilliumWeb-latin-400-normal.ttf"
 """Font of the visible signature, below ``Settings.fonts_dir``."""
@@ -147,3 +157,99 @@ def _carica_radici(paths: Iterable[Path]) -> list[x509.Certificate]:
         except ValueError as exc:
             raise SigningError(f"Elenco di fiducia: il file {path} non contiene certificati leggibili.") from exc
     return roots
+
+
+_DATA_FIRMA = re.compile(rb"/M\s*\(D(?::|\\072)(\d{14})([Zz]|[+-]\d{2}'?\d{2}'?)?")
+_TEMPLATE_S = 600.0
+"""How long a full verification serves as the template of an identity's verdicts."""
+
+
+def _data_firma(pdf: bytes) -> datetime | None:
+    """The signing time ``/M`` of the last signature dictionary (at the end of the file)."""
+    trovate = _DATA_FIRMA.findall(pdf[-40_000:])
+    if not trovate:
+        return None
+    cifre, zona = trovate[-1]
+    quando = datetime.strptime(cifre.decode(), "%Y%m%d%H%M%S")
+    zona = zona.decode().replace("'", "")
+    if zona in ("", "Z", "z"):
+        return quando.replace(tzinfo=timezone.utc)
+    segno = 1 if zona[0] == "+" else -1
+    offset = timedelta(hours=int(zona[1:3]), minutes=int(zona[3:5] or 0)) * segno
+    return (quando - offset).replace(tzinfo=timezone.utc)
+
+
+def _testo_data(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%d/%m/%Y alle %H:%M:%S UTC")
+
+
+class VerdettoProprio:
+    """The verdict of a PDF signed a moment ago by this process: the identity's full verdict with
+    this file's hash and signing time; ``as_dict`` says it was checked by hash."""
+
+    def __init__(self, verdetto: VerdettoFirma) -> None:
+        self._verdetto = verdetto
+        self.valida = verdetto.valida
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._verdetto, name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self._verdetto.as_dict(), "verifica": "impronta di una firma appena apposta da questo servizio"}
+
+
+class FirmeProprie:
+    """Verdicts of PDFs signed by this process (``registra``), by SHA-256 instead of a second
+    full verification; any other PDF goes through ``verifica`` (the full check).
+
+    Per identity, the first registered PDF is verified in full (at most every ten minutes): the
+    template keeps trust list, certificate validity and field name honest; each later PDF of the
+    same identity gets that verdict with its own hash and signing time (read from the ``/M`` entry
+    the signature appended). Bounded: the oldest hashes are forgotten first.
+    """
+
+    def __init__(self, verifica: Callable[[bytes], Any], *, capienza: int = 8192) -> None:
+        self.verifica = verifica
+        self._capienza = capienza
+        self._attese: OrderedDict[str, str] = OrderedDict()
+        self._modelli: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        self.per_impronta = 0
+        """How many verdicts came from the hash (the rest were full verifications)."""
+
+    def registra(self, pdf: bytes, identita: str) -> str:
+        """Remember that ``identita`` signed ``pdf`` just now; returns its SHA-256."""
+        sha = hashlib.sha256(pdf).hexdigest()
+        with self._lock:
+            self._attese[sha] = identita
+            self._attese.move_to_end(sha)
+            while len(self._attese) > self._capienza:
+                self._attese.popitem(last=False)
+        return sha
+
+    def __call__(self, pdf: bytes) -> Any:
+        sha = hashlib.sha256(pdf).hexdigest()
+        with self._lock:
+            identita = self._attese.pop(sha, None)
+            modello = self._modelli.get(identita) if identita else None
+        adesso = time.monotonic()
+        if identita is None:
+            return self.verifica(pdf)
+        if modello is None or adesso - modello[0] > _TEMPLATE_S:
+            verdetto = self.verifica(pdf)
+            # a template only for a plain B-B verdict: a timestamp (B-T) differs in every file
+            if (verdetto.valida and len(verdetto.firme) == 1 and verdetto.firme[0].data_firma
+                    and verdetto.marca_temporale is None):
+                with self._lock:
+                    self._modelli[identita] = (adesso, verdetto)
+            return verdetto
+        base: VerdettoFirma = modello[1]
+        quando = _data_firma(pdf)
+        if quando is None:
+            return self.verifica(pdf)
+        esito = base.firme[0]
+        motivo = esito.motivo.replace(_testo_data(esito.data_firma), _testo_data(quando))
+        nuovo = replace(esito, data_firma=quando, motivo=motivo)
+        with self._lock:
+            self.per_impronta += 1
+        return VerdettoProprio(replace(base, sha256=sha, firme=(nuovo,), motivo=motivo))

@@ -12,8 +12,14 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str, typer.Option(help="Indirizzo di ascolto")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Porta HTTP")] = 8000,
+        processi: Annotated[int | None, typer.Option(
+            min=0, help="Processi che compilano e firmano i documenti (predefinito: i core disponibili; 0: nel "
+                        "processo del server)")] = None,
     ) -> None:
         """Avvia API e console web. Senza CURIT_S3_ENDPOINT avvia un SeaweedFS incorporato sotto var/.
+
+        I documenti sono compilati e firmati in processi di lavoro, uno per core (--processi); archivio e
+        indice restano nel processo del server.
 
         Esempio: curit-docs serve --port 8000, poi aprire http://127.0.0.1:8000/ (utente ente.mantova,
         password curit-demo).
@@ -22,6 +28,7 @@ def register(app: typer.Typer) -> None:
 
         from service.api import create_app
         from service.archivio import s3_config
+        from service.lavoratori import chiudi_tutti, lavoratori_per, processi_predefiniti
         from service.settings import get_settings
 
         settings = get_settings()
@@ -31,8 +38,18 @@ def register(app: typer.Typer) -> None:
             verifica_avvio(s3)  # write, read back the lock, a refused delete: else no start (exit 3)
             if settings.s3_endpoint is None:
                 typer.echo(f"Archivio S3 incorporato (SeaweedFS) su {s3.endpoint}, dati in {settings.var_dir}")
+            n = processi if processi is not None else (
+                settings.processi_emissione if "processi_emissione" in settings.model_fields_set
+                else processi_predefiniti())
             settings = settings.model_copy(update={
                 "s3_endpoint": s3.endpoint, "s3_access_key": s3.access_key, "s3_secret_key": s3.secret_key,
+                "processi_emissione": n,
             })
-            typer.echo(f"curit-docs su http://{host}:{port}/  (API: /docs)")
-            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+            try:
+                if n > 0:  # started (and templates warmed) before the first request
+                    lavoratori_per(settings).avvia()
+                    typer.echo(f"Emissione in {n} processi di lavoro")
+                typer.echo(f"curit-docs su http://{host}:{port}/  (API: /docs)")
+                uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+            finally:
+                chiudi_tutti()

@@ -1,0 +1,151 @@
+"""Worker processes for the server's CPU work: validate, render and sign in a process pool.
+
+``curit-docs serve`` runs one uvicorn process (one SQLite writer, one embedded SeaweedFS, one
+archive) and hands the CPU part of every issue (:meth:`service.emissione.Emissione.prepara`:
+validation, render, PAdES signature, index metadata) to ``Settings.processi_emissione`` worker
+processes, so two requests render on two cores instead of sharing one GIL. Archiving (S3 + index)
+stays in the server process; the signature a worker made is checked there by hash
+(``service.firma.FirmeProprie``), not verified a second time.
+
+Workers are started with ``spawn`` (the server has threads; ``fork`` would copy their locks),
+load the signing identities once each and warm the compiled templates at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from typing import Any
+
+from domain.errors import AppError
+from renderers.errors import RenderError
+from service.settings import Settings
+
+__all__ = ["LavoratoriEmissione", "lavoratori_per", "chiudi_tutti", "processi_predefiniti"]
+
+log = logging.getLogger("curit.lavoratori")
+
+_pool: dict[int, LavoratoriEmissione] = {}
+_lock = threading.Lock()
+
+
+def processi_predefiniti() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
+
+
+class LavoratoriEmissione:
+    """A pool of ``processi`` worker processes, each with its own warm ``Emissione`` (no archive)."""
+
+    def __init__(self, settings: Settings, processi: int) -> None:
+        self.settings = settings
+        self.processi = max(1, processi)
+        contesto = get_context("spawn")
+        self._barriera = contesto.Barrier(self.processi)
+        self._executor = ProcessPoolExecutor(
+            self.processi, mp_context=contesto, initializer=_avvia, initargs=(settings, self._barriera)
+        )
+
+    def avvia(self, attesa_s: float = 300.0) -> list[int]:
+        """Start every worker now (templates compiled, not on the first request); their pids."""
+        futures = [self._executor.submit(_pronto, attesa_s) for _ in range(self.processi)]
+        return sorted({f.result() for f in futures})
+
+    def prepara(self, codice_tipo: str, dati: Any, *, emittente: str | None, modo: str | None,
+                copie: list[str] | None, firma: bool) -> Any:
+        """:meth:`Emissione.prepara` in a worker; its errors are raised here as they are."""
+        try:
+            future: Future = self._executor.submit(_prepara, codice_tipo, dati, emittente, modo, copie, firma)
+            esito, valore = future.result()
+        except BrokenProcessPool as exc:
+            raise RenderError("Un processo di elaborazione si è interrotto: riprovare.") from exc
+        if esito == "errore":
+            raise _ricostruisci(valore)
+        return valore
+
+    def chiudi(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def lavoratori_per(settings: Settings) -> LavoratoriEmissione:
+    """The pool of these settings (one per process and configuration, started on first use)."""
+    chiave = id(settings)
+    with _lock:
+        pool = _pool.get(chiave)
+        if pool is None:
+            pool = _pool[chiave] = LavoratoriEmissione(settings, settings.processi_emissione)
+        return pool
+
+
+def chiudi_tutti() -> None:
+    with _lock:
+        pools = list(_pool.values())
+        _pool.clear()
+    for pool in pools:
+        pool.chiudi()
+
+
+# -- in the worker process -------------------------------------------------------------------
+
+_emissioni: dict[bool, Any] = {}
+_settings: Settings | None = None
+_barriera: Any = None
+
+
+def _avvia(settings: Settings, barriera: Any) -> None:
+    global _settings, _barriera
+    _barriera = barriera
+    _settings = settings.model_copy(update={"processi_emissione": 0})
+    try:  # compiled templates warm in memory (the engine's own warm-up, when it offers one)
+        from service import motore  # type: ignore[attr-defined]
+
+        riscalda = getattr(motore, "riscalda", None)
+        if callable(riscalda):
+            riscalda(_settings)
+    except ImportError:
+        pass
+    except Exception:  # a template that fails to compile fails its own requests, not the server
+        log.exception("Riscaldamento dei modelli non riuscito")
+
+
+def _pronto(attesa_s: float) -> int:
+    """Returns once every worker runs one of these at the same time: each has started."""
+    _barriera.wait(attesa_s)
+    return os.getpid()
+
+
+def _prepara(codice_tipo: str, dati: Any, emittente: str | None, modo: str | None, copie: list[str] | None,
+             firma: bool) -> tuple[str, Any]:
+    from service.emissione import Emissione
+
+    emissione = _emissioni.get(firma)
+    if emissione is None:
+        emissione = _emissioni[firma] = Emissione(_settings, firma=firma)
+    try:
+        return "ok", emissione.prepara(codice_tipo, dati, emittente=emittente, modo=modo, copie=copie)
+    except AppError as exc:
+        return "errore", _trasportabile(exc)
+
+
+def _trasportabile(exc: AppError) -> tuple:
+    """The error as plain values that cross the process boundary: type, message, field path,
+    sub-errors (a ``ValidationFailed`` lists each violation)."""
+    sotto = [_trasportabile(e) for e in getattr(exc, "errors", None) or ()]
+    return type(exc), exc.message, exc.path, sotto
+
+
+def _ricostruisci(valori: tuple) -> AppError:
+    tipo, messaggio, path, sotto = valori
+    errore = tipo.__new__(tipo)
+    Exception.__init__(errore, messaggio)
+    errore.message, errore.path = messaggio, tuple(path)
+    if sotto or hasattr(tipo, "as_list"):
+        errore.errors = [_ricostruisci(v) for v in sotto]
+    return errore

@@ -1,0 +1,84 @@
+"""The server's worker processes and the verdict by hash of its own signatures.
+
+Real pieces: spawned worker processes render and sign with demo identities, one embedded
+SeaweedFS (the module fixture of test_emissione) stores, pyHanko verifies.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from archive.seaweed import EmbeddedSeaweed
+from domain.errors import ValidationFailed
+from service.emissione import Emissione
+from service.firma import FirmeProprie, verifica_documento
+from service.lavoratori import chiudi_tutti, lavoratori_per
+from tests.service.test_emissione import MANTOVA, esempio, impostazioni, weed  # noqa: F401 - module fixture
+
+pytestmark = pytest.mark.xdist_group("s3")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lavoratori")
+
+
+def test_issue_through_worker_processes_is_signed_archived_and_errors_name_the_field(
+    db_url: str, weed: EmbeddedSeaweed, base: Path  # noqa: F811
+) -> None:
+    settings = impostazioni(base, weed, db_url=db_url, processi_emissione=2)
+    try:
+        pids = lavoratori_per(settings).avvia()
+        assert len(pids) == 2 and os.getpid() not in pids
+        with Emissione.aperta(settings) as emissione:
+            emesso = emissione.emetti("allegato-g", esempio("allegato-g"), emittente=None)
+            assert emesso.firmato and emesso.emittente.id == "provincia-mantova"
+            assert emesso.record["stato"] == "archiviato" and emesso.record["firma_valida"] is True
+            # the archive took the worker's signature by hash; retrieval verifies it in full
+            assert emissione.proprie.per_impronta == 0  # first of its identity: full verification (template)
+            secondo = emissione.emetti("allegato-g", {**esempio("allegato-g"), "data_controllo": "2025-10-15"},
+                                       emittente=None)
+            assert emissione.proprie.per_impronta == 1
+            assert secondo.record["firma_esito"]["verifica"].startswith("impronta")
+            assert emissione.archivio.recupera(secondo.record["id"]).firma["valida"] is True
+
+            dati = esempio("allegato-g")
+            dati["codice_impianto"] = "non-valido"
+            with pytest.raises(ValidationFailed) as err:
+                emissione.emetti("allegato-g", dati, emittente=None)
+            campi = [e.as_dict()["campo"] for e in err.value.errors] or [err.value.as_dict()["campo"]]
+            assert any("codice_impianto" in c for c in campi), campi
+    finally:
+        chiudi_tutti()
+
+
+def test_verdict_by_hash_equals_the_full_verdict_and_unknown_bytes_are_verified(
+    weed: EmbeddedSeaweed, base: Path  # noqa: F811
+) -> None:
+    settings = impostazioni(base / "hash", weed)
+    emissione = Emissione(settings)
+    firmatario = emissione.firmatario("provincia-mantova")
+    proprie = FirmeProprie(lambda pdf: verifica_documento(pdf, settings=settings))
+    from tests.pki import pdf_di_prova
+
+    firmati = [firmatario.firma(pdf_di_prova() + f"%{n}\n".encode()) for n in range(3)]
+    for pdf in firmati:
+        proprie.registra(pdf, MANTOVA)
+    proprie(firmati[0])  # the template
+    per_hash = proprie(firmati[1])
+    pieno = verifica_documento(firmati[1], settings=settings)
+    assert proprie.per_impronta == 1
+    atteso = pieno.as_dict()
+    ottenuto = per_hash.as_dict()
+    assert ottenuto.pop("verifica").startswith("impronta")
+    assert ottenuto == atteso
+    # bytes changed after signing are not the registered hash: verified in full, and invalid
+    alterato = firmati[2].replace(b"%2\n", b"%9\n")
+    assert not proprie(alterato).valida
+    assert proprie.per_impronta == 1
+    # a hash is used once: a second archive of the same bytes is verified in full
+    assert proprie(firmati[1]).as_dict().get("verifica") is None
