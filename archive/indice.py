@@ -14,18 +14,19 @@ an index range scan even on millions of rows (bench/bench_archivio.py).
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, select, tuple_
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, select, tuple_
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.db import Base
 from archive.errors import StorageError
-from domain.errors import NotFound, RuleViolation
+from domain.errors import Conflict, NotFound, RuleViolation
 
 __all__ = [
     "Documento",
@@ -34,6 +35,10 @@ __all__ = [
     "FiltroRicerca",
     "Pagina",
     "registra",
+    "titolare",
+    "nuovo_id",
+    "per_impronta",
+    "segnala_anomalia",
     "documento",
     "cerca",
     "scaduti",
@@ -85,6 +90,13 @@ class Documento(Base):
     archiviato_il: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=adesso_utc)
     smaltito_il: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     smaltito_da: Mapped[str | None] = mapped_column(String(120))
+    titolare: Mapped[str] = mapped_column(String(200))
+    """Owner key (:func:`titolare`): who archived it; with ``sha256`` the idempotency key."""
+    nota_conservazione: Mapped[str | None] = mapped_column(String(300))
+    """Why the retention date is not the one of the policy (e.g. raised to a minimum from today)."""
+    anomalia: Mapped[str | None] = mapped_column(Text)
+    """Integrity anomaly found on retrieval (e.g. an unrecorded newer S3 version)."""
+    anomalia_il: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = tuple(
         Index(f"ix_archivio_documenti_{col}_data", col, "data_documento", "id")
@@ -94,6 +106,7 @@ class Documento(Base):
         Index("ix_archivio_documenti_ente_stagione", "ente", "stagione", "data_documento", "id"),
         Index("ix_archivio_documenti_conserva", "conserva_fino_al"),
         Index("ix_archivio_documenti_sha256", "sha256"),
+        Index("uq_archivio_documenti_titolare_sha256", "titolare", "sha256", unique=True),
     )
 
     def metadati_agid(self) -> dict[str, Any]:
@@ -147,6 +160,11 @@ class DatiIndice:
     destinatario: str | None = None
     firma_valida: bool | None = None
     firma_esito: dict[str, Any] | None = None
+    nota_conservazione: str | None = None
+
+    @property
+    def titolare(self) -> str:
+        return titolare(self.ente, self.cait)
 
     def as_json(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -168,18 +186,56 @@ def _db_error(exc: SQLAlchemyError) -> StorageError:
     return StorageError("Indice dell'archivio non disponibile.")
 
 
+def titolare(ente: str | None, cait: str | None) -> str:
+    """The owner key of a document: the Ente and the CAIT it was archived for."""
+    return f"{ente or '-'}|{cait or '-'}"
+
+
+def nuovo_id(ora: datetime | None = None) -> str:
+    """A new document id: 12 hex digits of milliseconds then 20 random hex digits (32 in all,
+    time-ordered like a ULID). Never derived from the content: equal bytes of two owners are
+    two documents (issue 12)."""
+    ms = int((ora or adesso_utc()).timestamp() * 1000)
+    return f"{ms:012x}{secrets.token_hex(10)}"
+
+
+_IDENTITA = ("tipo", "s3_key", "ente", "cait", "codice_impianto")
+"""Fields of a row that a later version of the same document never changes."""
+_VERSIONE = ("version_id", "sha256", "dimensione", "firma_valida", "firma_esito")
+"""Fields that follow the current S3 version."""
+
+
+def per_impronta(session: Session, titolare_: str, sha256: str) -> Documento | None:
+    """The owner's document holding these bytes, if any (the idempotency key)."""
+    return session.scalar(select(Documento).where(Documento.titolare == titolare_, Documento.sha256 == sha256))
+
+
 def registra(session: Session, dati: DatiIndice) -> Documento:
-    """Insert or update the row of ``dati.id`` and record the version (idempotent on version)."""
+    """Insert the row of ``dati.id`` and record the version (idempotent on version).
+
+    A row is never handed to another owner or key: when ``dati.id`` exists, only a new version
+    of the same document (same owner, key, tipo, impianto, given by a stable id) is accepted and
+    moves the row's current version; anything else is a :class:`Conflict` and changes nothing.
+    """
     try:
         doc = session.get(Documento, dati.id)
         fields = {k: getattr(dati, k) for k in dati.__dataclass_fields__ if k != "id"}
         fields["firma_esito"] = dati.firma_esito or {}
         if doc is None:
-            doc = Documento(id=dati.id, blocco_legale=False, **fields)
+            doc = Documento(id=dati.id, blocco_legale=False, titolare=dati.titolare, **fields)
             session.add(doc)
+            session.flush()
         else:
-            for k, v in fields.items():
-                setattr(doc, k, v)
+            diversi = [k for k in _IDENTITA if getattr(doc, k) != fields[k]]
+            if diversi or doc.titolare != dati.titolare:
+                raise Conflict(f"Il documento {dati.id} è già archiviato con altri dati ({', '.join(diversi) or 'titolare'}): "
+                               "non viene sostituito.", path=("id",))
+            if doc.smaltito_il is not None:
+                raise Conflict(f"Il documento {dati.id} è stato smaltito: non riceve nuove versioni.", path=("id",))
+            if doc.version_id != dati.version_id:
+                for k in _VERSIONE:
+                    setattr(doc, k, fields[k])
+                doc.conserva_fino_al = max(doc.conserva_fino_al, dati.conserva_fino_al)
         seen = session.scalar(
             select(VersioneDocumento.id).where(
                 VersioneDocumento.documento_id == dati.id, VersioneDocumento.version_id == dati.version_id
@@ -192,8 +248,21 @@ def registra(session: Session, dati: DatiIndice) -> Documento:
             ))
         session.flush()
         return doc
+    except IntegrityError as exc:
+        raise Conflict("Lo stesso documento è già archiviato per questo titolare.", path=("file",)) from exc
     except SQLAlchemyError as exc:
         raise _db_error(exc) from exc
+
+
+def segnala_anomalia(session: Session, doc: Documento, testo: str, *, quando: datetime | None = None) -> bool:
+    """Record an integrity anomaly on the document (visible in its record); False when the same
+    anomaly was already recorded."""
+    if doc.anomalia == testo:
+        return False
+    doc.anomalia = testo[:4000]
+    doc.anomalia_il = quando or adesso_utc()
+    session.flush()
+    return True
 
 
 def documento(session: Session, documento_id: str) -> Documento:

@@ -7,6 +7,12 @@ restart); :func:`svuota` retries the due entries with exponential back-off. The 
 idempotent on key + SHA-256, so a write whose confirmation was lost (server killed after
 storing, before answering) does not produce a second version when retried, and the index row
 appears in the same transaction that removes the outbox entry.
+
+A document S3 refuses for a permanent reason (e.g. a retention date it will not accept, a
+400) does not wait forever: it moves to the dead-letter state ``scartata`` with the Italian
+reason, kept with its bytes for an operator (``curit-docs coda``, the console), and never blocks
+the others. A transient failure reschedules only that entry; S3 unreachable stops the round
+(every other write would fail the same way).
 """
 
 from __future__ import annotations
@@ -16,16 +22,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, Integer, LargeBinary, String, Text, UniqueConstraint, func, select
+from sqlalchemy import JSON, DateTime, Engine, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.db import Base, session_scope
 from archive.errors import StorageError
-from archive.indice import DatiIndice, Documento, adesso_utc, registra
+from archive.indice import DatiIndice, Documento, adesso_utc, registra, titolare
 from archive.objectstore import ObjectStore, sha256_hex
 
-__all__ = ["VoceOutbox", "Voce", "Backoff", "EsitoSvuotamento", "archivia_ora", "accoda", "svuota", "in_coda"]
+__all__ = ["VoceOutbox", "Voce", "Backoff", "EsitoSvuotamento", "archivia_ora", "accoda", "svuota", "in_coda",
+           "scartate", "in_attesa", "permanente", "descrivi_errore", "IN_CODA", "SCARTATA"]
+
+IN_CODA = "in_coda"
+SCARTATA = "scartata"
+"""Dead letter: S3 refused the document for a permanent reason; kept, never retried alone."""
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +58,16 @@ class VoceOutbox(Base):
     prossimo_tentativo: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ultimo_errore: Mapped[str | None] = mapped_column(Text)
     creata_il: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=adesso_utc)
+    titolare: Mapped[str] = mapped_column(String(200))
+    """Owner key (:func:`archive.indice.titolare`): with ``sha256``, the idempotency key."""
+    stato: Mapped[str] = mapped_column(String(12), default=IN_CODA)
+    """``in_coda`` (retried with back-off) or ``scartata`` (dead letter, reason in ``ultimo_errore``)."""
+    scartata_il: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (UniqueConstraint("s3_key", "sha256", name="uq_archivio_outbox_chiave_hash"),)
+    __table_args__ = (
+        UniqueConstraint("s3_key", "sha256", name="uq_archivio_outbox_chiave_hash"),
+        Index("ix_archivio_outbox_titolare_sha256", "titolare", "sha256"),
+    )
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,8 @@ class EsitoSvuotamento:
     archiviati: int
     falliti: int
     in_coda: int
+    scartati: int = 0
+    """Moved to the dead-letter state during this round."""
 
 
 def archivia_ora(engine: Engine, store: ObjectStore, voce: Voce) -> Documento:
@@ -95,20 +116,23 @@ def _scrivi(session: Session, store: ObjectStore, voce: Voce) -> Documento:
     return registra(session, replace(pending, version_id=stored.version_id, conserva_fino_al=stored.retain_until))
 
 
-def accoda(engine: Engine, voce: Voce, *, errore: str, ora: datetime | None = None) -> VoceOutbox:
-    """Keep ``voce`` in the outbox (idempotent on key + hash); first retry right away."""
+def accoda(engine: Engine, voce: Voce, *, errore: str, ora: datetime | None = None,
+           scartata: bool = False) -> VoceOutbox:
+    """Keep ``voce`` in the outbox (idempotent on key + hash, and on owner + hash); first retry
+    right away, or straight to the dead-letter state when S3 refused it for good (``scartata``)."""
     ora = ora or adesso_utc()
     try:
         with session_scope(engine) as session:
             found = session.scalar(
                 select(VoceOutbox).where(VoceOutbox.s3_key == voce.indice.s3_key, VoceOutbox.sha256 == voce.indice.sha256)
-            )
+            ) or in_attesa(session, voce.indice.titolare, voce.indice.sha256)
             if found is not None:
                 return found
             row = VoceOutbox(
                 documento_id=voce.indice.id, s3_key=voce.indice.s3_key, sha256=voce.indice.sha256, dati=voce.dati,
                 metadati_s3=voce.metadati_s3, indice=voce.indice.as_json(), tentativi=0,
-                prossimo_tentativo=ora, ultimo_errore=errore,
+                prossimo_tentativo=ora, ultimo_errore=errore, titolare=voce.indice.titolare,
+                stato=SCARTATA if scartata else IN_CODA, scartata_il=ora if scartata else None,
             )
             session.add(row)
             session.flush()
@@ -116,6 +140,51 @@ def accoda(engine: Engine, voce: Voce, *, errore: str, ora: datetime | None = No
             return row
     except SQLAlchemyError as exc:
         raise StorageError("Né l'archivio né la coda di archiviazione sono disponibili.") from exc
+
+
+def in_attesa(session: Session, titolare_: str, sha256: str) -> VoceOutbox | None:
+    """The owner's outbox entry (queued or dead letter) holding these bytes, if any."""
+    return session.scalar(select(VoceOutbox).where(VoceOutbox.titolare == titolare_, VoceOutbox.sha256 == sha256)
+                          .order_by(VoceOutbox.id).limit(1))
+
+
+def permanente(exc: BaseException) -> bool:
+    """True when retrying ``exc``'s document can never succeed: the S3 layer says so
+    (``StorageRefused``, ``permanent = True``), or the index refused it (Conflict, RuleViolation)."""
+    from minio.error import S3Error
+
+    from domain.errors import Conflict, RuleViolation
+
+    if isinstance(exc, (Conflict, RuleViolation)):
+        return True
+    causa = exc.__cause__
+    if isinstance(causa, S3Error) and (causa.code in _CREDENZIALI or getattr(causa.response, "status", 0) in (401, 403)):
+        return False  # keys, clock or bucket of this installation: fixed by an operator, then retried
+    return bool(getattr(exc, "permanent", False))
+
+
+_CREDENZIALI = frozenset({"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+                          "InvalidToken", "NoSuchBucket", "RequestTimeTooSkewed"})
+
+
+def _irraggiungibile(exc: BaseException) -> bool:
+    """S3 did not answer at all (every other write would fail the same way)."""
+    from minio.error import S3Error
+
+    return isinstance(exc, StorageError) and not permanente(exc) and not isinstance(exc.__cause__, S3Error)
+
+
+def descrivi_errore(exc: BaseException) -> str:
+    """The Italian message with the S3 answer (code and message) when there is one."""
+    from minio.error import S3Error
+
+    testo = getattr(exc, "message", None) or str(exc)
+    causa = exc.__cause__
+    if isinstance(causa, S3Error):
+        testo += f" (risposta S3: {causa.code}: {causa.message})"
+    elif causa is not None:
+        testo += f" ({type(causa).__name__})"
+    return testo[:2000]
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -130,16 +199,17 @@ def svuota(
     backoff: Backoff = Backoff(),
     limite: int = 500,
 ) -> EsitoSvuotamento:
-    """Retry the due outbox entries, oldest first; stop at the first S3 failure (S3 is down,
-    the others would fail too) after rescheduling that entry with back-off."""
+    """Retry the due outbox entries, oldest first. A permanent refusal moves that entry to the
+    dead-letter state and the round goes on; a transient one reschedules it with back-off and
+    the round goes on; S3 unreachable reschedules it and ends the round."""
     ora = ora or adesso_utc()
-    archiviati = falliti = 0
+    archiviati = falliti = scartati = 0
     for _ in range(limite):
         with session_scope(engine) as session:
             row = session.scalar(
                 select(VoceOutbox)
-                .where(VoceOutbox.prossimo_tentativo <= ora)
-                .order_by(VoceOutbox.id)
+                .where(VoceOutbox.stato == IN_CODA, VoceOutbox.prossimo_tentativo <= ora)
+                .order_by(VoceOutbox.prossimo_tentativo, VoceOutbox.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
@@ -147,18 +217,37 @@ def svuota(
                 break
             voce = Voce(dati=row.dati, indice=DatiIndice.from_json(row.indice), metadati_s3=dict(row.metadati_s3))
             try:
-                _scrivi(session, store, voce)
-            except StorageError as exc:
+                with session.begin_nested():
+                    _scrivi(session, store, voce)
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded on its own entry
+                if not isinstance(exc, StorageError) and not permanente(exc):
+                    raise
                 row.tentativi += 1
+                row.ultimo_errore = descrivi_errore(exc)
+                if permanente(exc):
+                    row.stato = SCARTATA
+                    row.scartata_il = _as_utc(ora)
+                    scartati += 1
+                    log.error("Archiviazione rifiutata in modo definitivo per il documento %s: %s",
+                              row.documento_id, row.ultimo_errore)
+                    continue
                 row.prossimo_tentativo = _as_utc(ora) + backoff.attesa(row.tentativi)
-                row.ultimo_errore = f"{exc.message} ({exc.__cause__!r})"[:2000]
                 falliti += 1
-                break
+                if _irraggiungibile(exc):
+                    break
+                continue
             session.delete(row)
             archiviati += 1
-    return EsitoSvuotamento(archiviati, falliti, in_coda(engine))
+    return EsitoSvuotamento(archiviati, falliti, in_coda(engine), scartati)
 
 
 def in_coda(engine: Engine) -> int:
+    """Entries waiting for a retry (dead letters excluded)."""
     with session_scope(engine) as session:
-        return session.scalar(select(func.count()).select_from(VoceOutbox)) or 0
+        return session.scalar(select(func.count()).select_from(VoceOutbox).where(VoceOutbox.stato == IN_CODA)) or 0
+
+
+def scartate(session: Session, *, limite: int = 200) -> list[VoceOutbox]:
+    """Dead letters, newest first."""
+    return list(session.scalars(select(VoceOutbox).where(VoceOutbox.stato == SCARTATA)
+                                .order_by(VoceOutbox.scartata_il.desc(), VoceOutbox.id.desc()).limit(limite)))

@@ -33,6 +33,7 @@ __all__ = [
     "PoliticaConservazione",
     "TIPI_DICHIARAZIONE",
     "conserva_fino_al",
+    "conservazione_effettiva",
     "originale_fino_al",
     "GIORNI_LAVORATIVI_CONSEGNA_ORIGINALE",
     "GIORNI_LAVORATIVI_PREAVVISO_REGIONE",
@@ -81,6 +82,9 @@ class PoliticaConservazione:
     anni_per_tipo: Mapping[str, int] = field(default_factory=dict)
     """Per-type override of :attr:`anni_default` (e.g. ``{"allegato-a": 15}``)."""
     tipi_dichiarazione: frozenset[str] = TIPI_DICHIARAZIONE
+    giorni_minimi: int = 365
+    """A retention that would already be over when the document is archived (a late document)
+    is set to today + this many days, with the reason recorded (:func:`conservazione_effettiva`)."""
 
     def regola(self, tipo: str) -> RegolaConservazione:
         if tipo in self.tipi_dichiarazione:
@@ -107,6 +111,23 @@ def conserva_fino_al(tipo: str, data_documento: date, politica: PoliticaConserva
     else:
         fine = stagione_termica(data_documento).fine
     return aggiungi_anni(fine, regola.anni)
+
+
+def conservazione_effettiva(tipo: str, data_documento: date, politica: PoliticaConservazione,
+                            oggi: date) -> tuple[date, str | None]:
+    """The retention date to ask of the archive and, when it is not the policy's, why.
+
+    A late document whose retention would already be over is kept
+    :attr:`PoliticaConservazione.giorni_minimi` days from ``oggi``: an object store refuses a
+    retention in the past, and a document is never archived without one.
+    """
+    regola = conserva_fino_al(tipo, data_documento, politica)
+    if regola >= oggi:
+        return regola, None
+    minimo = oggi + timedelta(days=politica.giorni_minimi)
+    nota = (f"La conservazione prevista terminava il {regola:%d/%m/%Y}, prima dell'archiviazione del "
+            f"{oggi:%d/%m/%Y}: portata al minimo di {politica.giorni_minimi} giorni, fino al {minimo:%d/%m/%Y}.")
+    return minimo, nota
 
 
 def originale_fino_al(data_ricezione: date) -> date:

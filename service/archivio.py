@@ -26,9 +26,22 @@ from archive import indice as idx
 from archive.db import make_engine, session_scope, upgrade
 from archive.errors import StorageError
 from archive.objectstore import ObjectStore, S3Config, object_key, sha256_hex
-from archive.outbox import Backoff, EsitoSvuotamento, Voce, accoda, archivia_ora, svuota
+from archive.outbox import (
+    IN_CODA,
+    SCARTATA,
+    Backoff,
+    EsitoSvuotamento,
+    Voce,
+    VoceOutbox,
+    accoda,
+    archivia_ora,
+    descrivi_errore,
+    in_attesa,
+    permanente,
+    svuota,
+)
 from archive.seaweed import EmbeddedSeaweed
-from domain.conservazione import PoliticaConservazione, conserva_fino_al
+from domain.conservazione import PoliticaConservazione, conservazione_effettiva
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.stagione import stagione_termica
 from service.firma import verifica_documento
@@ -69,7 +82,8 @@ class MetadatiDocumento:
     destinatario: str | None = None
     """AgID *destinatario*; default: the Ente."""
     documento_id: str | None = None
-    """Stable id; default: derived from the SHA-256, so identical bytes get the same id."""
+    """Stable id (a later issue of the same record is a new version); default: a new random id
+    (:func:`archive.indice.nuovo_id`), never derived from the bytes."""
     riferimento_temporale: datetime | None = None
     """AgID time reference; default: the archiving instant."""
 
@@ -145,6 +159,8 @@ class Recuperato:
     record: dict[str, Any]
     firma: dict[str, Any]
     """Signature verdict at retrieval time (``firmato`` false when the PDF carries none)."""
+    anomalia: str | None = None
+    """Set when this retrieval found an unrecorded S3 version of the document (reported)."""
 
 
 def _verdetto(verifica: Verifica, pdf: bytes) -> tuple[bool | None, dict[str, Any]]:
@@ -160,6 +176,7 @@ def politica_da_settings(settings: Settings) -> PoliticaConservazione:
         anni_dichiarazioni=settings.conservazione_anni_dichiarazioni,
         anni_default=settings.conservazione_anni_default,
         anni_per_tipo=dict(settings.conservazione_anni_per_tipo),
+        giorni_minimi=settings.conservazione_minima_giorni,
     )
 
 
@@ -178,16 +195,17 @@ class Archivio:
     def prepara_voce(self, pdf: bytes, meta: MetadatiDocumento, *, ora: datetime) -> Voce:
         """Everything needed to archive ``pdf``: key, retention, verdict, AgID metadata."""
         sha = sha256_hex(pdf)
-        doc_id = meta.documento_id or sha[:32]
+        doc_id = meta.documento_id or idx.nuovo_id(ora)
         stagione = stagione_termica(meta.data_documento).label
         chiave = object_key(ente=meta.ente, stagione=stagione, tipo=meta.tipo,
                             codice_impianto=meta.codice_impianto, document_id=doc_id)
         firma_valida, esito = _verdetto(self.verifica, pdf)
         oggetto = meta.oggetto or f"{_titolo(meta.tipo)}{' - impianto ' + meta.codice_impianto if meta.codice_impianto else ''}"
+        conserva, nota = conservazione_effettiva(meta.tipo, meta.data_documento, self.politica, ora.date())
         dati = idx.DatiIndice(
             id=doc_id, tipo=meta.tipo, data_documento=meta.data_documento, stagione=stagione, s3_key=chiave,
             version_id="", sha256=sha, dimensione=len(pdf),
-            conserva_fino_al=conserva_fino_al(meta.tipo, meta.data_documento, self.politica),
+            conserva_fino_al=conserva, nota_conservazione=nota,
             riferimento_temporale=meta.riferimento_temporale or ora, oggetto=oggetto[:500],
             codice_impianto=meta.codice_impianto, ente=meta.ente, cait=meta.cait, manutentore=meta.manutentore,
             etichetta=meta.etichetta, responsabile_cf=meta.responsabile_cf,
@@ -200,24 +218,61 @@ class Archivio:
         return Voce(dati=pdf, indice=dati, metadati_s3=s3_meta)
 
     def archivia(self, pdf: bytes, meta: MetadatiDocumento, *, ora: datetime | None = None) -> dict[str, Any]:
-        """Archive ``pdf``: the index record (``stato: archiviato``), or ``stato: in_coda`` when
-        S3 is unreachable and the document waits in the durable outbox."""
+        """Archive ``pdf``: the index record (``stato: archiviato``); ``stato: in_coda`` when S3
+        cannot take it now and the document waits in the durable outbox; ``stato: scartato``
+        when S3 refused it for good (dead letter, ``motivo`` says why).
+
+        Idempotent within one owner (Ente + CAIT): the same bytes again give back the document
+        already archived or queued. Another owner's identical bytes are another document."""
         ora = ora or datetime.now(timezone.utc)
+        gia = self._gia_presente(pdf, meta)
+        if gia is not None:
+            return gia
         voce = self.prepara_voce(pdf, meta, ora=ora)
         try:
             doc = archivia_ora(self.engine, self.store, voce)
         except StorageError as exc:
-            accoda(self.engine, voce, errore=f"{exc.message} ({exc.__cause__!r})", ora=ora)
-            return {**voce.indice.as_json(), "stato": "in_coda", "version_id": None}
+            return self._in_coda(voce, exc, ora)
+        except Conflict:
+            gia = self._gia_presente(pdf, meta)  # a concurrent upload of the same bytes won the race
+            if gia is None:
+                raise
+            return gia
         return {**idx.as_dict(doc), "stato": "archiviato"}
+
+    def _gia_presente(self, pdf: bytes, meta: MetadatiDocumento) -> dict[str, Any] | None:
+        titolare, sha = idx.titolare(meta.ente, meta.cait), sha256_hex(pdf)
+        with session_scope(self.engine) as session:
+            doc = idx.per_impronta(session, titolare, sha)
+            if doc is not None and doc.smaltito_il is None and (meta.documento_id in (None, doc.id)):
+                return {**idx.as_dict(doc), "stato": "archiviato"}
+            voce = in_attesa(session, titolare, sha)
+            if voce is not None and (meta.documento_id in (None, voce.documento_id)):
+                return _da_voce(voce)
+        return None
+
+    def _in_coda(self, voce: Voce, exc: StorageError, ora: datetime) -> dict[str, Any]:
+        motivo = descrivi_errore(exc)
+        row = accoda(self.engine, voce, errore=motivo, ora=ora, scartata=permanente(exc))
+        return _da_voce(row)
 
     def svuota_coda(self, *, ora: datetime | None = None) -> EsitoSvuotamento:
         """Retry the documents waiting in the outbox whose back-off has elapsed."""
         esito = svuota(self.engine, self.store, ora=ora, backoff=self.backoff)
-        if esito.archiviati or esito.falliti:
-            log.info("Coda di archiviazione: %d archiviati, %d falliti, %d in attesa",
-                     esito.archiviati, esito.falliti, esito.in_coda)
+        if esito.archiviati or esito.falliti or esito.scartati:
+            log.info("Coda di archiviazione: %d archiviati, %d falliti, %d scartati, %d in attesa",
+                     esito.archiviati, esito.falliti, esito.scartati, esito.in_coda)
         return esito
+
+    def coda(self) -> dict[str, Any]:
+        """The outbox as an operator sees it: queued entries and dead letters, with reasons."""
+        from sqlalchemy import select
+
+        with session_scope(self.engine) as session:
+            righe = list(session.scalars(select(VoceOutbox).order_by(VoceOutbox.id).limit(1000)))
+            voci = [_da_voce(r) for r in righe]
+        return {"in_coda": [v for v in voci if v["stato"] == "in_coda"],
+                "scartati": [v for v in voci if v["stato"] == "scartato"]}
 
     # -- out ---------------------------------------------------------------------------------
 
@@ -233,6 +288,7 @@ class Archivio:
             raise NotFound(f"Il documento {documento_id} è stato smaltito il {record['smaltito_il'][:10]}.", path=("id",))
         dati = self.store.get(record["s3_key"], record["version_id"])
         info = self.store.info(record["s3_key"], record["version_id"])
+        anomalia = self._versioni_estranee(documento_id, record)
         impronta = sha256_hex(dati)
         if impronta != record["sha256"] or (info.sha256 and info.sha256 != record["sha256"]):
             log.error("Impronta non corrispondente per %s: indice %s, S3 %s, letto %s",
@@ -243,7 +299,27 @@ class Archivio:
         if esito["firmato"] and (not esito.get("integra") or esito.get("modificato_dopo_firma")):
             raise Conflict("La firma digitale del documento recuperato non è integra: non viene consegnato.",
                            path=("id",))
-        return Recuperato(dati=dati, record=record, firma=esito)
+        if anomalia:
+            record = self.record(documento_id)
+        return Recuperato(dati=dati, record=record, firma=esito, anomalia=anomalia)
+
+    def _versioni_estranee(self, documento_id: str, record: dict[str, Any]) -> str | None:
+        """S3 versions of the document's key that the index never recorded (written behind the
+        archive's back: a tampered copy that a plain GET would serve). Logged and recorded on
+        the document; the recorded version is still the one handed out."""
+        presenti = self.store.versions(record["s3_key"])
+        with session_scope(self.engine) as session:
+            note = {v.version_id for v in idx.versioni(session, documento_id)}
+            estranee = [v for v in presenti if v not in note]
+            if not estranee:
+                return None
+            testo = (f"Nell'archivio S3 esistono {len(estranee)} versioni non registrate del documento "
+                     f"(chiave {record['s3_key']}: {', '.join(estranee[:5])}): possibile manomissione, "
+                     "viene consegnata solo la versione registrata.")
+            nuova = idx.segnala_anomalia(session, idx.documento(session, documento_id), testo)
+        if nuova:
+            log.error("ANOMALIA documento %s: %s", documento_id, testo)
+        return testo
 
     def cerca(self, filtro: idx.FiltroRicerca, *, limite: int = 50, dopo: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
         with session_scope(self.engine) as session:
@@ -293,6 +369,18 @@ class Archivio:
             idx.imposta_blocco_legale(session, doc, attivo)
             log.warning("Blocco legale %s sul documento %s da %s", "ATTIVATO" if attivo else "RIMOSSO", doc.id, da)
             return idx.as_dict(doc)
+
+
+def _da_voce(row: VoceOutbox) -> dict[str, Any]:
+    """An outbox entry as the archive reports it (``stato`` in_coda or scartato, with the reason)."""
+    dati = dict(row.indice)
+    stato = "scartato" if row.stato == SCARTATA else "in_coda"
+    out = {**dati, "id": row.documento_id, "stato": stato, "version_id": None, "motivo": row.ultimo_errore,
+           "tentativi": row.tentativi}
+    prossimo = row.prossimo_tentativo
+    out["prossimo_tentativo"] = prossimo.isoformat() if prossimo is not None and row.stato == IN_CODA else None
+    out["scartato_il"] = row.scartata_il.isoformat() if row.scartata_il else None
+    return out
 
 
 def _titolo(tipo: str) -> str:

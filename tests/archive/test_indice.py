@@ -162,8 +162,10 @@ def test_migration_matches_the_models(engine) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import archive.outbox  # noqa: F401 - registers archivio_outbox on Base
     from archive.db import Base
+    from test_migrations import _import_all_table_modules
+
+    _import_all_table_modules()  # every archivio_* table (outbox, S3 versions…) on Base
 
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
