@@ -15,7 +15,8 @@ __all__ = ["register", "archivio_app"]
 
 archivio_app = typer.Typer(
     name="archivio",
-    help="Manutenzione dell'archivio documentale: controllo di integrità delle versioni conservate.",
+    help="Manutenzione dell'archivio documentale: controllo di integrità delle versioni conservate.\n\n"
+         "Esempio: curit-docs archivio controlla --contenuto",
     no_args_is_help=True,
 )
 
@@ -27,7 +28,10 @@ def controlla(
 ) -> None:
     """Elenca le versioni del bucket non registrate, senza conservazione obbligatoria (o con una
     data diversa da quella richiesta), con impronta diversa, o registrate ma scomparse: una riga
-    JSON per anomalia. Esce con codice 1 se ne trova almeno una, 0 se l'archivio è integro."""
+    JSON per anomalia. Esce con codice 1 se ne trova almeno una, 0 se l'archivio è integro.
+
+    Esempio: curit-docs archivio controlla --contenuto
+    """
     from archive.versioni import controlla as _controlla
     from service.archivio import apri_archivio
     from service.settings import get_settings
