@@ -87,7 +87,8 @@ def main() -> None:
     args = ap.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-api-"))
     env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{base / 'var' / 'curit.db'}",
-           "CURIT_SECRET_KEY": "bench", "CURIT_BATCH_DIR": str(base / "lavori"), "CURIT_TOKEN_MINUTI": "120"}
+           "CURIT_SECRET_KEY": "bench", "CURIT_BATCH_DIR": str(base / "lavori"), "CURIT_TOKEN_MINUTI": "120",
+           "CURIT_DEMO": "1"}  # demo users and self-signed identities (production creates neither)
     esempio = json.loads(_cli(env, "esempio", "allegato-g"))
     (base / "g.json").write_text(json.dumps(esempio))
     _cli(env, "render", "allegato-g", str(base / "g.json"), "-o", str(base / "g.pdf"))

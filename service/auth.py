@@ -1,8 +1,10 @@
 """Short-lived bearer tokens: ``base64url(payload).base64url(HMAC-SHA256)``.
 
-Stateless and dependency-free; the key comes from settings (or is generated once
-into ``var/secret_key`` with mode 0600). Tokens carry only the username, role and expiry;
-the user record is re-read on every request so a deactivated user loses access at once.
+The key comes from settings (or is generated once into ``var/secret_key`` with mode 0600).
+Tokens carry the username, role, expiry and the id of a server-side session
+(``archive.utenti.Sessione``): the signature proves the token was issued here, the session
+row says it is still alive, so "Esci", deactivation and ``revoca_accessi_utente`` end it at
+once. The console's CSRF token is derived from the same session id (``csrf_di_sessione``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-__all__ = ["crea_token", "leggi_token", "chiave_segreta"]
+__all__ = ["crea_token", "leggi_token", "chiave_segreta", "csrf_di_sessione"]
 
 
 def _b64(data: bytes) -> str:
@@ -39,9 +41,11 @@ def chiave_segreta(configured: str | None, var_dir: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
-def crea_token(key: bytes, username: str, ruolo: str, *, minuti: int, adesso: datetime | None = None) -> str:
+def crea_token(key: bytes, username: str, ruolo: str, *, minuti: int, sid: str, adesso: datetime | None = None) -> str:
+    """A signed token of session ``sid`` (see ``archive.utenti.apri_sessione``)."""
     adesso = adesso or datetime.now(timezone.utc)
-    payload = {"sub": username, "ruolo": ruolo, "exp": int((adesso + timedelta(minutes=minuti)).timestamp())}
+    payload = {"sub": username, "ruolo": ruolo, "sid": sid,
+               "exp": int((adesso + timedelta(minutes=minuti)).timestamp())}
     body = _b64(json.dumps(payload, separators=(",", ":")).encode())
     sig = _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
     return f"{body}.{sig}"
@@ -60,6 +64,13 @@ def leggi_token(key: bytes, token: str, *, adesso: datetime | None = None) -> di
     except (ValueError, json.JSONDecodeError):
         return None
     adesso = adesso or datetime.now(timezone.utc)
-    if not isinstance(payload, dict) or payload.get("exp", 0) < adesso.timestamp():
+    if not isinstance(payload, dict) or not isinstance(payload.get("exp"), int) or payload["exp"] < adesso.timestamp():
         return None
+    if not isinstance(payload.get("sub"), str) or not isinstance(payload.get("sid"), str):
+        return None  # tokens of earlier versions carry no session: not accepted
     return payload
+
+
+def csrf_di_sessione(key: bytes, sid: str) -> str:
+    """The CSRF token of a console session: bound to it, useless with any other cookie."""
+    return _b64(hmac.new(key, b"csrf:" + sid.encode(), hashlib.sha256).digest())

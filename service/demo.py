@@ -1,7 +1,8 @@
 """Demo dataset for a newcomer: two Enti's worth of CAIT, manutentori and one user per role.
 
-Seeded only into an empty database (no users yet) and only when ``CURIT_DEMO`` is on.
-Every demo password is ``curit-demo``; change or disable for production (CURIT_DEMO=0).
+Seeded only into an empty database (no users yet) and only in demo mode (``curit-docs serve
+--demo``, what ``make run`` starts; ``CURIT_DEMO=1``). Every demo password is ``curit-demo``.
+Plain ``serve`` (production) creates nothing: see ``curit-docs utenti crea``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +18,9 @@ from sqlalchemy.orm import Session
 from archive.anagrafiche import Cait, CaitEnte, Manutentore, ManutenzioneImpianto, OperatoreCait, Strumento
 from archive.utenti import Utente, crea_utente, hash_password
 from domain.enti import ente_competente
+
+if TYPE_CHECKING:
+    from service.emissione import Emissione
 
 DEMO_PASSWORD = "curit-demo"
 
@@ -56,13 +61,14 @@ def semina(session: Session) -> bool:
         Strumento(cait_id="CAIT-BS-01", manutentore_id=bianchi.id, marca="Seitron", modello="Chemist 400",
                   matricola="SE4001122"),
     ])
+    firma = {"permessi": ["firma_pdf"]}  # may sign uploaded PDFs with the organisation's key (POST /firma)
     users = [
         ("admin", "admin", {}),
-        ("ente.mantova", "ente", {"ente_id": mantova}),
+        ("ente.mantova", "ente", {"ente_id": mantova, **firma}),
         ("ente.brescia", "ente", {"ente_id": brescia}),
         ("archivista.mantova", "archivista", {"ente_id": mantova}),
         ("ispettore.mantova", "ispettore", {"ente_id": mantova}),
-        ("cait.mantova", "cait", {"cait_id": "CAIT-MN-01"}),
+        ("cait.mantova", "cait", {"cait_id": "CAIT-MN-01", **firma}),
         ("cait.brescia", "cait", {"cait_id": "CAIT-BS-01"}),
         ("manutentore.rossi", "manutentore", {"manutentore_id": rossi.id}),
         ("manutentore.bianchi", "manutentore", {"manutentore_id": bianchi.id}),
@@ -94,16 +100,17 @@ DEMO_DOCUMENTI = ("allegato-g", "allegato-a", "allegato-e1", "allegato-h")
 """Documents issued into an empty archive so a newcomer's search finds something at once."""
 
 
-def semina_archivio(app, settings) -> int:
+def semina_archivio(emissione: "Emissione") -> int:
     """Issue (render, sign, archive) the demo documents when the archive index is empty.
 
-    Runs in a background thread started by the app lifespan; returns how many were issued.
+    Takes the emission stage the caller already has (the server's, with its archive): this
+    module depends on service-level functions only, never on the API. Returns how many were issued.
     """
     from archive.indice import FiltroRicerca
-    from service.api.routes.documenti import emissione_per
     from service.registry import get_document_type
 
-    emissione = emissione_per(app, settings)
+    if emissione.archivio is None:
+        return 0
     documenti, _ = emissione.archivio.cerca(FiltroRicerca(), limite=1)
     if documenti:
         return 0

@@ -27,10 +27,11 @@ def _routers():
 
 def _semina_archivio(app: FastAPI, settings: Settings) -> None:
     """Demo only: issue a few signed documents into an empty archive (never fatal)."""
+    from service.api.routes.documenti import emissione_per
     from service.demo import semina_archivio
 
     try:
-        emessi = semina_archivio(app, settings)
+        emessi = semina_archivio(emissione_per(app, settings))
         if emessi:
             log.info("Archivio demo: emessi %d documenti firmati.", emessi)
     except Exception:  # the service is usable without the demo documents
@@ -55,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.dependency_overrides[get_settings_dep] = lambda: settings
     errors.install(app, max_body=settings.max_richiesta_bytes)
+    from service.console import installa as installa_console
+
+    installa_console(app, settings)  # Origin check of console posts, demo banner
     for router in _routers():
         app.include_router(router)
     return app

@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.db import make_engine, session_scope
-from archive.utenti import Utente, autentica_api_key, registra_audit
+from archive.utenti import Utente, autentica_api_key, registra_audit, utente_della_sessione
 from service.auth import chiave_segreta, leggi_token
 from service.settings import Settings, get_settings
 
-__all__ = ["IdPath", "IdCampo", "MAX_ID", "SettingsDep", "SessionDep", "CurrentUser", "Principal", "richiede", "audit", "state_for"]
+__all__ = ["IdPath", "IdCampo", "MAX_ID", "SettingsDep", "SessionDep", "CurrentUser", "Principal", "richiede", "richiede_permesso", "audit", "state_for"]
 
 
 MAX_ID = 2**31 - 1
@@ -87,10 +87,14 @@ class Principal:
     ente_id: str | None
     cait_id: str | None
     manutentore_id: int | None
+    permessi: frozenset[str] = frozenset()
+    """Permissions beyond the role (``archive.utenti.PERMESSI``)."""
+    sid: str | None = None
+    """The server-side session of a bearer token or console cookie; None for an API key."""
 
     @classmethod
-    def of(cls, u: Utente) -> "Principal":
-        return cls(u.username, u.ruolo, u.ente_id, u.cait_id, u.manutentore_id)
+    def of(cls, u: Utente, sid: str | None = None) -> "Principal":
+        return cls(u.username, u.ruolo, u.ente_id, u.cait_id, u.manutentore_id, frozenset(u.permessi or ()), sid)
 
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -103,18 +107,17 @@ def current_principal(
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Principal:
     user: Utente | None = None
+    sid: str | None = None
     if token:
         payload = leggi_token(state.key, token)
-        if payload is not None:
-            from sqlalchemy import select
-
-            user = session.scalar(select(Utente).where(Utente.username == payload["sub"]))
-            user = user if (user is not None and user.attivo) else None
+        if payload is not None:  # signed and unexpired; the session must still be open (not logged out)
+            sid = payload["sid"]
+            user = utente_della_sessione(session, sid, payload["sub"])
     elif x_api_key:
-        user = autentica_api_key(session, x_api_key)
+        user = autentica_api_key(session, x_api_key[:200])
     if user is None:
         raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"})
-    return Principal.of(user)
+    return Principal.of(user, sid)
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
@@ -131,7 +134,19 @@ def richiede(*ruoli: str):
     return Depends(_check)
 
 
-def audit(session: Session, request: Request, user: Principal, azione: str, oggetto: str = "", **dettagli) -> None:
+def richiede_permesso(permesso: str, *ruoli: str):
+    """Dependency: the caller must hold ``permesso`` (admin included) and, if given, one of ``ruoli``."""
+
+    def _check(user: CurrentUser) -> Principal:
+        if permesso not in user.permessi or (ruoli and user.ruolo not in ruoli and user.ruolo != "admin"):
+            raise HTTPException(403, detail=f"Operazione riservata agli utenti con il permesso «{permesso}».")
+        return user
+
+    return Depends(_check)
+
+
+def audit(session: Session, request: Request, user: Principal, azione: str, oggetto: str = "", *, esito: str = "ok",
+          **dettagli) -> None:
     origine = request.client.host if request.client else ""
-    registra_audit(session, utente=user.username, ruolo=user.ruolo, azione=azione, oggetto=oggetto,
+    registra_audit(session, utente=user.username, ruolo=user.ruolo, azione=azione, oggetto=oggetto, esito=esito,
                    origine=origine, dettagli={k: str(v) for k, v in dettagli.items()})

@@ -171,7 +171,8 @@ def test_cli_render_signs_by_default_and_archives_when_asked(weed: EmbeddedSeawe
     env = {"CURIT_IDENTITA_DIR": str(settings.identita_dir), "CURIT_VAR_DIR": str(tmp_path / "var"),
            "CURIT_DB_URL": f"sqlite:///{tmp_path / 'indice.db'}", "CURIT_S3_ENDPOINT": weed.endpoint,
            "CURIT_S3_ACCESS_KEY": KEY, "CURIT_S3_SECRET_KEY": SECRET, "CURIT_S3_BUCKET": settings.s3_bucket,
-           "CURIT_TRUST_ROOTS": json.dumps([str(p) for p in settings.trust_roots])}
+           "CURIT_TRUST_ROOTS": json.dumps([str(p) for p in settings.trust_roots]),
+           "CURIT_DEMO": "1"}  # demo mode: the missing identity is created (production refuses: test below)
     out = _cli("render", "allegato-g", str(dati), "-o", str(tmp_path / "g.pdf"), "--copia", "utente",
                "--archivia", **env)
     assert out.returncode == 0, out.stderr

@@ -17,14 +17,13 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from archive.utenti import autentica
 from domain.errors import AppError
 from service.api.archivio_dep import ArchivioDep, limita_al_tenant
 from service.api.deps import Principal, SessionDep, SettingsDep, StateDep, audit
 from service.api.routes import archivio as api_archivio
 from service.api.routes import lavori as api_lavori
-from service.auth import crea_token
 from service.console import COOKIE_TOKEN, STATIC_DIR, csrf_valido, imposta_cookie, pagina, utente_da_cookie
+from service.sessioni import CredenzialiErrate, TroppiTentativi, accedi, esci as chiudi
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,9 +47,19 @@ def _ruoli(user: Principal, *ruoli: str) -> None:
         raise HTTPException(403)
 
 
-def _csrf(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> None:
-    if not csrf_valido(request, csrf):
-        raise HTTPException(403, detail="Sessione del modulo scaduta: ricaricare la pagina e riprovare.")
+_CSRF_SCADUTO = "Sessione del modulo scaduta: ricaricare la pagina e riprovare."
+
+
+def _csrf(request: Request, state: StateDep, csrf: Annotated[str, Form(max_length=100)] = "") -> None:
+    """The form's CSRF token is the one of the caller's session (service/console)."""
+    if not csrf_valido(request, csrf, state.key):
+        raise HTTPException(403, detail=_CSRF_SCADUTO)
+
+
+def _csrf_accesso(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> None:
+    """The login form has no session yet: double-submit cookie."""
+    if not csrf_valido(request, csrf, di_sessione=False):
+        raise HTTPException(403, detail=_CSRF_SCADUTO)
 
 
 Csrf = Depends(_csrf)
@@ -89,22 +98,32 @@ def accesso(request: Request) -> Response:
     return pagina(request, "accesso", utente=None, titolo="Accesso", errore=None, username="")
 
 
-@router.post("/console/accesso", dependencies=[Csrf])
-def entra(request: Request, session: SessionDep, state: StateDep, settings: SettingsDep,
+@router.post("/console/accesso", dependencies=[Depends(_csrf_accesso)])
+def entra(request: Request, state: StateDep, settings: SettingsDep,
           username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)]) -> Response:
-    user = autentica(session, username, password)
-    if user is None:
-        return pagina(request, "accesso", utente=None, titolo="Accesso", status=401, username=username,
-                      errore="Nome utente o password non corretti.")
-    audit(session, request, Principal.of(user), "console.accesso")
+    """Login: throttled and audited like /auth/token (service/sessioni.py); a new server-side session."""
+    try:
+        accesso = accedi(state.sessions, state.key, settings, username, password,
+                         origine=request.client.host if request.client else "", canale="console")
+    except (TroppiTentativi, CredenzialiErrate) as exc:
+        limitato = isinstance(exc, TroppiTentativi)
+        response = pagina(request, "accesso", utente=None, titolo="Accesso", status=429 if limitato else 401,
+                          username=username, errore=exc.message)
+        if limitato:
+            response.headers["Retry-After"] = str(exc.attesa_s)
+        return response
     response = RedirectResponse("/", status_code=303)
-    token = crea_token(state.key, user.username, user.ruolo, minuti=settings.token_minuti)
-    imposta_cookie(request, response, COOKIE_TOKEN, token, max_age=settings.token_minuti * 60)
+    imposta_cookie(request, response, COOKIE_TOKEN, accesso.token, max_age=settings.token_minuti * 60)
     return response
 
 
 @router.post("/console/esci", dependencies=[Csrf])
-def esci() -> Response:
+def esci(request: Request, state: StateDep, session: SessionDep) -> Response:
+    """Logout: the session is revoked server-side, so the cookie (or a copy of it) stops working."""
+    user = utente_da_cookie(request, state, session)
+    if user is not None and user.sid is not None:
+        chiudi(session, user.sid, username=user.username, ruolo=user.ruolo,
+               origine=request.client.host if request.client else "", canale="console")
     response = RedirectResponse("/console/accesso", status_code=303)
     response.delete_cookie(COOKIE_TOKEN, path="/")
     return response
@@ -261,72 +280,4 @@ def lavoro_file(request: Request, lavoro_id: api_lavori.LavoroId, nome: Annotate
         return _errore(request, user, exc)
 
 
-# -- manutentore and CAIT ---------------------------------------------------------------------
-
-
-@router.get("/console/manutentore")
-def manutentore(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
-    from archive.anagrafiche import impianti_del_manutentore
-
-    _ruoli(user, "manutentore")
-    impianti = impianti_del_manutentore(session, user.manutentore_id) if user.manutentore_id is not None else []
-    documenti = api_archivio.cerca_documenti(_scoped(session, user), api_archivio.Ricerca(limite=50))["documenti"]
-    return pagina(request, "manutentore", utente=user, titolo="Moduli del manutentore", impianti=impianti,
-                  documenti=documenti)
-
-
-@router.get("/console/manutentore/precompilato/{codice}")
-def precompilato(request: Request, codice: Annotated[str, Path(max_length=20)], user: ConsoleUser,
-                 session: SessionDep, settings: SettingsDep) -> Response:
-    from service import cait as sc
-    from service.api.routes.cait import _attore, _stampa
-
-    _ruoli(user, "manutentore")
-    try:  # print output: signed by the manutentore's CAIT, not archived (docs/parts/emissione.md)
-        p = sc.precompilato(session, codice, _attore(user), oggi=date.today(), settings=settings,
-                            emissione=_stampa(settings))
-    except AppError as exc:
-        return _errore(request, user, exc)
-    audit(session, request, user, "documento.precompilato", oggetto=codice)
-    return Response(p.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{p.nome_file}"'})
-
-
-@router.get("/console/moduli/{tipo}/vuoto")
-def modulo_vuoto(tipo: Annotated[str, Path(pattern="^allegato-(g|f)$")], user: ConsoleUser,
-                 settings: SettingsDep) -> Response:
-    from service.produce import render_document
-
-    return Response(render_document(tipo, None, settings=settings), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{tipo}-vuoto.pdf"'})
-
-
-@router.get("/console/cait")
-def cait(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
-    from archive import cait_documenti as cd
-    from archive import etichette as stock
-    from service.api.routes.cait import _attore
-
-    _ruoli(user, "cait")
-    ambito = stock.Ambito(cait_id=user.cait_id) if user.ruolo == "cait" else stock.Ambito()
-    magazzino = stock.elenco(session, ambito=ambito, limite=50)
-    distinte = cd.distinte(session, _attore(user))
-    return pagina(request, "cait", utente=user, titolo="Sportello CAIT", magazzino=magazzino,
-                  distinte=[{"id": d.id, "numero": d.numero, "manutentore_id": d.manutentore_id,
-                             "chiusa_il": d.chiusa_il.isoformat() if d.chiusa_il else None} for d in distinte])
-
-
-@router.get("/console/cait/distinte/{distinta_id}/pdf")
-def distinta_pdf(request: Request, distinta_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: ConsoleUser, session: SessionDep,
-                 settings: SettingsDep) -> Response:
-    from service import cait as sc
-    from service.api.routes.cait import _attore, _firmatario, _registro
-
-    _ruoli(user, "cait")
-    try:  # a record: signed by the CAIT and archived, like the API's /distinte/{id}/pdf
-        [p] = _registro(request, settings, session, user, lambda e: [sc.stampa_distinta(
-            session, distinta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))])
-    except AppError as exc:
-        return _errore(request, user, exc)
-    return Response(p.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{p.nome_file}"'})
+# -- manutentore and CAIT: service/api/routes/console_cait*.py and console_manutentore.py ----------

@@ -1,8 +1,11 @@
 """Signing and verification of uploaded PDFs (PAdES, pyHanko via ``service.firma``).
 
-An Ente signs with its own identity (``ente-<id>``), a CAIT with its own (``cait-<id>``); admin
-names the identity (e.g. ``regione``). Nobody else signs. Anyone authenticated may verify.
-Every signature is audited. pyHanko runs its own event loop, so these routes are sync
+Signing an uploaded PDF puts the organisation's signature on bytes nobody here produced, so it
+needs the dedicated permission ``firma_pdf`` on top of the role (granted per user:
+``curit-docs utenti permesso USER firma_pdf``). An Ente signs with its own identity
+(``ente-<id>``), a CAIT with its own (``cait-<id>``); admin names the identity (e.g.
+``regione``). Nobody else signs. Anyone authenticated may verify. Every signature is audited
+with the SHA-256 of the uploaded and of the signed bytes; refusals are audited too. pyHanko runs its own event loop, so these routes are sync
 (thread pool).
 """
 
@@ -10,11 +13,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
 from archive.objectstore import sha256_hex
-from service.api.deps import CurrentUser, Principal, SessionDep, SettingsDep, audit, richiede
+from service.api.deps import CurrentUser, Principal, SessionDep, SettingsDep, StateDep, audit, richiede
 from service.api.routes.archivio import leggi_pdf
 
 router = APIRouter(prefix="/firma", tags=["firma"])
@@ -50,10 +53,25 @@ def identita(user: CurrentUser, settings: SettingsDep) -> dict[str, Any]:
     if user.ruolo == "admin":
         return {"identita": None, "configurata": bool(disponibili), "disponibili": disponibili}
     nome = identita_di(user, None)
-    return {"identita": nome, "configurata": nome in disponibili}
+    return {"identita": nome, "configurata": nome in disponibili, "permesso_firma_pdf": PERMESSO in user.permessi}
 
 
-@router.post("", response_class=Response, dependencies=[richiede("ente", "cait")],
+PERMESSO = "firma_pdf"
+
+
+def _permesso(user: CurrentUser, state: StateDep, request: Request) -> Principal:
+    """The caller holds ``firma_pdf``; a refusal is audited (its own transaction: the request fails)."""
+    if PERMESSO in user.permessi:
+        return user
+    from archive.db import session_scope
+
+    with session_scope(state.sessions) as session:
+        audit(session, request, user, "firma.firma", esito="negato", motivo="permesso firma_pdf mancante")
+    raise HTTPException(403, detail="Firmare un PDF caricato richiede il permesso «firma_pdf»: chiederlo "
+                                    "all'amministratore.")
+
+
+@router.post("", response_class=Response, dependencies=[richiede("ente", "cait"), Depends(_permesso)],
              responses={200: {"content": {"application/pdf": {}}}})
 def firma(
     file: Annotated[UploadFile, File(description="PDF da firmare")],

@@ -15,14 +15,19 @@ def register(app: typer.Typer) -> None:
         processi: Annotated[int | None, typer.Option(
             min=0, help="Processi che compilano e firmano i documenti (predefinito: i core disponibili; 0: nel "
                         "processo del server)")] = None,
+        demo: Annotated[bool, typer.Option("--demo", help="Modalità dimostrativa: utenti demo (password curit-demo), "
+                                                          "identità di firma autofirmate, documenti di esempio")] = False,
     ) -> None:
         """Avvia API e console web. Senza CURIT_S3_ENDPOINT avvia un SeaweedFS incorporato sotto var/.
 
         I documenti sono compilati e firmati in processi di lavoro, uno per core (--processi); archivio e
         indice restano nel processo del server.
 
-        Esempio: curit-docs serve --port 8000, poi aprire http://127.0.0.1:8000/ (utente ente.mantova,
-        password curit-demo).
+        Senza --demo non crea utenti, identità né documenti: il primo amministratore si crea con
+        curit-docs utenti crea admin --ruolo admin.
+
+        Esempio: curit-docs serve --demo --port 8000, poi aprire http://127.0.0.1:8000/ (utente
+        ente.mantova, password curit-demo).
         """
         import uvicorn
 
@@ -32,6 +37,13 @@ def register(app: typer.Typer) -> None:
         from service.settings import get_settings
 
         settings = get_settings()
+        if demo:
+            settings = settings.model_copy(update={"demo": True})
+            typer.echo("Modalità DEMO: utenti demo con password curit-demo, identità di firma autofirmate.")
+        from service.utenti import avvisi_avvio
+
+        for avviso in avvisi_avvio(settings):
+            typer.echo(f"Attenzione: {avviso}", err=True)
         with s3_config(settings) as s3:
             from archive.objectstore import verifica_avvio
 
