@@ -1,0 +1,166 @@
+"""Many PDFs → signed, stored on S3 Object Lock and indexed, fast: the archive ingest of a batch.
+
+Same steps and guarantees as one :meth:`service.emissione.Emissione.emetti_pdf` per document, with
+the work spread out:
+
+- **sign** in ``processi`` worker processes, each with the identities loaded once
+  (``Emissione.firma_pdf``); blocks of documents go out and come back in order;
+- **verdict** of each signature by hash (``service.firma.FirmeProprie``): the bytes are the
+  ones a worker of this run signed a moment ago; the first of each identity is verified in full.
+  Retrieval and ``curit-docs archivio verifica`` verify in full;
+- **S3** writes of a block run concurrently (``concorrenza`` threads): each one is still the
+  idempotent, read-back-checked ``ObjectStore.put``;
+- **index** rows of a block are written in one transaction;
+- a document whose S3 write fails goes to the durable outbox (``archive.outbox.accoda``), exactly
+  as ``Archivio.archivia`` does: nothing is lost, and the retry writes it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from itertools import islice
+from multiprocessing import get_context
+from typing import Any
+
+from archive import indice as idx
+from archive.db import session_scope
+from archive.errors import StorageError
+from archive.outbox import Voce, accoda
+from domain.errors import AppError
+from service.archivio import Archivio, MetadatiDocumento
+from service.emissione import Emesso, Emissione, Firmato
+from service.settings import Settings
+
+__all__ = ["DaEmettere", "archivia_lotto", "emetti_lotto"]
+
+log = logging.getLogger("curit.ingest")
+
+
+@dataclass(frozen=True)
+class DaEmettere:
+    """One PDF to sign as ``emittente`` and archive with ``metadati``; ``chiave`` is the caller's."""
+
+    pdf: bytes
+    emittente: str
+    metadati: MetadatiDocumento
+    chiave: Any = None
+
+
+def archivia_lotto(archivio: Archivio, documenti: list[tuple[bytes, MetadatiDocumento]], *,
+                   thread: ThreadPoolExecutor | None = None, ora: datetime | None = None) -> list[dict[str, Any]]:
+    """Archive signed PDFs: S3 writes concurrently, index rows in one transaction; a failed S3
+    write puts that document in the outbox (``stato: in_coda``). Records in input order."""
+    ora = ora or datetime.now(timezone.utc)
+    voci = [archivio.prepara_voce(pdf, meta, ora=ora) for pdf, meta in documenti]
+    propria = thread is None
+    thread = thread or ThreadPoolExecutor(8, thread_name_prefix="s3")
+    try:
+        scritti = list(thread.map(lambda v: _scrivi_s3(archivio, v), voci))
+    finally:
+        if propria:
+            thread.shutdown()
+    records: list[dict[str, Any] | None] = [None] * len(voci)
+    with session_scope(archivio.engine) as session:
+        for i, (voce, esito) in enumerate(zip(voci, scritti)):
+            if isinstance(esito, StorageError):
+                continue
+            doc = idx.registra(session, replace(voce.indice, version_id=esito.version_id,
+                                                conserva_fino_al=esito.retain_until))
+            records[i] = {**idx.as_dict(doc), "stato": "archiviato"}
+    for i, (voce, esito) in enumerate(zip(voci, scritti)):
+        if isinstance(esito, StorageError):
+            accoda(archivio.engine, voce, errore=f"{esito.message} ({esito.__cause__!r})", ora=ora)
+            records[i] = {**voce.indice.as_json(), "stato": "in_coda", "version_id": None}
+    return records  # type: ignore[return-value]
+
+
+def _scrivi_s3(archivio: Archivio, voce: Voce) -> Any:
+    try:
+        return archivio.store.put(voce.indice.s3_key, voce.dati, retain_until=voce.indice.conserva_fino_al,
+                                  metadata=voce.metadati_s3)
+    except StorageError as exc:
+        return exc
+
+
+def emetti_lotto(emissione: Emissione, documenti: Iterable[DaEmettere], *, processi: int = 1, blocco: int = 32,
+                 concorrenza: int = 8, archivia: bool = True) -> Iterator[tuple[DaEmettere, Emesso]]:
+    """Sign (in ``processi`` worker processes when > 1) and archive every document; yields
+    ``(documento, Emesso)`` in input order, one block at a time. Policy or identity errors are
+    raised before the block that holds the document is archived."""
+    archivia = archivia and emissione.archivio is not None
+    blocchi = _blocchi(documenti, blocco)
+    with ThreadPoolExecutor(concorrenza, thread_name_prefix="s3") as thread:
+        if processi <= 1:
+            for parte in blocchi:
+                yield from _archivia(emissione, parte, [_firma(emissione, d) for d in parte], archivia, thread)
+            return
+        pool = ProcessPoolExecutor(processi, mp_context=get_context("spawn"), initializer=_avvia,
+                                   initargs=(emissione.settings, emissione.firma))
+        try:
+            in_volo: deque[tuple[list[DaEmettere], Future]] = deque()
+            for parte in blocchi:
+                in_volo.append((parte, pool.submit(_firma_blocco, [replace(d, chiave=None) for d in parte])))
+                if len(in_volo) > 2 * processi:
+                    yield from _raccogli(emissione, *in_volo.popleft(), archivia, thread)
+            while in_volo:
+                yield from _raccogli(emissione, *in_volo.popleft(), archivia, thread)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _blocchi(documenti: Iterable[DaEmettere], n: int) -> Iterator[list[DaEmettere]]:
+    it = iter(documenti)
+    while parte := list(islice(it, max(1, n))):
+        yield parte
+
+
+def _firma(emissione: Emissione, d: DaEmettere) -> Firmato:
+    return emissione.firma_pdf(d.pdf, emittente=d.emittente, metadati=d.metadati)
+
+
+def _raccogli(emissione: Emissione, parte: list[DaEmettere], futuro: Future, archivia: bool,
+              thread: ThreadPoolExecutor) -> Iterator[tuple[DaEmettere, Emesso]]:
+    esito, valore = futuro.result()
+    if esito == "errore":
+        from service.lavoratori import _ricostruisci
+
+        raise _ricostruisci(valore)
+    for firmato in valore:
+        if firmato.firmato:
+            emissione.proprie.registra(firmato.pdf, firmato.emittente.identita)
+    yield from _archivia(emissione, parte, valore, archivia, thread)
+
+
+def _archivia(emissione: Emissione, parte: list[DaEmettere], firmati: list[Firmato], archivia: bool,
+              thread: ThreadPoolExecutor) -> Iterator[tuple[DaEmettere, Emesso]]:
+    records: list[dict[str, Any] | None] = [None] * len(firmati)
+    if archivia:
+        records = archivia_lotto(emissione.archivio, [(f.pdf, f.metadati) for f in firmati], thread=thread)
+        for r in records:
+            log.info("emesso %s %s: %s (%s)", r.get("tipo"), r.get("codice_impianto") or "", r["id"], r["stato"])
+    for d, f, r in zip(parte, firmati, records):
+        yield d, Emesso(f.pdf, r, f.emittente, f.firmato)
+
+
+# -- in the worker process -------------------------------------------------------------------
+
+_emissione: Emissione | None = None
+
+
+def _avvia(settings: Settings, firma: bool) -> None:
+    global _emissione
+    _emissione = Emissione(settings.model_copy(update={"processi_emissione": 0}), firma=firma)
+
+
+def _firma_blocco(parte: list[DaEmettere]) -> tuple[str, Any]:
+    from service.lavoratori import _trasportabile
+
+    try:
+        return "ok", [_firma(_emissione, d) for d in parte]  # type: ignore[arg-type]
+    except AppError as exc:
+        return "errore", _trasportabile(exc)
