@@ -5,14 +5,31 @@ tests use it as one of the two real S3 implementations. Everything binds to loop
 explicit free ports (SeaweedFS's own defaults would clash between instances); the unix
 sockets and the logs live inside the data directory. SeaweedFS allows anonymous access
 when it has no credentials, so it is always started with keys.
+
+Closed below S3: a ``security.toml`` generated once per data directory (mode 0600, the
+directory 0700) gives the filer and the volume server JWT signing keys for writes *and*
+reads, so their HTTP ports refuse unsigned requests (the filer's ``DELETE
+…/KEY.versions?recursive=true``, a PUT replacing bytes, a GET of any PDF). Still open to
+local processes: the master's HTTP admin endpoints and the gRPC ports (see
+docs/parts/archivio.md).
+
+One server per data directory: the process that starts it holds ``servizio.lock``; when
+started with ``pubblica=True`` (``serve``) it also writes ``istanza.json`` (endpoint, pid,
+keys, 0600) and every other :class:`EmbeddedSeaweed` on the same directory attaches to it
+instead of starting its own. The server never outlives its starter: PR_SET_PDEATHSIG (only
+from the main thread, since it follows the *thread* that forked) and, whatever thread
+started it, a watchdog process that holds a pipe from the starter and stops the server
+when that pipe closes (the starter exited, however it died).
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -27,7 +44,7 @@ from types import TracebackType
 
 from archive.errors import StorageError
 
-__all__ = ["EmbeddedSeaweed", "SeaweedPorts", "weed_binary", "free_port", "wait_s3_ready"]
+__all__ = ["EmbeddedSeaweed", "SeaweedPorts", "weed_binary", "free_port", "wait_s3_ready", "security_toml"]
 
 log = logging.getLogger(__name__)
 
@@ -86,24 +103,47 @@ class EmbeddedSeaweed:
         *,
         ports: SeaweedPorts | None = None,
         ready_timeout: float = 30.0,
+        pubblica: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.access_key = access_key
         self.secret_key = secret_key
-        self.ports = ports or self._remembered_ports() or SeaweedPorts()
+        self._ports = ports
         self.ready_timeout = ready_timeout
+        self.pubblica = pubblica
+        """Publish the running server in ``istanza.json`` for other processes to attach to."""
         self._proc: subprocess.Popen[bytes] | None = None
+        self._guard: subprocess.Popen[bytes] | None = None
+        self._lock: int | None = None
+        self._attached: dict[str, object] | None = None
+
+    @property
+    def ports(self) -> SeaweedPorts:
+        if self._ports is None:
+            self._ports = self._remembered_ports() or SeaweedPorts()
+        return self._ports
 
     @property
     def endpoint(self) -> str:
-        """``host:port`` of the S3 API."""
+        """``host:port`` of the S3 API (of the attached server when attached)."""
+        if self._attached is not None:
+            return str(self._attached["endpoint"])
         return f"127.0.0.1:{self.ports.http['s3']}"
 
     @property
     def pid(self) -> int | None:
+        if self._attached is not None:
+            return int(self._attached["pid"])  # type: ignore[call-overload]
         return self._proc.pid if self._proc else None
 
+    @property
+    def attached(self) -> bool:
+        """True when this object uses a server another process started (and will not stop it)."""
+        return self._attached is not None
+
     def running(self) -> bool:
+        if self._attached is not None:
+            return _alive(int(self._attached["pid"]))  # type: ignore[call-overload]
         return self._proc is not None and self._proc.poll() is None
 
     def _remembered_ports(self) -> SeaweedPorts | None:
@@ -136,11 +176,35 @@ class EmbeddedSeaweed:
         ]
 
     def start(self) -> "EmbeddedSeaweed":
-        """Start the server and wait until the S3 API answers an authenticated request."""
+        """Attach to the server published for this data directory, or start one and wait until
+        the S3 API answers an authenticated request."""
         if self.running():
             return self
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        deadline = time.monotonic() + self.ready_timeout
+        while not self._take_lock():
+            if self._attach():
+                return self
+            if time.monotonic() > deadline:
+                raise StorageError(
+                    f"L'archivio incorporato in {self.data_dir} è in uso da un altro processo: riprovare più tardi."
+                )
+            time.sleep(0.2)
+        if self._attach():  # published by a server that is still alive but lost its lock? use it
+            self._release_lock()
+            return self
+        try:
+            self._spawn()
+        except BaseException:
+            self._release_lock()
+            raise
+        return self
+
+    def _spawn(self) -> None:
         (self.data_dir / "log").mkdir(parents=True, exist_ok=True)
         (self.data_dir / "ports.json").write_text(json.dumps({"http": self.ports.http, "grpc": self.ports.grpc}))
+        security_toml(self.data_dir)
         for sock in ("s3.sock", "filer.sock"):
             (self.data_dir / sock).unlink(missing_ok=True)
         env = dict(os.environ, AWS_ACCESS_KEY_ID=self.access_key, AWS_SECRET_ACCESS_KEY=self.secret_key)
@@ -153,9 +217,57 @@ class EmbeddedSeaweed:
             )
         finally:
             out.close()
+        self._guard = _watchdog(self._proc.pid)
         self._wait_ready()
+        if self.pubblica:
+            self._publish()
         log.info("SeaweedFS avviato (pid %s) su %s, dati in %s", self._proc.pid, self.endpoint, self.data_dir)
-        return self
+
+    # -- one server per data directory ------------------------------------------------------
+
+    def _take_lock(self) -> bool:
+        if self._lock is not None:
+            return True  # restarted after stop(kill=True): still ours
+        fd = os.open(self.data_dir / "servizio.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock = fd
+        return True
+
+    def _release_lock(self) -> None:
+        fd, self._lock = self._lock, None
+        if fd is not None:
+            os.close(fd)  # closing releases the flock
+
+    def _publish(self) -> None:
+        path = self.data_dir / "istanza.json"
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"endpoint": self.endpoint, "pid": self.pid, "proprietario": os.getpid(),
+                       "access_key": self.access_key, "secret_key": self.secret_key}, fh)
+        os.replace(tmp, path)
+
+    def _attach(self) -> bool:
+        """Use the server published in ``istanza.json`` when its process is alive and it
+        answers with our keys."""
+        try:
+            info = json.loads((self.data_dir / "istanza.json").read_text())
+            pid, endpoint = int(info["pid"]), str(info["endpoint"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        if info.get("access_key") != self.access_key or not _alive(pid) or not _is_weed(pid):
+            return False
+        try:
+            wait_s3_ready(endpoint, self.access_key, self.secret_key, 3.0, alive=lambda: None)
+        except StorageError:
+            return False
+        self._attached = {"endpoint": endpoint, "pid": pid}
+        log.info("Archivio incorporato già avviato (pid %s) su %s: lo uso", pid, endpoint)
+        return True
 
     def _wait_ready(self) -> None:
         try:
@@ -171,16 +283,32 @@ class EmbeddedSeaweed:
             )
 
     def stop(self, *, kill: bool = False) -> None:
-        """Stop the server: SIGTERM (or SIGKILL with ``kill=True``, as a crash would)."""
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
+        """Stop the server: SIGTERM (or SIGKILL with ``kill=True``, as a crash would). An
+        attached server is left running (its starter stops it)."""
+        if self._attached is not None:
+            self._attached = None
             return
-        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        proc, self._proc = self._proc, None
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+            if proc is not None and proc.poll() is None:
+                if not kill and self.pubblica:
+                    (self.data_dir / "istanza.json").unlink(missing_ok=True)
+                proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=15)
+        finally:
+            guard, self._guard = self._guard, None
+            if guard is not None:
+                guard.stdin.close()  # type: ignore[union-attr]  # the watchdog sees EOF and exits
+                try:
+                    guard.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    guard.kill()
+            if not kill:
+                self._release_lock()
 
     def __enter__(self) -> "EmbeddedSeaweed":
         return self.start()
@@ -202,6 +330,72 @@ def _die_with_parent() -> None:
 
 
 _PR_SET_PDEATHSIG = 1
+
+_WATCHDOG = """
+import os, select, signal, sys
+try:
+    fd = os.pidfd_open(int(sys.argv[1]))
+except OSError:
+    sys.exit(0)
+while sys.stdin.buffer.read(65536):
+    pass
+try:
+    signal.pidfd_send_signal(fd, signal.SIGTERM)
+except ProcessLookupError:
+    sys.exit(0)
+poll = select.poll()
+poll.register(fd, select.POLLIN)
+if not poll.poll(15000):
+    try:
+        signal.pidfd_send_signal(fd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+"""
+"""Holds the read end of a pipe whose write end only the starter has: EOF means the starter
+is gone (exit, crash, SIGKILL), whichever thread started the server. A pidfd names the
+server, so a recycled pid is never signalled."""
+
+
+def _watchdog(pid: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(pid)], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_weed(pid: int) -> bool:
+    try:
+        return b"weed" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return False
+
+
+_JWT_SECTIONS = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")
+
+
+def security_toml(data_dir: Path) -> Path:
+    """``data_dir/security.toml`` with fresh JWT keys for the volume server and the filer,
+    writes and reads (created once, mode 0600; ``weed`` reads it from its working directory)."""
+    path = Path(data_dir) / "security.toml"
+    if path.exists():
+        return path
+    text = "# Generated by curit-docs: the filer and volume HTTP APIs accept only signed requests.\n"
+    for section in _JWT_SECTIONS:
+        text += f'[{section}]\nkey = "{secrets.token_urlsafe(32)}"\nexpires_after_seconds = 10\n\n'
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    return path
 
 
 def wait_s3_ready(
