@@ -412,7 +412,7 @@ def _chiavi_incorporate(settings: Settings) -> tuple[str, str]:
 
 
 @contextmanager
-def s3_config(settings: Settings) -> Iterator[S3Config]:
+def s3_config(settings: Settings, *, pubblica: bool = False) -> Iterator[S3Config]:
     """The configured S3 (``CURIT_S3_*``), or an embedded SeaweedFS under ``var/`` started for
     the duration of the block when ``CURIT_S3_ENDPOINT`` is not set."""
     if settings.s3_endpoint:
@@ -423,7 +423,8 @@ def s3_config(settings: Settings) -> Iterator[S3Config]:
                        secure=settings.s3_secure, region=settings.s3_region)
         return
     access, secret = _chiavi_incorporate(settings)
-    with EmbeddedSeaweed(settings.var_dir / "seaweedfs", access, secret) as weed:
+    # one embedded server per var/: attach to the one ``serve`` published (pubblica=True), else start one
+    with EmbeddedSeaweed(settings.var_dir / "seaweedfs", access, secret, pubblica=pubblica) as weed:
         yield S3Config(weed.endpoint, access, secret, settings.s3_bucket, region=settings.s3_region)
 
 

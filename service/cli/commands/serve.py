@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
         for avviso in avvisi_avvio(settings):
             typer.echo(f"Attenzione: {avviso}", err=True)
-        with s3_config(settings) as s3:
+        with s3_config(settings, pubblica=True) as s3:  # CLI commands attach to this SeaweedFS
             from archive.objectstore import verifica_avvio
 
             verifica_avvio(s3)  # write, read back the lock, a refused delete: else no start (exit 3)
