@@ -21,7 +21,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, select, tuple_
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.db import Base
@@ -106,7 +106,7 @@ class Documento(Base):
         Index("ix_archivio_documenti_ente_stagione", "ente", "stagione", "data_documento", "id"),
         Index("ix_archivio_documenti_conserva", "conserva_fino_al"),
         Index("ix_archivio_documenti_sha256", "sha256"),
-        Index("uq_archivio_documenti_titolare_sha256", "titolare", "sha256", unique=True),
+        Index("ix_archivio_documenti_titolare_sha256", "titolare", "sha256"),
     )
 
     def metadati_agid(self) -> dict[str, Any]:
@@ -205,9 +205,14 @@ _VERSIONE = ("version_id", "sha256", "dimensione", "firma_valida", "firma_esito"
 """Fields that follow the current S3 version."""
 
 
-def per_impronta(session: Session, titolare_: str, sha256: str) -> Documento | None:
-    """The owner's document holding these bytes, if any (the idempotency key)."""
-    return session.scalar(select(Documento).where(Documento.titolare == titolare_, Documento.sha256 == sha256))
+def per_impronta(session: Session, titolare_: str, sha256: str, documento_id: str | None = None) -> Documento | None:
+    """The owner's (not disposed) document holding these bytes, if any: the idempotency key
+    (with a stable ``documento_id`` given by the caller, only that document counts)."""
+    q = select(Documento).where(Documento.titolare == titolare_, Documento.sha256 == sha256,
+                                Documento.smaltito_il.is_(None))
+    if documento_id is not None:
+        q = q.where(Documento.id == documento_id)
+    return session.scalars(q.order_by(Documento.archiviato_il, Documento.id).limit(1)).first()
 
 
 def registra(session: Session, dati: DatiIndice) -> Documento:
@@ -248,8 +253,6 @@ def registra(session: Session, dati: DatiIndice) -> Documento:
             ))
         session.flush()
         return doc
-    except IntegrityError as exc:
-        raise Conflict("Lo stesso documento è già archiviato per questo titolare.", path=("file",)) from exc
     except SQLAlchemyError as exc:
         raise _db_error(exc) from exc
 

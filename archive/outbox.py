@@ -125,7 +125,7 @@ def accoda(engine: Engine, voce: Voce, *, errore: str, ora: datetime | None = No
         with session_scope(engine) as session:
             found = session.scalar(
                 select(VoceOutbox).where(VoceOutbox.s3_key == voce.indice.s3_key, VoceOutbox.sha256 == voce.indice.sha256)
-            ) or in_attesa(session, voce.indice.titolare, voce.indice.sha256)
+            ) or in_attesa(session, voce.indice.titolare, voce.indice.sha256, voce.indice.id)
             if found is not None:
                 return found
             row = VoceOutbox(
@@ -142,10 +142,13 @@ def accoda(engine: Engine, voce: Voce, *, errore: str, ora: datetime | None = No
         raise StorageError("Né l'archivio né la coda di archiviazione sono disponibili.") from exc
 
 
-def in_attesa(session: Session, titolare_: str, sha256: str) -> VoceOutbox | None:
-    """The owner's outbox entry (queued or dead letter) holding these bytes, if any."""
-    return session.scalar(select(VoceOutbox).where(VoceOutbox.titolare == titolare_, VoceOutbox.sha256 == sha256)
-                          .order_by(VoceOutbox.id).limit(1))
+def in_attesa(session: Session, titolare_: str, sha256: str, documento_id: str | None = None) -> VoceOutbox | None:
+    """The owner's outbox entry (queued or dead letter) holding these bytes, if any (with a
+    stable ``documento_id``, only that document's)."""
+    q = select(VoceOutbox).where(VoceOutbox.titolare == titolare_, VoceOutbox.sha256 == sha256)
+    if documento_id is not None:
+        q = q.where(VoceOutbox.documento_id == documento_id)
+    return session.scalars(q.order_by(VoceOutbox.id).limit(1)).first()
 
 
 def permanente(exc: BaseException) -> bool:

@@ -223,7 +223,8 @@ class Archivio:
         when S3 refused it for good (dead letter, ``motivo`` says why).
 
         Idempotent within one owner (Ente + CAIT): the same bytes again give back the document
-        already archived or queued. Another owner's identical bytes are another document."""
+        already archived or queued (with a stable ``documento_id``, that id is the key). Another
+        owner's identical bytes are another document."""
         ora = ora or datetime.now(timezone.utc)
         gia = self._gia_presente(pdf, meta)
         if gia is not None:
@@ -233,21 +234,16 @@ class Archivio:
             doc = archivia_ora(self.engine, self.store, voce)
         except StorageError as exc:
             return self._in_coda(voce, exc, ora)
-        except Conflict:
-            gia = self._gia_presente(pdf, meta)  # a concurrent upload of the same bytes won the race
-            if gia is None:
-                raise
-            return gia
         return {**idx.as_dict(doc), "stato": "archiviato"}
 
     def _gia_presente(self, pdf: bytes, meta: MetadatiDocumento) -> dict[str, Any] | None:
         titolare, sha = idx.titolare(meta.ente, meta.cait), sha256_hex(pdf)
         with session_scope(self.engine) as session:
-            doc = idx.per_impronta(session, titolare, sha)
-            if doc is not None and doc.smaltito_il is None and (meta.documento_id in (None, doc.id)):
+            doc = idx.per_impronta(session, titolare, sha, meta.documento_id)
+            if doc is not None:
                 return {**idx.as_dict(doc), "stato": "archiviato"}
-            voce = in_attesa(session, titolare, sha)
-            if voce is not None and (meta.documento_id in (None, voce.documento_id)):
+            voce = in_attesa(session, titolare, sha, meta.documento_id)
+            if voce is not None:
                 return _da_voce(voce)
         return None
 

@@ -50,6 +50,7 @@ __all__ = [
     "limita_al_tenant",
     "rilascia",
     "puo_scrivere_ente",
+    "titolare_scrittura",
 ]
 
 TIPI_RAPPORTO = ("allegato-g", "allegato-f", "allegato-a", "allegato-b")
@@ -173,6 +174,42 @@ def puo_scrivere_ente(user: Principal, ente: str | None) -> str:
     if user.ruolo != "ente" or not user.ente_id or (ente and ente != user.ente_id):
         raise HTTPException(403)
     return user.ente_id
+
+
+def _vietato(campo: str, testo: str) -> HTTPException:
+    return HTTPException(403, detail=f"Campo «{campo}»: {testo}")
+
+
+def titolare_scrittura(session: Session, user: Principal, ente: str | None,
+                       cait: str | None) -> tuple[str | None, str | None]:
+    """Who owns a document the caller archives (issue 12), from the caller, never from the form:
+
+    * an Ente archives only for itself (``ente`` empty or its own; no ``cait``);
+    * a CAIT only as itself (``cait`` empty or its own), for itself or an Ente it serves
+      (a convenzione in ``cait_enti``);
+    * admin names what it acts for.
+
+    Anything else is 403 with the field at fault."""
+    from archive.anagrafiche import CaitEnte
+
+    ente = (ente or "").strip() or None
+    cait = (cait or "").strip() or None
+    if user.ruolo == "admin":
+        return ente, cait
+    if user.ruolo == "ente" and user.ente_id:
+        if ente and ente != user.ente_id:
+            raise _vietato("ente", f"un Ente archivia solo per sé stesso ({user.ente_id}), non per {ente}.")
+        if cait:
+            raise _vietato("cait", "un Ente non può archiviare a nome di un CAIT.")
+        return user.ente_id, None
+    if user.ruolo == "cait" and user.cait_id:
+        if cait and cait != user.cait_id:
+            raise _vietato("cait", f"un CAIT archivia solo a proprio nome ({user.cait_id}), non per {cait}.")
+        if ente and session.get(CaitEnte, (user.cait_id, ente)) is None:
+            raise _vietato("ente", f"il CAIT {user.cait_id} non ha una convenzione con l'Ente {ente}: "
+                                   "non può archiviare documenti a suo nome.")
+        return ente, user.cait_id
+    raise HTTPException(403)
 
 
 def documento_visibile(session: Session, documento_id: str) -> dict[str, Any]:

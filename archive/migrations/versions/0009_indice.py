@@ -22,8 +22,7 @@ def upgrade() -> None:
         t.add_column(sa.Column("anomalia", sa.Text(), nullable=True))
         t.add_column(sa.Column("anomalia_il", sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE archivio_documenti SET titolare = COALESCE(ente, '-') || '|' || COALESCE(cait, '-')")
-    op.create_index("uq_archivio_documenti_titolare_sha256", "archivio_documenti", ["titolare", "sha256"],
-                    unique=True)
+    op.create_index("ix_archivio_documenti_titolare_sha256", "archivio_documenti", ["titolare", "sha256"])
     with op.batch_alter_table("archivio_outbox") as t:
         t.add_column(sa.Column("titolare", sa.String(200), nullable=False, server_default=""))
         t.add_column(sa.Column("stato", sa.String(12), nullable=False, server_default="in_coda"))
@@ -37,7 +36,7 @@ def downgrade() -> None:
         t.drop_column("scartata_il")
         t.drop_column("stato")
         t.drop_column("titolare")
-    op.drop_index("uq_archivio_documenti_titolare_sha256", table_name="archivio_documenti")
+    op.drop_index("ix_archivio_documenti_titolare_sha256", table_name="archivio_documenti")
     with op.batch_alter_table("archivio_documenti") as t:
         t.drop_column("anomalia_il")
         t.drop_column("anomalia")

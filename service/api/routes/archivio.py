@@ -28,6 +28,7 @@ from service.api.archivio_dep import (
     documento_visibile,
     puo_scrivere_ente,
     rilascia,
+    titolare_scrittura,
 )
 from service.api.deps import CurrentUser, Principal, SettingsDep, audit, richiede
 
@@ -83,6 +84,8 @@ def scarica(documento_id: str, user: Principal, session: ScopedSession, archivio
     rilascia(session)
     doc = archivio.recupera(documento_id)
     audit(session, request, user, "archivio.recupera", oggetto=documento_id, sha256=doc.record["sha256"])
+    if doc.anomalia:
+        audit(session, request, user, "archivio.anomalia", oggetto=documento_id, anomalia=doc.anomalia)
     return Response(doc.dati, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{documento_id}.pdf"',
         "X-Curit-Sha256": doc.record["sha256"],
@@ -145,7 +148,7 @@ def archivia(
     from service.archivio import metadati_da_pdf
 
     data = leggi_pdf(file)
-    ente, cait = _tenant_archiviazione(user, ente, cait)
+    ente, cait = titolare_scrittura(session, user, ente, cait)
     meta = metadati_da_pdf(data, tipo=tipo, codice_impianto=codice_impianto, data_documento=data_documento,
                            etichetta=etichetta, responsabile_cf=responsabile_cf, manutentore=manutentore,
                            ente=ente, cait=cait)
@@ -153,19 +156,6 @@ def archivia(
     out = archivio.archivia(data, meta)
     audit(session, request, user, "archivio.archivia", oggetto=out["id"], stato=out["stato"], tipo=meta.tipo)
     return out
-
-
-def _tenant_archiviazione(user: Principal, ente: str | None, cait: str | None) -> tuple[str | None, str | None]:
-    """An Ente archives for itself, a CAIT for itself; admin passes what it names."""
-    if user.ruolo == "ente":
-        if ente and ente != user.ente_id:
-            raise HTTPException(403)
-        return user.ente_id, cait
-    if user.ruolo == "cait":
-        if cait and cait != user.cait_id:
-            raise HTTPException(403)
-        return ente, user.cait_id
-    return ente, cait
 
 
 class BloccoLegale(Corpo):
