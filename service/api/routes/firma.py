@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import Response
 
 from archive.objectstore import sha256_hex
-from service.api.deps import CurrentUser, Principal, SessionDep, SettingsDep, StateDep, audit, richiede
+from service.api.deps import CurrentUser, Principal, SessionDep, SettingsDep, audit, richiede
 from service.api.routes.archivio import leggi_pdf
 
 router = APIRouter(prefix="/firma", tags=["firma"])
@@ -59,14 +59,12 @@ def identita(user: CurrentUser, settings: SettingsDep) -> dict[str, Any]:
 PERMESSO = "firma_pdf"
 
 
-def _permesso(user: CurrentUser, state: StateDep, request: Request) -> Principal:
-    """The caller holds ``firma_pdf``; a refusal is audited (its own transaction: the request fails)."""
+def _permesso(user: CurrentUser, session: SessionDep, request: Request) -> Principal:
+    """The caller holds ``firma_pdf``; a refusal is audited (committed first: the request then fails)."""
     if PERMESSO in user.permessi:
         return user
-    from archive.db import session_scope
-
-    with session_scope(state.sessions) as session:
-        audit(session, request, user, "firma.firma", esito="negato", motivo="permesso firma_pdf mancante")
+    audit(session, request, user, "firma.firma", esito="negato", motivo="permesso firma_pdf mancante")
+    session.commit()
     raise HTTPException(403, detail="Firmare un PDF caricato richiede il permesso «firma_pdf»: chiederlo "
                                     "all'amministratore.")
 
