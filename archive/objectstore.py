@@ -162,7 +162,10 @@ _NO_RETENTION_CODES = ("NoSuchObjectLockConfiguration", "ObjectLockConfiguration
 
 _CONNECTION_ERRORS = (urllib3.exceptions.HTTPError, OSError, MinioException)
 _NOT_FOUND_CODES = ("NoSuchKey", "NoSuchVersion", "NoSuchObject", "ResponseCode404")
-_TRANSIENT_CODES = ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed")
+_TRANSIENT_CODES = ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed",
+                    "NoSuchUpload")
+"""``NoSuchUpload``: the SDK aborts a multipart upload whose completion reply was lost, and the
+store answers that the upload is gone (completed): the version may exist, adopt it on retry."""
 
 
 def _transient(exc: S3Error) -> bool:
