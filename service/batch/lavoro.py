@@ -24,6 +24,7 @@ last (:func:`concludi`): they never touch the deterministic print files.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -84,8 +85,18 @@ def _canonico(rec: Any) -> str:
     return json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _dimensione_blocco(tipo: Any, richiesta: int) -> int:
-    """Chunk size in records; label kinds round it so that a chunk fills whole sheets."""
+BLOCCHI_MINIMI = 16
+"""A job cut with the default size has at least this many chunks when it has the records: with
+fewer, two processes wait on one last big chunk (300 Allegati G in 500-record chunks were one
+chunk, so a second process did nothing). A constant, not the cores: the chunks, and so the bytes
+of the output, must not depend on who prints them."""
+
+
+def _dimensione_blocco(tipo: Any, richiesta: int, record: int | None = None) -> int:
+    """Chunk size in records; label kinds round it so that a chunk fills whole sheets. ``record``
+    given (the default size, not one the caller asked for): at most ``record / BLOCCHI_MINIMI``."""
+    if record:
+        richiesta = min(richiesta, max(1, math.ceil(record / BLOCCHI_MINIMI)))
     if tipo.foglio is None:
         return max(1, richiesta)
     per_foglio = get_profile(tipo.foglio).per_sheet
@@ -127,19 +138,34 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     lavoro_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
     cartella = settings.batch_dir / lavoro_id
     cartella.mkdir(parents=True)
-    manifest = "".join(_canonico(r) + "\n" for r in records).encode("utf-8")
-    scrivi_atomico(cartella / "manifest.jsonl", manifest)
-    sha = hashlib.sha256(manifest).hexdigest()
+    sha = _scrivi_manifest(cartella / "manifest.jsonl", records)
+    n_record = len(records)
+    del records  # the job's memory from here on is the chunks', not the whole input's
     scrivi_atomico(cartella / "scarti.json", json.dumps([asdict(s) for s in scarti], ensure_ascii=False, indent=1).encode())
     lavoro = {"id": lavoro_id, "tipo": tipo.codice, "titolo": tipo.titolo, "manifest_sha256": sha,
-              "record_totali": len(records), "opzioni": opz, **asdict(uscita), "firma": conf_firma,
-              "record_per_blocco": _dimensione_blocco(tipo, record_per_blocco or settings.batch_record_per_blocco)}
+              "record_totali": n_record, "opzioni": opz, **asdict(uscita), "firma": conf_firma,
+              "record_per_blocco": _dimensione_blocco(tipo, record_per_blocco) if record_per_blocco
+              else _dimensione_blocco(tipo, settings.batch_record_per_blocco, n_record)}
     scrivi_atomico(cartella / "lavoro.json", json.dumps(lavoro, ensure_ascii=False, indent=1, sort_keys=True).encode())
     registra_lavoro(engine, Lavoro(id=lavoro_id, tipo=tipo.codice, stato="creato", cartella=str(cartella),
-                                   manifest_sha256=sha, record_totali=len(records), record_fatti=0,
+                                   manifest_sha256=sha, record_totali=n_record, record_fatti=0,
                                    record_scartati=len(scarti), record_falliti=0, impaginazioni_complete=0, pagine=0,
                                    emittente=conf_firma["stampa"]))
     return lavoro_id, scarti
+
+
+def _scrivi_manifest(percorso: Path, records: list[dict[str, Any]]) -> str:
+    """Write the manifest one canonical line at a time (never the whole text in memory, twice:
+    it was most of the peak of a 50,000-letter job) and return its SHA-256."""
+    h = hashlib.sha256()
+    tmp = percorso.with_name(f".{percorso.name}.{os.getpid()}.tmp")
+    with tmp.open("wb", buffering=1 << 20) as f:
+        for r in records:
+            riga = (_canonico(r) + "\n").encode("utf-8")
+            h.update(riga)
+            f.write(riga)
+    os.replace(tmp, percorso)
+    return h.hexdigest()
 
 
 def blocchi_totali(lavoro: Mapping[str, Any]) -> int:
@@ -179,10 +205,15 @@ def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, process
             for i in da_fare:
                 fatto(esegui_blocco(cartella, i, settings))
         else:
-            with ProcessPoolExecutor(min(processi, len(da_fare)), mp_context=get_context("fork")) as pool:
-                futuri = [pool.submit(esegui_blocco, cartella, i, settings) for i in da_fare]
-                for fut in as_completed(futuri):
-                    fatto(fut.result())
+            gc.collect()
+            gc.freeze()  # forked workers share the parent's objects instead of copying them on the first GC
+            try:
+                with ProcessPoolExecutor(min(processi, len(da_fare)), mp_context=get_context("fork")) as pool:
+                    futuri = [pool.submit(esegui_blocco, cartella, i, settings) for i in da_fare]
+                    for fut in as_completed(futuri):
+                        fatto(fut.result())
+            finally:
+                gc.unfreeze()
         return concludi(cartella, settings=settings, engine=engine)
     except BaseException as exc:
         aggiorna_lavoro(engine, lavoro_id, stato="interrotto" if isinstance(exc, KeyboardInterrupt) else "fallito",

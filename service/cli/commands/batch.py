@@ -180,6 +180,7 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
         lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
                                         uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
                                         firma=firma, emittente=emittente, archivia=archivia)
+        del dati, sorgente  # the manifest holds the records now: the run does not carry the input
         typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}", err=True)
     esito = _esegui(lavoro_id, processi, distribuito)
     if output is not None:
