@@ -115,9 +115,9 @@ def controlla(engine: Engine, store: ObjectStore, *, contenuto: bool = False) ->
     viste: set[tuple[str, str]] = set()
     adesso = _adesso()
     for key, version_id in store.all_versions():
+        viste.add((key, version_id))
         if key.startswith(PROBE_PREFIX):
             continue
-        viste.add((key, version_id))
         riga = registrate.get((key, version_id))
         if riga is None:
             yield Anomalia("non_registrata", key, version_id, "Versione presente nel bucket ma non registrata dall'archivio.")
