@@ -3,8 +3,8 @@
 1. registration data of the CAIT's manutentori, operatori, strumenti (:func:`manutentori`, …);
 2. change a manutentore's data except the Partita IVA (:func:`modifica_manutentore`);
 3. strumenti: add, change, delete;
-4. operatori: add, change password, set inactive (the account stops working at once: every
-   request re-reads ``utenti.attivo``, so its sessions and tokens end);
+4. operatori: add, change password, set inactive (``archive.utenti.disattiva_utente``: its
+   server-side sessions, tokens and API keys end at once);
 5. Portafoglio movements of the manutentori (:func:`movimenti`);
 6. Portafoglio functions: IBAN registration (python-stdnum) and top-up instructions;
 7. scollegamento (:func:`scollega`), then "Recupera la password" (:func:`recupera_password`):
@@ -37,7 +37,7 @@ from archive.anagrafiche import (
     Strumento,
     scollega_manutentore,
 )
-from archive.utenti import Utente, autentica, crea_utente, hash_password
+from archive.utenti import Utente, autentica, crea_utente, disattiva_utente, hash_password
 from domain.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from service import posta
 from service.settings import Settings
@@ -222,9 +222,8 @@ def disattiva_operatore(session: Session, cait_id: str, operatore_id: int, *, da
     if op.username == da:
         raise Conflict("Un operatore non può disattivare la propria utenza.", path=("operatore_id",))
     op.attivo = False
-    utente = session.scalar(select(Utente).where(Utente.username == op.username))
-    if utente is not None:
-        utente.attivo = False
+    if session.scalar(select(Utente.id).where(Utente.username == op.username)) is not None:
+        disattiva_utente(session, op.username)  # ends its sessions and API keys at once
     session.flush()
     return op
 

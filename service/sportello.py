@@ -13,10 +13,10 @@ from archive import cait_documenti as cd
 from archive.anagrafiche import Manutentore
 from domain import cait as dm
 from domain.errors import RuleViolation
-from service.cait import quando_iso
+from service.cait import _id_documento, quando_iso
 
 __all__ = ["MESI_IT", "mesi_conclusi", "verifica_mese_concluso", "elenco_ricevute", "elenco_dichiarazioni",
-           "elenco_distinte"]
+           "elenco_distinte", "documento_ricevuta", "documento_distinta", "originali_custoditi"]
 
 MESI_IT = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
            "ottobre", "novembre", "dicembre")
@@ -78,3 +78,27 @@ def elenco_distinte(session: Session, attore: cd.Attore) -> list[dict[str, Any]]
              "manutentore": nomi.get(d.manutentore_id, ""), "operatore": d.operatore,
              "chiusa_il": quando_iso(d.chiusa_il), "enti": enti_della_distinta(session, d.id, attore)}
             for d in cd.distinte(session, attore)]
+
+
+def documento_ricevuta(r: dict[str, Any]) -> str:
+    """Archive id of a ricevuta issued by the console or the API (stable: see ``service.cait``)."""
+    return _id_documento("ricevuta", r["numero"], date.fromisoformat(r["emessa_il"][:10]))
+
+
+def documento_distinta(d: dict[str, Any]) -> str:
+    return _id_documento("distinta-ricevuta", d["numero"], date.fromisoformat(d["chiusa_il"][:10]))
+
+
+def originali_custoditi(session: Session, cait_id: str, *, limite: int = 200) -> list[dict[str, Any]]:
+    """Paper originals the CAIT keeps now, with where they are filed."""
+    from archive.indice import Documento as DocumentoArchivio
+    from archive.originali import Originale
+
+    q = (select(Originale, DocumentoArchivio.tipo, DocumentoArchivio.codice_impianto)
+         .join(DocumentoArchivio, DocumentoArchivio.id == Originale.documento_id)
+         .where(Originale.detentore_tipo == "cait", Originale.detentore == cait_id)
+         .order_by(Originale.dal.desc()).limit(limite))
+    return [{"documento_id": o.documento_id, "tipo": tipo, "codice_impianto": codice or "",
+             "collocazione": " / ".join(x for x in (o.faldone, o.scatola, o.posizione) if x) or "—",
+             "dal": o.dal.isoformat(), "conserva_fino_al": o.conserva_fino_al.isoformat()}
+            for o, tipo, codice in session.execute(q)]

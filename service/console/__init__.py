@@ -61,15 +61,18 @@ _VOCI = {
     "verifica": Voce("/console/verifica", "Verifica un PDF", "Controlla firma e impronta di un documento ricevuto."),
     "richieste": Voce("/console/richieste", "Originali cartacei", "Richieste di originali: scadenze e ritardi."),
     "lavori": Voce("/console/lavori", "Stampe massive", "Targhe degli impianti dell'Ente: avvia e segui i lavori."),
-    "manutentore": Voce("/console/manutentore", "Moduli", "Rapporti precompilati dal catasto e moduli compilati."),
-    "cait": Voce("/console/cait", "Sportello CAIT", "Etichette in conto vendita e distinte."),
+    "manutentore": Voce("/console/manutentore", "Area manutentore",
+                        "Impianti, Allegati G e F online e precompilati, etichette e Portafoglio."),
+    "cait": Voce("/console/cait", "Servizi CAIT", "I servizi per i CAIT: manutentori, strumenti, operatori, Portafoglio."),
+    "sportello": Voce("/console/cait/sportello", "Sportello",
+                      "Vendita di etichette, ricevute, dichiarazioni, distinte, trasmissioni, rendiconti."),
 }
 _MENU = {
     "admin": ("archivio", "verifica", "richieste", "lavori"),
     "ente": ("archivio", "verifica", "richieste", "lavori"),
     "archivista": ("archivio", "verifica", "richieste"),
     "ispettore": ("archivio", "verifica"),
-    "cait": ("cait", "archivio", "richieste", "verifica"),
+    "cait": ("cait", "sportello", "archivio", "richieste", "verifica"),
     "manutentore": ("manutentore", "archivio", "verifica"),
 }
 

@@ -143,7 +143,10 @@ class Ricarica(BaseModel):
 
 @router.get("/cait/manutentori")
 def manutentori(user: CaitUser, session: SessionDep) -> list[dict[str, Any]]:
-    return [{**r, "registrato_il": r["registrato_il"].isoformat()} for r in sc.ELENCHI["manutentori"](session, _cait(user))]
+    """The CAIT's manutentori: registration data, Portafoglio balance and IBAN."""
+    from service.servizi_cait import manutentori as elenco_manutentori
+
+    return elenco_manutentori(session, _cait(user))
 
 
 @router.get("/cait/elenchi/{tipo}", response_class=Response)

@@ -28,6 +28,7 @@ from service.sessioni import CredenzialiErrate, TroppiTentativi, accedi, esci as
 router = APIRouter(include_in_schema=False)
 
 STATIC = {"bootstrap-italia.min.css": "text/css", "console.css": "text/css", "console.js": "text/javascript",
+          "modulo.js": "text/javascript",
           "LICENSE-bootstrap-italia.txt": "text/plain"}
 FONT_DIR = FsPath("titillium-web")
 
@@ -134,6 +135,10 @@ def home(request: Request, state: StateDep, session: SessionDep) -> Response:
     user = utente_da_cookie(request, state, session)
     if user is None:
         return RedirectResponse("/console/accesso", status_code=303)
+    from service.servizi_cait import deve_cambiare_password
+
+    if deve_cambiare_password(session, user.username):  # a provisional password sent by e-mail
+        return RedirectResponse("/console/password", status_code=303)
     return pagina(request, "home", utente=user, titolo="Home")
 
 

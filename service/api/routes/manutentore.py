@@ -1,0 +1,126 @@
+"""The manutentore's area: its impianti, etichette and Portafoglio; an Allegato G or F filled
+online, checked field by field, then issued (signed by its CAIT, archived) with its etichetta bound.
+
+The console (``console_manutentore.py``) calls the same functions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive import cait_documenti as cd
+from archive import etichette as stock
+from archive.anagrafiche import ManutenzioneImpianto
+from archive.catasto import ImpiantoCatasto
+from domain.errors import AppError
+from service import modulo_online as mo
+from service import servizi_cait as sv
+from service.api.archivio_dep import rilascia
+from service.api.deps import Principal, SessionDep, SettingsDep, audit, richiede
+from service.api.routes.cait import _attore
+from service.api.routes.documenti import emissione_per
+from service.emissione import Emesso
+from service.settings import Settings
+
+router = APIRouter(tags=["manutentore"])
+
+ManutentoreUser = Annotated[Principal, richiede("manutentore")]
+Codice = Annotated[str, Path(min_length=15, max_length=15, pattern="^[0-9A-Za-z]+$")]
+Valori = Annotated[dict[str, str | None], Body(description="Campi del modulo per chiave puntata (es. misura.o2)")]
+
+
+def impianti(session: Session, user: Principal) -> list[dict[str, Any]]:
+    codici = session.scalars(select(ManutenzioneImpianto.codice_impianto)
+                             .where(ManutenzioneImpianto.manutentore_id == user.manutentore_id))
+    out = []
+    for codice in sorted(codici):
+        imp = session.get(ImpiantoCatasto, codice)
+        potenza = imp.potenza_focolare_totale_kw if imp else None
+        out.append({"codice_impianto": codice, "potenza_focolare_kw": str(potenza) if potenza is not None else "",
+                    "modello": "" if potenza is None else ("F" if potenza >= 35 else "G"),
+                    "indirizzo": f"{imp.indirizzo} {imp.civico or ''}, {imp.comune or ''}".replace(" ,", ",") if imp else "",
+                    "responsabile": (imp.responsabile_cognome_nome or "") if imp else ""})
+    return out
+
+
+def etichette(session: Session, user: Principal) -> list[dict[str, Any]]:
+    return stock.elenco(session, ambito=stock.Ambito(manutentore_id=user.manutentore_id), limite=500)["etichette"]
+
+
+def portafoglio(session: Session, user: Principal) -> dict[str, Any]:
+    mp = cd.MovimentoPortafoglio
+    righe = session.execute(select(mp, cd.Ricevuta.numero).outerjoin(cd.Ricevuta, cd.Ricevuta.id == mp.ricevuta_id)
+                            .where(mp.manutentore_id == user.manutentore_id).order_by(mp.istante.desc()).limit(200))
+    return {"saldo": str(cd.saldo_portafoglio(session, user.manutentore_id)), "istruzioni": sv.ISTRUZIONI_RICARICA,
+            "movimenti": [{"istante": m.istante.isoformat(), "causale": m.causale, "importo": str(m.importo),
+                           "ricevuta": numero or ""} for m, numero in righe]}
+
+
+def emetti_online(request: Request, settings: Settings, session: Session, user: Principal, codice: str,
+                  valori: dict[str, str]) -> Emesso:
+    """Check, bind the etichetta and commit, then sign as the CAIT and archive (SQLite: one writer)."""
+    attore = _attore(user)
+    tipo, dati = mo.verifica(session, codice, attore, valori, oggi=date.today())
+    emittente = mo.emittente(session, attore)
+    mo.vincola(session, tipo, dati, attore)
+    audit(session, request, user, "manutentore.etichetta.vincola", oggetto=dati["numero_etichetta"],
+          codice_impianto=dati["codice_catasto"])
+    rilascia(session)
+    emesso = emissione_per(request.app, settings).emetti(f"allegato-{tipo.lower()}", dati, emittente=emittente,
+                                                         archivia=True)
+    record = emesso.record or {}
+    audit(session, request, user, "documento.emetti", oggetto=str(record.get("id", "")), tipo=f"allegato-{tipo.lower()}",
+          emittente=emittente, sha256=record.get("sha256", ""), codice_impianto=dati["codice_catasto"])
+    return emesso
+
+
+@router.get("/manutentore/impianti")
+def elenco_impianti(user: ManutentoreUser, session: SessionDep) -> list[dict[str, Any]]:
+    """The impianti the firm maintains, with the model (G/F) their potenza calls for."""
+    return impianti(session, user)
+
+
+@router.get("/manutentore/etichette")
+def elenco_etichette(user: ManutentoreUser, session: SessionDep) -> list[dict[str, Any]]:
+    return etichette(session, user)
+
+
+@router.get("/manutentore/portafoglio")
+def saldo(user: ManutentoreUser, session: SessionDep) -> dict[str, Any]:
+    return portafoglio(session, user)
+
+
+@router.get("/manutentore/impianti/{codice}/modulo")
+def modulo(codice: Codice, user: ManutentoreUser, session: SessionDep) -> dict[str, Any]:
+    """The online form: model, pre-filled values, strumenti and etichette to choose from."""
+    info = mo.modulo(session, codice, _attore(user), oggi=date.today())
+    return {"tipo": info["tipo"], "codice_impianto": info["codice"], "valori": info["valori"],
+            "opzioni": info["opzioni"], "campi": [{"chiave": c.chiave, "etichetta": c.etichetta, "tipo": c.tipo}
+                                                  for c in info["campi"]]}
+
+
+@router.post("/manutentore/impianti/{codice}/dichiarazione/verifica")
+def verifica(codice: Codice, valori: Valori, user: ManutentoreUser, session: SessionDep) -> JSONResponse:
+    """Check the typed values without writing anything: ``{"errori": {campo: messaggio}}`` (422 when any)."""
+    try:
+        mo.verifica(session, codice, _attore(user), {k: v or "" for k, v in valori.items()}, oggi=date.today())
+    except AppError as exc:
+        return JSONResponse({"errori": mo.errori_per_campo(exc)}, status_code=422)
+    return JSONResponse({"errori": {}})
+
+
+@router.post("/manutentore/impianti/{codice}/dichiarazione", status_code=201, response_class=Response)
+def emetti(codice: Codice, valori: Valori, user: ManutentoreUser, session: SessionDep, settings: SettingsDep,
+           request: Request) -> Response:
+    """Issue the G/F: the etichetta is bound, the PDF (three copies) signed by the CAIT and archived."""
+    emesso = emetti_online(request, settings, session, user, codice, {k: v or "" for k, v in valori.items()})
+    record = emesso.record or {}
+    return Response(emesso.pdf, status_code=201, media_type="application/pdf",
+                    headers={"X-Curit-Documento": str(record.get("id", "")),
+                             "Content-Disposition": f'attachment; filename="{codice}.pdf"'})

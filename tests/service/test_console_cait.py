@@ -1,0 +1,96 @@
+"""The CAIT and manutentore console pages in-process (TestClient): every page renders, forms keep
+what was typed and name the field at fault, actions change the database as the API does."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from archive.anagrafiche import Manutentore, OperatoreCait, Strumento
+from archive.db import make_engine, session_scope
+from archive.utenti import Audit, Utente
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def _entra(client, username: str, password: str = "curit-demo") -> None:
+    pagina = client.get("/console/accesso")
+    r = client.post("/console/accesso", data={"username": username, "password": password, "csrf": _csrf(pagina.text)},
+                    headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+def _post(client, url: str, dati: dict, pagina: str):
+    csrf = _csrf(client.get(pagina).text)
+    return client.post(url, data={**dati, "csrf": csrf}, headers={"Origin": "http://testserver"},
+                       follow_redirects=False)
+
+
+def test_pagine_e_servizi_cait(client, db_url) -> None:
+    _entra(client, "cait.mantova")
+    for url, testo in (("/console/cait", "I servizi per i CAIT"), ("/console/cait/manutentori", "Rossi Termoidraulica"),
+                       ("/console/cait/strumenti", "60012345"), ("/console/cait/operatori", "Ferrari Giulia"),
+                       ("/console/cait/portafoglio", "Funzioni di Portafoglio"), ("/console/cait/sportello", "Vendita"),
+                       ("/console/cait/ricevute", "Nessuna ricevuta"), ("/console/cait/dichiarazioni", "Chiudi la distinta"),
+                       ("/console/cait/distinte", "Nessuna distinta"), ("/console/cait/rendiconti", "mesi conclusi"),
+                       ("/console/cait/originali", "Nessuna richiesta")):
+        r = client.get(url)
+        assert r.status_code == 200 and testo in r.text, (url, r.text[-3000:])
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        rossi = s.scalar(select(Manutentore.id).where(Manutentore.username == "MA023456"))
+    # a refused strumento keeps what was typed and names the field
+    r = _post(client, "/console/cait/strumenti", {"marca": "Testo", "modello": "", "matricola": "X1"},
+              "/console/cait/strumenti")
+    assert r.status_code == 422 and 'value="Testo"' in r.text and "Modello: campo obbligatorio" in r.text
+    assert 'id="modello"' in r.text and 'aria-invalid="true"' in r.text
+    r = _post(client, "/console/cait/strumenti", {"marca": "Testo", "modello": "340", "matricola": "X1"},
+              "/console/cait/strumenti")
+    assert r.status_code == 303
+    # IBAN refused with its field, then accepted
+    r = _post(client, f"/console/cait/manutentori/{rossi}/iban", {"iban": "IT00X123", "intestatario_iban": "Rossi"},
+              f"/console/cait/manutentori/{rossi}")
+    assert r.status_code == 422 and "IBAN non valido" in r.text and 'value="IT00X123"' in r.text
+    r = _post(client, f"/console/cait/manutentori/{rossi}/iban",
+              {"iban": "IT60X0542811101000000123456", "intestatario_iban": "Rossi"}, f"/console/cait/manutentori/{rossi}")
+    assert r.status_code == 303
+    # operatore added then set inactive
+    r = _post(client, "/console/cait/operatori", {"cognome_nome": "Neri Paolo", "username": "op.neri",
+                                                   "password": "corta"}, "/console/cait/operatori")
+    assert r.status_code == 422 and 'value="op.neri"' in r.text and "almeno 8 caratteri" in r.text
+    r = _post(client, "/console/cait/operatori", {"cognome_nome": "Neri Paolo", "username": "op.neri",
+                                                   "password": "neri-password"}, "/console/cait/operatori")
+    assert r.status_code == 303
+    with session_scope(engine) as s:
+        op = s.scalar(select(OperatoreCait).where(OperatoreCait.username == "op.neri"))
+        assert s.scalar(select(Utente.attivo).where(Utente.username == "op.neri")) is True
+        assert s.scalar(select(Strumento.id).where(Strumento.matricola == "X1")) is not None
+        op_id = op.id
+    assert _post(client, f"/console/cait/operatori/{op_id}/disattiva", {}, "/console/cait/operatori").status_code == 303
+    # scollegamento: e-mail in use refused with the seed's message, then accepted
+    r = _post(client, f"/console/cait/manutentori/{rossi}/scollega", {"email": "cait.brescia@example.it"},
+              f"/console/cait/manutentori/{rossi}")
+    assert r.status_code == 422 and "già in uso" in r.text and 'value="cait.brescia@example.it"' in r.text
+    r = _post(client, f"/console/cait/manutentori/{rossi}/scollega", {"email": "ufficio@rossi.it"},
+              f"/console/cait/manutentori/{rossi}")
+    assert r.status_code == 200 and "MA023456" in r.text and "Nessun manutentore associato" in r.text
+    with session_scope(engine) as s:
+        assert s.scalar(select(Utente.attivo).where(Utente.username == "op.neri")) is False
+        assert s.get(Manutentore, rossi).cait_id is None
+        azioni = {a.azione for a in s.scalars(select(Audit).where(Audit.utente == "cait.mantova"))}
+    engine.dispose()
+    assert {"cait.strumento.aggiungi", "cait.iban", "cait.operatore.aggiungi", "cait.operatore.disattiva",
+            "cait.scollega"} <= azioni
+
+
+def test_recupera_password_e_cambio_obbligato(client, api_settings) -> None:
+    r = client.get("/console/recupera")
+    assert r.status_code == 200 and "Nome utente o indirizzo e-mail" in r.text
+    r = _post(client, "/console/recupera", {"identificativo": ""}, "/console/recupera")
+    assert r.status_code == 422 and "Indicare il nome utente" in r.text
+    r = _post(client, "/console/recupera", {"identificativo": "nessuno"}, "/console/recupera")
+    assert r.status_code == 200 and "password provvisoria" in r.text
+    assert client.get("/console/manutentore").status_code in (200, 303)
