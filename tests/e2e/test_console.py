@@ -2,8 +2,8 @@
 
 The real programs run as processes with a temporary ``var/``: ``curit-docs render`` renders a
 filled Allegato G, ``curit-docs archivia`` stores it (embedded SeaweedFS + SQLite), then
-``curit-docs serve`` (API + console + embedded SeaweedFS + in-process batch workers + demo
-data). The browser logs in as the Ente of Mantova, searches the archive, downloads the
+``curit-docs serve --demo`` (API + console + embedded SeaweedFS + in-process batch workers + demo
+data), as ``make run`` starts it. The browser logs in as the Ente of Mantova, searches the archive, downloads the
 verified PDF, starts a targhe batch and waits for the progress bar to reach 100 %.
 Screenshots go to a temporary folder; with ``CURIT_SCREENSHOTS=1`` they refresh
 ``docs/img/console-*.png`` (the README's pictures).
@@ -49,8 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{base / 'var' / 'curit.db'}",
            "CURIT_SECRET_KEY": "e2e-secret", "CURIT_BATCH_DIR": str(base / "var" / "lavori"),
-           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache"), "CURIT_DEMO": "1"}
-    for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY"):
+           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache")}
+    for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY", "CURIT_DEMO"):
         env.pop(k, None)
     esempio = json.loads(_cli(env, "esempio", "allegato-g").stdout)
     esempio_file = base / "g.json"
@@ -60,7 +60,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
          "--codice", "020066IN0000001", "--id", "g-viadana-2025")
     port = _porta()
     log = (base / "serve.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("curit-docs")), "serve", "--port", str(port)],
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("curit-docs")), "serve", "--demo", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -105,6 +105,7 @@ def test_login_search_download_batch(server: str, browser, tmp_path: Path) -> No
 
     page.goto(server + "/")
     assert page.url.endswith("/console/accesso")
+    assert "DEMO" in page.locator(".banner-demo").inner_text()
     page.get_by_label("Nome utente").fill("ente.mantova")
     page.get_by_label("Password").fill("sbagliata")
     page.get_by_role("button", name="Accedi").click()
@@ -153,6 +154,12 @@ def test_login_search_download_batch(server: str, browser, tmp_path: Path) -> No
     _shot(page, "tablet")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert esterne == []
+
+    # "Esci" ends the session server-side: a copy of the cookie no longer opens the console
+    page.get_by_role("button", name="Esci").click()
+    page.wait_for_url("**/console/accesso")
+    r = httpx.get(f"{server}/console/archivio", cookies={"curit_sessione": cookie["value"]}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/console/accesso"
     context.close()
 
 
