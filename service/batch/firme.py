@@ -119,34 +119,50 @@ def _firma_stampa(emissione: Any, cartella: Path, nome: str, tipo: TipoLotto, em
 
 def _firma_documenti(emissione: Any, cartella: Path, lavoro: Mapping[str, Any], tipo: TipoLotto,
                      righe: list[dict[str, Any]], conf: ConfigFirma, archivia: bool) -> None:
+    """Sign (and archive) the per-record PDFs not in the journal yet, through ``service.ingest``:
+    signing in worker processes for a long job, S3 writes concurrent, index rows per block. Each
+    record is journaled as soon as its block is archived."""
     from service.archivio import metadati_da_pdf
+    from service.ingest import DaEmettere, emetti_lotto
 
     dest = cartella / "documenti"
     fatti = _giornale(dest)
     ctx = Contesto(emissione.settings, lavoro["opzioni"])
-    with _records(cartella) as records, (dest / GIORNALE).open("a", encoding="utf-8") as giornale:
-        for riga in righe:
-            nome = riga.get("documento")
-            if not nome or riga["stato"] != "prodotto":
-                continue
-            voce = fatti.get(nome)
-            if voce is None or not (dest / voce["firmato"]).exists():
+    da_fare = [r for r in righe if r.get("documento") and r["stato"] == "prodotto"
+               and not (r["documento"] in fatti and (dest / fatti[r["documento"]]["firmato"]).exists())]
+
+    def documenti() -> Iterator[DaEmettere]:
+        with _records(cartella) as records:
+            for riga in da_fare:
                 rec = records(riga["n"] - 1)
-                emittente = conf.get("emittente") or tipo.emittente(rec, ctx)
-                pdf = (dest / nome).read_bytes()
+                pdf = (dest / riga["documento"]).read_bytes()
                 meta = metadati_da_pdf(pdf, tipo=tipo.documento, ente=_ente_record(tipo, rec, ctx), **tipo.metadati(rec))
-                emesso = emissione.emetti_pdf(pdf, emittente=emittente, metadati=meta, archivia=archivia)
-                voce = {"documento": nome, "firmato": nome_firmato(nome) if emesso.firmato else nome,
-                        "archivio": emesso.record["id"] if emesso.record else None}
-                if emesso.firmato:
-                    scrivi_atomico(dest / voce["firmato"], emesso.pdf)
-                giornale.write(json.dumps(voce, ensure_ascii=False) + "\n")
-                giornale.flush()
-                os.fsync(giornale.fileno())
-            if voce["firmato"] != nome:
-                riga["documento_firmato"] = voce["firmato"]
-            if voce.get("archivio"):
-                riga["archivio"] = voce["archivio"]
+                yield DaEmettere(pdf, conf.get("emittente") or tipo.emittente(rec, ctx), meta, chiave=riga["documento"])
+
+    processi = len(os.sched_getaffinity(0)) if len(da_fare) >= PROCESSI_OLTRE else 1
+    with (dest / GIORNALE).open("a", encoding="utf-8") as giornale:
+        for d, emesso in emetti_lotto(emissione, documenti(), processi=processi, archivia=archivia):
+            nome = d.chiave
+            voce = {"documento": nome, "firmato": nome_firmato(nome) if emesso.firmato else nome,
+                    "archivio": emesso.record["id"] if emesso.record else None}
+            if emesso.firmato:
+                scrivi_atomico(dest / voce["firmato"], emesso.pdf)
+            giornale.write(json.dumps(voce, ensure_ascii=False) + "\n")
+            giornale.flush()
+            os.fsync(giornale.fileno())
+            fatti[nome] = voce
+    for riga in righe:
+        voce = fatti.get(riga.get("documento") or "")
+        if voce is None or riga["stato"] != "prodotto":
+            continue
+        if voce["firmato"] != riga["documento"]:
+            riga["documento_firmato"] = voce["firmato"]
+        if voce.get("archivio"):
+            riga["archivio"] = voce["archivio"]
+
+
+PROCESSI_OLTRE = 64
+"""Per-record PDFs from which signing runs in worker processes (below, starting them costs more)."""
 
 
 def _ente_record(tipo: TipoLotto, rec: Mapping[str, Any], ctx: Contesto) -> str | None:
