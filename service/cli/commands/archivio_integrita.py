@@ -43,7 +43,7 @@ def controlla(
             typer.echo(json.dumps(anomalia.as_dict(), ensure_ascii=False))
     if trovate:
         typer.echo(f"Archivio non integro: {trovate} anomalie.", err=True)
-        raise typer.Exit(1)
+        raise SystemExit(1)  # (typer.Exit is swallowed by main(): app(standalone_mode=False) returns its code)
     typer.echo("Archivio integro: ogni versione è registrata, bloccata e con l'impronta attesa.", err=True)
 
 
