@@ -5,7 +5,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench install
+.PHONY: run test bench bench-api install
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,3 +25,6 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench
+
+bench-api: install
+	$(BIN)/python -m bench api
