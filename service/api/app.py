@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.api import errors
+from service.api import documentazione, errors
 from service.api.deps import get_settings_dep, state_for
 from service.settings import Settings, get_settings
 
@@ -53,7 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Documenti del Catasto Unico Regionale Impianti Termici - Regione Lombardia",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served on local assets by documentazione.installa (works offline)
+        redoc_url=None,
     )
+    documentazione.installa(app)
     app.dependency_overrides[get_settings_dep] = lambda: settings
     errors.install(app, max_body=settings.max_richiesta_bytes)
     from service.console import installa as installa_console
