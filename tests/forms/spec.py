@@ -1,4 +1,9 @@
-"""Read ``../shared/spec/FORMS.md`` so that form tests are generated from the spec, not hand-picked.
+"""Read the forms' specification so that form tests are generated from it, not hand-picked.
+
+The regulation texts, printed labels, options and layouts the form tests check are test data in
+the repository, ``tests/forms/data/allegati.md``: the sections of the project specification
+(FORMS.md) about the forms of the DGR 18/09/2007, extracted once with the same headings. The suite
+reads nothing outside the repository (``CURIT_FORMS_SPEC`` may point at another copy).
 
 Shared helper of the form tests (not a test module). Import it as
 ``from tests.forms.spec import ...`` (pytest puts the repository root on ``sys.path``).
@@ -54,8 +59,8 @@ __all__ = [
     "missing",
 ]
 
-SPEC_PATH = Path(os.environ.get("CURIT_FORMS_SPEC", Path(__file__).resolve().parents[3] / "shared/spec/FORMS.md"))
-"""``<repo>/../shared/spec/FORMS.md``; ``CURIT_FORMS_SPEC`` overrides it."""
+SPEC_PATH = Path(os.environ.get("CURIT_FORMS_SPEC") or Path(__file__).resolve().parent / "data" / "allegati.md")
+"""``tests/forms/data/allegati.md``; ``CURIT_FORMS_SPEC`` overrides it."""
 
 _HEADING = re.compile(r"^(#{1,6})\s+(\S+)")
 _PRINTED_COLUMN = re.compile(r"label|printed|group|rows", re.IGNORECASE)
