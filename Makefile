@@ -1,11 +1,12 @@
 # The two commands of the README:
 #   make run   installs into .venv and starts the service with embedded defaults
-#   make test  installs into .venv (with test extras) and runs the whole test suite
+#   make test  installs into .venv (with test extras) and what the tests need on the machine
+#              (.ci/install-deps), then runs the whole test suite
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench bench-api install
+.PHONY: run test bench bench-api install deps-test
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,7 +21,11 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/curit-docs serve --demo
 
-test: install
+# Debian packages of deploy/pacchetti-test.txt (installed when missing) and the local services
+deps-test:
+	bash .ci/install-deps
+
+test: install deps-test
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: install

@@ -10,6 +10,7 @@ must name every verb of the Typer app: a new verb without a first-run call fails
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import socket
@@ -399,3 +400,50 @@ def test_signing_identities_of_a_data_folder_stay_in_it(cli_locale, tmp_path: Pa
     assert any((tmp_path / "var" / "identita").glob("ente-primo-avvio*"))
     dopo = set((ROOT / "var" / "identita").glob("*")) if (ROOT / "var" / "identita").exists() else set()
     assert dopo == prima
+
+
+ROOT_REPO = Path(__file__).resolve().parents[2]
+
+
+def _pacchetti_test() -> set[str]:
+    testo = (ROOT_REPO / "deploy" / "pacchetti-test.txt").read_text(encoding="utf-8")
+    return {p for riga in testo.splitlines() for p in riga.split("#", 1)[0].split()}
+
+
+def test_make_test_and_ci_install_from_one_package_list() -> None:
+    """`make test` installs what is missing (.ci/install-deps reads deploy/pacchetti-test.txt);
+    .ci/run runs exactly `make test` and keeps no list of its own."""
+    makefile = (ROOT_REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^test:.*\bdeps-test\b", makefile, re.M)
+    assert re.search(r"^deps-test:\n\tbash \.ci/install-deps$", makefile, re.M)
+    assert "deploy/pacchetti-test.txt" in (ROOT_REPO / ".ci" / "install-deps").read_text(encoding="utf-8")
+    ci = (ROOT_REPO / ".ci" / "run").read_text(encoding="utf-8")
+    comandi = [r.strip() for r in ci.splitlines() if r.strip() and not r.lstrip().startswith("#")]
+    assert "make test" in comandi and not any("apt-get" in c for c in comandi)
+
+    import shutil
+
+    pacchetti = _pacchetti_test()
+    for programma in ("pdftotext", "pdfsig", "pdftoppm", "zbarimg", "qpdf", "certutil", "chromium", "radosgw"):
+        percorso = shutil.which(programma)
+        assert percorso, f"{programma} is not installed"
+        proprietario = subprocess.run(["dpkg", "-S", os.path.realpath(percorso)], capture_output=True, text=True)
+        if proprietario.returncode != 0:  # a Debian alternative or a symlinked path
+            proprietario = subprocess.run(["dpkg", "-S", percorso], capture_output=True, text=True)
+        pacchetto = proprietario.stdout.split(":", 1)[0].strip()
+        assert pacchetto in pacchetti, f"{programma} comes from {pacchetto!r}, not in deploy/pacchetti-test.txt"
+
+
+def test_the_suite_reads_nothing_outside_the_repository() -> None:
+    sospetti = []
+    for cartella in ("tests", "bench"):
+        for f in (ROOT_REPO / cartella).rglob("*.py"):
+            if f == Path(__file__):  # the patterns below
+                continue
+            testo = f.read_text(encoding="utf-8")
+            if re.search(r"""\.\./shared|["']shared/|/ ?["']shared["']""", testo) or "parents[3]" in testo:
+                sospetti.append(str(f.relative_to(ROOT_REPO)))
+    assert sospetti == []
+    from tests.forms.spec import SPEC_PATH
+
+    assert SPEC_PATH.resolve().is_relative_to(ROOT_REPO) or "CURIT_FORMS_SPEC" in os.environ
