@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from archive import cait_documenti as cd
 from archive import etichette as stock
-from archive.anagrafiche import ManutenzioneImpianto
+from archive.anagrafiche import Manutentore, ManutenzioneImpianto
 from archive.catasto import ImpiantoCatasto
 from domain.errors import AppError
 from service import modulo_online as mo
@@ -25,7 +25,9 @@ from service.api.archivio_dep import rilascia
 from service.api.deps import Principal, SessionDep, SettingsDep, audit, richiede
 from service.api.routes.cait import _attore
 from service.api.routes.documenti import emissione_per
+from service.archivio import MetadatiDocumento
 from service.emissione import Emesso
+from service.produce import render_document
 from service.settings import Settings
 
 router = APIRouter(tags=["manutentore"])
@@ -64,18 +66,30 @@ def portafoglio(session: Session, user: Principal) -> dict[str, Any]:
 
 def emetti_online(request: Request, settings: Settings, session: Session, user: Principal, codice: str,
                   valori: dict[str, str]) -> Emesso:
-    """Check, bind the etichetta and commit, then sign as the CAIT and archive (SQLite: one writer)."""
+    """Check, render and sign as the CAIT; then bind the etichetta and commit; then archive (after
+    the request's transaction: SQLite has one writer). Nothing is bound when signing fails."""
     attore = _attore(user)
     tipo, dati = mo.verifica(session, codice, attore, valori, oggi=date.today())
     emittente = mo.emittente(session, attore)
+    code = f"allegato-{tipo.lower()}"
+    impianto = session.get(ImpiantoCatasto, dati["codice_catasto"])
+    ditta = session.get(Manutentore, user.manutentore_id)
+    meta = MetadatiDocumento(tipo=code, data_documento=date.fromisoformat(str(dati["data_controllo"])),
+                             codice_impianto=dati["codice_catasto"], ente=impianto.ente_id if impianto else None,
+                             cait=emittente, manutentore=ditta.ragione_sociale, etichetta=dati["numero_etichetta"],
+                             responsabile_cf=impianto.responsabile_cf if impianto else None,
+                             oggetto=f"Allegato {tipo} dell'impianto {dati['codice_catasto']}",
+                             autore=ditta.ragione_sociale)
+    rilascia(session)  # opening the app's archive migrates its index
+    emissione = emissione_per(request.app, settings)
+    firmato = emissione.firma_pdf(render_document(code, dati, settings=settings), emittente=emittente, metadati=meta)
     mo.vincola(session, tipo, dati, attore)
     audit(session, request, user, "manutentore.etichetta.vincola", oggetto=dati["numero_etichetta"],
           codice_impianto=dati["codice_catasto"])
     rilascia(session)
-    emesso = emissione_per(request.app, settings).emetti(f"allegato-{tipo.lower()}", dati, emittente=emittente,
-                                                         archivia=True)
+    emesso = emissione.archivia(firmato)
     record = emesso.record or {}
-    audit(session, request, user, "documento.emetti", oggetto=str(record.get("id", "")), tipo=f"allegato-{tipo.lower()}",
+    audit(session, request, user, "documento.emetti", oggetto=str(record.get("id", "")), tipo=code,
           emittente=emittente, sha256=record.get("sha256", ""), codice_impianto=dati["codice_catasto"])
     return emesso
 
