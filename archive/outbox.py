@@ -109,11 +109,19 @@ def archivia_ora(engine: Engine, store: ObjectStore, voce: Voce) -> Documento:
 
 
 def _scrivi(session: Session, store: ObjectStore, voce: Voce) -> Documento:
+    return _registra(session, voce, _metti(store, voce))
+
+
+def _metti(store: ObjectStore, voce: Voce) -> Any:
+    """The verified S3 write (no database work here)."""
     pending = voce.indice
     if sha256_hex(voce.dati) != pending.sha256:
         raise StorageError("Il contenuto del documento non corrisponde alla sua impronta.")
-    stored = store.put(pending.s3_key, voce.dati, retain_until=pending.conserva_fino_al, metadata=voce.metadati_s3)
-    return registra(session, replace(pending, version_id=stored.version_id, conserva_fino_al=stored.retain_until))
+    return store.put(pending.s3_key, voce.dati, retain_until=pending.conserva_fino_al, metadata=voce.metadati_s3)
+
+
+def _registra(session: Session, voce: Voce, stored: Any) -> Documento:
+    return registra(session, replace(voce.indice, version_id=stored.version_id, conserva_fino_al=stored.retain_until))
 
 
 def accoda(engine: Engine, voce: Voce, *, errore: str, ora: datetime | None = None,
@@ -194,6 +202,11 @@ def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+LEASE = timedelta(minutes=5)
+"""How long a claimed entry is hidden from other drains while its S3 write runs (a drain that
+dies mid-write leaves it due again after this)."""
+
+
 def svuota(
     engine: Engine,
     store: ObjectStore,
@@ -204,8 +217,12 @@ def svuota(
 ) -> EsitoSvuotamento:
     """Retry the due outbox entries, oldest first. A permanent refusal moves that entry to the
     dead-letter state and the round goes on; a transient one reschedules it with back-off and
-    the round goes on; S3 unreachable reschedules it and ends the round."""
-    ora = ora or adesso_utc()
+    the round goes on; S3 unreachable reschedules it and ends the round.
+
+    No transaction is open during the S3 write (SQLite's write lock, and the store's own
+    version ledger, would wait on it): an entry is claimed (leased) in one short transaction,
+    written, then recorded and removed in another."""
+    ora = _as_utc(ora or adesso_utc())
     archiviati = falliti = scartati = 0
     for _ in range(limite):
         with session_scope(engine) as session:
@@ -218,29 +235,39 @@ def svuota(
             )
             if row is None:
                 break
+            row_id, documento_id = row.id, row.documento_id
             voce = Voce(dati=row.dati, indice=DatiIndice.from_json(row.indice), metadati_s3=dict(row.metadati_s3))
-            try:
-                with session.begin_nested():
-                    _scrivi(session, store, voce)
-            except Exception as exc:  # noqa: BLE001 - every failure is recorded on its own entry
-                if not isinstance(exc, StorageError) and not permanente(exc):
-                    raise
-                row.tentativi += 1
-                row.ultimo_errore = descrivi_errore(exc)
-                if permanente(exc):
-                    row.stato = SCARTATA
-                    row.scartata_il = _as_utc(ora)
-                    scartati += 1
-                    log.error("Archiviazione rifiutata in modo definitivo per il documento %s: %s",
-                              row.documento_id, row.ultimo_errore)
-                    continue
-                row.prossimo_tentativo = _as_utc(ora) + backoff.attesa(row.tentativi)
-                falliti += 1
-                if _irraggiungibile(exc):
-                    break
-                continue
-            session.delete(row)
+            row.prossimo_tentativo = ora + LEASE
+        try:
+            stored = _metti(store, voce)
+            with session_scope(engine) as session:
+                _registra(session, voce, stored)
+                found = session.get(VoceOutbox, row_id)
+                if found is not None:
+                    session.delete(found)
             archiviati += 1
+            continue
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on its own entry
+            if not isinstance(exc, StorageError) and not permanente(exc):
+                raise
+            errore = exc
+        with session_scope(engine) as session:
+            row = session.get(VoceOutbox, row_id)
+            if row is None:
+                continue
+            row.tentativi += 1
+            row.ultimo_errore = descrivi_errore(errore)
+            if permanente(errore):
+                row.stato = SCARTATA
+                row.scartata_il = ora
+                scartati += 1
+                log.error("Archiviazione rifiutata in modo definitivo per il documento %s: %s",
+                          documento_id, row.ultimo_errore)
+                continue
+            row.prossimo_tentativo = ora + backoff.attesa(row.tentativi)
+            falliti += 1
+        if _irraggiungibile(errore):
+            break
     return EsitoSvuotamento(archiviati, falliti, in_coda(engine), scartati)
 
 

@@ -247,9 +247,10 @@ class Archivio:
                 return _da_voce(voce)
         return None
 
-    def _in_coda(self, voce: Voce, exc: StorageError, ora: datetime) -> dict[str, Any]:
+    def _in_coda(self, voce: Voce, exc: StorageError, ora: datetime, *, scartata: bool | None = None) -> dict[str, Any]:
         motivo = descrivi_errore(exc)
-        row = accoda(self.engine, voce, errore=motivo, ora=ora, scartata=permanente(exc))
+        scartata = permanente(exc) if scartata is None else scartata
+        row = accoda(self.engine, voce, errore=motivo, ora=ora, scartata=scartata)
         return _da_voce(row)
 
     def svuota_coda(self, *, ora: datetime | None = None) -> EsitoSvuotamento:

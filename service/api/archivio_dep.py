@@ -1,7 +1,8 @@
 """The archive behind the API: one ``Archivio`` per app, and the caller's tenant as query criteria.
 
 - :func:`archivio_per` opens the configured archive lazily on first use (``service.archivio.
-  apri_archivio``: migrated index, Object Lock bucket ready) and keeps it on ``app.state``;
+  apri_archivio``: migrated index, Object Lock bucket ready) and keeps it on ``app.state``,
+  with the background drain of its outbox (``service.archivio_coda.Svuotatore``);
   :func:`ciclo_archivio` (a router lifespan) closes it when the app stops.
 - :func:`limita_al_tenant` installs the caller's scope on the request's database session as
   ``with_loader_criteria`` on every ORM query of :class:`archive.indice.Documento`: a document
@@ -82,6 +83,11 @@ def archivio_per(app: FastAPI, settings: Settings) -> Archivio:
             from service.firma import verifica_documento
 
             archivio = replace(archivio, verifica=partial(verifica_documento, settings=settings))
+            from service.archivio_coda import avvia_svuotatore
+
+            svuotatore = avvia_svuotatore(archivio, settings, nome="curit-coda-api")
+            if svuotatore is not None:  # stopped first when the app stops (ExitStack: last in, first out)
+                stack.callback(svuotatore.ferma)
             aperto = _Aperto(archivio, stack)
             app.state.curit_archivio = aperto
     return aperto.archivio

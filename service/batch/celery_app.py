@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from celery import Celery, chord
+from celery import Celery, chord, signals
 
 from service.settings import Settings, get_settings
 
@@ -32,6 +32,21 @@ app.conf.update(task_serializer="json", result_serializer="json", accept_content
                 worker_prefetch_multiplier=1, task_default_queue=CODA, broker_connection_retry_on_startup=True)
 
 _engine = None
+
+
+@signals.worker_ready.connect
+def _avvia_coda_archivio(**_: Any) -> None:
+    """The worker drains the archive outbox in the background (service/archivio_coda.py)."""
+    from service.archivio_coda import avvia_nel_worker
+
+    avvia_nel_worker(get_settings())
+
+
+@signals.worker_shutdown.connect
+def _ferma_coda_archivio(**_: Any) -> None:
+    from service.archivio_coda import ferma_nel_worker
+
+    ferma_nel_worker()
 
 
 def _db():

@@ -18,7 +18,11 @@ from service.cli.sessione import sessione as _sessione
 
 from domain.errors import RuleViolation
 
-__all__ = ["register"]
+__all__ = ["register", "ESCI_ACCODATO"]
+
+ESCI_ACCODATO = 7
+"""Exit code of ``archivia`` when the document was queued (S3 or its bucket unavailable): it is
+kept in the durable outbox and archived later (``serve``/``worker`` in the background, or ``coda``)."""
 
 
 def _data(value: str | None, campo: str) -> date | None:
@@ -65,9 +69,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Archivia un PDF (S3 con conservazione obbligatoria + indice) e stampa il record.
 
+        Se l'archivio S3 non è raggiungibile (o il controllo del bucket non riesce) il documento
+        resta nella coda di archiviazione ("stato": "in_coda") e il comando esce con codice 7:
+        sarà archiviato in seguito (serve e worker svuotano la coda da soli; oppure curit-docs coda).
+        Un documento rifiutato definitivamente dall'archivio ("stato": "scartato") esce con codice 1.
+
         Esempio: curit-docs archivia g.pdf --tipo allegato-g --codice 020066CT0000001 --cait CAIT-MN-01
         """
         from service.archivio import metadati_da_pdf
+        from service.archivio_coda import archivia_o_accoda
+        from service.settings import get_settings
 
         try:
             contenuto = pdf.read_bytes()
@@ -77,8 +88,15 @@ def register(app: typer.Typer) -> None:
             contenuto, tipo=tipo, codice_impianto=codice, cait=cait, ente=ente, data_documento=_data(data, "data"),
             etichetta=etichetta, responsabile_cf=cf, manutentore=manutentore, documento_id=id,
         )
-        with _archivio() as archivio:
-            typer.echo(_json(archivio.archivia(contenuto, meta)))
+        esito = archivia_o_accoda(get_settings(), contenuto, meta)
+        typer.echo(_json(esito))
+        if esito["stato"] == "in_coda":
+            typer.echo(f"Archivio non disponibile: il documento {esito['id']} è in coda e sarà archiviato appena "
+                       f"possibile ({esito.get('motivo') or 'motivo non indicato'}).", err=True)
+            raise SystemExit(ESCI_ACCODATO)  # not typer.Exit: main() runs click with standalone_mode=False
+        if esito["stato"] == "scartato":
+            typer.echo(f"L'archivio ha rifiutato il documento {esito['id']}: {esito.get('motivo')}", err=True)
+            raise SystemExit(1)
 
     @app.command()
     def cerca(
@@ -170,14 +188,26 @@ def register(app: typer.Typer) -> None:
             typer.echo(_json(archivio.blocco_legale(id, not rimuovi, da=_operatore(operatore))))
 
     @app.command()
-    def coda() -> None:
-        """Ritenta ora l'archiviazione dei documenti in coda (S3 non raggiungibile in precedenza).
+    def coda(
+        elenco: Annotated[bool, typer.Option("--elenco", help="Mostra soltanto la coda, senza ritentare")] = False,
+    ) -> None:
+        """Ritenta ora l'archiviazione dei documenti in coda e mostra quelli ancora in attesa e
+        quelli scartati (rifiutati in modo definitivo dall'archivio, con il motivo).
 
         Esempio: curit-docs coda
         """
         with _archivio() as archivio:
-            esito = archivio.svuota_coda()
-        typer.echo(_json({"archiviati": esito.archiviati, "falliti": esito.falliti, "in_coda": esito.in_coda}))
+            esito = None if elenco else archivio.svuota_coda()
+            stato = archivio.coda()
+        campi = ("id", "tipo", "ente", "cait", "codice_impianto", "data_documento", "motivo", "tentativi",
+                 "prossimo_tentativo", "scartato_il")
+        out: dict[str, Any] = {}
+        if esito is not None:
+            out |= {"archiviati": esito.archiviati, "falliti": esito.falliti, "scartati_ora": esito.scartati}
+        out |= {"in_coda": len(stato["in_coda"]), "scartati": len(stato["scartati"]),
+                "documenti_in_coda": [{k: v.get(k) for k in campi} for v in stato["in_coda"]],
+                "documenti_scartati": [{k: v.get(k) for k in campi} for v in stato["scartati"]]}
+        typer.echo(_json(out))
 
     originali = typer.Typer(help="Originali cartacei: dove sono, richieste degli Enti.\n\n"
                                  "Esempio: curit-docs originali dove <id del documento>", no_args_is_help=True)
