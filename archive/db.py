@@ -22,7 +22,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "make_engine", "session_scope", "upgrade", "esegui", "flush", "MIGRATIONS_DIR"]
+__all__ = ["Base", "make_engine", "session_scope", "upgrade", "esegui", "flush", "MIGRATIONS_DIR", "dimentica_schemi"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -145,6 +145,13 @@ _aggiornati_lock = threading.Lock()
 _PG_LOCK_ID = 0x43555249  # "CURI": the advisory lock of migrations
 
 
+def dimentica_schemi() -> None:
+    """Forget which databases this process found up to date (the next engine checks again): for a
+    long-lived process that runs several commands, like the in-process CLI of the tests."""
+    with _aggiornati_lock:
+        _aggiornati.clear()
+
+
 def _chiave(url: str) -> tuple[Any, ...] | None:
     """What identifies a database in this process (a SQLite file replaced at the same path is a
     new database); None for a SQLite database that does not exist yet or lives in memory."""
@@ -189,10 +196,18 @@ def _stato(engine: Engine) -> frozenset[str] | None:
     return versioni
 
 
+def _nota(revisione: str) -> bool:
+    """Whether this program's migrations know ``revisione``."""
+    try:
+        return _script().get_revision(revisione) is not None
+    except Exception:  # alembic: "No such revision or branch"
+        return False
+
+
 def _controlla_sconosciute(versioni: frozenset[str] | None) -> None:
     from archive.errors import SchemaNonAggiornato
 
-    sconosciute = sorted(v for v in versioni or () if _script().get_revision(v) is None) if versioni else []
+    sconosciute = sorted(v for v in versioni or () if not _nota(v))
     if sconosciute:
         raise SchemaNonAggiornato(
             "Il database è stato aggiornato da una versione più recente di curit-docs (revisione "

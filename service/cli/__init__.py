@@ -54,12 +54,12 @@ def exit_code_for(exc: AppError) -> int:
     return 1
 
 
-def _errore_interno(exc: BaseException) -> None:
-    """An unexpected exception: one Italian line on stderr, the traceback in the log file."""
+def _registra(exc: BaseException) -> str:
+    """Append the traceback of ``exc`` to ``<CURIT_VAR_DIR>/log/errori.log``; the Italian hint that
+    points there ("" and the traceback on stderr when the log cannot be written)."""
     import traceback
     from datetime import datetime, timezone
 
-    dove = ""
     try:
         from service.settings import get_settings
 
@@ -68,9 +68,15 @@ def _errore_interno(exc: BaseException) -> None:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(f"--- {datetime.now(timezone.utc).isoformat()} curit-docs {' '.join(sys.argv[1:])}\n")
             fh.write("".join(traceback.format_exception(exc)))
-        dove = f" Dettagli tecnici in {log}."
+        return f" Dettagli tecnici in {log}."
     except Exception:  # the log cannot be written: the details go to stderr instead
         traceback.print_exception(exc, file=sys.stderr)
+        return ""
+
+
+def _errore_interno(exc: BaseException) -> None:
+    """An unexpected exception: one Italian line on stderr, the traceback in the log file."""
+    dove = _registra(exc)
     print(f"Errore interno del programma ({type(exc).__name__}): segnalarlo all'assistenza.{dove}",
           file=sys.stderr)
 
@@ -110,5 +116,8 @@ def main() -> None:
         if errore is None:
             _errore_interno(exc)
             sys.exit(ESCI_INTERNO)
+        codice = exit_code_for(errore)
         print_error(errore)
-        sys.exit(exit_code_for(errore))
+        if codice in (5, ESCI_INTERNO):  # schema or defect: whoever fixes it needs the details
+            print(_registra(errore.__cause__ or errore).strip(), file=sys.stderr)
+        sys.exit(codice)

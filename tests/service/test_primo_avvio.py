@@ -205,6 +205,9 @@ def test_a_database_migrated_by_a_newer_program_is_refused(cli_locale, tmp_path:
     assert cli_locale("batch", "stato", "x", env={"CURIT_VAR_DIR": str(var)}).returncode == 1
     with sqlite3.connect(var / "curit.db") as conn:
         conn.execute("INSERT INTO alembic_version VALUES ('9999_futuro')")
+    from archive.db import dimentica_schemi
+
+    dimentica_schemi()  # as a new process would: this one has seen the database up to date
     r = cli_locale("batch", "stato", "x", env={"CURIT_VAR_DIR": str(var)})
     assert r.returncode == 5, r.stderr
     assert "più recente" in r.stderr and "9999_futuro" in r.stderr
