@@ -140,6 +140,9 @@ def apri_sessione(session: Session, utente: Utente, *, minuti: int, canale: str,
                   adesso: datetime | None = None) -> Sessione:
     """A new server-side session of ``utente`` lasting ``minuti``; its id goes into the token."""
     adesso = adesso or _now()
+    # the user's sessions that ended a day ago are of no further use: the table stays small
+    session.execute(delete(Sessione).where(Sessione.utente_id == utente.id,
+                                           Sessione.scade_il < adesso - timedelta(days=1)))
     row = Sessione(id=secrets.token_hex(16), utente_id=utente.id, canale=canale[:16], origine=origine[:64],
                    creata_il=adesso, scade_il=adesso + timedelta(minutes=minuti))
     session.add(row)

@@ -251,3 +251,31 @@ def test_signing_an_upload_needs_the_permission_and_is_audited_with_its_hash(db_
     assert [(a.utente, a.esito) for a in firme] == [("ente.brescia", "negato"), ("ente.mantova", "ok")]
     assert firme[1].dettagli["sha256_in"] == sha256_hex(pdf)
     assert firme[1].dettagli["sha256"] == sha256_hex(r.content)
+
+
+def test_demo_depends_on_service_functions_not_on_the_api() -> None:
+    """The demo used to reach into an API route module (an import circle service → api → service)."""
+    import subprocess
+    import sys
+
+    code = "import sys, service.demo; print(any(m.startswith('service.api') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_sessions_long_expired_are_purged_at_the_next_login(engine) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from archive.utenti import Sessione, apri_sessione, crea_utente
+
+    with session_scope(engine) as s:
+        u = crea_utente(s, "op.prova", "password-lunga", "archivista", ente_id="provincia-mantova")
+        vecchia = apri_sessione(s, u, minuti=30, canale="api",
+                                adesso=datetime.now(timezone.utc) - timedelta(days=2)).id
+        recente = apri_sessione(s, u, minuti=30, canale="api",
+                                adesso=datetime.now(timezone.utc) - timedelta(hours=2)).id
+    with session_scope(engine) as s:
+        nuova = apri_sessione(s, s.scalar(select(Utente).where(Utente.username == "op.prova")), minuti=30,
+                              canale="console").id
+    with session_scope(engine) as s:
+        assert set(s.scalars(select(Sessione.id))) == {recente, nuova} and vecchia != recente
