@@ -4,6 +4,7 @@
     python bench/bench_archivio.py --salva          # also append it to bench/RESULTS.md
     python bench/bench_archivio.py --righe 200000   # smaller index (default 1,000,000)
     python bench/bench_archivio.py --solo-ingest    # signing and ingest rows only, no search
+    python bench/bench_archivio.py --blocco [--salva]  # cost of the lock read-back per write (SeaweedFS, RGW)
 
 Fixed inputs: the one-page PDF/A-3b of the tests (with dati.json), signed PAdES B-B with a
 demo identity (``service.identita``); an embedded SeaweedFS (``weed mini``) on loopback; the
@@ -186,7 +187,99 @@ def _latenze(engine, righe: int) -> list[tuple[str, float, float | None]]:
     return out
 
 
+# -- cost of the verified lock ---------------------------------------------------------------------
+
+N_BLOCCO = {"piccolo": 200, "grande": 20}
+"""Writes per case: the one-page test PDF (~40 KiB), and a 6 MiB document (multipart)."""
+
+
+class _SenzaRilettura(ObjectStore):
+    """The same write (adopt by hash, PUT, bytes re-hashed) without reading the retention back."""
+
+    def _lock(self, key, version_id, asked, *, new):  # type: ignore[override]
+        return asked
+
+
+def _scritture(stores: dict[str, ObjectStore], pdfs: list[bytes]) -> dict[str, float]:
+    """Median milliseconds per write of each mode, the modes interleaved document by document (so
+    that load drifting on a shared machine hits all three alike): ``sdk`` = minio put_object with
+    retention headers only (the naive baseline), ``senza`` = ObjectStore.put without the read-back,
+    ``verificato`` = ObjectStore.put as shipped."""
+    import io
+
+    from minio.commonconfig import COMPLIANCE
+    from minio.retention import Retention
+
+    fino = date(2033, 7, 31)
+    tempi: dict[str, list[float]] = {modo: [] for modo in stores}
+    for n, pdf in enumerate(pdfs):
+        for modo, store in stores.items():
+            key = f"bench/{modo}/{n:05d}.pdf"
+            t0 = time.perf_counter()
+            if modo == "sdk":
+                store.client.put_object(store.bucket, key, io.BytesIO(pdf), len(pdf), retention=Retention(
+                    COMPLIANCE, datetime(2033, 7, 31, 23, 59, 59, tzinfo=timezone.utc)))
+            else:
+                store.put(key, pdf, retain_until=fino)
+            tempi[modo].append((time.perf_counter() - t0) * 1000)
+    return {modo: statistics.median(t) for modo, t in tempi.items()}
+
+
+def blocco(argv: list[str]) -> int:
+    from archive.ceph_dev import CephDev
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    quando = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    base = pdf_di_prova()
+    casi = {
+        "piccolo": [base + f"%{n}\n".encode() for n in range(N_BLOCCO["piccolo"])],
+        "grande": [os.urandom(6 * 1024 * 1024) for _ in range(N_BLOCCO["grande"])],
+    }
+    righe: list[str] = []
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        for nome_server, avvia in (("SeaweedFS", lambda: EmbeddedSeaweed(tmp / "weed", KEY, SECRET)),
+                                   ("Ceph RGW", lambda: CephDev(tmp / "ceph", KEY, SECRET))):
+            with avvia() as server:
+                for caso, pdfs in casi.items():
+                    bucket = f"bench-{uuid.uuid4().hex[:8]}"
+                    config = S3Config(server.endpoint, KEY, SECRET, bucket)
+                    ObjectStore(config).ensure_bucket()
+                    ms = _scritture({"sdk": ObjectStore(config), "senza": _SenzaRilettura(config),
+                                     "verificato": ObjectStore(config)}, pdfs)
+                    extra = ms["verificato"] - ms["senza"]
+                    righe.append(
+                        f"| {nome_server} | {caso} ({len(pdfs[0]) // 1024} KiB × {len(pdfs)}) | {ms['sdk']:.1f} | "
+                        f"{ms['senza']:.1f} | {ms['verificato']:.1f} | {extra:+.1f} ms "
+                        f"({100 * extra / ms['senza']:+.0f} %) |")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    testo = [
+        f"### bench_archivio --blocco: cost of the lock read-back — {quando}, commit {commit}",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, load average at "
+        f"the end {load}; SeaweedFS `weed mini` and a one-node memstore Ceph RGW (archive/ceph_dev.py) on loopback; "
+        "median milliseconds per write, one client thread, the three modes interleaved document by document. *SDK*: minio `put_object` with the retention headers "
+        "(the naive baseline, nothing checked); *senza rilettura*: `ObjectStore.put` (versions listed for "
+        "adoption, PUT, bytes read back and hashed) without reading the retention; *verificato*: `ObjectStore.put` "
+        "as shipped (GET ?retention of the version, compared exactly; on RGW a multipart version also gets "
+        "PutObjectRetention and a second read).",
+        "",
+        "| server | documento | SDK (ms) | senza rilettura (ms) | verificato (ms) | costo della rilettura |",
+        "|---|---|---|---|---|---|",
+        *righe,
+        "",
+    ]
+    print("\n".join(testo))
+    if "--salva" in argv:
+        results = ROOT / "bench" / "RESULTS.md"
+        prima = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+        results.write_text(prima.rstrip("\n") + "\n\n" + "\n".join(testo), encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if "--blocco" in argv:
+        return blocco(argv)
     righe = int(argv[argv.index("--righe") + 1]) if "--righe" in argv else RIGHE
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     quando = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
