@@ -15,7 +15,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
@@ -425,17 +425,57 @@ def s3_config(settings: Settings, *, pubblica: bool = False) -> Iterator[S3Confi
         yield S3Config(weed.endpoint, access, secret, settings.s3_bucket, region=settings.s3_region)
 
 
+class StoreNonDisponibile:
+    """Stand-in for the object store when S3 (or its bucket check) failed at opening and the
+    caller asked to go on (``apri_archivio(anche_senza_s3=True)``): every call fails with a
+    transient error carrying the original reason, so :meth:`Archivio.archivia` queues the
+    document in the outbox and work already rendered is kept."""
+
+    def __init__(self, motivo: StorageError, bucket: str) -> None:
+        self.motivo = motivo
+        self.bucket = bucket
+
+    def __getattr__(self, nome: str) -> Callable[..., Any]:
+        def _non_disponibile(*_a: Any, **_k: Any) -> Any:
+            from archive.errors import StorageTransient
+
+            errore = StorageTransient(self.motivo.message)
+            raise errore from (self.motivo.__cause__ or self.motivo)
+
+        return _non_disponibile
+
+
+def _errore_database(exc: BaseException) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from archive.errors import DatabaseNonDisponibile
+
+    return isinstance(exc, DatabaseNonDisponibile) or isinstance(exc.__cause__, SQLAlchemyError)
+
+
 @contextmanager
-def apri_archivio(settings: Settings) -> Iterator[Archivio]:
-    """A ready archive for one command or one server run (migrated index, bucket prepared)."""
+def apri_archivio(settings: Settings, *, anche_senza_s3: bool = False) -> Iterator[Archivio]:
+    """A ready archive for one command or one server run (migrated index, bucket prepared).
+
+    ``anche_senza_s3``: when S3 cannot be reached or its bucket check fails, yield the archive
+    anyway with a :class:`StoreNonDisponibile`: documents go to the outbox (``stato: in_coda``)
+    instead of the command failing after its work was done (``archivia``, ``render --archivia``,
+    ``batch --archivia``). A database failure is raised either way."""
     upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
     try:
-        with s3_config(settings) as config:
-            from archive.versioni import RegistroDb
+        with ExitStack() as stack:
+            try:
+                config = stack.enter_context(s3_config(settings))
+                from archive.versioni import RegistroDb
 
-            store = ObjectStore(config, registro=RegistroDb(engine))  # every S3 version we create is recorded
-            store.ensure_bucket()
+                store: Any = ObjectStore(config, registro=RegistroDb(engine))  # every S3 version we create is recorded
+                store.ensure_bucket()
+            except StorageError as exc:
+                if not anche_senza_s3 or _errore_database(exc):
+                    raise
+                log.warning("Archivio S3 non disponibile (%s): i documenti saranno messi in coda", exc.message)
+                store = StoreNonDisponibile(exc, settings.s3_bucket)
             yield Archivio(
                 engine, store, politica_da_settings(settings),
                 Backoff(settings.archivio_coda_attesa_s, settings.archivio_coda_attesa_max_s),

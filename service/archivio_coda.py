@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from archive.errors import DatabaseNonDisponibile, StorageError
 from service.settings import Settings
 
 __all__ = ["Svuotatore", "SvuotatoreWorker", "avvia_svuotatore", "avvia_nel_worker", "ferma_nel_worker",
@@ -77,102 +76,12 @@ def avvia_svuotatore(archivio: Any, settings: Settings, *, nome: str = "curit-co
                       massimo=settings.archivio_coda_attesa_max_s, nome=nome).avvia()
 
 
-def _database(exc: BaseException) -> bool:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    return isinstance(exc, DatabaseNonDisponibile) or isinstance(exc.__cause__, SQLAlchemyError)
-
-
 def archivia_o_accoda(settings: Settings, pdf: bytes, meta: Any, *, ora: datetime | None = None) -> dict[str, Any]:
     """Archive one document now, or queue it when S3 (or the bucket check) is unavailable.
 
     ``stato``: ``archiviato``, ``in_coda`` (with ``motivo``) or ``scartato`` (S3 refused the
     document itself). A database failure is raised: without the index nothing can be kept."""
-    from archive.db import make_engine, upgrade
-    from service.archivio import Archivio, apri_archivio, politica_da_settings
+    from service.archivio import apri_archivio
 
-    ora = ora or datetime.now(timezone.utc)
-    try:
-        with apri_archivio(settings) as archivio:
-            return archivio.archivia(pdf, meta, ora=ora)
-    except StorageError as exc:
-        if _database(exc):
-            raise
-        motivo = exc
-    upgrade(settings.db_url)
-    engine = make_engine(settings.db_url)
-    try:
-        archivio = Archivio(engine, None, politica_da_settings(settings))  # type: ignore[arg-type]
-        gia = archivio._gia_presente(pdf, meta)
-        if gia is not None:
-            return gia
-        voce = archivio.prepara_voce(pdf, meta, ora=ora)
-        return archivio._in_coda(voce, motivo, ora, scartata=False)
-    finally:
-        engine.dispose()
-
-
-class SvuotatoreWorker:
-    """The drain of a Celery worker: opens the configured archive in its own thread (retrying
-    with back-off while S3 or the database is down), then drains like :class:`Svuotatore` until
-    :meth:`ferma`. Only with an S3 endpoint configured: a worker never starts an embedded S3."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._esegui, name="curit-coda-worker", daemon=True)
-
-    def avvia(self) -> "SvuotatoreWorker":
-        self._thread.start()
-        return self
-
-    @property
-    def attivo(self) -> bool:
-        return self._thread.is_alive()
-
-    def ferma(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    def _esegui(self) -> None:
-        from service.archivio import apri_archivio
-
-        attesa = max(self.settings.archivio_coda_intervallo_s, 0.05)
-        while not self._stop.is_set():
-            try:
-                with apri_archivio(self.settings) as archivio:
-                    giro = Svuotatore(archivio, intervallo=self.settings.archivio_coda_intervallo_s,
-                                      massimo=self.settings.archivio_coda_attesa_max_s)
-                    giro._stop = self._stop  # one stop for both: ferma() ends the rounds
-                    giro._ciclo()
-                return
-            except Exception:  # noqa: BLE001 - S3 or database down at start-up: retry later
-                log.exception("Archivio non disponibile per lo svuotamento della coda; nuovo tentativo tra %.0f s",
-                              attesa)
-                if self._stop.wait(attesa):
-                    return
-                attesa = min(attesa * 2, self.settings.archivio_coda_attesa_max_s)
-
-
-_nel_worker: SvuotatoreWorker | None = None
-
-
-def avvia_nel_worker(settings: Settings) -> SvuotatoreWorker | None:
-    """Celery ``worker_ready``: start the worker's drain (idempotent; none without an S3 endpoint
-    or with ``CURIT_ARCHIVIO_CODA_INTERVALLO_S=0``)."""
-    global _nel_worker
-    if _nel_worker is not None and _nel_worker.attivo:
-        return _nel_worker
-    if not settings.s3_endpoint or settings.archivio_coda_intervallo_s <= 0:
-        return None
-    _nel_worker = SvuotatoreWorker(settings).avvia()
-    return _nel_worker
-
-
-def ferma_nel_worker() -> None:
-    """Celery ``worker_shutdown``: stop the drain and wait for it."""
-    global _nel_worker
-    if _nel_worker is not None:
-        _nel_worker.ferma()
-        _nel_worker = None
+    with apri_archivio(settings, anche_senza_s3=True) as archivio:
+        return archivio.archivia(pdf, meta, ora=ora)

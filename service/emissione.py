@@ -84,6 +84,8 @@ class Emittente:
     acquisito: bool = False
     """True for a declaration written by someone else (responsabile, manutentore, amministratore):
     it is sealed by whoever receives and registers it, an Ente or a CAIT, not by its author."""
+    destinatario: str | None = None
+    """Who receives it when the data names no Ente (Allegato M is addressed to the Regione)."""
 
 
 _ENTE = Emittente("ente")
@@ -100,7 +102,8 @@ EMITTENTI: Mapping[str, Emittente] = {
     "allegato-f-precompilato": _CAIT,
     # declarations of responsabili, manutentori, amministratori: sealed on receipt
     "allegato-g": _ACQUISITO, "allegato-f": _ACQUISITO, "allegato-e1": _ACQUISITO, "allegato-e2": _ACQUISITO,
-    "allegato-h": _ACQUISITO, "allegato-i": _ACQUISITO, "allegato-l": _ACQUISITO, "allegato-m": _ACQUISITO,
+    "allegato-h": _ACQUISITO, "allegato-i": _ACQUISITO, "allegato-l": _ACQUISITO,
+    "allegato-m": Emittente("ente", acquisito=True, destinatario="regione"),
     "lettera-trasmissione": _ACQUISITO,
 }
 """Issuing policy per document type (tests check that every registered type has one)."""
@@ -210,6 +213,11 @@ def _ente_dei_dati(model: BaseModel, doc: DocumentType, registro: RegistroEnti) 
     for valore in (getattr(model, "ente_id", None), getattr(getattr(model, "ente", None), "id", None)):
         if isinstance(valore, str) and valore:
             return valore
+    impianti = getattr(model, "impianti", None)
+    if isinstance(impianti, list) and len(impianti) > 1:  # targhe of many impianti: one Ente, else the Regione
+        enti = [getattr(i, "ente_id", None) or _ente_competente(getattr(i, "codice_impianto", None), registro)
+                for i in impianti]
+        return emittente_di_stampa(enti) if all(enti) else None
     return _ente_competente(doc.codice_impianto(model), registro)
 
 
@@ -235,9 +243,10 @@ def emittente_predefinito(doc: DocumentType, model: BaseModel, registro: Registr
     """The organisation that issues this document when nobody names one (CLI, batch, admin):
     the CAIT or Ente the data names, else the Ente competente for its impianto; None if unknown."""
     registro = registro or registro_enti()
-    if _politica(doc.code).tipo == "cait":
+    politica = _politica(doc.code)
+    if politica.tipo == "cait":
         return _cait_dei_dati(model)
-    return _ente_dei_dati(model, doc, registro)
+    return _ente_dei_dati(model, doc, registro) or politica.destinatario
 
 
 def _controlla(politica: Emittente, titolo: str, org: Organizzazione, atteso: Organizzazione | None) -> None:
@@ -280,7 +289,7 @@ class Emissione:
         if not archivia:
             yield cls(settings, firma=firma)
             return
-        with apri_archivio(settings) as archivio:
+        with apri_archivio(settings, anche_senza_s3=True) as archivio:  # S3 down: queued, the work is kept
             # verify against *these* settings' trust list (apri_archivio's default reads the global ones)
             archivio = replace(archivio, verifica=partial(verifica_documento, settings=settings))
             yield cls(settings, archivio=archivio, firma=firma)

@@ -190,3 +190,17 @@ def test_cli_archivia_queues_when_s3_or_its_bucket_is_unavailable(db_url: str, t
     r = cli_locale("cerca", "--codice", "019036IN0000009", env=_env(tmp_path, db_url, weed.endpoint, bucket))
     assert record["id"] in {json.loads(line)["id"] for line in r.stdout.splitlines()}
     assert "7" in cli_locale("archivia", "--help", env={"CURIT_VAR_DIR": str(tmp_path / "var")}).stdout
+
+
+def test_render_archivia_keeps_the_rendered_document_when_s3_is_down(db_url: str, tmp_path: Path, cli_locale) -> None:
+    """Issue 14's bullet: the work already rendered is kept, the document waits in the outbox."""
+    var = {"CURIT_VAR_DIR": str(tmp_path / "var")}
+    dati = tmp_path / "g.json"
+    dati.write_text(cli_locale("esempio", "allegato-g", env=var).stdout, encoding="utf-8")
+    out = tmp_path / "g.pdf"
+    env = _env(tmp_path, db_url, f"127.0.0.1:{free_port()}", f"r-{uuid.uuid4().hex[:8]}")
+    r = cli_locale("render", "allegato-g", str(dati), "-o", str(out), "--archivia", "--no-firma", env=env)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes().startswith(b"%PDF-")
+    record = json.loads(r.stdout.splitlines()[-1])
+    assert record["stato"] == "in_coda" and "non raggiungibile" in record["motivo"]
