@@ -447,6 +447,8 @@ class _Precompilato(Modello):
     data_controllo: date | None = None
     consumi: Annotated[list[ConsumoPrecompilato], Field(max_length=2)] = Field(default_factory=list)
     tecnico: Tecnico = Field(default_factory=Tecnico)
+    cait: Ufficio | None = None
+    """The CAIT that prints the precompilato for the manutentore (and signs it); not printed on the form."""
 
 
 class _BaseG(_Precompilato):

@@ -51,6 +51,8 @@ def qr_distinta(model: m.DistintaRicevuta) -> str:
 _CAIT_MN = {"codice": "CAIT-MN-01", "denominazione": "CAIT Mantova - Associazione Artigiani",
             "indirizzo": "Via Luzio 7", "comune": "46100 Mantova (MN)", "partita_iva": "01234560207",
             "email": "cait.mantova@example.it"}
+_CAIT_CR = {"codice": "CAIT-CR-01", "denominazione": "CAIT Cremona - Confartigianato", "indirizzo": "Via Rosario 5",
+            "comune": "26100 Cremona (CR)", "email": "cait.cremona@example.it"}
 _ROSSI = {"ragione_sociale": "Rossi Termoidraulica S.n.c.", "partita_iva": "01876540202", "username": "MA023456",
           "indirizzo": "Via Roma 12", "comune": "46019 Viadana (MN)"}
 
@@ -168,9 +170,10 @@ def esempio_precompilato_g() -> dict[str, Any]:
     """The Viadana flat of the Allegato G example, ready for the October 2026 visit."""
     from service.documents.controllo_tecnico import esempio_g
 
-    return m.precompila_g(_impianto_esempio(), esempio_g(), oggi=date(2026, 10, 1), data_controllo=date(2026, 10, 14),
-                          tecnico={"ragione_sociale": "Rossi Termoidraulica S.n.c.",
-                                   "indirizzo": "Via Roma 12, 46019 Viadana (MN)"})
+    return {**m.precompila_g(_impianto_esempio(), esempio_g(), oggi=date(2026, 10, 1), data_controllo=date(2026, 10, 14),
+                             tecnico={"ragione_sociale": "Rossi Termoidraulica S.n.c.",
+                                      "indirizzo": "Via Roma 12, 46019 Viadana (MN)"}),
+            "cait": _CAIT_MN}
 
 
 def esempio_precompilato_f() -> dict[str, Any]:
@@ -182,8 +185,9 @@ def esempio_precompilato_f() -> dict[str, Any]:
                 "responsabile_ragione_sociale": "Studio Amministrazioni Ferrari",
                 "responsabile_indirizzo": "Corso Garibaldi 112", "responsabile_comune": "26100 Cremona (CR)",
                 "responsabile_telefono": "0372 431876"}
-    return m.precompila_f(impianto, esempio_f(), oggi=date(2026, 11, 1), data_controllo=date(2026, 11, 5),
-                          tecnico={"ragione_sociale": "Calor Service Cremona S.r.l."})
+    return {**m.precompila_f(impianto, esempio_f(), oggi=date(2026, 11, 1), data_controllo=date(2026, 11, 5),
+                             tecnico={"ragione_sociale": "Calor Service Cremona S.r.l."}),
+            "cait": _CAIT_CR}
 
 
 def esempio_elenco_manutentori() -> dict[str, Any]:

@@ -131,7 +131,6 @@ def test_emetti_pdf_signs_and_archives_a_pdf_made_elsewhere(db_url: str, weed: E
         ("allegato-a", "comune-brescia", "di competenza di Provincia di Mantova, non di Comune di Brescia"),
         ("distinta-ricevuta", "CAIT-BS-01", "di competenza di CAIT CAIT-MN-01"),
         ("avviso-ispezione", "provincia-cremona", "di competenza di Provincia di Mantova"),
-        ("allegato-m", None, "i dati non indicano chi emette il documento"),
         ("allegato-g", "ufficio-ignoto", "Emittente sconosciuto: ufficio-ignoto"),
     ],
 )

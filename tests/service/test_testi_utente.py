@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from domain.errors import AppError
 from renderers.errors import RenderError
 from renderers.html import dato
 from service.produce import render_document
@@ -66,38 +67,27 @@ def _una_copia(code: str) -> list[str] | None:
 
 
 @pytest.fixture(scope="module")
-def stampati() -> dict[tuple[str, str], str]:
-    """Text of every type's example and of every blank form (first copy; strict ``dato()`` always)."""
-    out: dict[tuple[str, str], str] = {}
-    for code, doc in DOCUMENT_TYPES.items():
-        out[(code, "esempio")] = _pdftotext(render_document(code, doc.example(), copie=_una_copia(code)))
-        if code not in SENZA_MODULO_IN_BIANCO:
-            out[(code, "vuoto")] = _pdftotext(render_document(code, None, copie=_una_copia(code)))
-    return out
+def moduli_in_bianco() -> dict[str, str]:
+    """Text of every blank form (first copy), rendered under the strict ``dato()``. The examples are
+    rendered, signed and checked the same way by test_esempi.py (``esempio X | render X``)."""
+    return {code: _pdftotext(render_document(code, None, copie=_una_copia(code)))
+            for code in DOCUMENT_TYPES if code not in SENZA_MODULO_IN_BIANCO}
 
 
 @pytest.mark.slow
-def test_ogni_tipo_stampa_esempio_e_modulo_in_bianco(stampati: dict[tuple[str, str], str]) -> None:
-    """Every template renders with its example and, if it is a form, blank, under the strict ``dato()``."""
-    attesi = {(c, "esempio") for c in DOCUMENT_TYPES} | {(c, "vuoto") for c in DOCUMENT_TYPES
-                                                         if c not in SENZA_MODULO_IN_BIANCO}
-    assert set(stampati) == attesi
-    for (code, variante), testo in stampati.items():
-        if variante == "esempio":  # a blank targa is drawn boxes only, no text
+def test_ogni_modulo_in_bianco_si_stampa_senza_note_interne(moduli_in_bianco: dict[str, str]) -> None:
+    assert {"allegato-a", "allegato-g", "allegato-g-precompilato", "allegato-m", "targhe"} <= set(moduli_in_bianco)
+    for code, testo in moduli_in_bianco.items():
+        if code != "targhe":  # a blank targa is drawn boxes only, no text
             assert len(testo.split()) > 20, code
+    assert not {c: riferimenti_interni(t) for c, t in moduli_in_bianco.items() if riferimenti_interni(t)}
 
 
-@pytest.mark.slow
-def test_la_carta_stampata_non_cita_le_nostre_note(stampati: dict[tuple[str, str], str]) -> None:
-    trovati = {f"{c} ({v})": riferimenti_interni(t) for (c, v), t in stampati.items() if riferimenti_interni(t)}
-    assert not trovati
-
-
-@pytest.mark.slow
-def test_la_carta_cita_il_regolamento(stampati: dict[tuple[str, str], str]) -> None:
-    """Where the paper refers to a rule it names the regulation (the CAIT office paper does)."""
-    assert "D.G.R. 18/09/2007" in stampati[("ricevuta", "esempio")]
-    assert "Disposizioni regionali" in stampati[("rendiconto-cait", "esempio")]
+def test_le_lettere_non_hanno_modulo_in_bianco() -> None:
+    """The office paper is issued from records only: asking for it blank is refused, never half-printed."""
+    for code in SENZA_MODULO_IN_BIANCO:
+        with pytest.raises(AppError):
+            render_document(code, None)
 
 
 def test_nessuno_modo_nasconde_riferimenti_interni() -> None:
