@@ -450,3 +450,19 @@ def test_the_suite_reads_nothing_outside_the_repository() -> None:
     from tests.forms.spec import SPEC_PATH
 
     assert SPEC_PATH.resolve().is_relative_to(ROOT_REPO) or "CURIT_FORMS_SPEC" in os.environ
+
+
+def test_the_api_reports_a_lost_table_as_a_schema_error_not_an_unavailable_archive(client, login, db_url) -> None:
+    from sqlalchemy import text
+
+    from archive.db import make_engine
+
+    headers = login("ente.mantova")
+    engine = make_engine(db_url)
+    with engine.begin() as conn:  # a table lost behind the program's back (the jobs list reads it)
+        conn.execute(text("DROP TABLE audit" + (" CASCADE" if db_url.startswith("postgresql") else "")))
+    engine.dispose()
+    r = client.get("/lavori", headers=headers)
+    assert r.status_code == 500, r.text
+    messaggio = r.json()["errori"][0]["messaggio"]
+    assert "schema del database" in messaggio and "non disponibile" not in messaggio
