@@ -289,10 +289,10 @@ class EmbeddedSeaweed:
             self._attached = None
             return
         proc, self._proc = self._proc, None
+        if proc is not None and not kill and self.pubblica:
+            (self.data_dir / "istanza.json").unlink(missing_ok=True)  # (a stale one is ignored: dead pid)
         try:
             if proc is not None and proc.poll() is None:
-                if not kill and self.pubblica:
-                    (self.data_dir / "istanza.json").unlink(missing_ok=True)
                 proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
                 try:
                     proc.wait(timeout=15)
