@@ -158,6 +158,45 @@ def archivia(
     return out
 
 
+def coda_visibile(session: ScopedSession, user: Principal) -> dict[str, list[dict[str, Any]]]:
+    """The caller's documents waiting in the outbox and its dead letters (S3 refused them for
+    good), with the reason; shared with the console. An Ente (archivista) sees its own, a CAIT
+    its own, admin all."""
+    from archive.outbox import SCARTATA, VoceOutbox
+
+    q = select(VoceOutbox).order_by(VoceOutbox.id.desc()).limit(200)
+    if user.ruolo in ("ente", "archivista") and user.ente_id:
+        q = q.where(VoceOutbox.titolare.like(f"{user.ente_id}|%"))
+    elif user.ruolo == "cait" and user.cait_id:
+        q = q.where(VoceOutbox.titolare.like(f"%|{user.cait_id}"))
+    elif user.ruolo != "admin":
+        raise HTTPException(403)
+    out: dict[str, list[dict[str, Any]]] = {"in_coda": [], "scartati": []}
+    for v in session.scalars(q):
+        dati = v.indice or {}
+        voce = {"id": v.documento_id, "tipo": dati.get("tipo"), "codice_impianto": dati.get("codice_impianto"),
+                "data_documento": dati.get("data_documento"), "ente": dati.get("ente"), "cait": dati.get("cait"),
+                "motivo": v.ultimo_errore, "tentativi": v.tentativi,
+                "prossimo_tentativo": v.prossimo_tentativo.isoformat() if v.stato != SCARTATA else None,
+                "scartato_il": v.scartata_il.isoformat() if v.scartata_il else None}
+        out["scartati" if v.stato == SCARTATA else "in_coda"].append(voce)
+    return out
+
+
+def coda_console(session: ScopedSession, user: Principal) -> dict[str, list[dict[str, Any]]] | None:
+    """:func:`coda_visibile` for the console's archive page; None for roles that have no outbox."""
+    if user.ruolo not in ("admin", "ente", "archivista", "cait"):
+        return None
+    return coda_visibile(session, user)
+
+
+@router.get("/coda", dependencies=[richiede("ente", "archivista", "cait")])
+def coda(user: CurrentUser, session: ScopedSession) -> dict[str, Any]:
+    """Documents of the caller waiting for the archive (retried automatically) and those the
+    archive refused for good (``scartati``, with the reason)."""
+    return coda_visibile(session, user)
+
+
 class BloccoLegale(Corpo):
     attivo: bool
     motivo: str = Field(min_length=3, max_length=500)

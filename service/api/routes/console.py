@@ -22,7 +22,7 @@ from service.api.archivio_dep import ArchivioDep, limita_al_tenant
 from service.api.deps import Principal, SessionDep, SettingsDep, StateDep, audit
 from service.api.routes import archivio as api_archivio
 from service.api.routes import lavori as api_lavori
-from service.console import COOKIE_TOKEN, STATIC_DIR, csrf_valido, imposta_cookie, pagina, utente_da_cookie
+from service.console import COOKIE_TOKEN, STATIC_DIR, RifiutoConsole, csrf_valido, imposta_cookie, pagina, utente_da_cookie
 from service.sessioni import CredenzialiErrate, TroppiTentativi, accedi, esci as chiudi
 
 router = APIRouter(include_in_schema=False)
@@ -54,13 +54,13 @@ _CSRF_SCADUTO = "Sessione del modulo scaduta: ricaricare la pagina e riprovare."
 def _csrf(request: Request, state: StateDep, csrf: Annotated[str, Form(max_length=100)] = "") -> None:
     """The form's CSRF token is the one of the caller's session (service/console)."""
     if not csrf_valido(request, csrf, state.key):
-        raise HTTPException(403, detail=_CSRF_SCADUTO)
+        raise RifiutoConsole(_CSRF_SCADUTO)
 
 
 def _csrf_accesso(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> None:
     """The login form has no session yet: double-submit cookie."""
     if not csrf_valido(request, csrf, di_sessione=False):
-        raise HTTPException(403, detail=_CSRF_SCADUTO)
+        raise RifiutoConsole(_CSRF_SCADUTO)
 
 
 Csrf = Depends(_csrf)
@@ -160,7 +160,8 @@ def archivio(request: Request, user: ConsoleUser, session: SessionDep) -> Respon
         messaggio = exc.message if isinstance(exc, AppError) else "Criteri di ricerca non validi: controllare i campi."
         return pagina(request, "archivio", utente=user, titolo="Archivio", status=422, filtri=campi,
                       risultati={"documenti": [], "prossima": None}, errore=messaggio)
-    return pagina(request, "archivio", utente=user, titolo="Archivio", filtri=campi, risultati=risultati, errore=None)
+    return pagina(request, "archivio", utente=user, titolo="Archivio", filtri=campi, risultati=risultati, errore=None,
+                  coda=api_archivio.coda_console(session, user))
 
 
 @router.get("/console/documento/{documento_id}")
