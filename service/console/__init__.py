@@ -36,7 +36,7 @@ from service.api.deps import AppState, Principal
 from service.auth import csrf_di_sessione, leggi_token
 
 __all__ = ["COOKIE_TOKEN", "COOKIE_CSRF", "STATIC_DIR", "pagina", "utente_da_cookie", "csrf_valido", "nuovo_csrf",
-           "imposta_cookie", "Voce", "menu_per", "sid_da_cookie", "origine_consentita", "installa"]
+           "imposta_cookie", "Voce", "menu_per", "sid_da_cookie", "origine_consentita", "installa", "RifiutoConsole"]
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -174,10 +174,23 @@ def origine_consentita(request: Request, extra: tuple[str, ...] = ()) -> bool:
     return dichiarata == propria or dichiarata in {o.rstrip("/").lower() for o in extra}
 
 
+class RifiutoConsole(Exception):
+    """A console request refused before its handler ran (e.g. a stale CSRF token): a styled page."""
+
+    def __init__(self, messaggio: str, status: int = 403) -> None:
+        super().__init__(messaggio)
+        self.messaggio, self.status = messaggio, status
+
+
 def installa(app: Any, settings: Any) -> None:
-    """Console guards on an app: the settings ``pagina`` reads (demo banner) and the Origin check
-    of every non-GET request under ``/console/`` (a styled Italian page, 403)."""
+    """Console guards on an app: the settings ``pagina`` reads (demo banner), the Origin check
+    of every non-GET request under ``/console/`` and ``RifiutoConsole`` (styled Italian pages, 403)."""
     app.state.curit_settings = settings
+
+    @app.exception_handler(RifiutoConsole)
+    async def _rifiuto(request: Request, exc: RifiutoConsole):
+        return pagina(request, "errore", utente=None, titolo="Richiesta rifiutata", status=exc.status,
+                      messaggio=exc.messaggio)
 
     @app.middleware("http")
     async def _controlla_origine(request: Request, call_next):
