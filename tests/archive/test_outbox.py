@@ -103,3 +103,23 @@ def test_corrupted_outbox_bytes_are_refused(engine, store: ObjectStore) -> None:
         archivia_ora(engine, store, broken)
     with session_scope(engine) as s:
         assert s.get(idx.Documento, voce.indice.id) is None
+
+
+def test_a_permanent_refusal_is_a_dead_letter_and_the_others_go_on(engine, store: ObjectStore) -> None:
+    """Issue 12: a document S3 refuses (retention date in the past) stayed queued forever and
+    stopped the retry loop for the others. Now: dead letter with the reason, the others archived."""
+    from archive.outbox import SCARTATA, scartate
+
+    voci = [_voce(60 + n) for n in range(3)]
+    voci[1] = replace(voci[1], indice=replace(voci[1].indice, conserva_fino_al=date(2020, 7, 31)))
+    for voce in voci:
+        accoda(engine, voce, errore="S3 non raggiungibile", ora=ORA)
+    esito = svuota(engine, store, ora=ORA)
+    assert (esito.archiviati, esito.scartati, esito.falliti, esito.in_coda) == (2, 1, 0, 0)
+    with session_scope(engine) as s:
+        (morta,) = scartate(s)
+        assert (morta.documento_id, morta.stato, morta.tentativi) == (voci[1].indice.id, SCARTATA, 1)
+        assert morta.ultimo_errore and "risposta S3" in morta.ultimo_errore
+        assert s.get(idx.Documento, voci[1].indice.id) is None
+        assert {d.id for d in s.query(idx.Documento)} == {voci[0].indice.id, voci[2].indice.id}
+    assert svuota(engine, store, ora=ORA + timedelta(days=1)).scartati == 0  # never retried alone
