@@ -7,6 +7,7 @@ cannot make the renderer read arbitrary files.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -14,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -25,7 +27,8 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from renderers.errors import RenderError
 
-__all__ = ["PdfMetadata", "html_to_pdf", "AssetFetcher", "read_attachment", "DATI_JSON"]
+__all__ = ["PdfMetadata", "html_to_pdf", "AssetFetcher", "read_attachment", "DATI_JSON", "srgb_profile",
+           "pdfa_parts"]
 
 DATI_JSON = "dati.json"
 """Name of the embedded machine-readable record in every produced PDF."""
@@ -77,7 +80,7 @@ def html_to_pdf(
     """Lay out ``html`` and write a PDF/A-3b; ``dati`` (JSON-able) is attached as dati.json."""
     attachments = []
     if dati is not None:
-        payload = json.dumps(dati, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
+        payload = _payload(dati)
         attachments.append(
             Attachment(string=payload, name=DATI_JSON, description="Dati del documento (JSON)",
                        relationship="Data")
@@ -93,6 +96,61 @@ def html_to_pdf(
     except (Exception, FatalURLFetchingError) as exc:  # many kinds (the fetch one is a BaseException)
         raise RenderError("Impaginazione del documento non riuscita.") from exc
     return _stamp_xmp(pdf, metadata)
+
+
+def _payload(dati: Any) -> bytes:
+    """The bytes of ``dati.json`` (the same for the full layout and the stamp engine)."""
+    return json.dumps(dati, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
+
+
+def _keywords(meta: PdfMetadata) -> str:
+    return "; ".join([meta.tipo_documento, *([meta.codice_impianto] if meta.codice_impianto else [])])
+
+
+def _text(value: str) -> bytes:
+    """A PDF text string (UTF-16BE with BOM, hex)."""
+    return b"<FEFF%s>" % value.encode("utf-16-be").hex().upper().encode()
+
+
+_SRGB = b"(IEC 61966-2-1 Default RGB Colour Space - sRGB)"
+"""The output condition WeasyPrint names after the profile's description."""
+
+
+def srgb_profile(writer: Any) -> int:
+    """Write the sRGB ICC profile WeasyPrint's PDF/A output intent uses; its object number."""
+    icc = (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+    return writer.add_stream(icc, b"/N 3 /Alternate /DeviceRGB")
+
+
+def pdfa_parts(writer: Any, meta: PdfMetadata, dati: Any | None, *, icc: int, producer: str,
+               now: datetime | None = None) -> tuple[bytes, bytes]:
+    """What makes a stamped document the PDF/A-3b :func:`html_to_pdf` writes: the XMP packet,
+    the sRGB output intent (profile object ``icc``, see :func:`srgb_profile`) and ``dati.json``
+    as an associated file (``/AFRelationship /Data``). Writes the objects with ``writer``
+    (a :class:`~renderers.pdfstream.PdfObjectWriter`) and returns the catalog entries and the
+    document information dictionary, which says the same as the XMP."""
+    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    keywords = _keywords(meta)
+    packet = _xmp_packet(meta, producer=producer, keywords=keywords, now=now.isoformat())
+    metadata = writer.add_stream(packet, b"/Type /Metadata /Subtype /XML", compress=False)
+    entries = [b"/Metadata %d 0 R" % metadata,
+               b"/OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier %s "
+               b"/Info %s /DestOutputProfile %d 0 R >>]" % (_SRGB, _SRGB, icc)]
+    pdf_date = now.strftime("D:%Y%m%d%H%M%S+00'00'").encode()
+    if dati is not None:
+        payload = _payload(dati)
+        stamp = now.strftime("D:%Y%m%d%H%M%SZ").encode()
+        data = writer.add_stream(payload, b"/Type /EmbeddedFile /Subtype /application#2fjson /Params << /CheckSum <%s> "
+                                 b"/Size %d /CreationDate (%s) /ModDate (%s) >>" % (
+                                     hashlib.md5(payload, usedforsecurity=False).hexdigest().encode(), len(payload),
+                                     stamp, stamp))
+        spec = writer.add_object(b"<< /Type /Filespec /F %s /UF %s /EF << /F %d 0 R >> /Desc %s /AFRelationship /Data >>"
+                                 % (_text(DATI_JSON), _text(DATI_JSON), data, _text("Dati del documento (JSON)")))
+        entries.append(b"/Names << /EmbeddedFiles << /Names [%s %d 0 R] >> >> /AF [%d 0 R]"
+                       % (_text(DATI_JSON), spec, spec))
+    info = b"<< /Title %s /Author %s /Creator %s /Keywords %s /Producer %s /CreationDate (%s) /ModDate (%s) >>" % (
+        _text(meta.title), _text(meta.author), _text(meta.author), _text(keywords), _text(producer), pdf_date, pdf_date)
+    return b" ".join(entries), info
 
 
 _NS = {
@@ -186,7 +244,7 @@ def _stamp_xmp(pdf: bytes, meta: PdfMetadata) -> bytes:
     """Replace the XMP packet (title, type, codice impianto, date, extras; keeps PDF/A-3b) and
     make the document information dictionary say the same thing, as PDF/A requires."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    keywords = "; ".join([meta.tipo_documento, *([meta.codice_impianto] if meta.codice_impianto else [])])
+    keywords = _keywords(meta)
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         producer = str(doc.docinfo.get("/Producer", "WeasyPrint"))
         packet = _xmp_packet(meta, producer=producer, keywords=keywords, now=now.isoformat())
@@ -202,7 +260,7 @@ def _stamp_xmp(pdf: bytes, meta: PdfMetadata) -> bytes:
         doc.docinfo["/CreationDate"] = pdf_date
         doc.docinfo["/ModDate"] = pdf_date
         out = io.BytesIO()
-        doc.save(out, deterministic_id=False)
+        doc.save(out, deterministic_id=False, fix_metadata_version=False)  # the packet as written, as the engine's
     return out.getvalue()
 
 

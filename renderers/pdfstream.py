@@ -32,7 +32,7 @@ import pikepdf
 
 from renderers.errors import RenderError
 
-__all__ = ["PdfObjectWriter", "PdfStreamWriter", "Placement", "pdf_string", "num", "Provider", "PageData", "PageCollector",
+__all__ = ["PdfObjectWriter", "PdfStreamWriter", "WriterSnapshot", "Placement", "pdf_string", "num", "Provider", "PageData", "PageCollector",
            "page_content", "import_pdf_page", "bnum", "COMPRESS_LEVEL"]
 
 
@@ -197,6 +197,19 @@ class PdfObjectWriter:
                     % (len(self._offsets), root, info, ident, xref_at))
 
 
+@dataclass(frozen=True)
+class WriterSnapshot:
+    """A :class:`PdfStreamWriter` frozen before its first page: the bytes written so far (shared
+    backgrounds, fonts, profiles) and its bookkeeping. :meth:`PdfStreamWriter.resume` starts a new
+    file from it without serialising those objects again (one document issued on demand)."""
+
+    data: bytes
+    offsets: tuple[int, ...]
+    resources: tuple[tuple[str, int, str], ...]
+    """(name, object number, kind) of every registered resource."""
+    pages_num: int
+
+
 class PdfStreamWriter(PdfObjectWriter):
     """Write a PDF to ``out`` object by object; call :meth:`close` to finish it."""
 
@@ -215,6 +228,34 @@ class PdfStreamWriter(PdfObjectWriter):
         """Trailer ``/ID`` (both halves), e.g. a hash of the job id: no random or clock input."""
         self._pages_num = self.reserve()
         self._closed = False
+
+    def snapshot(self) -> WriterSnapshot:
+        """The file so far, to :meth:`resume` from (only before the first page, ``out`` a BytesIO)."""
+        if self._kids or self._providers or not isinstance(self._out, io.BytesIO):
+            raise RenderError("Modello di stampa non riutilizzabile.") from ValueError("snapshot after pages")
+        return WriterSnapshot(self._out.getvalue(), tuple(self._offsets),
+                              tuple((n, num, self._kinds[n]) for n, num in self._resources.items()), self._pages_num)
+
+    @classmethod
+    def resume(cls, snap: WriterSnapshot, out: io.BytesIO, *, title: str = "", print_scaling_none: bool = True,
+               compress_level: int = COMPRESS_LEVEL, file_id: bytes | None = None) -> PdfStreamWriter:
+        """A writer whose file starts with ``snap``'s bytes and resources (copied, not re-serialised)."""
+        self = cls.__new__(cls)
+        self._out = out
+        out.write(snap.data)
+        self._pos = len(snap.data)
+        self._offsets = list(snap.offsets)
+        self._kids = []
+        self._compress = compress_level
+        self._title = title
+        self._print_scaling_none = print_scaling_none
+        self._resources = {n: num for n, num, _ in snap.resources}
+        self._kinds = {n: kind for n, _, kind in snap.resources}
+        self._providers = {}
+        self._file_id = file_id
+        self._pages_num = snap.pages_num
+        self._closed = False
+        return self
 
     def add_stream(self, data: bytes, entries: bytes = b"", *, compress: bool = True) -> int:
         """Write a stream object; ``entries`` are extra dictionary entries (``/Type /XObject …``)."""
@@ -246,6 +287,17 @@ class PdfStreamWriter(PdfObjectWriter):
                 if provider is None:
                     raise RenderError("Risorsa di stampa mancante.") from KeyError(name)
                 provider(self, name)
+
+    def import_pages(self, pdf: pikepdf.Pdf, names: Iterable[str]) -> None:
+        """Every page of ``pdf`` as Form XObject ``/names[i]``, objects they share (fonts,
+        profiles) copied once."""
+        copier = _ObjectCopier(self)
+        for index, name in enumerate(names):
+            try:
+                form = pikepdf.Page(pdf.pages[index]).as_form_xobject()
+            except (IndexError, pikepdf.PdfError) as exc:
+                raise RenderError("Sfondo del modello di stampa non leggibile.") from exc
+            self.register_resource(name, copier.copy_stream(form), "XObject")
 
     def import_page(self, pdf: pikepdf.Pdf, index: int, name: str) -> str:
         """Copy page ``index`` of ``pdf`` as a Form XObject available as ``/name``."""
@@ -294,18 +346,21 @@ class PdfStreamWriter(PdfObjectWriter):
     def page_count(self) -> int:
         return len(self._kids)
 
-    def close(self) -> None:
-        """Write the page tree, catalog, info, xref and trailer."""
+    def close(self, *, catalog_extra: bytes = b"", info: bytes | None = None) -> None:
+        """Write the page tree, catalog, info, xref and trailer. ``catalog_extra``: more catalog
+        entries (``/Metadata …``); ``info``: the whole document information dictionary."""
         if self._closed:
             return
         self._closed = True
         kids = b" ".join(b"%d 0 R" % k for k in self._kids)
         self.write_object(self._pages_num, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(self._kids), kids))
         prefs = b" /ViewerPreferences << /PrintScaling /None >>" if self._print_scaling_none else b""
-        catalog = self.add_object(b"<< /Type /Catalog /Pages %d 0 R%s >>" % (self._pages_num, prefs))
-        title = self._title.encode("utf-16-be")
-        info = self.add_object(b"<< /Title <FEFF%s> /Producer (curit-docs stamp engine) >>" % title.hex().encode())
-        self.finish(catalog, info, self._file_id)
+        catalog = self.add_object(b"<< /Type /Catalog /Pages %d 0 R%s%s >>" % (
+            self._pages_num, prefs, b" " + catalog_extra if catalog_extra else b""))
+        if info is None:
+            title = self._title.encode("utf-16-be")
+            info = b"<< /Title <FEFF%s> /Producer (curit-docs stamp engine) >>" % title.hex().encode()
+        self.finish(catalog, self.add_object(info), self._file_id)
 
 
 def dict_entries(mapping: pikepdf.Dictionary, ser: Callable[[object], bytes], *, skip: tuple[str, ...] = ()) -> bytes:
@@ -349,12 +404,17 @@ class _ObjectCopier:
 
     def copy_stream(self, stream: pikepdf.Object) -> int:
         number = self._w.reserve()
-        self._write_stream(number, stream)
+        self._write_stream(number, stream, compress=True)
         return number
 
-    def _write_stream(self, number: int, stream: pikepdf.Object) -> None:
+    def _write_stream(self, number: int, stream: pikepdf.Object, *, compress: bool = False) -> None:
+        """``compress``: an unfiltered stream (a page turned into a Form XObject by pikepdf comes
+        decoded: 1 MB for a dense form page) is written Flate-compressed."""
         raw = stream.read_raw_bytes()
         entries = dict_entries(stream.stream_dict, self._ser, skip=("/Length",))
+        if compress and "/Filter" not in stream.stream_dict:
+            raw = zlib.compress(raw, 9)  # once per background, not per page
+            entries += b" /Filter /FlateDecode"
         self._w.write_object(number, b"<< /Length %d %s >>\nstream\n" % (len(raw), entries) + raw + b"\nendstream")
 
     def _ref(self, obj: pikepdf.Object) -> bytes:

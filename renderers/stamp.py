@@ -73,7 +73,7 @@ __all__ = [
     "CodeOptions",
 ]
 
-ENGINE_VERSION = "stamp-1"
+ENGINE_VERSION = "stamp-2"
 """Bumped when the cache format or the slot reading changes."""
 SLOT_KINDS = ("text", "qr", "code128", "check", "strike")
 PX_TO_PT = 0.75
@@ -256,7 +256,7 @@ def compile_template(html: str, *, base_dir: Path, asset_roots: Iterable[Path],
         document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher).render(
             font_config=FontConfiguration())
         pages = read_slots(document)
-        background = document.write_pdf()
+        background = _slim(document.write_pdf())
     except RenderError:
         raise
     except Exception as exc:
@@ -265,6 +265,42 @@ def compile_template(html: str, *, base_dir: Path, asset_roots: Iterable[Path],
     if entry is not None:
         _store(entry, compiled, {str(p): _file_hash(p) for p in sorted(fetcher.files)})
     return compiled
+
+
+def _slim(pdf: bytes) -> bytes:
+    """The blank layout without whole font programs for fonts it draws no glyph with.
+
+    WeasyPrint 70 embeds a font in full when none of its glyphs is used (an empty field's font:
+    200 KB for DejaVu Sans Mono); such a program is cut to its ``.notdef`` glyph (ids kept)."""
+    changed = False
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for obj in doc.objects:
+            if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Subtype") != "/Type0":
+                continue
+            cid = obj.DescendantFonts[0]
+            descriptor = cid.get("/FontDescriptor")
+            if len(cid.get("/W", ())) or descriptor is None or "/FontFile2" not in descriptor:
+                continue
+            font = TTFont(io.BytesIO(descriptor.FontFile2.read_bytes()), recalcTimestamp=False)
+            options = ft_subset.Options()
+            options.retain_gids = True
+            options.notdef_outline = True
+            options.layout_features = []
+            options.name_IDs = ["*"]
+            subsetter = ft_subset.Subsetter(options)
+            subsetter.populate(gids=[0])
+            subsetter.subset(font)
+            out = io.BytesIO()
+            font.save(out)
+            stream = doc.make_stream(out.getvalue())
+            stream.Length1 = len(out.getvalue())
+            descriptor.FontFile2 = stream
+            changed = True
+        if not changed:
+            return pdf
+        out = io.BytesIO()
+        doc.save(out, compress_streams=True, deterministic_id=True)
+        return out.getvalue()
 
 
 def _store(entry: Path, compiled: CompiledTemplate, deps: dict[str, str]) -> None:
@@ -498,10 +534,15 @@ class Stamper:
         self._full = 0
         self._same_as = _same_geometry(compiled.pages)
 
-    def _background(self, page: int) -> str:
+    def background_name(self, page: int) -> str:
+        """Resource name of template page ``page``'s background XObject."""
         name = self._bg_names.get(page)
         if name is None:
             name = self._bg_names[page] = f"B{self.compiled.key[:8]}p{page}"
+        return name
+
+    def _background(self, page: int) -> str:
+        name = self.background_name(page)
         if not self.writer.has_resource(name):
             self.writer.provide(name, Provider(import_pdf_page, (self.compiled.background, page)))
         return name

@@ -3,7 +3,9 @@
 :func:`produci` hands on the PDF/A-3b bytes together with the validated model, which the
 emission stage (``service.emissione``: sign → store → index) reads for the issuing
 organisation and the index keys; :func:`render_document` is the bytes-only shortcut.
-Batches use the stamp engine instead of WeasyPrint per record.
+A type the stamp engine can print (``DocumentType.stampa``) is stamped on its compiled blank
+layout (:mod:`service.motore`); a document whose values do not fit is laid out in full,
+counted and logged. Every caller (CLI, API, console, CAIT desk, batch) comes through here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from domain.errors import RuleViolation, from_pydantic
 from renderers.html import render_html
 from renderers.pdf import PdfMetadata, html_to_pdf
+from service import motore
 from service.registry import DocumentType, get_document_type
 from service.settings import Settings, get_settings
 
@@ -56,12 +59,13 @@ def render_document(
     modo: str | None = None,
     copie: Sequence[str] | None = None,
     settings: Settings | None = None,
+    completo: bool = False,
 ) -> bytes:
     """Render one document. ``data=None`` renders the blank form for handwriting.
 
     ``copie`` picks some of the type's copies (see :func:`select_copies`); default: all of them.
     """
-    return produci(code, data, modo=modo, copie=copie, settings=settings).pdf
+    return produci(code, data, modo=modo, copie=copie, settings=settings, completo=completo).pdf
 
 
 def produci(
@@ -71,8 +75,12 @@ def produci(
     modo: str | None = None,
     copie: Sequence[str] | None = None,
     settings: Settings | None = None,
+    completo: bool = False,
 ) -> Prodotto:
-    """:func:`render_document`, also returning the validated model and the document type."""
+    """:func:`render_document`, also returning the validated model and the document type.
+
+    ``completo=True`` lays the document out in full with WeasyPrint even when the engine could
+    stamp it (the reference of the equivalence tests and of the benchmark's naive column)."""
     settings = settings or get_settings()
     doc = get_document_type(code)
     modo, holders = opzioni(doc, modo, copie, settings)
@@ -87,7 +95,6 @@ def produci(
         "titolo": doc.title,
         "copie": holders,
     }
-    html = render_html(settings.templates_dir, doc.template_path, context)
     dati = model.model_dump(mode="json") if model is not None else None
     meta = PdfMetadata(
         title=doc.title,
@@ -96,12 +103,20 @@ def produci(
         data_documento=_iso(doc.data_documento(model)) if model is not None else None,
         extra={k: str(v) for k, v in doc.metadati(model).items() if v} if model is not None else {},
     )
+    record = _record(doc.code, modo, dati, calcoli.get("avvisi")) if dati is not None else None
+    if not completo and motore.stampabile(doc):
+        try:
+            return Prodotto(doc=doc, model=model, pdf=motore.emetti(doc, model, modo, holders, metadata=meta,
+                                                                    dati=record, settings=settings))
+        except motore.NeedsFullRender as exc:
+            motore.conta_completo(doc, exc)
+    html = render_html(settings.templates_dir, doc.template_path, context)
     pdf = html_to_pdf(
         html,
         base_dir=settings.templates_dir / doc.template,
         asset_roots=(settings.templates_dir, settings.fonts_dir),
         metadata=meta,
-        dati=_record(doc.code, modo, dati, calcoli.get("avvisi")) if dati is not None else None,
+        dati=record,
     )
     return Prodotto(doc=doc, model=model, pdf=pdf)
 

@@ -36,9 +36,23 @@ from renderers.stamp import CompiledPage, CompiledTemplate, Item, NeedsFullRende
 
 __all__ = ["STAMPABILI", "valori_da_html", "StampaModulo", "BARRATO"]
 
-STAMPABILI = frozenset({"allegato-g"})
-"""Form types whose blank and filled layouts agree box for box (proved by
-``tests/service/batch/test_equivalenza_moduli.py``); the others are laid out per record."""
+class _Stampabili:
+    """The registered types whose blank and filled layouts agree box for box (``DocumentType.stampa``,
+    proved per type by ``tests/service/test_motore_*.py``); the others are laid out per record."""
+
+    def __contains__(self, code: object) -> bool:
+        from service.registry import DOCUMENT_TYPES
+
+        doc = DOCUMENT_TYPES.get(code) if isinstance(code, str) else None
+        return bool(doc is not None and doc.stampa)
+
+    def __iter__(self):
+        from service.registry import DOCUMENT_TYPES
+
+        return iter(sorted(c for c, d in DOCUMENT_TYPES.items() if d.stampa))
+
+
+STAMPABILI = _Stampabili()
 
 BARRATO = "!barrato"
 """Suffix of the strike slot twin of each field (``<key>!barrato``)."""
@@ -132,11 +146,12 @@ def _regole(slots: tuple[Slot, ...], valori: Mapping[str, Any],
 class StampaModulo:
     """One form type in one mode: compiled blank layout, record → stamped pages."""
 
-    def __init__(self, doc: Any, modo: str, settings: Any) -> None:
+    def __init__(self, doc: Any, modo: str, settings: Any, holders: tuple[str, ...] | None = None) -> None:
         self.doc = doc
         self.modo = modo
         self.settings = settings
-        self.holders = doc.copies or ("",)
+        self.holders = holders or doc.copies or ("",)
+        """The copies printed (all of the type's by default), one blank layout per choice."""
 
     def contesto(self, model: Any) -> dict[str, Any]:
         calcoli = dict(self.doc.derive(model)) if (model is not None and self.doc.derive) else {}

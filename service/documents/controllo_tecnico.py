@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.codice import controlla_comune
 from domain.forms import allegato_f, allegato_g
 from service.registry import DocumentType
 
@@ -189,8 +190,15 @@ def esempio_f() -> dict[str, Any]:
     }
 
 
-_COMUNI: dict[str, Any] = {"copies": COPIE, "codice_impianto": lambda m: m.codice_catasto, "metadati": _metadati}
-"""What G and F share in the registry: copies with a matrice each, catasto code, etichetta in the XMP."""
+def comune_del_codice(m: Any) -> None:
+    """The comune written on the form is the one of the codice impianto's ISTAT part."""
+    controlla_comune(m.codice_catasto, m.comune)
+
+
+_COMUNI: dict[str, Any] = {"copies": COPIE, "codice_impianto": lambda m: m.codice_catasto, "metadati": _metadati,
+                           "rules": (comune_del_codice,)}
+"""What G and F share in the registry: copies with a matrice each, catasto code, etichetta in the XMP,
+the comune checked against the codice."""
 
 DOCUMENT_TYPES = (
     DocumentType(
@@ -202,6 +210,7 @@ DOCUMENT_TYPES = (
         derive=_deriva_g,
         contesto={"righe": allegato_g.RIGHE_G, "senza_nc": {k: ("SI", "NO") for k in allegato_g.SENZA_NC}},
         data_documento=lambda m: m.data_controllo,
+        stampa=True,
         **_COMUNI,
     ),
     DocumentType(

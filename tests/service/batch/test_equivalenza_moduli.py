@@ -106,7 +106,7 @@ def test_values_come_from_the_filled_template() -> None:
     assert v["uso=riscaldamento"] is True and "tipo_caldaia=B" not in v and v["tipo_caldaia=C"] is True
     assert v["apparecchio.circuito_aria=N.C."] is True and v["apparecchio.rompitiraggio!barrato"] is True
     assert v["misura.bacharach!barrato"] is True and v["misura.temp_fumi"] == "58,4"
-    assert v["numero_etichetta.riga"] == "Etichetta n. MN000-25G1-018734-N"
+    assert v["numero_etichetta.dicitura"] == "Etichetta n." and v["numero_etichetta.riga"] == "MN000-25G1-018734-N"
 
 
 def test_g_batch_pages_carry_each_record_and_count_fallbacks(settings, engine, tmp_path: Path) -> None:
