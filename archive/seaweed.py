@@ -43,6 +43,7 @@ from pathlib import Path
 from types import TracebackType
 
 from archive.errors import StorageError
+from archive.isolamento import Relay, comando_isolato, isolamento_disponibile
 
 __all__ = ["EmbeddedSeaweed", "SeaweedPorts", "weed_binary", "free_port", "wait_s3_ready", "security_toml"]
 
@@ -104,6 +105,7 @@ class EmbeddedSeaweed:
         ports: SeaweedPorts | None = None,
         ready_timeout: float = 30.0,
         pubblica: bool = False,
+        isolata: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.access_key = access_key
@@ -112,6 +114,12 @@ class EmbeddedSeaweed:
         self.ready_timeout = ready_timeout
         self.pubblica = pubblica
         """Publish the running server in ``istanza.json`` for other processes to attach to."""
+        self.isolata = isolata
+        """Run the server in a network namespace of its own, S3 exposed through a relay to its
+        unix socket (:mod:`archive.isolamento`); falls back, with a warning, where the kernel
+        does not allow it (:attr:`isolamento_attivo` says which)."""
+        self.isolamento_attivo = False
+        self._relay: Relay | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._guard: subprocess.Popen[bytes] | None = None
         self._lock: int | None = None
@@ -197,7 +205,7 @@ class EmbeddedSeaweed:
         try:
             self._spawn()
         except BaseException:
-            self._release_lock()
+            self.stop()  # the relay, the watchdog and the lock too
             raise
         return self
 
@@ -208,10 +216,18 @@ class EmbeddedSeaweed:
         for sock in ("s3.sock", "filer.sock"):
             (self.data_dir / sock).unlink(missing_ok=True)
         env = dict(os.environ, AWS_ACCESS_KEY_ID=self.access_key, AWS_SECRET_ACCESS_KEY=self.secret_key)
+        command = self._command()
+        self.isolamento_attivo = self.isolata and isolamento_disponibile()
+        if self.isolamento_attivo:
+            command = comando_isolato(command)
+            self._relay = Relay(self.ports.http["s3"], self.data_dir / "s3.sock")
+        elif self.isolata:
+            log.warning("Archivio incorporato NON isolato: il kernel non consente uno spazio di rete separato; "
+                        "le porte interne di SeaweedFS sono raggiungibili da 127.0.0.1")
         out = open(self.data_dir / "log" / "weed-mini.out", "ab")
         try:
             self._proc = subprocess.Popen(
-                self._command(), cwd=self.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
+                command, cwd=self.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
                 preexec_fn=_die_with_parent if threading.current_thread() is threading.main_thread() else None,
             )
@@ -300,6 +316,9 @@ class EmbeddedSeaweed:
                     proc.kill()
                     proc.wait(timeout=15)
         finally:
+            relay, self._relay = self._relay, None
+            if relay is not None:
+                relay.close()
             guard, self._guard = self._guard, None
             if guard is not None:
                 guard.stdin.close()  # type: ignore[union-attr]  # the watchdog sees EOF and exits

@@ -421,7 +421,8 @@ def s3_config(settings: Settings, *, pubblica: bool = False) -> Iterator[S3Confi
         return
     access, secret = _chiavi_incorporate(settings)
     # one embedded server per var/: attach to the one ``serve`` published (pubblica=True), else start one
-    with EmbeddedSeaweed(settings.var_dir / "seaweedfs", access, secret, pubblica=pubblica) as weed:
+    # isolata: its own network namespace, only S3 exposed (archive/isolamento.py)
+    with EmbeddedSeaweed(settings.var_dir / "seaweedfs", access, secret, pubblica=pubblica, isolata=True) as weed:
         yield S3Config(weed.endpoint, access, secret, settings.s3_bucket, region=settings.s3_region)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -86,6 +87,31 @@ def test_filer_refuses_unsigned_delete_put_and_get(weed: EmbeddedSeaweed) -> Non
     assert store.retention("ente/doc.pdf", stored.version_id).mode == "COMPLIANCE"
 
 
+def test_isolated_server_exposes_only_s3(tmp_path: Path) -> None:
+    """``serve`` and the CLI run it isolated: the master (whose HTTP ``/col/delete`` needs no
+    signature), volume, filer and every gRPC port live in a network namespace of their own."""
+    server = EmbeddedSeaweed(tmp_path / "seaweedfs", KEY, SECRET, isolata=True, pubblica=True).start()
+    try:
+        assert server.isolamento_attivo, "network namespaces unavailable: the isolation is not tested"
+        store = ObjectStore(S3Config(server.endpoint, KEY, SECRET, f"iso-{uuid.uuid4().hex[:8]}", retries=0))
+        store.ensure_bucket()
+        stored = store.put("ente/doc.pdf", PDF, retain_until=date(2033, 7, 31))
+        http = urllib3.PoolManager(retries=False, timeout=2)
+        for name in ("master", "volume", "filer", "admin"):
+            with pytest.raises(urllib3.exceptions.HTTPError):
+                http.request("GET", f"http://127.0.0.1:{server.ports.http[name]}/col/delete?collection={store.bucket}")
+        for name, port in server.ports.grpc.items():
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        other = EmbeddedSeaweed(server.data_dir, KEY, SECRET).start()  # a CLI command attaches through S3
+        assert other.attached and other.endpoint == server.endpoint
+        assert ObjectStore(S3Config(other.endpoint, KEY, SECRET, store.bucket)).get("ente/doc.pdf") == PDF
+        other.stop()
+        assert store.versions("ente/doc.pdf") == [stored.version_id]
+    finally:
+        server.stop()
+
+
 def test_second_starter_attaches_to_the_published_server(weed: EmbeddedSeaweed) -> None:
     other = EmbeddedSeaweed(weed.data_dir, KEY, SECRET).start()
     assert other.attached and other.pid == weed.pid and other.endpoint == weed.endpoint
@@ -120,7 +146,7 @@ _STARTER = textwrap.dedent("""
 
     box = {{}}
     def start():
-        box["weed"] = EmbeddedSeaweed(Path({data!r}), {key!r}, {secret!r}).start()
+        box["weed"] = EmbeddedSeaweed(Path({data!r}), {key!r}, {secret!r}, isolata={isolata!r}).start()
     t = threading.Thread(target=start)
     t.start()
     t.join()  # the thread that forked the server is gone now
@@ -129,9 +155,10 @@ _STARTER = textwrap.dedent("""
 """)
 
 
-def test_server_dies_with_its_starter_even_when_a_thread_started_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolata", [False, True], ids=["loopback", "isolata"])
+def test_server_dies_with_its_starter_even_when_a_thread_started_it(tmp_path: Path, isolata: bool) -> None:
     script = _STARTER.format(root=str(Path(__file__).resolve().parents[2]), data=str(tmp_path / "seaweedfs"),
-                             key=KEY, secret=SECRET)
+                             key=KEY, secret=SECRET, isolata=isolata)
     starter = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         line = starter.stdout.readline()  # type: ignore[union-attr]
