@@ -85,3 +85,69 @@ def archivia_o_accoda(settings: Settings, pdf: bytes, meta: Any, *, ora: datetim
 
     with apri_archivio(settings, anche_senza_s3=True) as archivio:
         return archivio.archivia(pdf, meta, ora=ora)
+
+
+class SvuotatoreWorker:
+    """The drain of a Celery worker: opens the configured archive in its own thread (retrying
+    with back-off while S3 or the database is down), then drains like :class:`Svuotatore` until
+    :meth:`ferma`. Only with an S3 endpoint configured: a worker never starts an embedded S3."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._esegui, name="curit-coda-worker", daemon=True)
+
+    def avvia(self) -> "SvuotatoreWorker":
+        self._thread.start()
+        return self
+
+    @property
+    def attivo(self) -> bool:
+        return self._thread.is_alive()
+
+    def ferma(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _esegui(self) -> None:
+        from service.archivio import apri_archivio
+
+        attesa = max(self.settings.archivio_coda_intervallo_s, 0.05)
+        while not self._stop.is_set():
+            try:
+                with apri_archivio(self.settings) as archivio:
+                    giro = Svuotatore(archivio, intervallo=self.settings.archivio_coda_intervallo_s,
+                                      massimo=self.settings.archivio_coda_attesa_max_s)
+                    giro._stop = self._stop  # one stop for both: ferma() ends the rounds
+                    giro._ciclo()
+                return
+            except Exception:  # noqa: BLE001 - S3 or database down at start-up: retry later
+                log.exception("Archivio non disponibile per lo svuotamento della coda; nuovo tentativo tra %.0f s",
+                              attesa)
+                if self._stop.wait(attesa):
+                    return
+                attesa = min(attesa * 2, self.settings.archivio_coda_attesa_max_s)
+
+
+_nel_worker: SvuotatoreWorker | None = None
+
+
+def avvia_nel_worker(settings: Settings) -> SvuotatoreWorker | None:
+    """Celery ``worker_ready``: start the worker's drain (idempotent; none without an S3 endpoint
+    or with ``CURIT_ARCHIVIO_CODA_INTERVALLO_S=0``)."""
+    global _nel_worker
+    if _nel_worker is not None and _nel_worker.attivo:
+        return _nel_worker
+    if not settings.s3_endpoint or settings.archivio_coda_intervallo_s <= 0:
+        return None
+    _nel_worker = SvuotatoreWorker(settings).avvia()
+    return _nel_worker
+
+
+def ferma_nel_worker() -> None:
+    """Celery ``worker_shutdown``: stop the drain and wait for it."""
+    global _nel_worker
+    if _nel_worker is not None:
+        _nel_worker.ferma()
+        _nel_worker = None

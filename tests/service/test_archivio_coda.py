@@ -204,3 +204,28 @@ def test_render_archivia_keeps_the_rendered_document_when_s3_is_down(db_url: str
     assert out.read_bytes().startswith(b"%PDF-")
     record = json.loads(r.stdout.splitlines()[-1])
     assert record["stato"] == "in_coda" and "non raggiungibile" in record["motivo"]
+
+
+def test_the_worker_drain_opens_the_archive_itself_and_stops(db_url: str, engine, tmp_path: Path, weed) -> None:
+    """The Celery worker's drain (``worker_ready``): started with the configured S3, it archives
+    what waits, and ``worker_shutdown`` stops it; none without an S3 endpoint."""
+    from service.archivio_coda import avvia_nel_worker, ferma_nel_worker
+    from service.settings import Settings
+
+    bucket = f"w-{uuid.uuid4().hex[:8]}"
+    settings = Settings(db_url=db_url, var_dir=tmp_path / "var", s3_endpoint=weed.endpoint, s3_access_key=KEY,
+                        s3_secret_key=SECRET, s3_bucket=bucket, archivio_coda_intervallo_s=0.2, demo=False)
+    assert avvia_nel_worker(settings.model_copy(update={"s3_endpoint": None})) is None
+    giu = Archivio(engine, ObjectStore(S3Config(f"127.0.0.1:{free_port()}", KEY, SECRET, bucket, retries=0,
+                                                connect_timeout=0.5)), PoliticaConservazione(),
+                   verifica=_nessuna_firma)
+    giu.archivia(_pdf(50), META)
+    assert in_coda(engine) == 1
+    drain = avvia_nel_worker(settings)
+    try:
+        limite = time.monotonic() + 60
+        while in_coda(engine) and time.monotonic() < limite:
+            time.sleep(0.2)
+    finally:
+        ferma_nel_worker()
+    assert in_coda(engine) == 0 and not drain.attivo
