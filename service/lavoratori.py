@@ -13,6 +13,7 @@ load the signing identities once each and warm the compiled templates at start.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import threading
@@ -53,10 +54,11 @@ class LavoratoriEmissione:
             self.processi, mp_context=contesto, initializer=_avvia, initargs=(settings, self._barriera)
         )
 
-    def avvia(self, attesa_s: float = 300.0) -> list[int]:
-        """Start every worker now (templates compiled, not on the first request); their pids."""
+    def avvia(self, attesa_s: float = 600.0, *, attendi: bool = True) -> list[int]:
+        """Start every worker now (templates compiled, not on the first request); their pids.
+        ``attendi=False``: return at once (requests queue behind the warm-up)."""
         futures = [self._executor.submit(_pronto, attesa_s) for _ in range(self.processi)]
-        return sorted({f.result() for f in futures})
+        return sorted({f.result() for f in futures}) if attendi else []
 
     def prepara(self, codice_tipo: str, dati: Any, *, emittente: str | None, modo: str | None,
                 copie: list[str] | None, firma: bool) -> Any:
@@ -108,7 +110,11 @@ def _avvia(settings: Settings, barriera: Any) -> None:
 
         riscalda = getattr(motore, "riscalda", None)
         if callable(riscalda):
-            riscalda(_settings)
+            # one worker compiles at a time: the next ones find the layouts in the disk cache
+            _settings.var_dir.mkdir(parents=True, exist_ok=True)
+            with open(_settings.var_dir / ".riscaldamento.lock", "a") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                riscalda(_settings)
     except ImportError:
         pass
     except Exception:  # a template that fails to compile fails its own requests, not the server

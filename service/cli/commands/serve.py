@@ -20,8 +20,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Avvia API e console web. Senza CURIT_S3_ENDPOINT avvia un SeaweedFS incorporato sotto var/.
 
-        I documenti sono compilati e firmati in processi di lavoro, uno per core (--processi); archivio e
-        indice restano nel processo del server.
+        I documenti sono compilati e firmati in processi di lavoro, uno per core (--processi), avviati
+        subito; archivio e indice restano nel processo del server.
 
         Senza --demo non crea utenti, identità né documenti: il primo amministratore si crea con
         curit-docs utenti crea admin --ruolo admin.
@@ -58,8 +58,8 @@ def register(app: typer.Typer) -> None:
                 "processi_emissione": n,
             })
             try:
-                if n > 0:  # started (and templates warmed) before the first request
-                    lavoratori_per(settings).avvia()
+                if n > 0:  # started now; they warm their templates while uvicorn starts
+                    lavoratori_per(settings).avvia(attendi=False)
                     typer.echo(f"Emissione in {n} processi di lavoro")
                 typer.echo(f"curit-docs su http://{host}:{port}/  (API: /docs)")
                 uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
