@@ -54,7 +54,9 @@ def _job(tipo: str, records: list[dict], processi: int, tmp: Path) -> tuple[floa
     src.write_text(json.dumps(records))
     nome = tipo.replace(":", "-")
     env = {**os.environ, "CURIT_BATCH_DIR": str(tmp / f"lavori-{nome}-{processi}"),
-           "CURIT_DB_URL": f"sqlite:///{tmp / f'db-{nome}-{processi}.sqlite'}", "CURIT_BATCH_RECORD_PER_BLOCCO": "500"}
+           "CURIT_DB_URL": f"sqlite:///{tmp / f'db-{nome}-{processi}.sqlite'}", "CURIT_BATCH_RECORD_PER_BLOCCO": "500",
+           # print files signed once by the demo identity of their Ente, as a demo install does
+           "CURIT_DEMO": "1", "CURIT_IDENTITA_DIR": str(tmp / "identita")}
     subprocess.run([sys.executable, "-c", f"from archive.db import upgrade; upgrade({env['CURIT_DB_URL']!r})"],
                    env=env, check=True, cwd=ROOT)
     del records
