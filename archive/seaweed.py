@@ -9,9 +9,10 @@ when it has no credentials, so it is always started with keys.
 Closed below S3: a ``security.toml`` generated once per data directory (mode 0600, the
 directory 0700) gives the filer and the volume server JWT signing keys for writes *and*
 reads, so their HTTP ports refuse unsigned requests (the filer's ``DELETE
-…/KEY.versions?recursive=true``, a PUT replacing bytes, a GET of any PDF). Still open to
-local processes: the master's HTTP admin endpoints and the gRPC ports (see
-docs/parts/archivio.md).
+…/KEY.versions?recursive=true``, a PUT replacing bytes, a GET of any PDF). The master's HTTP
+admin endpoints and the gRPC ports have no such protection: with ``isolata=True`` (``serve``
+and the CLI) the server runs in a network namespace of its own and only S3 is exposed, through
+a relay to its unix socket (:mod:`archive.isolamento`; docs/parts/archivio.md).
 
 One server per data directory: the process that starts it holds ``servizio.lock``; when
 started with ``pubblica=True`` (``serve``) it also writes ``istanza.json`` (endpoint, pid,
