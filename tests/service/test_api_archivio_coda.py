@@ -69,3 +69,29 @@ def test_a_tampered_newer_version_is_reported_on_download(client: TestClient, lo
     _entra(client, "ente.mantova")
     pagina = client.get(f"/console/documento/{record['id']}")
     assert pagina.status_code == 200 and "Anomalia rilevata" in pagina.text
+
+
+def test_the_app_drains_the_outbox_in_the_background_and_stops(api_settings: Settings) -> None:
+    """``serve``: the archive opened at start-up drains its outbox by itself; the thread ends
+    with the app."""
+    import threading
+    import time
+
+    from archive.outbox import in_coda
+    from service.api.app import create_app
+
+    prima = set(threading.enumerate())
+    settings = api_settings.model_copy(update={"archivio_coda_intervallo_s": 0.2})
+    with TestClient(create_app(settings)) as c:
+        archivio = archivio_per(c.app, settings)
+        meta = MetadatiDocumento(tipo="allegato-g", data_documento=date(2025, 10, 1), ente=MANTOVA)
+        voce = archivio.prepara_voce(_pdf("in attesa"), meta, ora=datetime.now(timezone.utc))
+        accoda(archivio.engine, voce, errore="S3 non raggiungibile")
+        limite = time.monotonic() + 60
+        while in_coda(archivio.engine) and time.monotonic() < limite:
+            time.sleep(0.2)
+        assert in_coda(archivio.engine) == 0
+        assert archivio.record(voce.indice.id)["version_id"]
+        nostri = [t for t in threading.enumerate() if t.name == "curit-coda-api" and t not in prima]
+        assert len(nostri) == 1
+    assert not nostri[0].is_alive()
