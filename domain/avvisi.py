@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.codice import CodiceImpiantoStr
+from domain.codice import CodiceImpiantoStr, comune_discorde
 from domain.identificativi import valida_cap
 from domain.non_conformita import non_conformita
 
@@ -125,6 +125,14 @@ class AvvisoIspezione(BaseModel):
     funzionario: str = _testo(60)
     """Officer signing for the Ente."""
 
+    @field_validator("impianto_comune")
+    @classmethod
+    def _comune_del_codice(cls, v: str, info: Any) -> str:
+        errore = comune_discorde(info.data.get("codice_impianto"), v, campo_codice="codice impianto")
+        if errore is not None:
+            raise ValueError(errore.message)
+        return v
+
     @field_validator("data_ispezione")
     @classmethod
     def _dopo_avviso(cls, v: date, info: Any) -> date:
@@ -195,6 +203,14 @@ class RiepilogoIspezione(BaseModel):
     responsabile: Destinatario
     generatori: list[EsitoGeneratore] = Field(min_length=1, max_length=20)
     codici_nc: list[str] = Field(default_factory=list)
+
+    @field_validator("impianto_comune")
+    @classmethod
+    def _comune_del_codice(cls, v: str, info: Any) -> str:
+        errore = comune_discorde(info.data.get("codice_impianto"), v, campo_codice="codice impianto")
+        if errore is not None:
+            raise ValueError(errore.message)
+        return v
 
     @property
     def anomalie(self) -> list[Anomalia]:

@@ -9,6 +9,7 @@ only builds, parses and validates codes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -27,7 +28,14 @@ __all__ = [
     "codice_impianto",
     "valida_tipologia",
     "CodiceImpiantoStr",
+    "REGIONE",
+    "valida_istat_lombardo",
+    "comune_discorde",
+    "controlla_comune",
 ]
+
+REGIONE = "Lombardia"
+"""The CURIT is Lombardy's catasto: codici impianto exist only for its comuni."""
 
 CODICE_RE = re.compile(r"^([0-9]{6})(CT|IN|TR)([0-9]{7})$")
 Tipologia = Literal["CT", "IN", "TR"]
@@ -84,6 +92,7 @@ def codice_impianto(istat: str, tipologia: str, progressivo: int) -> str:
         raise RuleViolation(
             f"Progressivo impianto fuori intervallo (da 1 a {PROGRESSIVO_MAX}) per il comune {istat}.", path=_PATH
         )
+    valida_istat_lombardo(istat)
     return str(parse_codice_impianto(f"{istat}{tipo}{progressivo:07d}"))
 
 
@@ -104,12 +113,69 @@ def parse_codice_impianto(value: str, *, path: Path = _PATH) -> CodiceImpianto:
     return CodiceImpianto(istat, tipo, int(prog))
 
 
+def valida_istat_lombardo(istat: str, *, path: Path = ("istat",)) -> Comune:
+    """The Lombard comune of a 6-digit ISTAT code; RuleViolation naming it for any other."""
+    comune = comune_by_istat((istat or "").strip())
+    if comune is None:
+        raise RuleViolation(f"Il codice ISTAT {istat} non corrisponde a nessun comune italiano.", path=path)
+    if comune.regione != REGIONE:
+        raise RuleViolation(
+            f"Il comune {comune.nome} ({comune.sigla_provincia}, ISTAT {comune.istat}) non è in Lombardia: "
+            "il Catasto Unico Regionale Impianti Termici assegna codici impianto solo ai comuni lombardi.",
+            path=path,
+        )
+    return comune
+
+
 def _check(value: str) -> str:
     try:
-        return str(parse_codice_impianto(value, path=()))
+        parsed = parse_codice_impianto(value, path=())
+        valida_istat_lombardo(parsed.istat, path=())
     except RuleViolation as exc:
         raise ValueError(exc.message) from None
+    return str(parsed)
 
 
 CodiceImpiantoStr = Annotated[str, AfterValidator(_check)]
-"""Pydantic field type: a valid codice impianto (format + existing ISTAT comune)."""
+"""Pydantic field type: a valid codice impianto of a Lombard comune (format + ISTAT code)."""
+
+
+def _piega(text: str) -> str:
+    """Compare place names ignoring case, accents and apostrophe style."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+_SIGLA_IN_CODA = re.compile(r"^(.*?)\s*\(([A-Za-z]{2})\)$")
+
+
+def comune_discorde(
+    codice: str | None, comune: object, *, path: Path = ("comune",), campo_codice: str = "codice impianto"
+) -> RuleViolation | None:
+    """The error when ``comune`` (as written on a form: ``Viadana``, ``Brescia (BS)``) is not the comune
+    of the codice impianto's ISTAT part; None when they agree or one of them is absent. The message
+    names both fields, so the user can tell which one to correct."""
+    if not codice or not isinstance(comune, str) or not comune.strip() or comune == "BARRATO":
+        return None
+    registrato = comune_by_istat(codice[:6])
+    if registrato is None:
+        return None
+    nome, sigla = comune.strip(), None
+    m = _SIGLA_IN_CODA.match(nome)
+    if m:
+        nome, sigla = m.group(1), m.group(2).upper()
+    if _piega(nome) == _piega(registrato.nome) and sigla in (None, registrato.sigla_provincia):
+        return None
+    return RuleViolation(
+        f"Il comune «{comune}» non è quello del {campo_codice} {codice}, che è del comune di {registrato.nome} "
+        f"({registrato.sigla_provincia}, ISTAT {registrato.istat}): correggere il comune o il {campo_codice}.",
+        path=path,
+    )
+
+
+def controlla_comune(codice: str | None, comune: object, *, path: Path = ("comune",),
+                     campo_codice: str = "codice catasto impianti") -> None:
+    """Raise :func:`comune_discorde`'s error, if any (a document type's rule)."""
+    errore = comune_discorde(codice, comune, path=path, campo_codice=campo_codice)
+    if errore is not None:
+        raise errore

@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from domain.codice import CodiceImpiantoStr
+from domain.codice import CodiceImpiantoStr, comune_discorde
 from domain.istat import comune_by_istat
 
 __all__ = [
@@ -87,10 +87,9 @@ class ImpiantoTarga(BaseModel):
     def _comune_coerente(self) -> ImpiantoTarga:
         comune = comune_by_istat(self.codice_impianto[:6])
         if comune is not None and _norm(comune.nome) != _norm(self.comune):
-            raise ValueError(
-                f"Il comune «{self.comune}» non corrisponde al codice impianto, "
-                f"che è del comune di {comune.nome}."
-            )
+            errore = comune_discorde(self.codice_impianto, self.comune, campo_codice="codice impianto")
+            if errore is not None:
+                raise ValueError(errore.message)
         return self
 
     @property

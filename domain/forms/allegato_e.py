@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from domain.codice import CodiceImpiantoStr
+from domain.codice import CodiceImpiantoStr, comune_discorde
 from domain.errors import Path, RuleViolation, ValidationFailed
 from domain.forms.comuni import BARRATO, Barrabile, Modello
 from domain.identificativi import Cap
@@ -82,18 +82,8 @@ def _piega(text: str) -> str:
 
 def verifica_comune(codice: str | None, comune: object, *, path: Path = ("comune",)) -> list[RuleViolation]:
     """The codice impianto's ISTAT prefix must be the comune written on the form (§14.1)."""
-    if not codice or not isinstance(comune, str) or comune == BARRATO:
-        return []
-    registrato = comune_by_istat(codice[:6])
-    if registrato is None or _piega(registrato.nome) == _piega(comune):
-        return []
-    return [
-        RuleViolation(
-            f"Il codice impianto {codice} appartiene al comune di {registrato.nome}, "
-            f"non a «{comune}»: correggere il comune o il codice.",
-            path=path,
-        )
-    ]
+    errore = comune_discorde(codice, comune, path=path, campo_codice="codice catasto impianti")
+    return [errore] if errore is not None else []
 
 
 def _verifica_provincia(codice: str | None, provincia: str) -> list[RuleViolation]:

@@ -21,6 +21,7 @@ from domain.forms import allegato_f, allegato_g
 from domain.tariffe import prezzo_per_fascia
 from renderers import barcode
 from service.documents.controllo_tecnico import COPIE as COPIE_CONTROLLO
+from service.documents.controllo_tecnico import comune_del_codice as COMUNE_DEL_CODICE
 from service.registry import DocumentType
 
 __all__ = ["DOCUMENT_TYPES", "quando", "qr_distinta", "COPIE_DISTINTA", "COPIE_LETTERA"]
@@ -300,13 +301,15 @@ DOCUMENT_TYPES = (
                  title="Rapporto di controllo tecnico (Allegato G) precompilato dal catasto",
                  model=m.PrecompilatoG, template="allegato_g", example=esempio_precompilato_g, copies=COPIE_CONTROLLO,
                  contesto={"righe": allegato_g.RIGHE_G, "senza_nc": {k: ("SI", "NO") for k in allegato_g.SENZA_NC}},
-                 codice_impianto=lambda x: x.codice_catasto, data_documento=lambda x: x.data_controllo),
+                 codice_impianto=lambda x: x.codice_catasto, data_documento=lambda x: x.data_controllo,
+                 rules=(COMUNE_DEL_CODICE,)),
     DocumentType(code="allegato-f-precompilato",
                  title="Rapporto di controllo tecnico (Allegato F) precompilato dal catasto",
                  model=m.PrecompilatoF, template="allegato_f", example=esempio_precompilato_f, copies=COPIE_CONTROLLO,
                  contesto={"documenti": allegato_f.DOCUMENTI_F, "esame_impianto": allegato_f.ESAME_IMPIANTO_F,
                            "esame_generatore": allegato_f.ESAME_GENERATORE_F},
-                 codice_impianto=lambda x: x.codice_catasto, data_documento=lambda x: x.data_controllo),
+                 codice_impianto=lambda x: x.codice_catasto, data_documento=lambda x: x.data_controllo,
+                 rules=(COMUNE_DEL_CODICE,)),
     *(DocumentType(code=code, title=title, model=model, template="elenchi_cait", example=example,
                    derive=_deriva_elenco, codice_impianto=lambda x: None, data_documento=lambda x: x.data)
       for code, title, model, example in (

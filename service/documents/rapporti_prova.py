@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.codice import controlla_comune
 from domain.forms.allegato_a import AllegatoA, calcoli_foglio, completezza_a
 from domain.forms.allegato_b import AllegatoB, completezza_b, esempio as esempio_b
 from service.registry import DocumentType
@@ -95,10 +96,15 @@ def esempio_a() -> dict[str, Any]:
     }
 
 
+def _comune_del_codice(m: Any) -> None:
+    """The comune of section 1.g (ubicazione) is the one of the codice impianto of 1.a."""
+    controlla_comune(m.codice_catasto, m.ubicazione.comune, path=("ubicazione", "comune"))
+
+
 def _rapporto(code: str, title: str, model: type, template: str, example: Any, rule: Any, derive: Any) -> DocumentType:
     """A and B differ only in model, template, example, never-blank rule and derive."""
     return DocumentType(
-        code=code, title=title, model=model, template=template, example=example, rules=(rule,),
+        code=code, title=title, model=model, template=template, example=example, rules=(rule, _comune_del_codice),
         derive=derive, copies=COPIE_RAPPORTO_PROVA, codice_impianto=lambda m: m.codice_catasto,
         data_documento=lambda m: m.data_ispezione,
     )

@@ -13,7 +13,9 @@ from domain.codice import (
     CodiceImpianto,
     CodiceImpiantoStr,
     codice_impianto,
+    comune_discorde,
     parse_codice_impianto,
+    valida_istat_lombardo,
     valida_tipologia,
 )
 from domain.errors import RuleViolation, from_pydantic
@@ -62,8 +64,49 @@ def test_invalid_codes(value: str, frammento: str) -> None:
 def test_round_trip(istat: str, tipologia: str, progressivo: int) -> None:
     x = CodiceImpianto(istat, tipologia, progressivo)
     assert len(str(x)) == 15
-    assert parse_codice_impianto(str(x)) == x
-    assert codice_impianto(istat, tipologia.lower(), progressivo) == str(x)
+    assert parse_codice_impianto(str(x)) == x  # any Italian comune decodes (``codice verifica``)
+    if comune_by_istat(istat).regione == "Lombardia":
+        assert codice_impianto(istat, tipologia.lower(), progressivo) == str(x)
+    else:  # but the CURIT allocates codes for Lombard comuni only
+        with pytest.raises(RuleViolation, match="non è in Lombardia") as err:
+            codice_impianto(istat, tipologia, progressivo)
+        assert err.value.path == ("istat",)
+
+
+def test_codici_solo_per_i_comuni_lombardi() -> None:
+    with pytest.raises(RuleViolation, match=r"Il comune Roma \(RM, ISTAT 058091\) non è in Lombardia"):
+        valida_istat_lombardo("058091")
+    assert valida_istat_lombardo("020066").nome == "Viadana"
+
+    class Modulo(BaseModel):
+        codice: CodiceImpiantoStr
+
+    with pytest.raises(ValidationError) as exc:
+        Modulo(codice="058091CT0000001")
+    [errore] = from_pydantic(exc.value).as_list()
+    assert errore["campo"] == "codice" and "non è in Lombardia" in errore["messaggio"]
+
+
+@pytest.mark.parametrize(
+    ("codice", "comune", "atteso"),
+    [
+        ("017029CT0000311", "Brescia", None),
+        ("017029CT0000311", "brescia (BS)", None),
+        ("020066CT0000001", "Viadana", None),
+        ("017029CT0000311", "Viadana", "Il comune «Viadana» non è quello del codice impianto 017029CT0000311, che è del "
+                                       "comune di Brescia (BS, ISTAT 017029)"),
+        ("017029CT0000311", "Brescia (MN)", "non è quello del codice impianto"),
+        ("017029CT0000311", "BARRATO", None),
+        (None, "Viadana", None),
+    ],
+)
+def test_comune_e_codice_devono_concordare(codice: str | None, comune: str, atteso: str | None) -> None:
+    errore = comune_discorde(codice, comune, path=("ubicazione", "comune"), campo_codice="codice impianto")
+    if atteso is None:
+        assert errore is None
+    else:
+        assert atteso in errore.message and "correggere il comune o il codice impianto" in errore.message
+        assert errore.path == ("ubicazione", "comune")
 
 
 @pytest.mark.parametrize("progressivo", [0, PROGRESSIVO_MAX + 1, -3])

@@ -27,7 +27,7 @@ def test_three_lines_as_in_the_model() -> None:
 
 @pytest.mark.parametrize("campo,valore,messaggio", [
     ("codice_impianto", "019036XX0000123", "Codice impianto non valido"),
-    ("comune", "Crema", "non corrisponde al codice impianto"),
+    ("comune", "Crema", "non è quello del codice impianto"),
     ("indirizzo", "V", "String should have at least"),
 ])
 def test_invalid_impianto(campo: str, valore: str, messaggio: str) -> None:

@@ -93,3 +93,64 @@ def test_senza_emittente_nei_dati_il_rifiuto_nomina_il_campo(tmp_path: Path, cli
     assert r.returncode == 1
     assert "emittente: " in r.stderr and "indicare l'emittente: un CAIT" in r.stderr
     assert not pdf.exists() and not (tmp_path / "id").exists()
+
+
+# -- consistent data: the comune of a codice impianto ----------------------------------------
+
+COMUNE_DEL_CODICE = {
+    "allegato-a": ("ubicazione", "comune"), "allegato-b": ("ubicazione", "comune"),
+    "allegato-g": ("comune",), "allegato-f": ("comune",),
+    "allegato-g-precompilato": ("comune",), "allegato-f-precompilato": ("comune",),
+    "allegato-e1": ("comune",), "allegato-e2": ("comune",),
+    "allegato-h": ("comune",), "allegato-i": ("comune",), "allegato-l": ("comune",),
+    "avviso-ispezione": ("impianto_comune",),
+    "targhe": (0, "comune"),  # impianti.json is a list: the error points at the row
+}
+"""Every type whose data carry both a codice impianto and its comune: where the comune is."""
+
+
+def _imposta(dati: dict, percorso: tuple, valore: str) -> None:
+    for parte in percorso[:-1]:
+        dati = dati[parte]
+    dati[percorso[-1]] = valore
+
+
+@pytest.mark.parametrize("code", sorted(COMUNE_DEL_CODICE))
+def test_il_comune_deve_essere_quello_del_codice_impianto(code: str) -> None:
+    from domain.errors import AppError
+
+    doc = DOCUMENT_TYPES[code]
+    dati = doc.example()
+    validate(doc, dati)
+    percorso = COMUNE_DEL_CODICE[code]
+    altro = "Sondrio"  # a Lombard comune no example uses
+    _imposta(dati, percorso, altro)
+    with pytest.raises(AppError) as err:
+        validate(doc, dati)
+    errori = err.value.as_list() if hasattr(err.value, "as_list") else [err.value.as_dict()]
+    [errore] = [e for e in errori if "Sondrio" in e["messaggio"]]
+    assert f"«{altro}»" in errore["messaggio"] and "codice" in errore["messaggio"]  # both fields named
+    assert "ISTAT" in errore["messaggio"]
+    loc = tuple(errore["loc"])
+    assert loc[-len(percorso):] == percorso or loc[-len(percorso) + 1:] == percorso[:-1]  # the comune, or its row
+
+
+def test_un_codice_di_roma_e_rifiutato(tmp_path: Path, cli_locale) -> None:
+    env = _env(tmp_path, tmp_path / "id")
+    r = cli_locale("codice", "nuovo", "--istat", "058091", "--tipo", "CT", env=env)
+    assert r.returncode == 1 and r.stdout == ""
+    assert "istat: Il comune Roma (RM, ISTAT 058091) non è in Lombardia" in r.stderr
+    dati = DOCUMENT_TYPES["allegato-g"].example() | {"codice_catasto": "058091CT0000001", "comune": "Roma"}
+    r = cli_locale("render", "allegato-g", "-", "-o", str(tmp_path / "g.pdf"), "--no-firma", env=env,
+                   stdin=json.dumps(dati))
+    assert r.returncode == 1 and "codice_catasto: " in r.stderr and "non è in Lombardia" in r.stderr
+    assert not (tmp_path / "g.pdf").exists()
+
+
+def test_una_g_di_brescia_a_viadana_e_rifiutata(tmp_path: Path, cli_locale) -> None:
+    dati = DOCUMENT_TYPES["allegato-g"].example() | {"codice_catasto": "017029CT0000311", "comune": "Viadana"}
+    r = cli_locale("render", "allegato-g", "-", "-o", str(tmp_path / "g.pdf"), "--no-firma",
+                   env=_env(tmp_path, tmp_path / "id"), stdin=json.dumps(dati))
+    assert r.returncode == 1
+    assert "comune: Il comune «Viadana» non è quello del codice catasto impianti 017029CT0000311" in r.stderr
+    assert not (tmp_path / "g.pdf").exists()

@@ -54,13 +54,14 @@ def _nuovo(istat: str, tipo: str, impianto: dict[str, Any] | None) -> str:
     from archive.db import make_engine, session_scope, upgrade
     from service.settings import get_settings
 
-    from domain.codice import valida_tipologia
+    from domain.codice import valida_istat_lombardo, valida_tipologia
     from domain.identificativi import valida_istat_comune
 
     try:  # refuse bad input before touching the database
         valida_istat_comune(istat)
     except ValueError as exc:
         raise RuleViolation(str(exc), path=("istat",)) from None
+    valida_istat_lombardo(istat)  # the CURIT codes Lombard comuni only
     valida_tipologia(tipo)
     url = get_settings().db_url
     upgrade(url)
