@@ -90,8 +90,10 @@ def test_csrf_token_is_bound_to_the_session(client) -> None:
 @pytest.mark.parametrize("intestazioni", [{"Origin": "https://attacker.example"},
                                           {"Referer": "https://attacker.example/pagina"},
                                           {"Origin": "null"}])
-def test_cross_origin_console_post_is_refused_with_a_styled_page(api_settings, intestazioni) -> None:
-    with TestClient(create_app(api_settings), raise_server_exceptions=False) as c:
+def test_cross_origin_console_post_is_refused_with_a_styled_page(tmp_path: Path, intestazioni) -> None:
+    """A header check, not a database one: SQLite only."""
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'c.db'}", var_dir=tmp_path / "var", secret_key="s", demo=True)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         csrf = _console_login(c)
         r = c.post("/console/esci", data={"csrf": csrf}, headers=intestazioni, follow_redirects=False)
         assert r.status_code == 403 and r.headers["content-type"].startswith("text/html")
