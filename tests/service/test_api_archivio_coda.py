@@ -46,7 +46,7 @@ def test_dead_letters_are_shown_to_their_owner_only(client: TestClient, login, a
     _entra(client, "ente.mantova")
     pagina = client.get("/console/archivio")
     assert pagina.status_code == 200
-    assert "Coda di archiviazione" in pagina.text and "rifiutato in modo definitivo 1 documenti" in pagina.text
+    assert "Coda di archiviazione" in pagina.text and "rifiutato in modo definitivo 1 documento: non è archiviato" in pagina.text
     assert "InvalidRequest" in pagina.text and "020066IN0000001" in pagina.text
 
 
