@@ -47,7 +47,7 @@ from domain.errors import AppError, RuleViolation
 from renderers.impose import get_profile
 from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, scrivi_atomico
 from service.batch.firme import configura_firma, firma_uscite
-from service.batch.tipi import Scarto, mappa_anomalie, tipo_lotto
+from service.batch.tipi import RecordCompatti, Scarto, canonico, mappa_anomalie, tipo_lotto
 from service.batch.unione import scrivi_unione
 from service.settings import Settings
 
@@ -81,8 +81,7 @@ class Avanzamento:
     blocchi: list[int] = field(default_factory=list)
 
 
-def _canonico(rec: Any) -> str:
-    return json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_canonico = canonico
 
 
 BLOCCHI_MINIMI = 16
@@ -154,14 +153,15 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     return lavoro_id, scarti
 
 
-def _scrivi_manifest(percorso: Path, records: list[dict[str, Any]]) -> str:
+def _scrivi_manifest(percorso: Path, records: Any) -> str:
     """Write the manifest one canonical line at a time (never the whole text in memory, twice:
     it was most of the peak of a 50,000-letter job) and return its SHA-256."""
     h = hashlib.sha256()
     tmp = percorso.with_name(f".{percorso.name}.{os.getpid()}.tmp")
+    righe = records.righe if isinstance(records, RecordCompatti) else (_canonico(r) for r in records)
     with tmp.open("wb", buffering=1 << 20) as f:
-        for r in records:
-            riga = (_canonico(r) + "\n").encode("utf-8")
+        for testo in righe:
+            riga = (testo + "\n").encode("utf-8")
             h.update(riga)
             f.write(riga)
     os.replace(tmp, percorso)

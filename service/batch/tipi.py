@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -107,8 +107,9 @@ class TipoLotto(ABC):
     (``service.emissione.EMITTENTI``): who may sign it, how it is filed."""
 
     def records(self, dati: Any, opzioni: Mapping[str, Any], processi: int = 1
-                ) -> tuple[list[dict[str, Any]], list[Scarto]]:
-        """Validated records (JSON objects) and the refused ones, in input order.
+                ) -> tuple[RecordCompatti, list[Scarto]]:
+        """Validated records (a sequence of JSON objects, held as their canonical manifest lines)
+        and the refused ones, in input order.
 
         With ``processi`` > 1 and a long input the items are validated by that many forked
         processes, each a contiguous slice (validating a rapporto di prova and building its
@@ -125,17 +126,18 @@ class TipoLotto(ABC):
                 parti = list(pool.map(_valida_fetta, range(0, len(dati), passo), [passo] * processi))
         finally:
             _IN_VALIDAZIONE = None
-        return [r for b, _ in parti for r in b], [s for _, sc in parti for s in sc]
+        return RecordCompatti([r for b, _ in parti for r in b.righe]), [s for _, sc in parti for s in sc]
 
     def _valida_parte(self, dati: list[Any], opzioni: Mapping[str, Any], inizio: int
-                      ) -> tuple[list[dict[str, Any]], list[Scarto]]:
-        buoni, scarti = [], []
+                      ) -> tuple[RecordCompatti, list[Scarto]]:
+        buoni: list[str] = []
+        scarti = []
         for i, grezzo in enumerate(dati, start=inizio + 1):
             try:
-                buoni.extend(self.valida(grezzo, opzioni))
+                buoni.extend(canonico(r) for r in self.valida(grezzo, opzioni))
             except AppError as exc:
                 scarti.append(Scarto(i, self._chiave_grezza(grezzo), _motivo(exc)))
-        return buoni, scarti
+        return RecordCompatti(buoni), scarti
 
     def _chiave_grezza(self, grezzo: Any) -> str:
         return str(grezzo.get("codice_impianto", "")) if isinstance(grezzo, dict) else ""
@@ -169,13 +171,40 @@ class TipoLotto(ABC):
         """The pages (or labels) of one record, drawn through ``sessione`` (a ``SessioneLotto``)."""
 
 
+def canonico(rec: Any) -> str:
+    """A record's manifest line (without the newline): canonical JSON."""
+    return json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class RecordCompatti(Sequence):
+    """Validated records held as their manifest lines, parsed on access: a 50,000-letter job
+    kept as dicts was most of its peak memory; as lines it is the size of the manifest."""
+
+    def __init__(self, righe: list[str]) -> None:
+        self.righe = righe
+
+    def __len__(self) -> int:
+        return len(self.righe)
+
+    def __getitem__(self, i):  # noqa: ANN001 - Sequence protocol
+        if isinstance(i, slice):
+            return [json.loads(r) for r in self.righe[i]]
+        return json.loads(self.righe[i])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (json.loads(r) for r in self.righe)
+
+    def sort(self, *, key) -> None:  # noqa: ANN001 - like list.sort: stable
+        self.righe.sort(key=lambda r: key(json.loads(r)))
+
+
 _MIN_PARALLELO = 400
 """Inputs shorter than this are validated in the calling process (a fork costs more)."""
 _IN_VALIDAZIONE: tuple[TipoLotto, list[Any], Mapping[str, Any]] | None = None
 """What the forked validators read (inherited with the fork: nothing is pickled on the way in)."""
 
 
-def _valida_fetta(inizio: int, passo: int) -> tuple[list[dict[str, Any]], list[Scarto]]:
+def _valida_fetta(inizio: int, passo: int) -> tuple[RecordCompatti, list[Scarto]]:
     assert _IN_VALIDAZIONE is not None
     tipo, dati, opzioni = _IN_VALIDAZIONE
     return tipo._valida_parte(dati[inizio:inizio + passo], opzioni, inizio)
