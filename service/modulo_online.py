@@ -6,11 +6,12 @@
   its Italian label and its kind; the typed values are merged onto the pre-filled data and
   validated by the document type itself (:func:`verifica`), so the console's live check and the
   issue see the very same Italian errors, keyed by the dotted path of the field;
-* the strumenti of the manutentore's CAIT are the choices for the combustion analyser (recorded in
+* the strumenti of the manutentore's CAIT (and those registered to the firm itself) are the choices
+  for the combustion analyser (recorded in
   the osservazioni: the printed G/F has no box for it); its own bought etichette of the right
   model are the choices for the etichetta;
-* :func:`emetti` binds the etichetta (``venduta`` → ``vincolata``), commits, then signs as the
-  manutentore's CAIT and archives the three copies in one PDF.
+* ``service/api/routes/manutentore.emetti_online`` signs as the manutentore's CAIT, binds the
+  etichetta (``venduta`` → ``vincolata``), commits, and archives the three copies in one PDF.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from archive import cait_documenti as cd
 from archive import etichette as stock
 from archive.anagrafiche import Manutentore, Strumento
-from domain.errors import AppError, NotFound, RuleViolation, ValidationFailed
+from domain.errors import AppError, RuleViolation, ValidationFailed
 from service import cait as sc
 from service.produce import validate
 from service.registry import get_document_type
@@ -142,8 +143,10 @@ def modulo(session: Session, codice: str, attore: cd.Attore, *, oggi: date) -> d
     code, dati = sc._dati_precompilati(session, codice.strip().upper(), attore, oggi=oggi, data_controllo=oggi)
     tipo = "F" if code.startswith("allegato-f") else "G"
     m = session.get(Manutentore, attore.manutentore_id)
-    strumenti = list(session.scalars(select(Strumento).where(Strumento.cait_id == m.cait_id)
-                                     .order_by(Strumento.marca, Strumento.modello))) if m and m.cait_id else []
+    cond = Strumento.manutentore_id == attore.manutentore_id
+    if m is not None and m.cait_id:
+        cond = or_(cond, Strumento.cait_id == m.cait_id)
+    strumenti = list(session.scalars(select(Strumento).where(cond).order_by(Strumento.marca, Strumento.modello)))
     mie = stock.elenco(session, ambito=stock.Ambito(manutentore_id=attore.manutentore_id), stato="venduta",
                        limite=500)["etichette"]
     opzioni = {
@@ -208,10 +211,8 @@ def vincola(session: Session, tipo: str, dati: dict[str, Any], attore: cd.Attore
 
 
 def emittente(session: Session, attore: cd.Attore) -> str:
-    m = session.get(Manutentore, attore.manutentore_id) if attore.manutentore_id is not None else None
-    if m is None or not m.cait_id:
-        raise NotFound("La Ditta non è associata a un CAIT: l'Allegato è emesso tramite il proprio CAIT.",
-                       path=("manutentore_id",))
-    return m.cait_id
+    """Who seals the issued G/F: the firm's CAIT; the Regione (the CURIT platform) for a firm that
+    operates autonomously after its scollegamento (as for pre-filled forms)."""
+    return sc.emittente_precompilati(session, attore)
 
 

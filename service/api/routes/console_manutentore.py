@@ -119,7 +119,7 @@ def _compila(request: Request, user: Principal, session: SessionDep, codice: str
         sezioni.setdefault(c.sezione, []).append(c)
     nome = f"Allegato {info['tipo']}"
     return _pagina(request, user, "compila", f"Compila l'{nome} · impianto {info['codice']}", status=status,
-                   info=info, sezioni=sezioni, nome=nome, valori=valori if valori is not None else info["valori"],
+                   info=info, sezioni=sezioni, modello=nome, valori=valori if valori is not None else info["valori"],
                    errori=errori or {})
 
 

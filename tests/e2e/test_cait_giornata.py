@@ -1,0 +1,426 @@
+"""A CAIT operator's day and then a manutentore's day, in headless Chromium against
+``curit-docs serve --demo`` started as a newcomer would (empty ``var/``, embedded SeaweedFS,
+SQLite), with outgoing mail going to a real SMTP server (aiosmtpd on 127.0.0.1).
+
+CAIT (cait.mantova): Portafoglio top-up, sale of etichette paid from the Portafoglio and its
+ricevuta, dichiarazioni registered at the counter, closing the distinta, the lettera di
+trasmissione, the monthly rendiconto, a new strumento, a new operator then set inactive (its open
+session ends), the IBAN, the scollegamento (an e-mail in use refused, then a good one).
+Manutentore (the firm just scollegata): "Recupera la password" from the e-mail, forced change,
+an Allegato G filled online with live errors and issued with its etichetta, the Portafoglio.
+
+Each step checks what the page shows and what the database and the archive hold; every page
+passes axe-core's WCAG 2.1 A/AA rules. ``CURIT_SCREENSHOTS=1`` refreshes
+``docs/img/console-cait-*.png`` and ``console-manutentore-*.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import date
+from email import message_from_bytes
+from email.policy import default as politica
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+IMG = ROOT / "docs" / "img" if os.environ.get("CURIT_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="cait-"))
+AXE = Path(__file__).resolve().parent / "axe" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-cait")]
+
+
+def _porta() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Casella:
+    def __init__(self) -> None:
+        self.messaggi: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
+        self.messaggi.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=politica)))
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def ambiente(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    from aiosmtpd.controller import Controller
+
+    base = tmp_path_factory.mktemp("cait-e2e")
+    casella, smtp_porta = _Casella(), _porta()
+    smtp = Controller(casella, hostname="127.0.0.1", port=smtp_porta)
+    smtp.start()
+    db = base / "var" / "curit.db"
+    env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{db}",
+           "CURIT_SECRET_KEY": "e2e-cait", "CURIT_BATCH_DIR": str(base / "var" / "lavori"),
+           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache"), "CURIT_SMTP_HOST": "127.0.0.1",
+           "CURIT_SMTP_PORT": str(smtp_porta), "CURIT_SMTP_TLS": "nessuno",
+           "CURIT_POSTA_MITTENTE": "CURIT <noreply@curit.example.it>"}
+    for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY", "CURIT_DEMO"):
+        env.pop(k, None)
+    port = _porta()
+    log = (base / "serve.log").open("wb")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("curit-docs")), "serve", "--demo", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    engine = None
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/salute", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise AssertionError((base / "serve.log").read_text())
+            time.sleep(0.2)
+        else:
+            raise AssertionError("server did not start: " + (base / "serve.log").read_text()[-2000:])
+        # the Ente of Mantova hands three G etichette to the CAIT (its own area, not this test's subject)
+        ente = _token(url, "ente.mantova")
+        numeri = httpx.post(f"{url}/etichette/lotti", json={"tipo": "G", "quantita": 3}, headers=ente,
+                            timeout=30).json()["numeri"]
+        r = httpx.post(f"{url}/etichette/assegnazioni", json={"cait_id": "CAIT-MN-01", "numeri": numeri}, headers=ente,
+                       timeout=30)
+        assert r.status_code == 200, r.text
+        engine = create_engine(f"sqlite:///{db}")
+        yield {"url": url, "casella": casella, "numeri": numeri, "db": engine, "log": base / "serve.log"}
+    finally:
+        if engine is not None:
+            engine.dispose()
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        smtp.stop()
+
+
+def _token(url: str, username: str, password: str = "curit-demo") -> dict[str, str]:
+    r = httpx.post(f"{url}/auth/token", data={"username": username, "password": password}, timeout=30)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _uno(db, sql: str, **params):
+    with db.connect() as c:
+        return c.execute(text(sql), params).first()
+
+
+def _tutti(db, sql: str, **params) -> list:
+    with db.connect() as c:
+        return list(c.execute(text(sql), params))
+
+
+def _axe(page) -> None:
+    """No WCAG 2.1 A/AA violation on the page (axe-core, vendored)."""
+    page.add_script_tag(path=str(AXE))
+    violazioni = page.evaluate("""async (tags) => {
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodi: v.nodes.slice(0, 4).map(n => n.target.join(' '))}));
+    }""", WCAG)
+    assert violazioni == [], f"{page.url}: {json.dumps(violazioni, ensure_ascii=False, indent=1)}"
+
+
+def _shot(page, nome: str) -> None:
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMG / f"console-{nome}.png"), full_page=True)
+
+
+def _entra(page, url: str, username: str, password: str = "curit-demo") -> None:
+    page.goto(url + "/console/accesso")
+    page.get_by_label("Nome utente").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Accedi").click()
+    page.wait_for_load_state()
+
+
+def _pdf_testo(download, tmp_path: Path, nome: str) -> str:
+    pdf = tmp_path / nome
+    download.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
+    url, db, numeri = ambiente["url"], ambiente["db"], ambiente["numeri"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="it-IT")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    esterne: list[str] = []
+    page.on("request", lambda r: esterne.append(r.url) if not r.url.startswith(url) else None)
+    _entra(page, url, "cait.mantova")
+    page.get_by_role("navigation").get_by_role("link", name="Servizi CAIT", exact=True).click()
+    servizi = page.locator("#servizi h3").all_inner_texts()
+    assert [s.split(". ", 1)[1] for s in servizi] == [
+        "Manutentori associati", "Modifica dei dati dei manutentori", "Strumenti", "Operatori",
+        "Movimenti di Portafoglio", "Funzioni di Portafoglio", "Scollegamento manutentori"]
+    _axe(page)
+    _shot(page, "cait-servizi")
+
+    # -- counter: top-up, then a sale paid from the Portafoglio, refused first without etichette
+    page.get_by_role("navigation").get_by_role("link", name="Sportello", exact=True).click()
+    page.locator("#ricarica_manutentore_id").select_option(label="Rossi Termoidraulica S.n.c. (P.IVA 01876540202)")
+    page.get_by_label("Importo in euro").fill("50,00")
+    page.locator("#ricarica_operatore").select_option(label="Ferrari Giulia")
+    page.get_by_role("button", name="Registra la ricarica").click()
+    assert "Ricarica registrata" in page.locator("#esito").inner_text()
+    page.goto(url + "/console/cait/sportello")
+    page.locator("#manutentore_id").select_option(label="Rossi Termoidraulica S.n.c. (P.IVA 01876540202)")
+    page.locator("#pagamento").select_option("portafoglio")
+    page.locator("#operatore").select_option(label="Ferrari Giulia")
+    page.get_by_role("button", name="Vendi e stampa la ricevuta").click()
+    assert "almeno un'etichetta" in page.locator("#errori-modulo").inner_text()
+    assert page.locator("#manutentore_id").input_value() != ""  # what was chosen is kept
+    assert page.locator("#pagamento").input_value() == "portafoglio"
+    _axe(page)
+    page.locator("label", has_text=numeri[0]).click()  # Bootstrap Italia draws the box on the label
+    page.locator("label", has_text=numeri[1]).click()
+    assert page.get_by_label(re.compile(numeri[0])).is_checked()
+    _shot(page, "cait-sportello")
+    page.get_by_role("button", name="Vendi e stampa la ricevuta").click()
+    page.wait_for_url("**/console/cait/ricevute**")
+    assert "ricevuta n. CAIT-MN-01/RIC/" in page.locator("#esito").inner_text()
+    righe = page.locator("#elenco-ricevute tbody tr")
+    assert righe.count() == 2 and "Rossi Termoidraulica S.n.c." in righe.first.inner_text()
+    _axe(page)
+    _shot(page, "cait-ricevute")
+    with page.expect_download() as dl:
+        righe.first.get_by_role("link", name=re.compile("Ricevuta PDF")).click()
+    testo = _pdf_testo(dl.value, tmp_path, "ricevuta.pdf")
+    assert numeri[0] in testo and "Rossi Termoidraulica" in testo
+    vendita = _uno(db, "SELECT numero, pagamento, utente, totale FROM cait_ricevute WHERE causale='etichette'")
+    assert vendita.pagamento == "portafoglio" and vendita.utente == "cait.mantova"
+    assert {r.stato for r in _tutti(db, "SELECT stato FROM etichette WHERE numero IN (:a, :b)",
+                                    a=numeri[0].replace("-", ""), b=numeri[1].replace("-", ""))} <= {"venduta"}
+    assert _uno(db, "SELECT count(*) AS n FROM archivio_documenti WHERE tipo='ricevuta'").n == 2
+
+    # -- dichiarazioni received at the counter, then the distinta
+    page.get_by_role("navigation").get_by_role("link", name="Sportello", exact=True).click()
+    page.goto(url + "/console/cait/dichiarazioni")
+    page.locator("#manutentore_id").select_option(label="Rossi Termoidraulica S.n.c. (P.IVA 01876540202)")
+    page.get_by_label("Codice impianto").fill("020066CT9999999")
+    page.locator("#tipo").select_option("F")
+    page.get_by_role("button", name="Registra", exact=True).click()
+    assert page.locator("#codice_impianto-errore").count() == 1
+    assert page.get_by_label("Codice impianto").input_value() == "020066CT9999999"
+    page.get_by_label("Codice impianto").fill("020066CT0000002")
+    page.get_by_role("button", name="Registra", exact=True).click()
+    assert "Allegato F dell'impianto 020066CT0000002 registrato" in page.locator("#esito").inner_text()
+    assert "020066CT0000002" in page.locator("#aperte").inner_text()
+    _axe(page)
+    _shot(page, "cait-dichiarazioni")
+    page.locator("#distinta_manutentore_id").select_option(label="Rossi Termoidraulica S.n.c. (P.IVA 01876540202)")
+    page.locator("#modulo-distinta #operatore").select_option(label="Ferrari Giulia")
+    page.get_by_role("button", name="Chiudi e stampa la distinta").click()
+    page.wait_for_url("**/console/documento/**")
+    assert "Scheda del documento" in page.content()
+    distinta = _uno(db, "SELECT numero, utente FROM cait_distinte")
+    assert distinta.utente == "cait.mantova"
+    assert _uno(db, "SELECT stato FROM cait_dichiarazioni WHERE codice_impianto='020066CT0000002'").stato == "chiusa"
+    assert _uno(db, "SELECT count(*) AS n FROM archivio_documenti WHERE tipo='distinta-ricevuta'").n == 1
+
+    # -- lettera di trasmissione to the Ente, monthly rendiconto (a POST; months that are over)
+    page.goto(url + "/console/cait/distinte")
+    assert distinta.numero in page.locator("#elenco-distinte").inner_text()
+    _axe(page)
+    page.get_by_role("button", name=re.compile("Lettera a Provincia di Mantova")).click()
+    page.wait_for_url("**/console/documento/**")
+    assert _uno(db, "SELECT ente FROM archivio_documenti WHERE tipo='lettera-trasmissione'").ente == "provincia-mantova"
+    page.goto(url + "/console/cait/rendiconti")
+    _axe(page)
+    mesi = page.locator("#mese option").all_inner_texts()
+    oggi = date.today()
+    assert len(mesi) == 12 and str(oggi.year if oggi.month > 1 else oggi.year - 1) in mesi[0]
+    page.get_by_role("button", name="Emetti il rendiconto").click()
+    page.wait_for_url("**/console/documento/**")
+    assert _uno(db, "SELECT count(*) AS n FROM archivio_documenti WHERE tipo='rendiconto-cait'").n == 1
+
+    # -- strumenti, operatori
+    page.goto(url + "/console/cait/strumenti")
+    page.get_by_role("textbox", name="Marca").fill("Seitron")
+    page.get_by_role("textbox", name="Modello").fill("Novo")
+    page.get_by_role("button", name="Aggiungi lo strumento").click()
+    assert "Matricola: campo obbligatorio" in page.locator("#matricola-errore").inner_text()
+    assert page.get_by_role("textbox", name="Marca").input_value() == "Seitron"
+    page.get_by_role("textbox", name="Matricola").fill("N-77")
+    page.get_by_role("button", name="Aggiungi lo strumento").click()
+    assert "N-77" in page.locator("#elenco-strumenti").inner_text()
+    _axe(page)
+    _shot(page, "cait-strumenti")
+    assert _uno(db, "SELECT cait_id FROM strumenti WHERE matricola='N-77'").cait_id == "CAIT-MN-01"
+
+    page.goto(url + "/console/cait/operatori")
+    page.get_by_label("Cognome e nome").fill("Neri Paolo")
+    page.get_by_label("Nome utente").fill("op.neri")
+    page.get_by_label("Password iniziale").fill("neri-password-1")
+    page.get_by_role("button", name="Inserisci l'operatore").click()
+    assert "Neri Paolo" in page.locator("#elenco-operatori").inner_text()
+    altro = browser.new_context(locale="it-IT")
+    neri = altro.new_page()
+    _entra(neri, url, "op.neri", "neri-password-1")
+    neri.goto(url + "/console/cait/strumenti")
+    assert "N-77" in neri.content()
+    page.get_by_role("button", name="Rendi non attivo Neri Paolo").click()
+    assert "non attivo" in page.locator("#esito").inner_text()
+    _axe(page)
+    _shot(page, "cait-operatori")
+    neri.goto(url + "/console/cait/strumenti")
+    assert neri.url.endswith("/console/accesso")  # its session ended at once
+    _entra(neri, url, "op.neri", "neri-password-1")
+    assert "non corretti" in neri.locator("#errore-accesso").inner_text()
+    altro.close()
+    assert _uno(db, "SELECT attivo FROM operatori_cait WHERE username='op.neri'").attivo in (0, False)
+
+    # -- Portafoglio: movements, IBAN on the firm's card
+    page.goto(url + "/console/cait/portafoglio")
+    movimenti = page.locator("#movimenti").inner_text()
+    assert "Ricarica" in movimenti and "Acquisto etichette" in movimenti and "50,00 €" in movimenti
+    _axe(page)
+    _shot(page, "cait-portafoglio")
+    page.goto(url + "/console/cait/manutentori")
+    _axe(page)
+    page.get_by_role("link", name="Scheda di Rossi Termoidraulica S.n.c.").click()
+    page.locator("#iban").fill("IT60X0542811101000000123457")
+    page.get_by_label("Intestatario del conto").fill("Rossi Termoidraulica S.n.c.")
+    page.get_by_role("button", name="Registra l'IBAN").click()
+    assert "IBAN non valido" in page.locator("#iban-errore").inner_text()
+    assert page.locator("#iban").input_value() == "IT60X0542811101000000123457"
+    _axe(page)
+    page.locator("#iban").fill("IT60 X054 2811 1010 0000 0123 456")
+    page.get_by_role("button", name="Registra l'IBAN").click()
+    assert page.locator("#iban-registrato").inner_text() == "IT60X0542811101000000123456"
+
+    # -- scollegamento: an e-mail in use is refused with the seed's message, then a good one
+    page.get_by_label("Indirizzo e-mail del manutentore").fill("cait.brescia@example.it")
+    page.get_by_role("button", name="Scollega manutentore").click()
+    assert "già in uso" in page.locator("#email-errore").inner_text()
+    assert page.get_by_label("Indirizzo e-mail del manutentore").input_value() == "cait.brescia@example.it"
+    _shot(page, "cait-manutentore")
+    page.get_by_label("Indirizzo e-mail del manutentore").fill("ufficio@rossitermo.it")
+    page.get_by_role("button", name="Scollega manutentore").click()
+    assert page.locator("#username-comunicato").inner_text() == "MA023456"
+    assert "prima del 18/09/2015" in page.locator("#comunicazione").inner_text()
+    assert page.locator("#nessun-manutentore").count() == 1
+    _axe(page)
+    _shot(page, "cait-scollegamento")
+    assert _uno(db, "SELECT cait_id, email FROM manutentori WHERE username='MA023456'").cait_id is None
+
+    azioni = {r.azione for r in _tutti(db, "SELECT azione FROM audit WHERE utente='cait.mantova'")}
+    assert {"cait.ricarica", "cait.vendita", "cait.dichiarazione", "cait.distinta", "documento.emetti",
+            "cait.strumento.aggiungi", "cait.operatore.aggiungi", "cait.operatore.disattiva", "cait.iban",
+            "cait.scollega"} <= azioni
+    assert esterne == []
+    context.close()
+
+
+def test_giornata_del_manutentore(ambiente: dict, browser, tmp_path: Path) -> None:
+    url, db, numeri, casella = ambiente["url"], ambiente["db"], ambiente["numeri"], ambiente["casella"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="it-IT")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto(url + "/console/accesso")
+    page.get_by_role("link", name="Recupera la password").click()
+    _axe(page)
+    page.get_by_label("Nome utente o indirizzo e-mail").fill("MA023456")
+    _shot(page, "manutentore-recupera")
+    page.get_by_role("button", name="Invia la password provvisoria").click()
+    assert "password provvisoria" in page.locator("#esito").inner_text()
+    for _ in range(50):
+        if casella.messaggi:
+            break
+        time.sleep(0.1)
+    [(destinatari, messaggio)] = casella.messaggi
+    assert destinatari == ["ufficio@rossitermo.it"] and messaggio["Subject"] == "CURIT - password provvisoria"
+    provvisoria = re.search(r"Password provvisoria: (\S+)", messaggio.get_content()).group(1)
+
+    _entra(page, url, "MA023456", provvisoria)
+    page.wait_for_url("**/console/password")
+    assert "password provvisoria" in page.locator("#avviso-provvisoria").inner_text()
+    _axe(page)
+    page.get_by_label("Password attuale (provvisoria)").fill(provvisoria)
+    page.locator("#nuova").fill("Rossi-definitiva-1")
+    page.get_by_label("Conferma la nuova password").fill("Rossi-definitiva-2")
+    page.get_by_role("button", name="Salva la nuova password").click()
+    assert "non coincide" in page.locator("#conferma-errore").inner_text()
+    page.get_by_label("Password attuale (provvisoria)").fill(provvisoria)
+    page.locator("#nuova").fill("Rossi-definitiva-1")
+    page.get_by_label("Conferma la nuova password").fill("Rossi-definitiva-1")
+    page.get_by_role("button", name="Salva la nuova password").click()
+    page.wait_for_url(url + "/**")
+    assert _uno(db, "SELECT count(*) AS n FROM password_provvisorie").n == 0
+
+    page.get_by_role("navigation").get_by_role("link", name="Area manutentore", exact=True).click()
+    assert "020066IN0000001" in page.locator("#impianti").inner_text()
+    assert numeri[0] in page.locator("#etichette").inner_text()
+    saldo = page.locator("#saldo").inner_text()
+    assert saldo.endswith("€") and saldo != "50,00 €"
+    assert "Ricarica" in page.locator("#movimenti").inner_text()
+    _axe(page)
+    _shot(page, "manutentore-area")
+
+    page.get_by_role("link", name="Compila Allegato G dell'impianto 020066IN0000001").click()
+    assert "Allegato G" in page.locator("h1").inner_text()
+    assert page.get_by_label("Responsabile dell'impianto").input_value() == "Verdi Anna"
+    page.get_by_role("textbox", name="Volumetria riscaldata (m³)").fill("tanti")
+    page.locator("#volumetria_m3").dispatch_event("change")
+    page.wait_for_selector("#volumetria_m3-errore")
+    assert "Deve essere un numero" in page.locator("#volumetria_m3-errore").inner_text()
+    assert page.locator("#volumetria_m3").get_attribute("aria-invalid") == "true"
+    for campo, valore in (("volumetria_m3", "240"), ("consumi.0.valore", "900"), ("consumi.1.valore", "850"),
+                          ("costruttore", "Vaillant"), ("misura.temp_fumi", "58"), ("misura.temp_aria", "18"),
+                          ("misura.o2", "4.1"), ("misura.co2", "9.3"), ("misura.co_ppm", "40"),
+                          ("misura.rendimento", "97.5"), ("tecnico.nome_cognome", "Mario Rossi")):
+        page.locator(f'[id="{campo}"]').fill(valore)
+    page.get_by_label("Unità della prima stagione").select_option("m3")
+    page.get_by_label("Unità della seconda stagione").select_option("m3")
+    page.get_by_label("L'impianto può funzionare").select_option("SI")
+    page.get_by_label("Strumento di misura").select_option(label="Testo 330-2 LL matricola 60012345")
+    page.get_by_label("Etichetta di validazione").select_option(numeri[0])
+    page.get_by_label("Etichetta di validazione").dispatch_event("change")
+    page.wait_for_function("document.querySelectorAll('.errore-vivo').length === 0")
+    _axe(page)
+    _shot(page, "manutentore-compila")
+    page.get_by_role("button", name="Emetti l'Allegato G firmato").click()
+    page.wait_for_url("**/console/documento/**")
+    assert "Scheda del documento" in page.content()
+    with page.expect_download() as dl:
+        page.locator("#scarica-pdf").click()
+    testo = _pdf_testo(dl.value, tmp_path, "g.pdf")
+    assert "020066IN0000001" in testo and "60012345" in testo
+    assert testo.count("RAPPORTO DI CONTROLLO") + testo.upper().count("RAPPORTO DI CONTROLLO") >= 3
+    doc = _uno(db, "SELECT manutentore, etichetta, codice_impianto FROM archivio_documenti WHERE tipo='allegato-g' "
+                   "AND codice_impianto='020066IN0000001'")
+    assert doc.manutentore == "Rossi Termoidraulica S.n.c." and doc.etichetta == numeri[0]
+    assert _uno(db, "SELECT stato FROM etichette WHERE codice_impianto='020066IN0000001'").stato == "vincolata"
+    page.goto(url + "/console/manutentore")
+    assert "020066IN0000001" in page.locator("#documenti").inner_text()
+    assert "vincolata" in page.locator("#etichette").inner_text()
+    context.close()
