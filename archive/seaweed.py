@@ -221,7 +221,12 @@ class EmbeddedSeaweed:
         self.isolamento_attivo = self.isolata and isolamento_disponibile()
         if self.isolamento_attivo:
             command = comando_isolato(command)
-            self._relay = Relay(self.ports.http["s3"], self.data_dir / "s3.sock")
+            try:
+                self._relay = Relay(self.ports.http["s3"], self.data_dir / "s3.sock")
+            except OSError as exc:
+                raise StorageError(
+                    f"Archivio incorporato non avviabile: la porta {self.ports.http['s3']} su 127.0.0.1 è occupata."
+                ) from exc
         elif self.isolata:
             log.warning("Archivio incorporato NON isolato: il kernel non consente uno spazio di rete separato; "
                         "le porte interne di SeaweedFS sono raggiungibili da 127.0.0.1")
