@@ -6,6 +6,14 @@ is written with a COMPLIANCE retention; a legal hold can be added and removed an
 the retention date. The SHA-256 of the content travels in the object metadata
 (``x-amz-meta-sha256``) and every write is read back and hashed before it counts.
 
+Verified lock (issue 12): after every write, single PUT or multipart, the retention of that
+exact version is read back (``GET ?retention``) and compared, mode and date, with what was
+asked; missing or earlier → PutObjectRetention and a second read; otherwise
+:class:`archive.errors.LockNotHeld`. Before writing, a version with the same hash is adopted
+instead (a lost reply), with the same checks. The SDK never retries a write (PUT/POST/DELETE);
+every version S3 names is passed to the ``registro`` (``archive.versioni``).
+:func:`autoverifica` is the start-up self-test of a bucket.
+
 Interoperability handled here (see PERFORMANCE-NOTES, S3 section):
 
 * Ceph RGW returns ``RetainUntilDate`` with nine fractional digits, which minio-py 7.2
@@ -13,8 +21,9 @@ Interoperability handled here (see PERFORMANCE-NOTES, S3 section):
   instead of ``get_object_retention``;
 * SeaweedFS ignores lock headers on ``copy_object``: nothing here copies objects.
 
-minio / urllib3 errors become :class:`archive.errors.StorageError` (Italian message, the
-technical cause chained); a deletion refused by the lock becomes
+minio / urllib3 errors become :class:`archive.errors.StorageTransient` (no answer, 5xx) or
+:class:`archive.errors.StorageRefused` (a 4xx: retrying cannot help), both StorageError with an
+Italian message and the technical cause chained; a deletion refused by the lock becomes
 :class:`domain.errors.Conflict`.
 """
 
