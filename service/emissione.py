@@ -429,7 +429,9 @@ class Emissione:
                 raise SigningError(
                     f"Nessuna identità di firma configurata per {org.denominazione}: installare "
                     f"{org.identita}.p12 oppure {org.identita}/chiave.pem e {org.identita}/catena.pem nella "
-                    "cartella delle identità. Il documento non è stato emesso.",
+                    f"cartella delle identità ({self.settings.identita_dir}). Il documento non è stato emesso. "
+                    "Per provare il prodotto con firme dimostrative: modalità demo (CURIT_DEMO=1, "
+                    "curit-docs serve --demo).",
                     path=("emittente",),
                 ) from None
         _crea_demo(org.identita, self.settings.identita_dir)
