@@ -230,7 +230,8 @@ def test_an_unreachable_store_is_a_transient_failure() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         porta = s.getsockname()[1]  # bound, never listening: connection refused
-        store = ObjectStore(S3Config(f"127.0.0.1:{porta}", "k", "segreto-segreto", "b", retries=0, connect_timeout=0.5))
+        store = ObjectStore(S3Config(f"127.0.0.1:{porta}", "k", "segreto-segreto", "curit-irraggiungibile", retries=0,
+                                    connect_timeout=0.5))
         with pytest.raises(StorageTransient) as err:
             store.put("ente/x.pdf", b"%PDF-1.7 x", retain_until=date(2033, 7, 31))
     assert not err.value.permanent and "non raggiungibile" in err.value.message
