@@ -64,6 +64,9 @@ with apri_archivio(get_settings()) as a:
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT, timeout=900)
 
 
+url_log = ""
+
+
 async def _carico(url: str, token: str, metodo: str, percorso: str, *, corpo: object | None, n: int,
                   concorrenza: int) -> tuple[list[float], float]:
     lat: list[float] = []
@@ -78,7 +81,7 @@ async def _carico(url: str, token: str, metodo: str, percorso: str, *, corpo: ob
                 r = await client.request(metodo, percorso, json=corpo)
                 lat.append(time.perf_counter() - t0)
                 if r.status_code != 200:
-                    raise SystemExit(f"{percorso}: {r.status_code} {r.text[:300]}")
+                    raise SystemExit(f"{percorso}: {r.status_code} {r.text[:300]} (log del server: {url_log})")
         t0 = time.perf_counter()
         await asyncio.gather(*(lavoratore() for _ in range(concorrenza)))
         return lat, time.perf_counter() - t0
@@ -138,7 +141,10 @@ def main() -> None:
     if args.processi is not None:
         comando += ["--processi", str(args.processi)]
     t_avvio = time.perf_counter()
-    proc = subprocess.Popen(comando, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    global url_log
+    url_log = str(base / "serve.log")
+    log = (base / "serve.log").open("wb")
+    proc = subprocess.Popen(comando, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(1500):
             try:
