@@ -426,16 +426,20 @@ def stato(session: Session, numero: str, *, ambito: Ambito = TUTTO, quote: Tabel
     if r.contributo_regionale is not None and r.quota_ente is not None:
         regionale, quota = r.contributo_regionale, r.quota_ente
     else:
-        p = prezzo_per_fascia(r.ente_id, fascia, quote=quote)
-        regionale, quota = p.contributo_regionale, p.quota_ente
+        try:
+            p = prezzo_per_fascia(r.ente_id, fascia, quote=quote)
+            regionale, quota = p.contributo_regionale, p.quota_ente
+        except RuleViolation:  # the Ente has no quota configured yet: no price to show (a sale is refused)
+            regionale, quota = fascia.importo, None
     movimenti = session.scalars(select(MovimentoEtichetta).where(MovimentoEtichetta.numero == numero)
                                 .order_by(MovimentoEtichetta.id))
     return {
         "numero": r.numero, "numero_leggibile": leggibile(r.numero), "stato": r.stato, "ente_id": r.ente_id, "tipo": r.tipo, "stagione": r.stagione,
         "progressivo": r.progressivo, "lotto_id": r.lotto_id,
         "fascia": {"codice": fascia.codice, "descrizione": fascia.etichetta},
-        "prezzo": {"contributo_regionale": str(regionale), "quota_ente": str(quota),
-                   "totale": str(regionale + quota), "registrato_alla_vendita": r.contributo_regionale is not None},
+        "prezzo": {"contributo_regionale": str(regionale), "quota_ente": str(quota) if quota is not None else None,
+                   "totale": str(regionale + quota) if quota is not None else None,
+                   "registrato_alla_vendita": r.contributo_regionale is not None},
         "cait_id": r.cait_id, "assegnata_il": _iso(r.assegnata_il),
         "manutentore_id": r.manutentore_id, "venduta_il": _iso(r.venduta_il),
         "dichiarazione": None if r.codice_impianto is None else {

@@ -8,9 +8,11 @@ potenza al focolare, and the band is derivable from the etichetta itself.
 
 * the regional part is the printed table of :mod:`domain.contributo` (AMB-51);
 * the Ente part is set by each Ente ("equa ripartizione", S1 L746–756). It is
-  configuration data: ``domain/data/quote_enti.json`` (or another file with the same
-  shape, through :meth:`TabellaQuote.da_json`). ``predefinita`` applies to every Ente
-  without an entry; an entry in ``enti`` replaces only the bands it lists.
+  configuration data: the file ``CURIT_QUOTE_ENTI_FILE`` (read by ``service.quote_enti``),
+  shaped as ``domain/data/quote_enti.json``. ``predefinita``, when present, applies to every
+  Ente without an entry; an entry in ``enti`` replaces only the bands it lists. An Ente with
+  neither has no quota: selling its etichette is refused. The shipped file holds EXAMPLE values
+  (``"esempio": true``), usable only in demo mode.
 
 Money is ``Decimal`` with two places; nothing here reads the clock or the database.
 """
@@ -69,14 +71,19 @@ class TabellaQuote(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    predefinita: dict[str, Decimal]
-    """Quota per band code (``F1`` … ``F5``) for Enti without their own entry; all five bands."""
+    predefinita: dict[str, Decimal] | None = None
+    """Quota per band code (``F1`` … ``F5``) for Enti without their own entry (all five bands);
+    None → an Ente without an entry has no quota."""
     enti: dict[str, dict[str, Decimal]] = {}
-    """Per-Ente overrides, keyed by Ente id; each lists only the bands it changes."""
+    """Per-Ente quotas, keyed by Ente id; each lists only the bands it sets."""
+    esempio: bool = False
+    """True for example values (the shipped table): never charged outside demo mode."""
 
     @field_validator("predefinita")
     @classmethod
-    def _completa(cls, quote: dict[str, Decimal]) -> dict[str, Decimal]:
+    def _completa(cls, quote: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+        if quote is None:
+            return None
         quote = _quote(quote)
         mancanti = [c for c in _CODICI_FASCE if c not in quote]
         if mancanti:
@@ -111,12 +118,24 @@ class TabellaQuote(BaseModel):
             return self
         enti = {k: dict(v) for k, v in self.enti.items()}
         enti[ente_id] = {**enti.get(ente_id, {}), **quote}
-        return TabellaQuote.da_dati({"predefinita": dict(self.predefinita), "enti": enti})
+        return TabellaQuote.da_dati({"predefinita": dict(self.predefinita) if self.predefinita is not None else None,
+                                     "enti": enti, "esempio": self.esempio})
 
     def quota(self, ente_id: str, fascia: str) -> Decimal:
-        """The Ente's quota (euro) for band ``fascia`` (``F1`` … ``F5``)."""
-        fascia_per_codice(fascia)
-        return self.enti.get(ente_id, {}).get(fascia, self.predefinita[fascia])
+        """The Ente's quota (euro) for band ``fascia`` (``F1`` … ``F5``); RuleViolation naming the
+        Ente and the band when none is configured."""
+        f = fascia_per_codice(fascia)
+        propria = self.enti.get(ente_id, {})
+        if fascia in propria:
+            return propria[fascia]
+        if self.predefinita is not None:
+            return self.predefinita[fascia]
+        raise RuleViolation(
+            f"L'Ente {ente_id} non ha configurato la propria quota per la fascia {f.codice} ({f.etichetta}): "
+            "l'etichetta non può essere venduta finché la quota non è indicata nel file delle quote degli Enti "
+            "(CURIT_QUOTE_ENTI_FILE).",
+            path=("quote_enti", ente_id, fascia),
+        )
 
 
 def fascia_per_codice(codice: str) -> Fascia:
@@ -129,7 +148,8 @@ def fascia_per_codice(codice: str) -> Fascia:
 
 @lru_cache(maxsize=1)
 def tabella_quote() -> TabellaQuote:
-    """The shipped table (``domain/data/quote_enti.json``)."""
+    """The shipped table of EXAMPLE quotas (``domain/data/quote_enti.json``, ``esempio`` true): the
+    examples, the tests and demo mode use it; production reads ``CURIT_QUOTE_ENTI_FILE``."""
     return TabellaQuote.da_json(DATA_FILE.read_text(encoding="utf-8"))
 
 

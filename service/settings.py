@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     """QR payload of the targhe: None → the bare codice impianto; set → this base URL + codice."""
     personalizzazioni_file: Path | None = None
     """Per-Ente targa/etichetta customisation, JSON ``{"<ente id>": {"targa": {…}, "etichetta": {…}}}``."""
+    quote_enti_file: Path | None = None
+    """Ente quota per band charged on every etichetta sale (JSON, shape of ``domain/data/quote_enti.json``),
+    completed by each Ente's ``quote_ente`` customisation; None → the shipped EXAMPLE values in demo mode,
+    no quota at all otherwise (sales refused)."""
 
     batch_dir: Path = ROOT / "var" / "lavori"
     """Batch jobs (default: ``var_dir/lavori``): one directory per job (manifest, chunks, outputs, report); shared by Celery workers

@@ -25,7 +25,8 @@ VERBI = [["distinta", "registra"], ["distinta", "chiudi"], ["distinta", "stampa"
 
 
 def _env(db_url: str, cwd: Path) -> dict[str, str]:
-    return {"CURIT_DB_URL": db_url, "CURIT_VAR_DIR": str(cwd / "var"), "CURIT_DEMO": "0", "CURIT_FIRMA_OUTPUT": "0"}
+    return {"CURIT_DB_URL": db_url, "CURIT_VAR_DIR": str(cwd / "var"), "CURIT_DEMO": "0", "CURIT_FIRMA_OUTPUT": "0",
+            "CURIT_QUOTE_ENTI_FILE": str(Path(__file__).with_name("quote_enti_prova.json"))}
 
 
 def _console_script(args: list[str], db_url: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -32,7 +32,8 @@ CLI = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "curit-docs"
 
 def _env(tmp_path: Path, db_url: str) -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if not k.startswith("CURIT_")}
-    out.update(CURIT_DB_URL=db_url, CURIT_VAR_DIR=str(tmp_path / "var"), CURIT_DEMO="0", CURIT_FIRMA_OUTPUT="0")
+    out.update(CURIT_DB_URL=db_url, CURIT_VAR_DIR=str(tmp_path / "var"), CURIT_DEMO="0", CURIT_FIRMA_OUTPUT="0",
+               CURIT_QUOTE_ENTI_FILE=str(Path(__file__).with_name("quote_enti_prova.json")))
     return out
 
 

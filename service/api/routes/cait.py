@@ -32,6 +32,7 @@ from service import cait as sc
 from service import sportello as sp
 from service.api.archivio_dep import rilascia
 from service.api.deps import IdCampo, IdPath, Principal, SessionDep, SettingsDep, audit, richiede
+from service.quote_enti import quote_configurate
 from service.api.routes.documenti import emissione_per
 from service.emissione import Emissione
 from service.settings import Settings
@@ -172,10 +173,12 @@ def chiudi(body: Chiusura, user: CaitUser, session: SessionDep, request: Request
 
 
 @router.post("/cait/ricevute/vendita", status_code=201)
-def vendita(body: Vendita, user: CaitUser, session: SessionDep, request: Request) -> dict[str, Any]:
+def vendita(body: Vendita, user: CaitUser, session: SessionDep, request: Request,
+            settings: SettingsDep) -> dict[str, Any]:
     _mio_manutentore(session, user, body.manutentore_id)
     r = cd.vendi_etichette(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, numeri=body.numeri,
-                           operatore=body.operatore, pagamento=body.pagamento, autore=Autore(user.username, user.ruolo))
+                           operatore=body.operatore, pagamento=body.pagamento, autore=Autore(user.username, user.ruolo),
+                           quote=quote_configurate(settings))
     audit(session, request, user, "cait.vendita", oggetto=r.numero, totale=r.totale)
     return {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
 

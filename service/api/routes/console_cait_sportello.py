@@ -30,6 +30,7 @@ from service.api.routes.cait import _attore, _registro
 from service.api.routes.console import ConsoleUser, Csrf, _errore, _scoped
 from service.api.routes.console_cait import _cait, _dopo, _pagina
 from service.console.moduli import errori_di
+from service.quote_enti import quote_configurate
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,7 +96,7 @@ def vendita(request: Request, user: ConsoleUser, session: SessionDep, settings: 
             raise RuleViolation("Scegliere l'operatore che effettua la vendita.", path=("operatore",))
         r = cd.vendi_etichette(session, cait_id=_cait(user), manutentore_id=mid, numeri=numeri,
                                operatore=op.cognome_nome, pagamento=pagamento,
-                               autore=Autore(user.username, user.ruolo))
+                               autore=Autore(user.username, user.ruolo), quote=quote_configurate(settings))
     except AppError as exc:
         session.rollback()
         return _sportello(request, user, session, status=422, valori=valori, errori=errori_di(exc))

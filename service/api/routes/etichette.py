@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from archive import etichette as stock
 from domain.errors import RuleViolation
 from service.api.deps import CurrentUser, IdPath, Principal, SessionDep, SettingsDep, audit, richiede
+from service.quote_enti import quote_configurate
 
 router = APIRouter(prefix="/etichette", tags=["etichette"])
 
@@ -148,10 +149,12 @@ def assegna(body: RichiestaAssegnazione, user: CurrentUser, session: SessionDep,
 
 @router.post("/{numero}/vendita", dependencies=[richiede("cait")])
 def vendi(numero: Numero, body: RichiestaVendita, user: CurrentUser, session: SessionDep,
-          request: Request) -> dict[str, Any]:
-    """Sell one etichetta of the caller's stock to a manutentore; the price is recorded."""
+          request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """Sell one etichetta of the caller's stock to a manutentore; the price (with the Ente quota
+    configured in ``CURIT_QUOTE_ENTI_FILE``) is recorded. 422 when the Ente has no quota for its band."""
     cait_id = _proprio(user, body.cait_id, user.cait_id, "cait_id")
-    v = stock.vendi(session, numero, cait_id, body.manutentore_id, autore=_autore(user), ambito=_ambito(user))
+    v = stock.vendi(session, numero, cait_id, body.manutentore_id, autore=_autore(user), ambito=_ambito(user),
+                    quote=quote_configurate(settings))
     audit(session, request, user, "etichette.vendi", oggetto=v.numero, manutentore_id=v.manutentore_id,
           totale=v.totale)
     return {"numero": stock.leggibile(v.numero), "cait_id": v.cait_id, "manutentore_id": v.manutentore_id,
@@ -201,6 +204,6 @@ def rendiconto(user: CurrentUser, session: SessionDep,
 
 
 @router.get("/{numero}")
-def stato(numero: Numero, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+def stato(numero: Numero, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """State, holder, price band, dichiarazione and history of one etichetta within the caller's scope."""
-    return stock.stato(session, numero, ambito=_ambito(user))
+    return stock.stato(session, numero, ambito=_ambito(user), quote=quote_configurate(settings))

@@ -193,10 +193,14 @@ def _registra_ricevuta(app: typer.Typer) -> None:
         from archive.cait_documenti import vendi_etichette
         from archive.etichette import Autore
         from service.cait import stampa_ricevuta
+        from service.quote_enti import quote_configurate
+
+        quote = quote_configurate()
 
         def _azione(s: Session, emissione: Any) -> list[Any]:
             r = vendi_etichette(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), numeri=etichetta,
-                                operatore=operatore, pagamento=pagamento, autore=Autore(_utente(), "cli"))
+                                operatore=operatore, pagamento=pagamento, autore=Autore(_utente(), "cli"),
+                                quote=quote)
             return [stampa_ricevuta(s, r.id, _attore(), emissione=emissione)]
 
         _esegui(_azione, firma=firma, archivia=archivia, output=output)

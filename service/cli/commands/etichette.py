@@ -243,9 +243,11 @@ def register(app: typer.Typer) -> None:
         Esempio: curit-docs etichette vendi MN000-26G1-000001-4 --cait CAIT-MN-01 --manutentore MA023456
         """
         from archive.etichette import leggibile, vendi as vendi_etichetta
+        from service.quote_enti import quote_configurate
 
+        quote = quote_configurate()
         v = _esegui(lambda s: vendi_etichetta(s, numero, cait.strip(), _manutentore(s, manutentore),
-                                              autore=_autore(utente)))
+                                              autore=_autore(utente), quote=quote))
         _stampa({"numero": leggibile(v.numero), "cait_id": v.cait_id, "manutentore_id": v.manutentore_id,
                  "fascia": v.fascia, "contributo_regionale": str(v.contributo_regionale),
                  "quota_ente": str(v.quota_ente), "totale": str(v.totale), "venduta_il": v.venduta_il.isoformat()})
@@ -329,5 +331,7 @@ def register(app: typer.Typer) -> None:
         Esempio: curit-docs etichette verifica MN000-26G1-000001-4
         """
         from archive.etichette import stato
+        from service.quote_enti import quote_configurate
 
-        _stampa(_esegui(lambda s: stato(s, numero)))
+        quote = quote_configurate()
+        _stampa(_esegui(lambda s: stato(s, numero, quote=quote)))
