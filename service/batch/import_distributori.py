@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 
 from archive.catasto import ImpiantoCatasto, crea_impianto
 from archive.db import session_scope
+from domain.codice import valida_istat_lombardo
 from domain.distributori import ErroreRiga, RecordDistributore, leggi_file_distributore
 from domain.errors import RuleViolation
 from domain.identificativi import PREFISSO_ISTAT_DISTRIBUTORI
@@ -60,6 +61,11 @@ def importa_distributore(percorso: Path, *, engine: Engine, ente_id: str, tipolo
             if istat is None:
                 esito.errori.append(ErroreRiga(r.riga, "istat", f"Comune «{r.comune}» non individuato in Lombardia: "
                                                                  "indicare il codice ISTAT."))
+                continue
+            try:  # the CURIT codes Lombard comuni only: a line of another regione is reported, not imported
+                valida_istat_lombardo(istat)
+            except RuleViolation as exc:
+                esito.errori.append(ErroreRiga(r.riga, "istat", exc.message))
                 continue
             chiave = f"PDR:{r.codice_pdr}" if r.codice_pdr else None
             if chiave and (esistente := s.scalars(select(ImpiantoCatasto.codice_impianto)
