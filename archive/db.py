@@ -153,15 +153,9 @@ def dimentica_schemi() -> None:
 
 
 def _chiave(url: str) -> tuple[Any, ...] | None:
-    """What identifies a database in this process (a SQLite file replaced at the same path is a
-    new database); None for a SQLite database that does not exist yet or lives in memory."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if not path or path == ":memory:" or not Path(path).exists():
-            return None
-        st = Path(path).stat()
-        return (url, st.st_dev, st.st_ino)
-    return (url,)
+    """What this process remembers as up to date; None (check every time: a few milliseconds) for
+    SQLite, whose file can be deleted and created again behind the process's back."""
+    return None if url.startswith("sqlite") else (url,)
 
 
 def _teste() -> frozenset[str]:
