@@ -214,7 +214,7 @@ def _assicura_schema(engine: Engine, url: str, *, forza: bool = False) -> None:
     chiave = _chiave(url)
     if not forza and chiave is not None and chiave in _aggiornati:
         return
-    if url.startswith("sqlite") and (not url.split("///", 1)[-1] or url.endswith(":memory:")):
+    if url.startswith("sqlite") and ("///" not in url or url.endswith(":memory:")):
         return  # a private in-memory database: nothing to share, nothing to keep
     teste = _teste()
     try:
