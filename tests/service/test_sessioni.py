@@ -282,3 +282,14 @@ def test_sessions_long_expired_are_purged_at_the_next_login(engine) -> None:
                               canale="console").id
     with session_scope(engine) as s:
         assert set(s.scalars(select(Sessione.id))) == {recente, nuova} and vecchia != recente
+
+
+def test_an_origin_listed_in_the_settings_is_accepted(tmp_path: Path) -> None:
+    """Behind a proxy that rewrites Host, the public origin is configured (CURIT_ORIGINI_CONSOLE)."""
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'c.db'}", var_dir=tmp_path / "var", secret_key="s", demo=True,
+                        origini_console=("https://curit.example.it",))
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        csrf = _console_login(c)
+        r = c.post("/console/esci", data={"csrf": csrf}, headers={"Origin": "https://curit.example.it"},
+                   follow_redirects=False)
+        assert r.status_code == 303

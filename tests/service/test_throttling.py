@@ -57,6 +57,12 @@ def test_api_throttles_a_username_then_lets_it_in_after_the_window(client, api_s
     messaggio = r.json()["errori"][0]["messaggio"]
     assert messaggio.startswith("Troppi tentativi di accesso non riusciti") and "riprovare tra 15 minuti" in messaggio
     assert _token(client, "cait.brescia", DEMO_PASSWORD).status_code == 200  # other users are not locked out
+    assert _token(client, "cait.mantova", DEMO_PASSWORD).status_code == 429
+    engine = make_engine(api_settings.db_url)
+    with session_scope(engine) as s:  # refusals are audited apart and do not prolong the wait
+        azioni = [a.azione for a in s.scalars(select(Audit).where(Audit.utente == "cait.mantova").order_by(Audit.id))]
+    engine.dispose()
+    assert azioni == ["accesso.fallito"] * 3 + ["accesso.limitato"] * 2
 
     _indietro(api_settings.db_url, 16)
     assert _token(client, "cait.mantova", DEMO_PASSWORD).status_code == 200
