@@ -18,7 +18,12 @@ def _password(da_stdin: bool) -> str:
     if da_stdin:
         riga = sys.stdin.readline()
         return riga.rstrip("\r\n")
-    return typer.prompt("Password", hide_input=True, confirmation_prompt="Ripetere la password")
+    from domain.errors import RuleViolation
+
+    prima = typer.prompt("Password", hide_input=True)
+    if typer.prompt("Ripetere la password", hide_input=True) != prima:
+        raise RuleViolation("Le due password non coincidono: nessun utente creato.", path=("password",))
+    return prima
 
 
 def register(app: typer.Typer) -> None:
