@@ -83,6 +83,9 @@ def produci(
     stamp it (the reference of the equivalence tests and of the benchmark's naive column)."""
     settings = settings or get_settings()
     doc = get_document_type(code)
+    if data is None and not doc.modulo_in_bianco:
+        raise RuleViolation(f"{doc.title}: documento emesso solo dai dati, senza modulo in bianco da compilare a "
+                            f"mano. Indicare i dati (es. curit-docs esempio {doc.code}).", path=("vuoto",))
     modo, holders = opzioni(doc, modo, copie, settings)
     model = validate(doc, data) if data is not None else None
     calcoli = dict(doc.derive(model)) if (model is not None and doc.derive) else {}
@@ -104,7 +107,7 @@ def produci(
         extra={k: str(v) for k, v in doc.metadati(model).items() if v} if model is not None else {},
     )
     record = _record(doc.code, modo, dati, calcoli.get("avvisi")) if dati is not None else None
-    if not completo and motore.stampabile(doc):
+    if not completo and motore.stampabile(doc, model):
         try:
             return Prodotto(doc=doc, model=model, pdf=motore.emetti(doc, model, modo, holders, metadata=meta,
                                                                     dati=record, settings=settings))

@@ -44,6 +44,9 @@ class DocumentType:
     """Constant template variables, also for the blank form (e.g. the rows of a check grid)."""
     metadati: Callable[[Any], Mapping[str, str]] = field(default=lambda m: {})
     """More XMP ``curit:`` properties from the validated model (e.g. ``numeroEtichetta``)."""
+    modulo_in_bianco: bool = True
+    """False for office paper issued from records only (letters, receipts, registers): there is no
+    model to fill in by hand, and asking for it blank is refused in Italian."""
     stampa: bool = False
     """The template keeps every field's box whether blank or filled (``stampabile``): documents
     are stamped on its compiled blank layout (``service.motore``) instead of laid out per record."""

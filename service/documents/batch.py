@@ -168,6 +168,7 @@ DOCUMENT_TYPES = (
         example=esempio_avviso,
         derive=_derive_avviso,
         data_documento=lambda m: m.data_avviso,
+        modulo_in_bianco=False,
     ),
     DocumentType(
         code="lettera-esito",
@@ -178,5 +179,6 @@ DOCUMENT_TYPES = (
         derive=_derive_lettera,
         codice_impianto=lambda m: m.riepilogo.codice_impianto,
         data_documento=lambda m: m.data_lettera,
+        modulo_in_bianco=False,
     ),
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from domain.errors import AppError
+from domain.errors import RuleViolation
 from renderers.errors import RenderError
 from renderers.html import dato
 from service.produce import render_document
@@ -50,10 +50,7 @@ def test_il_controllo_riconosce_i_riferimenti_interni() -> None:
 
 # -- printed paper ---------------------------------------------------------------------------
 
-SENZA_MODULO_IN_BIANCO = frozenset({
-    "avviso-ispezione", "lettera-esito", "distinta-ricevuta", "lettera-trasmissione", "ricevuta", "rendiconto-cait",
-    "rendiconto-ente-trimestrale", "elenco-manutentori", "elenco-operatori", "elenco-strumenti",
-})
+SENZA_MODULO_IN_BIANCO = frozenset(c for c, doc in DOCUMENT_TYPES.items() if not doc.modulo_in_bianco)
 """Office letters and registers: issued from records, no printed model to fill in by hand."""
 
 
@@ -83,11 +80,18 @@ def test_ogni_modulo_in_bianco_si_stampa_senza_note_interne(moduli_in_bianco: di
     assert not {c: riferimenti_interni(t) for c, t in moduli_in_bianco.items() if riferimenti_interni(t)}
 
 
-def test_le_lettere_non_hanno_modulo_in_bianco() -> None:
-    """The office paper is issued from records only: asking for it blank is refused, never half-printed."""
+def test_le_lettere_non_hanno_modulo_in_bianco(cli_locale, tmp_path) -> None:
+    """The office paper is issued from records only: asking for it blank is refused in Italian."""
+    assert SENZA_MODULO_IN_BIANCO == {
+        "avviso-ispezione", "lettera-esito", "distinta-ricevuta", "lettera-trasmissione", "ricevuta", "rendiconto-cait",
+        "rendiconto-ente-trimestrale", "elenco-manutentori", "elenco-operatori", "elenco-strumenti"}
     for code in SENZA_MODULO_IN_BIANCO:
-        with pytest.raises(AppError):
+        with pytest.raises(RuleViolation, match="senza modulo in bianco") as err:
             render_document(code, None)
+        assert err.value.path == ("vuoto",)
+    r = cli_locale("render", "ricevuta", "--vuoto", "-o", str(tmp_path / "r.pdf"))
+    assert r.returncode == 1 and "vuoto: Ricevuta del CAIT" in r.stderr and "curit-docs esempio ricevuta" in r.stderr
+    assert not (tmp_path / "r.pdf").exists()
 
 
 @pytest.mark.parametrize("modo", ["facsimile", "normalizzato"])
@@ -207,6 +211,8 @@ def test_gli_schemi_json_non_citano_le_nostre_note() -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_openapi_e_console_non_citano_le_nostre_note(client, login) -> None:
+    r = client.get("/documenti/lettera-esito/vuoto", headers=login("ente.mantova"))
+    assert r.status_code == 422 and r.json()["errori"][0]["campo"] == "vuoto"  # not a 500
     r = client.get("/openapi.json")
     assert r.status_code == 200
     assert not riferimenti_interni(json.dumps(r.json(), ensure_ascii=False))
