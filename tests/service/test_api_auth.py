@@ -103,6 +103,9 @@ def test_an_api_key_cannot_mint_keys_nor_last_beyond_a_year(client, login) -> No
     key = client.post("/auth/api-keys", json={}, headers=headers).json()["api_key"]
     r = client.post("/auth/api-keys", json={}, headers={"X-API-Key": key})
     assert r.status_code == 403 and "sessione di accesso" in r.json()["errori"][0]["messaggio"]
+    r = client.post("/auth/esci", headers={"X-API-Key": key})  # a key has no session: it is revoked instead
+    assert r.status_code == 422 and "DELETE /auth/api-keys" in r.json()["errori"][0]["messaggio"]
+    assert client.get("/auth/io", headers={"X-API-Key": key}).status_code == 200
 
 
 def test_keys_and_tokens_die_with_the_user(client, login, api_settings) -> None:
