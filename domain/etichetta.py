@@ -45,7 +45,6 @@ __all__ = [
     "prefisso_ente",
     "PersonalizzazioneEtichetta",
     "Prezzo",
-    "prezzo_etichetta",
 ]
 
 ALFABETO = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
@@ -149,10 +148,6 @@ def prefisso_ente(tipo_ente: str, sigla: str, istat: str) -> str:
     return f"{sigla}{istat[3:6] if tipo_ente == 'Comune' else '000'}"
 
 
-def _fascia(codice: str) -> Fascia:
-    return next(f for f in FASCE if f.codice == codice)
-
-
 class PersonalizzazioneEtichetta(BaseModel):
     """What an Ente configures for its etichette (AMB-44: size, colours, F variant)."""
 
@@ -171,7 +166,8 @@ class PersonalizzazioneEtichetta(BaseModel):
     righe_extra: tuple[Annotated[str, Field(min_length=1, max_length=60)], ...] = Field(default=(), max_length=2)
     """The Ente's own text on every matrice ("ogni altra informazione ritenuta opportuna")."""
     quote_ente: dict[str, Decimal] = Field(default_factory=dict)
-    """Ente contribution per band (``{"F1": "8.00", …}``), set by each Ente (§10.4)."""
+    """Ente contribution per band (``{"F1": "8.00", …}``), set by each Ente (§10.4); it completes the
+    quota table of ``CURIT_QUOTE_ENTI_FILE`` (``service.quote_enti``), replacing the bands it lists."""
 
     @model_validator(mode="after")
     def _coerente(self) -> PersonalizzazioneEtichetta:
@@ -203,12 +199,3 @@ class Prezzo:
     @property
     def totale(self) -> Decimal:
         return self.quota_ente + self.contributo_regionale
-
-
-def prezzo_etichetta(numero: NumeroEtichetta, pers: PersonalizzazioneEtichetta) -> Prezzo:
-    """Price band of an etichetta, read from its number; RuleViolation when the Ente set no quota."""
-    fascia = _fascia(numero.fascia)
-    if numero.fascia not in pers.quote_ente:
-        raise RuleViolation(f"L'Ente non ha configurato la quota per la fascia {fascia.etichetta}.",
-                            path=("quote_ente", numero.fascia))
-    return Prezzo(fascia, pers.quote_ente[numero.fascia], fascia.importo)

@@ -16,7 +16,6 @@ from domain.etichetta import (
     numero_etichetta,
     parse_numero_etichetta,
     prefisso_ente,
-    prezzo_etichetta,
     verifica_controllo,
 )
 
@@ -97,13 +96,18 @@ def test_prefisso_ente() -> None:
 
 
 def test_price_band_from_the_number() -> None:
+    """The customisation's quote_ente is one source of the single quota table (service.quote_enti)."""
+    from domain.tariffe import TabellaQuote, prezzo_per_fascia
+
     pers = PersonalizzazioneEtichetta(quote_ente={"F1": Decimal("8.00"), "F4": Decimal("40.00")})
-    g = prezzo_etichetta(numero_etichetta("MI146", 2026, "G", 5), pers)
+    quote = TabellaQuote().con_quote("comune-milano", pers.quote_ente)
+    g = prezzo_per_fascia("comune-milano", numero_etichetta("MI146", 2026, "G", 5).fascia, quote=quote)
     assert (g.fascia.codice, g.contributo_regionale, g.totale) == ("F1", Decimal("1.00"), Decimal("9.00"))
-    f = prezzo_etichetta(parse_numero_etichetta(numero_etichetta("MI146", 2026, "F", 5, "F4").leggibile), pers)
+    f4 = parse_numero_etichetta(numero_etichetta("MI146", 2026, "F", 5, "F4").leggibile)
+    f = prezzo_per_fascia("comune-milano", f4.fascia, quote=quote)
     assert (f.contributo_regionale, f.totale) == (Decimal("10.00"), Decimal("50.00"))
     with pytest.raises(RuleViolation, match="quota"):
-        prezzo_etichetta(numero_etichetta("MI146", 2026, "F", 5, "F2"), pers)
+        prezzo_per_fascia("comune-milano", numero_etichetta("MI146", 2026, "F", 5, "F2").fascia, quote=quote)
 
 
 def test_f_variant_by_colour_or_multiple() -> None:
