@@ -7,7 +7,13 @@
     ├── Conflict             state does not allow the operation       → 409 / exit 1
     ├── RenderError          template, PDF, barcode, impose (renderers/) → 500 / exit 2
     │   └── SigningError     (renderers/sign.py)
-    └── StorageError         S3 or index unavailable (archive/)       → 503 / exit 3
+    ├── StorageError         S3 archive unavailable (archive/)        → 503 / exit 3
+    │   ├── StorageTransient  no answer, 5xx: the outbox retries
+    │   ├── StorageRefused    a refusal retrying cannot change: dead letter
+    │   │   └── LockNotHeld   the store does not hold the retention asked
+    │   └── DatabaseNonDisponibile  database unreachable or busy       → 503 / exit 4
+    ├── SchemaNonAggiornato  tables do not match this program version  → 500 / exit 5
+    └── ErroreDatabase       a query refused by a program defect       → 500 / exit 6
 
 Technical detail belongs in ``__cause__`` and in logs, never in ``.message``.
 """
