@@ -72,6 +72,22 @@ def test_console_logout_revokes_the_cookie_and_its_copies(client) -> None:
 # -- CSRF and Origin --------------------------------------------------------------------------------
 
 
+def test_a_revoked_session_cookie_falls_back_to_the_page_token(client, api_settings) -> None:
+    """A session ended elsewhere (deactivation, revocation) leaves a signed cookie behind: the pages
+    the browser then gets are anonymous, and their forms must still be accepted."""
+    from archive.utenti import revoca_accessi_utente
+
+    _console_login(client)
+    engine = make_engine(api_settings.db_url)
+    with session_scope(engine) as s:
+        revoca_accessi_utente(s, "ente.mantova")
+    engine.dispose()
+    pagina = client.get("/console/accesso").text
+    r = client.post("/console/esci", data={"csrf": _csrf(pagina)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/console/accesso"
+    assert "curit_sessione" not in client.cookies
+
+
 def test_csrf_token_is_bound_to_the_session(client) -> None:
     anonimo = _csrf(client.get("/console/accesso").text)
     primo = _console_login(client)

@@ -28,7 +28,7 @@ from service.sessioni import CredenzialiErrate, TroppiTentativi, accedi, esci as
 router = APIRouter(include_in_schema=False)
 
 STATIC = {"bootstrap-italia.min.css": "text/css", "console.css": "text/css", "console.js": "text/javascript",
-          "modulo.js": "text/javascript",
+          "modulo.js": "text/javascript", "favicon.svg": "image/svg+xml",
           "LICENSE-bootstrap-italia.txt": "text/plain"}
 FONT_DIR = FsPath("titillium-web")
 
@@ -51,9 +51,12 @@ def _ruoli(user: Principal, *ruoli: str) -> None:
 _CSRF_SCADUTO = "Sessione del modulo scaduta: ricaricare la pagina e riprovare."
 
 
-def _csrf(request: Request, state: StateDep, csrf: Annotated[str, Form(max_length=100)] = "") -> None:
-    """The form's CSRF token is the one of the caller's session (service/console)."""
-    if not csrf_valido(request, csrf, state.key):
+def _csrf(request: Request, state: StateDep, session: SessionDep,
+          csrf: Annotated[str, Form(max_length=100)] = "") -> None:
+    """The form's CSRF token is the one of the caller's open session (service/console); without
+    one (no cookie, or a cookie whose session was revoked) the page's double-submit token."""
+    aperta = utente_da_cookie(request, state, session) is not None
+    if not csrf_valido(request, csrf, state.key if aperta else None):
         raise RifiutoConsole(_CSRF_SCADUTO)
 
 
