@@ -175,7 +175,7 @@ def main() -> None:
     testa = (f"\n### bench_api — loopback load test, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}\n\n"
              f"Machine: {platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, load average at "
              f"the end {load}; `curit-docs serve --demo` (one uvicorn process + {processi} worker processes that "
-             f"render and sign; started and warmed in {avvio:.1f} s), SQLite + embedded SeaweedFS, empty var/, "
+             f"render and sign, warming their templates in the background; answering after {avvio:.1f} s), SQLite + embedded SeaweedFS, empty var/, "
              "httpx client on the same host (it shares the 2 cores).\n\n"
              "| operation | requests | concurrency | p50 ms | p99 ms | req/s |\n|---|---|---|---|---|---|\n")
     tabella = testa + "\n".join(righe) + "\n"
