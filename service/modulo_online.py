@@ -142,6 +142,8 @@ def modulo(session: Session, codice: str, attore: cd.Attore, *, oggi: date) -> d
     """Everything the form page needs: model, pre-filled values, choices."""
     code, dati = sc._dati_precompilati(session, codice.strip().upper(), attore, oggi=oggi, data_controllo=oggi)
     tipo = "F" if code.startswith("allegato-f") else "G"
+    campi_modello = get_document_type(f"allegato-{tipo.lower()}").model.model_fields
+    dati = {k: v for k, v in dati.items() if k in campi_modello}  # the precompilato's extras (its CAIT) stay out
     m = session.get(Manutentore, attore.manutentore_id)
     cond = Strumento.manutentore_id == attore.manutentore_id
     if m is not None and m.cait_id:
@@ -160,7 +162,7 @@ def modulo(session: Session, codice: str, attore: cd.Attore, *, oggi: date) -> d
 
 
 def _componi(session: Session, codice: str, attore: cd.Attore, valori: dict[str, str], *,
-             oggi: date) -> tuple[str, dict[str, Any], Strumento | None]:
+             oggi: date) -> tuple[str, dict[str, Any], list[RuleViolation]]:
     info = modulo(session, codice, attore, oggi=oggi)
     dati = info["dati"]
     for c in info["campi"]:
@@ -169,18 +171,23 @@ def _componi(session: Session, codice: str, attore: cd.Attore, valori: dict[str,
         testo = (valori.get(c.chiave) or "").strip()
         _scrivi(dati, c.chiave, testo or None)
     strumento = None
+    errori: list[RuleViolation] = []
     scelto = (valori.get("strumento") or "").strip()
     if scelto:
         strumento = session.get(Strumento, int(scelto)) if scelto.isdigit() else None
         if strumento is None or str(strumento.id) not in {k for k, _ in info["opzioni"]["strumento"]}:
-            raise RuleViolation("Scegliere uno strumento registrato presso il CAIT.", path=("strumento",))
-        nota = f"Analisi eseguita con {strumento.marca} {strumento.modello} matricola {strumento.matricola}."
-        dati["osservazioni"] = " ".join(x for x in (dati.get("osservazioni"), nota) if x)
+            errori.append(RuleViolation("Scegliere uno strumento registrato presso il CAIT.", path=("strumento",)))
+            strumento = None
+        else:
+            nota = f"Analisi eseguita con {strumento.marca} {strumento.modello} matricola {strumento.matricola}."
+            dati["osservazioni"] = " ".join(x for x in (dati.get("osservazioni"), nota) if x)
     etichetta = dati.get("numero_etichetta")
-    if etichetta and etichetta not in {k for k, _ in info["opzioni"]["numero_etichetta"]}:
-        raise RuleViolation("Scegliere una delle proprie etichette acquistate e non ancora usate, del modello "
-                            f"Allegato {info['tipo']}.", path=("numero_etichetta",))
-    return info["tipo"], dati, strumento
+    if not etichetta:
+        errori.append(RuleViolation("Scegliere l'etichetta di validazione da applicare.", path=("numero_etichetta",)))
+    elif etichetta not in {k for k, _ in info["opzioni"]["numero_etichetta"]}:
+        errori.append(RuleViolation("Scegliere una delle proprie etichette acquistate e non ancora usate, del modello "
+                                    f"Allegato {info['tipo']}.", path=("numero_etichetta",)))
+    return info["tipo"], dati, errori
 
 
 def errori_per_campo(exc: AppError) -> dict[str, str]:
@@ -194,10 +201,15 @@ def errori_per_campo(exc: AppError) -> dict[str, str]:
 def verifica(session: Session, codice: str, attore: cd.Attore, valori: dict[str, str], *,
              oggi: date) -> tuple[str, dict[str, Any]]:
     """(tipo, validated data) or an Italian error per field; nothing is written."""
-    tipo, dati, _ = _componi(session, codice, attore, valori, oggi=oggi)
-    if not dati.get("numero_etichetta"):
-        raise RuleViolation("Scegliere l'etichetta di validazione da applicare.", path=("numero_etichetta",))
-    validate(get_document_type(f"allegato-{tipo.lower()}"), dati)
+    tipo, dati, errori = _componi(session, codice, attore, valori, oggi=oggi)
+    try:
+        validate(get_document_type(f"allegato-{tipo.lower()}"), dati)
+    except ValidationFailed as exc:
+        errori.extend(exc.errors or [exc])
+    except RuleViolation as exc:
+        errori.append(exc)
+    if errori:
+        raise ValidationFailed(errori)
     return tipo, dati
 
 

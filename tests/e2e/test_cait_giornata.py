@@ -172,7 +172,7 @@ def _pdf_testo(download, tmp_path: Path, nome: str) -> str:
 def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     url, db, numeri = ambiente["url"], ambiente["db"], ambiente["numeri"]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="it-IT")
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(90_000)
     page = context.new_page()
     esterne: list[str] = []
     page.on("request", lambda r: esterne.append(r.url) if not r.url.startswith(url) else None)
@@ -344,7 +344,7 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
 def test_giornata_del_manutentore(ambiente: dict, browser, tmp_path: Path) -> None:
     url, db, numeri, casella = ambiente["url"], ambiente["db"], ambiente["numeri"], ambiente["casella"]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="it-IT")
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(90_000)
     page = context.new_page()
     page.goto(url + "/console/accesso")
     page.get_by_role("link", name="Recupera la password").click()

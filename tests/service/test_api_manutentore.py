@@ -42,7 +42,8 @@ def test_allegato_g_online(client, login, tmp_path) -> None:
                     json={**_valori(modulo, numeri[0]), "volumetria_m3": "tanti", "numero_etichetta": numeri[1]})
     assert r.status_code == 422
     errori = r.json()["errori"]
-    assert set(errori) == {"numero_etichetta"}  # the etichetta is checked first: not one of its own
+    assert set(errori) == {"numero_etichetta", "volumetria_m3"}, errori  # every field at fault at once
+    assert "proprie etichette" in errori["numero_etichetta"]
     r = client.post(f"/manutentore/impianti/{codice}/dichiarazione/verifica", headers=rossi,
                     json={**_valori(modulo, numeri[0]), "volumetria_m3": "tanti"})
     assert r.status_code == 422 and r.json()["errori"]["volumetria_m3"] == "Deve essere un numero."
