@@ -23,7 +23,7 @@ from renderers.html import dato
 from service.produce import render_document
 from service.registry import DOCUMENT_TYPES
 
-_NOTE_INTERNE = re.compile(r"FORMS\.md|FORMS §|AMB-\d|\bS[12] ?(?:L\d|§|p\. ?\d|All\.|def\.)")
+_NOTE_INTERNE = re.compile(r"FORMS\.md|FORMS §|AMB-\d|\bS[12] ?(?:L\d|§|p\. ?\d|All\.|def\.)|[,;(] ?S[12]\)")
 _CITA_REGOLAMENTO = re.compile(r"Disposizioni|D\.G\.R\.|DGR")
 
 
@@ -41,7 +41,7 @@ def riferimenti_interni(testo: str) -> list[str]:
 def test_il_controllo_riconosce_i_riferimenti_interni() -> None:
     """The pattern itself: what it must catch and what it must let through."""
     for cattivo in ("stampato da FORMS.md §21", "(AMB-16; vuoto)", "S1 L1076–1090", "S2 L10–16", "(S1 p. 63)",
-                    "(S1 All. 1)", "vedi §0.4"):
+                    "(S1 All. 1)", "vedi §0.4", "(solo il CAIT può farlo, S2)"):
         assert riferimenti_interni(cattivo), cattivo
     for buono in ("Disposizioni regionali, punto 16", "(Disposizioni §15.3)", "(D.G.R. 18/09/2007, § 14)",
                   "Piano S1, interno 4", "DGR 18/09/2007, Allegato G", "Esito 9.a"):
