@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -334,6 +335,9 @@ def _load(entry: Path, key: str) -> CompiledTemplate | None:
 
 
 # --- fonts ---------------------------------------------------------------------------------
+
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+"""Its notes ("FFTM NOT subset": a timestamp table dropped) are not the user's business (CLI stderr)."""
 
 _FACE_RE = re.compile(r"@font-face\s*{([^}]*)}", re.S)
 _PROP_RE = re.compile(r"(font-family|font-weight|font-style|src)\s*:\s*([^;]+);?", re.S)

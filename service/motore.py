@@ -11,6 +11,7 @@ into the ``data-campo`` slots by ``service.batch.moduli.StampaModulo``), the XMP
 output intent and ``dati.json`` (``renderers.pdf.pdfa_parts``): the same PDF/A-3b markers,
 XMP and attachment as the full layout.
 
+The blank form of every type (``model=None``) is its compiled blank layout, served the same way.
 A value that does not fit its box, or a character the font lacks, raises ``NeedsFullRender``:
 the caller lays that document out in full with WeasyPrint, logs it and counts it
 (:data:`CONTEGGI`, read by ``bench/bench_motore.py``). :func:`riscalda` compiles every engine
@@ -31,6 +32,7 @@ from typing import Any
 
 import pikepdf
 
+from renderers.errors import RenderError
 from renderers.pdf import PdfMetadata, pdfa_parts, srgb_profile
 from renderers.pdfstream import PdfStreamWriter, WriterSnapshot
 from renderers.stamp import CodeOptions, FontSet, NeedsFullRender, Stamper, parse_font_faces
@@ -49,8 +51,10 @@ fallback, with ``completo:<tipo>:<campo>`` naming the field that did not fit).""
 _LOCK = threading.Lock()
 
 
-def stampabile(doc: DocumentType) -> bool:
-    return doc.stampa
+def stampabile(doc: DocumentType, model: Any | None = None) -> bool:
+    """Whether this document goes through the engine: every document of a stampable type, and
+    the blank form of any type (its blank layout is all there is to print)."""
+    return doc.stampa or model is None
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,8 @@ class Modello:
     """The ``/Producer`` of the WeasyPrint layout the background comes from (said by the XMP too)."""
 
 
-_MODELLI: dict[tuple[Any, ...], Modello] = {}
+_MODELLI: dict[tuple[Any, ...], Modello | None] = {}
+"""None: the blank layout of that choice cannot be compiled (a slot without a box): full layout."""
 _FONTS: dict[str, FontSet] = {}
 
 
@@ -79,22 +84,31 @@ def _fonts(settings: Settings) -> FontSet:
     return fonts
 
 
-def modello(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: Settings) -> Modello:
-    """The compiled blank layout of ``doc`` for ``modo`` and ``holders``, warm in memory per process."""
-    key = (doc.code, modo, holders, str(settings.templates_dir), str(settings.fonts_dir),
+def modello(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: Settings, *,
+            vuoto: bool = False) -> Modello:
+    """The compiled blank layout of ``doc`` for ``modo`` and ``holders``, warm in memory per process;
+    ``vuoto``: the blank form for handwriting rather than the background of filled documents.
+    ``NeedsFullRender`` when it cannot be used as a stamp template."""
+    key = (doc.code, modo, holders, vuoto, str(settings.templates_dir), str(settings.fonts_dir),
            str(settings.stampa_cache_dir))
-    found = _MODELLI.get(key)
-    if found is not None:
-        return found
-    with _LOCK:
-        found = _MODELLI.get(key)
-        if found is None:
-            found = _MODELLI[key] = _compila(doc, modo, holders, settings)
+    if key not in _MODELLI:
+        with _LOCK:
+            if key not in _MODELLI:
+                try:
+                    _MODELLI[key] = _compila(doc, modo, holders, settings, vuoto)
+                except RenderError as exc:
+                    if doc.stampa and not vuoto:
+                        raise
+                    log.info("%s: modello di stampa non compilabile (%s), impaginazione completa", doc.code, exc)
+                    _MODELLI[key] = None
+    found = _MODELLI[key]
+    if found is None:
+        raise NeedsFullRender("", "modello")
     return found
 
 
-def _compila(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: Settings) -> Modello:
-    stampa = StampaModulo(doc, modo, settings, holders)
+def _compila(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: Settings, vuoto: bool) -> Modello:
+    stampa = StampaModulo(doc, modo, settings, holders, vuoto=vuoto)
     fonts = _fonts(settings)
     out = io.BytesIO()
     writer = PdfStreamWriter(out, print_scaling_none=False)
@@ -118,7 +132,7 @@ def emetti(doc: DocumentType, model: Any | None, modo: str, holders: tuple[str, 
     """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given), stamped on the
     compiled blank layout; ``model=None`` is the blank form. ``NeedsFullRender`` when a value
     cannot be stamped: the caller lays it out in full (and counts it, :func:`conta_completo`)."""
-    m = modello(doc, modo, holders, settings or get_settings())
+    m = modello(doc, modo, holders, settings or get_settings(), vuoto=model is None)
     now = datetime.now(timezone.utc)
     out = io.BytesIO()
     file_id = hashlib.sha256(repr((doc.code, modo, holders, dati, now.isoformat())).encode()).digest()[:16]
@@ -152,7 +166,7 @@ def riscalda(settings: Settings | None = None, *, modi: tuple[str, ...] | None =
     settings = settings or get_settings()
     n = 0
     for doc in DOCUMENT_TYPES.values():
-        if stampabile(doc):
+        if doc.stampa:
             for modo in modi or MODI:
                 modello(doc, modo, doc.copies or ("",), settings)
                 n += 1

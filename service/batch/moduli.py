@@ -146,7 +146,11 @@ def _regole(slots: tuple[Slot, ...], valori: Mapping[str, Any],
 class StampaModulo:
     """One form type in one mode: compiled blank layout, record → stamped pages."""
 
-    def __init__(self, doc: Any, modo: str, settings: Any, holders: tuple[str, ...] | None = None) -> None:
+    def __init__(self, doc: Any, modo: str, settings: Any, holders: tuple[str, ...] | None = None, *,
+                 vuoto: bool = False) -> None:
+        self.vuoto = vuoto
+        """True: the layout is the blank form for handwriting itself (``vuoto`` in the template),
+        not the background of filled records."""
         self.doc = doc
         self.modo = modo
         self.settings = settings
@@ -155,7 +159,7 @@ class StampaModulo:
 
     def contesto(self, model: Any) -> dict[str, Any]:
         calcoli = dict(self.doc.derive(model)) if (model is not None and self.doc.derive) else {}
-        return {**self.doc.contesto, "d": model, "calcoli": calcoli, "modo": self.modo, "vuoto": False,
+        return {**self.doc.contesto, "d": model, "calcoli": calcoli, "modo": self.modo, "vuoto": self.vuoto,
                 "titolo": self.doc.title}
 
     def html(self, model: Any, copie: tuple[str, ...]) -> str:

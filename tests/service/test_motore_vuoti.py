@@ -1,0 +1,42 @@
+"""The blank form of every registered type that has one comes from its compiled blank layout (``service.motore``):
+same text, same pages, same PDF/A-3b markers and XMP as the full WeasyPrint layout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import ImageChops
+
+from service import motore
+from service.produce import render_document
+from service.registry import DOCUMENT_TYPES
+from service.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).parent))
+import motore_confronto  # noqa: E402
+from motore_confronto import estrai_testo, pagine, pdfa  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def impostazioni(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var = tmp_path_factory.mktemp("motore-vuoti")
+    return Settings(var_dir=var, stampa_cache_dir=var / "cache" / "stampa")
+
+
+@pytest.mark.parametrize("tipo", sorted(c for c, d in DOCUMENT_TYPES.items() if d.modulo_in_bianco))
+def test_blank_form_from_the_engine(impostazioni: Settings, tipo: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    b = render_document(tipo, None, modo="facsimile", settings=impostazioni, completo=True)
+    prima = motore.CONTEGGI["motore"]
+    a = render_document(tipo, None, modo="facsimile", settings=impostazioni)
+    assert motore.CONTEGGI["motore"] == prima + 1, "blank form laid out in full"
+    assert estrai_testo(a) == estrai_testo(b)
+    assert pdfa(a) == pdfa(b)
+    monkeypatch.setattr(motore_confronto, "DPI", 50)
+    pa, pb = pagine(a), pagine(b)
+    assert len(pa) == len(pb)
+    for x, y in zip(pa, pb):  # the very same layout: anti-aliasing apart, no pixel differs
+        assert ImageChops.difference(x, y).point(lambda v: 255 if v > 96 else 0).getbbox() is None
