@@ -54,6 +54,13 @@ def _opzioni(session: SessionDep, user: Principal) -> dict[str, Any]:
             "pagamenti": PAGAMENTI}
 
 
+def _nome_ente(enti: Any, ente_id: str) -> str:
+    try:
+        return enti.get(ente_id).denominazione
+    except NotFound:
+        return ente_id
+
+
 # --------------------------------------------------------------------------- sale, top-up
 
 
@@ -240,7 +247,7 @@ def distinte(request: Request, user: ConsoleUser, session: SessionDep, settings:
     enti = sc._enti(settings)
     for d in elenco:
         d["documento"] = sp.documento_distinta(d)
-        d["enti"] = [(e, enti.get(e).denominazione if enti.get(e) else e) for e in d["enti"]]
+        d["enti"] = [(e, _nome_ente(enti, e)) for e in d["enti"]]
     return _pagina(request, user, "distinte", "Distinte e lettere di trasmissione", distinte=elenco)
 
 
@@ -285,7 +292,7 @@ def emetti_rendiconto(request: Request, user: ConsoleUser, session: SessionDep, 
 
 
 @router.get("/console/cait/originali")
-def originali(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
+def originali(request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep) -> Response:
     from service.api.routes import archivio as api_archivio
 
     try:
@@ -295,6 +302,9 @@ def originali(request: Request, user: ConsoleUser, session: SessionDep) -> Respo
         custoditi = sp.originali_custoditi(scoped, cait_id)
     except AppError as exc:
         return _errore(request, user, exc)
+    enti = sc._enti(settings)
+    for r in richieste:  # names, not ids
+        r["ente_richiedente"] = _nome_ente(enti, r["ente_richiedente"])
     oggi = date.today().isoformat()
     da_evadere = sorted((r for r in richieste if r["stato"] == "richiesto"),
                         key=lambda r: (r["scadenza"] >= oggi, r["scadenza"], r["id"]))
