@@ -1,0 +1,183 @@
+"""The Ente's mass printing from uploaded files, over HTTP (the console pages call the same functions).
+
+- ``POST /stampe/targhe/file``: a text/CSV file of codici impianto (the first field of each line)
+  → a plates job of the impianti found in the caller's catasto; lines without a valid codice and
+  codici not in the catasto are reported line by line, never printed.
+- ``POST /stampe/{avvisi|esiti}/file``: a JSON list (an inspection plan, or rapporti di prova with
+  protocollo, data and funzionario, as for ``curit-docs batch``) → a job of avvisi or lettere di esito.
+- ``POST /distributori/importazione``: the distributors' yearly file (``curit-docs
+  importa-distributore``) → new impianti "da ispezionare" in the caller's catasto, a line-by-line
+  error report and, on request, a plates job of the impianti just created.
+
+Jobs run on the in-process runner of :mod:`service.api.routes.lavori` with the same tenancy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from archive.catasto import ImpiantoCatasto
+from domain.errors import RuleViolation
+from service.api.deps import CurrentUser, Principal, SessionDep, SettingsDep, StateDep, audit, richiede
+from service.api.routes import lavori as api_lavori
+from service.settings import Settings
+
+router = APIRouter(tags=["stampe"])
+
+MAX_FILE = 20 * 1024 * 1024
+CODICE = re.compile(r"^[0-9]{6}[A-Z]{2}[0-9]{7}$")
+
+
+def leggi_file(file: UploadFile | None, campo: str = "file") -> bytes:
+    """The uploaded bytes (at most 20 MB); RuleViolation naming ``campo`` when missing or too big."""
+    if file is None or not file.filename:
+        raise RuleViolation("Scegliere il file da caricare.", path=(campo,))
+    data = file.file.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise RuleViolation("Il file supera la dimensione massima consentita (20 MB).", path=(campo,))
+    if not data.strip():
+        raise RuleViolation("Il file caricato è vuoto.", path=(campo,))
+    return data
+
+
+def _testo(data: bytes, campo: str = "file") -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RuleViolation("Il file non è un testo UTF-8.", path=(campo,)) from None
+
+
+def codici_da_file(data: bytes) -> tuple[list[str], list[dict[str, Any]]]:
+    """Codici impianto of a text/CSV file (first field of each line, ``;`` ``,`` or tab separated;
+    a first line without a codice is a header) and the refused lines ``{riga, valore, motivo}``."""
+    codici: list[str] = []
+    scarti: list[dict[str, Any]] = []
+    for n, linea in enumerate(_testo(data).splitlines(), start=1):
+        valore = re.split(r"[;,\t]", linea, maxsplit=1)[0].strip().strip('"').upper()
+        if not valore:
+            continue
+        if CODICE.match(valore):
+            if valore not in codici:
+                codici.append(valore)
+            continue
+        if n == 1 and not any(c.isdigit() for c in valore):
+            continue  # header
+        scarti.append({"riga": n, "valore": valore[:40], "motivo": "Codice impianto non valido: servono 6 cifre "
+                       "del comune, 2 lettere e 7 cifre (es. 020066IN0000001)."})
+    return codici, scarti
+
+
+def nel_catasto(session: Session, user: Principal, codici: list[str]) -> tuple[list[str], list[str]]:
+    """``codici`` split into those in the caller's catasto (admin: any) and the others."""
+    q = select(ImpiantoCatasto.codice_impianto).where(ImpiantoCatasto.codice_impianto.in_(set(codici)))
+    if user.ruolo != "admin":
+        q = q.where(ImpiantoCatasto.ente_id == user.ente_id)
+    trovati = set(session.scalars(q))
+    return [c for c in codici if c in trovati], [c for c in codici if c not in trovati]
+
+
+def targhe_da_file(data: bytes, user: Principal, session: Session, settings: Settings, engine: Engine,
+                   request: Request, dividi_ogni: int | None = None) -> dict[str, Any]:
+    """A plates job from an uploaded list of codici; the refused lines in ``righe_scartate``."""
+    codici, scarti = codici_da_file(data)
+    if not codici and not scarti:
+        raise RuleViolation("Il file non contiene codici impianto.", path=("file",))
+    presenti, assenti = nel_catasto(session, user, codici)
+    righe = {c: n for n, c in enumerate(codici)}
+    scarti += [{"riga": None, "valore": c, "motivo": "Impianto non presente nel catasto dell'Ente."} for c in assenti]
+    if not presenti:
+        raise RuleViolation(f"Nessun impianto del file è nel catasto dell'Ente ({len(scarti)} righe scartate).",
+                            path=("file",))
+    presenti.sort(key=righe.__getitem__)
+    body = api_lavori.NuovoLavoro(tipo="targhe", codici=presenti, dividi_ogni=dividi_ogni)
+    creato = api_lavori.crea(body, user, session, settings, engine, request.app, request)
+    return {**creato, "righe_scartate": scarti}
+
+
+def lavoro_da_json(tipo: Literal["avvisi", "esiti"], data: bytes, user: Principal, session: Session,
+                   settings: Settings, engine: Engine, request: Request, *, per_record: bool = False,
+                   dividi_ogni: int | None = None, dividi_per: Literal["cap", "comune"] | None = None) -> dict[str, Any]:
+    """A job of avvisi (from an inspection plan) or lettere di esito (from rapporti) from a JSON list."""
+    try:
+        dati = json.loads(_testo(data))
+    except ValueError as exc:
+        raise RuleViolation(f"Il file non è un JSON valido (riga {getattr(exc, 'lineno', '?')}).", path=("file",)) from None
+    if not isinstance(dati, list) or not all(isinstance(d, dict) for d in dati):
+        raise RuleViolation("Il file deve contenere un elenco JSON di record ([{...}, ...]).", path=("file",))
+    if len(dati) > api_lavori.MAX_RECORD:
+        raise RuleViolation(f"Il file ha {len(dati)} record: al massimo {api_lavori.MAX_RECORD} per lavoro "
+                            "(per elenchi più lunghi: curit-docs batch).", path=("file",))
+    body = api_lavori.NuovoLavoro(tipo=tipo, dati=dati, per_record=per_record, dividi_ogni=dividi_ogni,
+                                  dividi_per=dividi_per)
+    return api_lavori.crea(body, user, session, settings, engine, request.app, request)
+
+
+def importa(data: bytes, nome: str, user: Principal, session: Session, settings: Settings, engine: Engine,
+            request: Request, *, tipologia: str = "IN") -> dict[str, Any]:
+    """Import the distributors' file into the caller's catasto (admin: ``ente_id`` required)."""
+    from service.batch.import_distributori import importa_distributore
+
+    if not user.ente_id:
+        raise RuleViolation("L'importazione riguarda il catasto di un Ente: accedere come utente dell'Ente.",
+                            path=("ente",))
+    _testo(data)
+    session.commit()  # SQLite: the import writes in its own transaction
+    with tempfile.TemporaryDirectory(prefix="curit-distr-") as d:
+        percorso = Path(d) / (Path(nome or "distributore.csv").name or "distributore.csv")
+        percorso.write_bytes(data)
+        esito = importa_distributore(percorso, engine=engine, ente_id=user.ente_id, tipologia=tipologia)
+    out = esito.as_dict()
+    audit(session, request, user, "distributore.importa", oggetto=nome[:120], creati=len(esito.creati),
+          gia_presenti=len(esito.gia_presenti), errori=len(esito.errori))
+    session.commit()
+    return out
+
+
+def targhe_importati(esito: dict[str, Any], user: Principal, session: Session, settings: Settings, engine: Engine,
+                     request: Request) -> dict[str, Any]:
+    codici = [c["codice_impianto"] for c in esito["creati"]]
+    if not codici:
+        raise RuleViolation("Nessun nuovo impianto da ispezionare: nessuna targa da stampare.", path=("targhe",))
+    body = api_lavori.NuovoLavoro(tipo="targhe", codici=codici)
+    return api_lavori.crea(body, user, session, settings, engine, request.app, request)
+
+
+Upload = Annotated[UploadFile, File(description="Il file da caricare")]
+
+
+@router.post("/stampe/targhe/file", status_code=202, dependencies=[richiede("ente")])
+def targhe_file(file: Upload, user: CurrentUser, session: SessionDep, settings: SettingsDep, state: StateDep,
+                request: Request, dividi_ogni: Annotated[int | None, Form(ge=1, le=10_000)] = None) -> dict[str, Any]:
+    """Plates job from a text/CSV file of codici impianto; refused lines in ``righe_scartate``."""
+    return targhe_da_file(leggi_file(file), user, session, settings, state.engine, request, dividi_ogni)
+
+
+@router.post("/stampe/{tipo}/file", status_code=202, dependencies=[richiede("ente")])
+def lettere_file(tipo: Literal["avvisi", "esiti"], file: Upload, user: CurrentUser, session: SessionDep,
+                 settings: SettingsDep, state: StateDep, request: Request,
+                 per_record: Annotated[bool, Form()] = False,
+                 dividi_ogni: Annotated[int | None, Form(ge=1, le=10_000)] = None,
+                 dividi_per: Annotated[Literal["cap", "comune"] | None, Form()] = None) -> dict[str, Any]:
+    """Job of avvisi di ispezione (inspection plan) or lettere di esito (rapporti) from a JSON list."""
+    return lavoro_da_json(tipo, leggi_file(file), user, session, settings, state.engine, request,
+                          per_record=per_record, dividi_ogni=dividi_ogni, dividi_per=dividi_per)
+
+
+@router.post("/distributori/importazione", dependencies=[richiede("ente")])
+def distributori(file: Upload, user: CurrentUser, session: SessionDep, settings: SettingsDep, state: StateDep,
+                 request: Request, targhe: Annotated[bool, Form()] = False,
+                 tipologia: Annotated[Literal["IN", "CT", "TR"], Form()] = "IN") -> dict[str, Any]:
+    """Import the distributors' yearly file; ``targhe=true`` also starts the plates job of the new impianti."""
+    esito = importa(leggi_file(file), file.filename or "", user, session, settings, state.engine, request,
+                    tipologia=tipologia)
+    if targhe and esito["creati"]:
+        esito["lavoro"] = targhe_importati(esito, user, session, settings, state.engine, request)
+    return esito

@@ -1,0 +1,156 @@
+"""The Ente's mass printing in the console and over /stampe, /distributori (in-process app, demo data):
+plates from the catasto or an uploaded file, with sheet profile, start position, calibration and a
+test sheet; the distributors' file with its line-by-line report and the plates of the new impianti;
+avvisi and lettere di esito from uploaded files. The PDFs are read back with pdftotext/zbarimg."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from archive.catasto import ImpiantoCatasto
+from archive.utenti import Audit
+from service.api.deps import state_for
+from service.settings import Settings
+
+ORIGIN = {"Origin": "http://testserver"}
+BUONA = ("Rossi Mario;VIA;Giuseppe Verdi;41;46019;Viadana;30020066;0375 781204;METANO;00881234567890;1250,50;MC;E;"
+         "240;RSSMRA75C12L826I;")
+
+
+@pytest.fixture
+def api_settings(db_url: str, tmp_path: Path, _identita_api: Path) -> Settings:
+    return Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True,
+                    identita_dir=_identita_api, batch_dir=tmp_path / "lavori", stampa_cache_dir=tmp_path / "cache")
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def _entra(client: TestClient, username: str) -> None:
+    client.cookies.clear()
+    pagina = client.get("/console/accesso")
+    r = client.post("/console/accesso", data={"username": username, "password": "curit-demo", "csrf": _csrf(pagina.text)},
+                    headers=ORIGIN, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+def _post(client: TestClient, url: str, dati: dict, pagina: str, files: dict | None = None):
+    return client.post(url, data={**dati, "csrf": _csrf(client.get(pagina).text)}, files=files, headers=ORIGIN,
+                       follow_redirects=False)
+
+
+def _codici(settings: Settings, ente: str) -> list[str]:
+    with state_for(settings).sessions() as s:
+        return sorted(s.scalars(select(ImpiantoCatasto.codice_impianto).where(ImpiantoCatasto.ente_id == ente)))
+
+
+def _attendi(client: TestClient, lavoro_id: str) -> dict:
+    for _ in range(600):
+        stato = client.get(f"/console/lavori/{lavoro_id}/stato").json()
+        if stato["stato"] in ("completato", "fallito", "interrotto"):
+            return stato
+        time.sleep(0.1)
+    raise AssertionError("job did not end")
+
+
+def _qr(pdf: bytes, tmp_path: Path) -> list[str]:
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "t.pdf"), str(tmp_path / "p")], check=True)
+    out = subprocess.run(["zbarimg", "-q", "--raw", *map(str, sorted(tmp_path.glob("p*.png")))],
+                         capture_output=True, text=True).stdout
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def _pagine(pdf: bytes) -> int:
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def test_targhe_dal_catasto_e_da_file(client: TestClient, api_settings: Settings, tmp_path: Path) -> None:
+    codici = _codici(api_settings, "provincia-mantova")
+    _entra(client, "ente.mantova")
+    pagina = "/console/ente/stampe/targhe"
+    html = client.get(pagina).text
+    assert all(c in html for c in codici) and "Foglio di prova" in html and 'lang="it"' in html
+    assert "A4, 2 colonne × 5 righe" in html
+    # a bad calibration keeps what was typed and names the field
+    r = _post(client, pagina, {"azione": "fogli", "codici": codici, "foglio": "A4-2x5", "inizio": "11",
+                               "offset_x": "abc", "offset_y": "2,5"}, pagina)
+    assert r.status_code == 422
+    assert "Posizione iniziale: indicare un numero intero tra 1 e 10." in r.text
+    assert "Spostamento orizzontale (mm): indicare un numero" in r.text and 'value="abc"' in r.text
+    assert 'value="2,5"' in r.text and 'aria-invalid="true"' in r.text
+    # the test sheet: one sheet, label outlines
+    r = _post(client, pagina, {"azione": "prova", "codici": codici, "foglio": "A4-2x4", "inizio": "3",
+                               "offset_x": "1,5", "offset_y": "-2"}, pagina)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf", r.text[:300]
+    assert "foglio-di-prova.pdf" in r.headers["content-disposition"] and _pagine(r.content) == 1
+    # the sheets now, from a file of codici: bad lines and codici of another Ente are not printed
+    altrove = "017029IN0000001"  # well formed, not in the catasto of Mantova
+    testo = "codice;note\n" + "\n".join(codici) + "\nXYZ\n" + altrove + "\n"
+    r = _post(client, pagina, {"azione": "fogli", "sorgente": "file", "foglio": "A4-2x5", "inizio": "1",
+                               "offset_x": "0", "offset_y": "0"}, pagina, files={"file": ("codici.csv", testo.encode())})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    qr = _qr(r.content, tmp_path)
+    assert all(any(c in q for q in qr) for c in codici) and not any("XYZ" in q for q in qr)
+    assert not any(altrove in q for q in qr)
+    # a queued job from the same file: the refused lines are listed, the job page says what to print
+    r = _post(client, pagina, {"azione": "lavoro", "sorgente": "file", "dividi_ogni": ""}, pagina,
+              files={"file": ("codici.csv", testo.encode())})
+    assert r.status_code == 200 and "Righe del file non stampate" in r.text, r.text[:500]
+    assert "XYZ" in r.text and "Codice impianto non valido" in r.text
+    assert altrove in r.text and "Impianto non presente nel catasto dell&#39;Ente." in r.text
+    lavoro = re.search(r'href="/console/lavori/([\w-]+)"', r.text).group(1)
+    stato = _attendi(client, lavoro)
+    assert stato["stato"] == "completato" and stato["record_fatti"] == len(codici)
+    pagina_lavoro = client.get(f"/console/lavori/{lavoro}").text
+    assert "File da stampare" in pagina_lavoro
+    # nothing chosen: the error names the list and the page keeps the options
+    r = _post(client, pagina, {"azione": "lavoro", "sorgente": "catasto", "dividi_ogni": "7"}, pagina)
+    assert r.status_code == 422 and "Selezionare almeno un impianto" in r.text and 'value="7"' in r.text
+
+
+def test_targhe_riservate_all_ente(client: TestClient, api_settings: Settings) -> None:
+    _entra(client, "ispettore.mantova")
+    assert client.get("/console/ente/stampe/targhe").status_code == 403
+    assert client.get("/console/ente/distributori").status_code == 403
+
+
+def test_distributori_righe_errate_e_targhe(client: TestClient, api_settings: Settings, login) -> None:
+    _entra(client, "ente.mantova")
+    pagina = "/console/ente/distributori"
+    prima = set(_codici(api_settings, "provincia-mantova"))
+    cattiva = BUONA.replace(";46019;", ";4601;").replace("00881234567890", "00881234567891")
+    testo = f"{BUONA}\n{cattiva}\nsolo;tre;campi\n"
+    r = _post(client, pagina, {"tipologia": "IN", "targhe": "1"}, pagina,
+              files={"file": ("utenze-2026.csv", testo.encode())})
+    assert r.status_code == 200, r.text[:500]
+    assert "Nuovi impianti da ispezionare: <strong>1</strong>" in r.text
+    assert "righe con errori: <strong>2</strong>" in r.text
+    assert re.search(r"<td>2</td><td>cap</td><td>[^<]+</td>", r.text) and "ne servono 16" in r.text
+    nuovi = set(_codici(api_settings, "provincia-mantova")) - prima
+    assert len(nuovi) == 1
+    with state_for(api_settings).sessions() as s:
+        imp = s.scalars(select(ImpiantoCatasto).where(ImpiantoCatasto.codice_impianto.in_(nuovi))).one()
+        assert imp.stato == "da ispezionare" and imp.comune == "Viadana"
+        assert s.scalars(select(Audit).where(Audit.azione == "distributore.importa")).first() is not None
+    lavoro = re.search(r'href="/console/lavori/([\w-]+)" id="lavoro-targhe"', r.text).group(1)
+    assert _attendi(client, lavoro)["record_fatti"] == 1
+    # again: the PDR is already in the catasto, nothing new, no job
+    r = _post(client, pagina, {"tipologia": "IN", "targhe": "1"}, pagina, files={"file": ("u.csv", BUONA.encode())})
+    assert "già presenti: 1" in r.text and 'id="lavoro-targhe"' not in r.text
+    # no file / not UTF-8: the field is named, nothing is stored
+    r = _post(client, pagina, {"tipologia": "IN"}, pagina, files={"file": ("u.csv", b"\xff\xfe\x00bad")})
+    assert r.status_code == 422 and "non è un testo UTF-8" in r.text and 'href="#file"' in r.text
+    # the same over the API
+    h = login("ente.mantova")
+    r = client.post("/distributori/importazione", files={"file": ("u.csv", cattiva.encode())}, headers=h)
+    assert r.status_code == 200 and r.json()["creati"] == [] and r.json()["errori"][0]["campo"] == "cap"
