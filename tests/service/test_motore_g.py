@@ -19,6 +19,8 @@ from service.settings import Settings
 sys.path.insert(0, str(Path(__file__).parent))
 from motore_confronto import estrai_testo, pagine, pdfa, slot_diversi  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 TIPO = "allegato-g"
 DOC = get_document_type(TIPO)
 
