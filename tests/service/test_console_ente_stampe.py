@@ -154,3 +154,62 @@ def test_distributori_righe_errate_e_targhe(client: TestClient, api_settings: Se
     h = login("ente.mantova")
     r = client.post("/distributori/importazione", files={"file": ("u.csv", cattiva.encode())}, headers=h)
     assert r.status_code == 200 and r.json()["creati"] == [] and r.json()["errori"][0]["campo"] == "cap"
+
+
+def test_etichette_lotti_assegnazione_annullamento_rendiconto(client: TestClient, api_settings: Settings, login,
+                                                             db_url: str) -> None:
+    from datetime import date
+
+    from archive.anagrafiche import Manutentore
+    from archive.etichette import Etichetta
+
+    _entra(client, "ente.mantova")
+    pagina = "/console/ente/etichette"
+    html = client.get(pagina).text
+    assert "Genera un lotto" in html and 'href="/console/ente/etichette"' in html and "Nessun lotto" in html
+    # a bad quantity keeps the input and names the field
+    r = _post(client, pagina + "/lotti", {"tipo": "G", "quantita": "tre", "stagione": "2026/2027"}, pagina)
+    assert r.status_code == 422 and "Quantità: indicare un numero intero." in r.text and 'value="tre"' in r.text
+    assert 'value="2026/2027"' in r.text
+    r = _post(client, pagina + "/lotti", {"tipo": "G", "quantita": "4", "stagione": "2026/2027"}, pagina)
+    assert r.status_code == 303
+    html = client.get(r.headers["location"]).text
+    assert "Lotto" in html and "4 etichette G della stagione 2026/2027" in html and "MN000-26G1-000001-4" in html
+    lotto = re.search(r'href="/console/ente/etichette/lotti/(\d+)/pdf"', html).group(1)
+    pdf = client.get(f"/console/ente/etichette/lotti/{lotto}/pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    testo = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
+    assert "MN000-26G1-000004" in testo.replace(" ", "")
+    # assign a range to the CAIT with a convention: the stock by CAIT shows its name
+    r = _post(client, pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4", "al": ""}, pagina)
+    assert r.status_code == 422 and "Indicare il primo e l&#39;ultimo numero" in r.text and 'value="MN000-26G1-000001-4"' in r.text
+    numeri = []
+    with state_for(api_settings).sessions() as s:
+        numeri = sorted(s.scalars(select(Etichetta.numero).where(Etichetta.lotto_id == int(lotto))))
+    from archive.etichette import leggibile
+
+    r = _post(client, pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": leggibile(numeri[0]),
+                                                 "al": leggibile(numeri[1])}, pagina)
+    assert r.status_code == 303, r.text[:400]
+    html = client.get(r.headers["location"]).text
+    assert "Assegnate 2 etichette a" in html and "CAIT Mantova" in html and ">CAIT-MN-01<" not in html
+    # annul with a reason; without one the field is named
+    r = _post(client, pagina + "/annullamento", {"numero": leggibile(numeri[3]), "motivo": ""}, pagina)
+    assert r.status_code == 422 and "Motivo:" in r.text
+    r = _post(client, pagina + "/annullamento", {"numero": leggibile(numeri[3]), "motivo": "Foglio inceppato"}, pagina)
+    assert r.status_code == 303
+    with state_for(api_settings).sessions() as s:
+        stati = {n: st for n, st in s.execute(select(Etichetta.numero, Etichetta.stato).where(Etichetta.lotto_id == int(lotto)))}
+        rossi = s.scalars(select(Manutentore.id).where(Manutentore.username == "MA023456")).one()
+    assert [stati[n] for n in numeri] == ["assegnata", "assegnata", "generata", "annullata"]
+    # the CAIT sells one: the Ente's remittance statement of the month has it
+    cait = login("cait.mantova")
+    assert client.post(f"/etichette/{leggibile(numeri[0])}/vendita", json={"manutentore_id": rossi},
+                       headers=cait).status_code == 200
+    r = client.get(pagina + "/rendiconto", params={"periodo": "2026-13"})
+    assert r.status_code == 422 and "Periodo non valido" in r.text and 'value="2026-13"' in r.text
+    r = client.get(pagina + "/rendiconto", params={"periodo": date.today().strftime("%Y-%m")})
+    assert r.status_code == 200 and '<strong id="quantita">1</strong>' in r.text and "9,00 €" in r.text
+    assert "Provincia di Mantova" in r.text
+    _entra(client, "cait.mantova")
+    assert client.get(pagina).status_code == 403
