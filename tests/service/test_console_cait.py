@@ -4,6 +4,7 @@ what was typed and name the field at fault, actions change the database as the A
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import select
 
@@ -94,3 +95,30 @@ def test_recupera_password_e_cambio_obbligato(client, api_settings) -> None:
     r = _post(client, "/console/recupera", {"identificativo": "nessuno"}, "/console/recupera")
     assert r.status_code == 200 and "password provvisoria" in r.text
     assert client.get("/console/manutentore").status_code in (200, 303)
+
+
+def test_originali_richiesti_dall_ente_segnati_inviati(client, login, db_url) -> None:
+    cait, ente = login("cait.mantova"), login("ente.mantova")
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        rossi = s.scalar(select(Manutentore.id).where(Manutentore.username == "MA023456"))
+    assert client.post("/cait/dichiarazioni", headers=cait, json={
+        "manutentore_id": rossi, "codice_impianto": "020066CT0000002", "tipo": "F",
+        "data_controllo": "2026-10-05"}).status_code == 201
+    distinta = client.post("/cait/distinte", headers=cait, json={"manutentore_id": rossi, "operatore": "op.ferrari"})
+    lettera = client.get(f"/distinte/{distinta.json()['id']}/trasmissione", headers=cait)
+    documento = lettera.headers["X-Curit-Documento"]
+    assert client.post(f"/archivio/documenti/{documento}/originale", headers=cait,
+                       json={"ricevuto_il": "2026-10-06", "faldone": "F-12"}).status_code == 201
+    richiesta = client.post(f"/archivio/documenti/{documento}/originale/richieste", headers=ente, json={})
+    assert richiesta.status_code == 201, richiesta.text
+    _entra(client, "cait.mantova")
+    pagina = client.get("/console/cait/originali")
+    assert "Provincia di Mantova" in pagina.text and "F-12" in pagina.text
+    assert "provincia-mantova</td>" not in pagina.text  # names, not ids
+    r = _post(client, f"/console/cait/originali/{richiesta.json()['id']}/inviato", {"il": date.today().isoformat()},
+              "/console/cait/originali")
+    assert r.status_code == 303, re.sub(r"\s+", " ", r.text)[-1500:]
+    stato = client.get("/archivio/richieste", headers=ente).json()
+    assert [(x["stato"], x["inviato_il"]) for x in stato] == [("inviato", date.today().isoformat())]
+    engine.dispose()
