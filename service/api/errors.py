@@ -53,6 +53,18 @@ def _body(exc: AppError) -> dict:
     return {"errori": errori}
 
 
+def _console(request: Request) -> bool:
+    """Console pages answer errors with a styled Italian page; API paths keep JSON."""
+    path = request.url.path
+    return path == "/" or path.startswith("/console") or path.startswith("/static/")
+
+
+def _pagina_errore(request: Request, status: int, messaggio: str, headers=None):
+    from service.console.errori import pagina_errore
+
+    return pagina_errore(request, status, messaggio, headers=headers)
+
+
 def install(app: FastAPI, *, max_body: int) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError):
@@ -60,6 +72,8 @@ def install(app: FastAPI, *, max_body: int) -> None:
         status = status_for(exc)
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc.__cause__ or exc)
+        if _console(request):
+            return _pagina_errore(request, status, exc.message)
         return JSONResponse(_body(exc), status_code=status)
 
     @app.exception_handler(RequestValidationError)
@@ -69,6 +83,8 @@ def install(app: FastAPI, *, max_body: int) -> None:
                 return exc.errors()
 
         failed = from_pydantic(_Wrap())
+        if _console(request):
+            return _pagina_errore(request, 422, " ".join(e["messaggio"] for e in _body(failed)["errori"]))
         return JSONResponse(_body(failed), status_code=422)
 
     @app.exception_handler(ValidationError)
@@ -81,6 +97,8 @@ def install(app: FastAPI, *, max_body: int) -> None:
         custom = isinstance(exc.detail, str) and exc.detail != default_phrase
         message = exc.detail if custom else HTTP_IT.get(exc.status_code, "Errore.")
         headers = getattr(exc, "headers", None)
+        if _console(request) and exc.status_code >= 400:
+            return _pagina_errore(request, exc.status_code, message, headers=headers)
         return JSONResponse({"errori": [{"campo": "", "loc": [], "messaggio": message}]},
                             status_code=exc.status_code, headers=headers)
 
@@ -90,6 +108,9 @@ def install(app: FastAPI, *, max_body: int) -> None:
         if errore is not None:
             return await _app_error(request, errore)
         log.exception("Errore non gestito su %s %s", request.method, request.url.path)
+        if _console(request):
+            return _pagina_errore(request, 500, "Errore interno: l'operazione non è stata eseguita. Riprovare; "
+                                               "se il problema continua, segnalarlo all'amministratore del sistema.")
         return JSONResponse({"errori": [{"campo": "", "loc": [], "messaggio": "Errore interno."}]}, status_code=500)
 
     @app.middleware("http")

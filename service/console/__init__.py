@@ -61,6 +61,11 @@ _VOCI = {
     "verifica": Voce("/console/verifica", "Verifica un PDF", "Controlla firma e impronta di un documento ricevuto."),
     "richieste": Voce("/console/richieste", "Originali cartacei", "Richieste di originali: scadenze e ritardi."),
     "lavori": Voce("/console/lavori", "Stampe massive", "Targhe degli impianti dell'Ente: avvia e segui i lavori."),
+    "ispezioni": Voce("/console/ispettore", "Ispezioni", "Avvisi di ispezione e rapporti di prova dell'Ente."),
+    "prova": Voce("/console/ispettore/prova", "Prova di combustione",
+                  "Le tre prove, η min, CO corretto, Bacharach ed esito 9.a / 9.b calcolati dalle regole."),
+    "conservazione": Voce("/console/ente/conservazione", "Conservazione",
+                          "Documenti a conservazione terminata, smaltimento confermato, blocchi legali."),
     "manutentore": Voce("/console/manutentore", "Area manutentore",
                         "Impianti, Allegati G e F online e precompilati, etichette e Portafoglio."),
     "cait": Voce("/console/cait", "Servizi CAIT", "I servizi per i CAIT: manutentori, strumenti, operatori, Portafoglio."),
@@ -68,10 +73,10 @@ _VOCI = {
                       "Vendita di etichette, ricevute, dichiarazioni, distinte, trasmissioni, rendiconti."),
 }
 _MENU = {
-    "admin": ("archivio", "verifica", "richieste", "lavori"),
-    "ente": ("archivio", "verifica", "richieste", "lavori"),
-    "archivista": ("archivio", "verifica", "richieste"),
-    "ispettore": ("archivio", "verifica"),
+    "admin": ("archivio", "verifica", "richieste", "lavori", "conservazione", "ispezioni", "prova"),
+    "ente": ("archivio", "verifica", "richieste", "lavori", "conservazione"),
+    "archivista": ("archivio", "verifica", "richieste", "conservazione"),
+    "ispettore": ("ispezioni", "prova", "archivio", "verifica"),
     "cait": ("cait", "sportello", "archivio", "richieste", "verifica"),
     "manutentore": ("manutentore", "archivio", "verifica"),
 }
@@ -100,6 +105,9 @@ def pagina(request: Request, nome: str, *, utente: Principal | None, titolo: str
     csrf = di_sessione or request.cookies.get(COOKIE_CSRF) or nuovo_csrf()
     settings = getattr(request.app.state, "curit_settings", None)
     contesto.setdefault("demo", bool(settings is not None and settings.demo))
+    from service.console.nomi import Nomi
+
+    contesto.setdefault("nomi", Nomi(settings, getattr(request.state, "sessione_db", None)))
     html = _env().get_template(f"{nome}.html.j2").render(
         utente=utente, titolo=titolo, csrf=csrf, menu=menu_per(utente.ruolo) if utente else [],
         percorso=request.url.path, **contesto)
@@ -144,6 +152,7 @@ def utente_da_cookie(request: Request, state: AppState, session: Session) -> Pri
     if user is None:
         return None
     request.state.csrf = csrf_di_sessione(state.key, payload["sid"])
+    request.state.sessione_db = session  # names on the page (service/console/nomi.py) read through it
     return Principal.of(user, payload["sid"])
 
 

@@ -123,7 +123,7 @@ def test_login_search_download_batch(server: str, browser, tmp_path: Path) -> No
     page.get_by_label("Codice impianto").fill("020066IN0000001")
     page.get_by_role("button", name="Cerca").click()
     righe = page.locator("#risultati tbody tr")
-    assert righe.count() == 1 and "allegato-g" in righe.first.inner_text()
+    assert righe.count() == 1 and "Allegato G" in righe.first.inner_text()
     _shot(page, "archivio")
     righe.first.get_by_role("link", name="Dettagli").click()
     assert "Scheda del documento" in page.content()
@@ -144,7 +144,7 @@ def test_login_search_download_batch(server: str, browser, tmp_path: Path) -> No
     assert page.locator("#barra").get_attribute("aria-valuenow") == "100"
     _shot(page, "lavoro")
     with page.expect_download() as dl:
-        page.get_by_role("link", name="Scarica stampa.pdf").click()
+        page.get_by_role("link", name="File da stampare", exact=True).click()
     targhe = tmp_path / "targhe.pdf"
     dl.value.save_as(targhe)
     assert targhe.read_bytes().startswith(b"%PDF-")

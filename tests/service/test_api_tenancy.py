@@ -68,13 +68,16 @@ def test_roles_without_archive_writes_get_403(client: TestClient, login, seeded,
     assert ask.status_code == 403
 
 
-def test_archivista_cannot_archive_or_register_originals(client: TestClient, login, seeded) -> None:
+def test_archivista_cannot_archive_but_keeps_its_entes_paper(client: TestClient, login, seeded) -> None:
+    """Issue 16: the archivista registers the paper originals its Ente keeps (never archives PDFs)."""
     h = login("archivista.mantova")
     r = client.post("/archivio/documenti", data={"tipo": "allegato-g", "data_documento": "2025-10-01"},
                     files={"file": ("g.pdf", b"%PDF-1.7", "application/pdf")}, headers=h)
     assert r.status_code == 403
     r = client.post("/archivio/documenti/mn-g-rossi/originale", json={"ricevuto_il": "2025-10-02"}, headers=h)
-    assert r.status_code == 403
+    assert r.status_code == 201 and r.json()["detentore"] == "provincia-mantova"
+    r = client.post("/archivio/documenti/bs-f-bianchi/originale", json={"ricevuto_il": "2025-10-02"}, headers=h)
+    assert r.status_code == 404  # another Ente's document
 
 
 def test_other_ente_and_other_cait_get_404_on_writes(client: TestClient, login, seeded) -> None:
@@ -103,8 +106,11 @@ def test_requests_for_originals_are_confined_to_keeper_and_requester(client: Tes
         assert client.get("/archivio/notifiche", headers=h).json() == [], username
     assert client.post(f"/archivio/richieste/{req['id']}/invio", json=oggi, headers=login("cait.brescia")).status_code == 404
     assert client.post(f"/archivio/richieste/{req['id']}/invio", json=oggi, headers=login("ente.brescia")).status_code == 404
-    for username in ("manutentore.rossi", "ispettore.mantova", "archivista.mantova"):
+    for username in ("manutentore.rossi", "ispettore.mantova"):
         assert client.post(f"/archivio/richieste/{req['id']}/invio", json=oggi, headers=login(username)).status_code == 403
+    # the archivista acts for its Ente's paper only: the CAIT keeps this one
+    assert client.post(f"/archivio/richieste/{req['id']}/invio", json=oggi,
+                       headers=login("archivista.mantova")).status_code == 404
     assert client.post(f"/archivio/richieste/{req['id']}/invio", json=oggi, headers=cait_mn).status_code == 200
     assert client.post(f"/archivio/richieste/{req['id']}/ricezione", json=oggi,
                        headers=login("ente.brescia")).status_code == 404

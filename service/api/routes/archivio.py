@@ -4,7 +4,7 @@ overdue, notifications).
 
 Tenancy lives in the queries (:mod:`service.api.archivio_dep`): a document outside the caller's
 scope answers 404 exactly like an unknown one. Writes admit only the roles named on each route;
-the archivista never writes. Every retrieval, archiving, legal hold and disposal is audited.
+the archivista writes only the custody of its Ente's paper originals. Every retrieval, archiving, legal hold and disposal is audited.
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ def _detentore(user: Principal) -> tuple[str, str]:
     """Who the caller is as a keeper of paper: its CAIT or its Ente."""
     if user.ruolo == "cait" and user.cait_id:
         return "cait", user.cait_id
-    if user.ruolo == "ente" and user.ente_id:
+    if user.ruolo in ("ente", "archivista") and user.ente_id:  # the archivista keeps its Ente's paper
         return "ente", user.ente_id
     raise HTTPException(403)
 
@@ -267,7 +267,8 @@ class RegistraOriginale(Corpo):
     posizione: str | None = Field(default=None, max_length=40)
 
 
-@router.post("/documenti/{documento_id}/originale", status_code=201, dependencies=[richiede("cait", "ente")])
+@router.post("/documenti/{documento_id}/originale", status_code=201,
+             dependencies=[richiede("cait", "ente", "archivista")])
 def registra_originale(documento_id: DocId, body: RegistraOriginale, user: CurrentUser, session: ScopedSession,
                        request: Request) -> dict[str, Any]:
     """The caller (CAIT or Ente) records that it keeps the paper original, and where."""
@@ -347,6 +348,8 @@ def _richiesta_di(session: ScopedSession, richiesta_id: int, user: Principal, *,
         if come == "detentore":
             tipo, chi = _detentore(user)
             q = q.where(orig.Richiesta.detentore_tipo == tipo, orig.Richiesta.detentore == chi)
+        elif user.ruolo == "archivista" and user.ente_id:
+            q = q.where(orig.Richiesta.ente_richiedente == user.ente_id)
         else:
             q = q.where(orig.Richiesta.ente_richiedente == puo_scrivere_ente(user, None))
     r = session.scalar(q)
@@ -357,7 +360,7 @@ def _richiesta_di(session: ScopedSession, richiesta_id: int, user: Principal, *,
     return r
 
 
-@router.post("/richieste/{richiesta_id}/invio", dependencies=[richiede("cait", "ente")])
+@router.post("/richieste/{richiesta_id}/invio", dependencies=[richiede("cait", "ente", "archivista")])
 def inviato(richiesta_id: RichiestaId, body: Passaggio, user: CurrentUser, session: ScopedSession,
             request: Request) -> dict[str, Any]:
     """The keeper has sent the paper (richiesto → inviato)."""
@@ -367,7 +370,7 @@ def inviato(richiesta_id: RichiestaId, body: Passaggio, user: CurrentUser, sessi
     return richiesta_json(r)
 
 
-@router.post("/richieste/{richiesta_id}/ricezione", dependencies=[richiede("ente")])
+@router.post("/richieste/{richiesta_id}/ricezione", dependencies=[richiede("ente", "archivista")])
 def ricevuto(richiesta_id: RichiestaId, body: Passaggio, user: CurrentUser, session: ScopedSession,
              request: Request) -> dict[str, Any]:
     """The requesting Ente received the paper (inviato → ricevuto); custody passes to it."""
@@ -375,6 +378,40 @@ def ricevuto(richiesta_id: RichiestaId, body: Passaggio, user: CurrentUser, sess
     orig.segna_ricevuto(session, r.id, il=body.il, eseguito_da=user.username)
     audit(session, request, user, "originale.ricevuto", oggetto=str(r.id))
     return richiesta_json(r)
+
+
+class Trasferimento(Corpo):
+    a_tipo: str = Field(pattern="^(cait|ente)$")
+    """``cait`` or ``ente``: who receives the paper."""
+    a: str = Field(min_length=1, max_length=80)
+    il: date
+    faldone: str | None = Field(default=None, max_length=40)
+    scatola: str | None = Field(default=None, max_length=40)
+    posizione: str | None = Field(default=None, max_length=40)
+
+
+def trasferisci_originale(documento_id: str, body: Trasferimento, user: Principal, session: ScopedSession,
+                          request: Request) -> dict[str, Any]:
+    """The current keeper (its CAIT, its Ente or the Ente's archivista; admin) hands the paper to
+    another CAIT or Ente (shared with the console)."""
+    documento_visibile(session, documento_id)
+    attuale = orig.dove(session, documento_id)
+    if user.ruolo != "admin" and (attuale["detentore_tipo"], attuale["detentore"]) != _detentore(user):
+        raise HTTPException(403, detail="Solo chi custodisce l'originale può trasferirlo.")
+    nuova = orig.Collocazione(body.faldone, body.scatola, body.posizione) \
+        if (body.faldone or body.scatola or body.posizione) else None
+    orig.trasferisci(session, documento_id, a_tipo=body.a_tipo, a=body.a, il=body.il,  # type: ignore[arg-type]
+                     eseguito_da=user.username, collocazione=nuova)
+    audit(session, request, user, "originale.trasferisci", oggetto=documento_id, a=f"{body.a_tipo}:{body.a}")
+    return orig.dove(session, documento_id)
+
+
+@router.post("/documenti/{documento_id}/originale/trasferimenti",
+             dependencies=[richiede("cait", "ente", "archivista")])
+def trasferimento(documento_id: DocId, body: Trasferimento, user: CurrentUser, session: ScopedSession,
+                  request: Request) -> dict[str, Any]:
+    """Custody transfer of the paper original to another CAIT or Ente (by its current keeper)."""
+    return trasferisci_originale(documento_id, body, user, session, request)
 
 
 @router.get("/notifiche", dependencies=[richiede("cait", "ente")])

@@ -9,7 +9,6 @@ left out of the OpenAPI schema.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path as FsPath
 from typing import Annotated, Any
 
@@ -28,7 +27,7 @@ from service.sessioni import CredenzialiErrate, TroppiTentativi, accedi, esci as
 router = APIRouter(include_in_schema=False)
 
 STATIC = {"bootstrap-italia.min.css": "text/css", "console.css": "text/css", "console.js": "text/javascript",
-          "modulo.js": "text/javascript", "favicon.svg": "image/svg+xml",
+          "modulo.js": "text/javascript", "favicon.svg": "image/svg+xml", "prova.js": "text/javascript",
           "LICENSE-bootstrap-italia.txt": "text/plain"}
 FONT_DIR = FsPath("titillium-web")
 
@@ -152,37 +151,7 @@ def _scoped(session: Session, user: Principal) -> Session:
     return limita_al_tenant(session, user)
 
 
-@router.get("/console/archivio")
-def archivio(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
-    campi = {k: v for k, v in request.query_params.items() if v and k in api_archivio.Ricerca.model_fields}
-    try:
-        ricerca = api_archivio.Ricerca(**{**campi, "limite": 20})
-        risultati = api_archivio.cerca_documenti(_scoped(session, user), ricerca) if campi or not request.query_params \
-            else {"documenti": [], "prossima": None}
-    except (AppError, ValueError) as exc:
-        messaggio = exc.message if isinstance(exc, AppError) else "Criteri di ricerca non validi: controllare i campi."
-        return pagina(request, "archivio", utente=user, titolo="Archivio", status=422, filtri=campi,
-                      risultati={"documenti": [], "prossima": None}, errore=messaggio)
-    return pagina(request, "archivio", utente=user, titolo="Archivio", filtri=campi, risultati=risultati, errore=None,
-                  coda=api_archivio.coda_console(session, user))
-
-
-@router.get("/console/documento/{documento_id}")
-def documento(request: Request, documento_id: api_archivio.DocId, user: ConsoleUser, session: SessionDep) -> Response:
-    from archive import originali as orig
-    from domain.errors import NotFound
-
-    scoped = _scoped(session, user)
-    try:
-        record = api_archivio.documento_visibile(scoped, documento_id)
-    except NotFound as exc:
-        return _errore(request, user, exc)
-    try:
-        originale = orig.dove(scoped, documento_id)
-    except NotFound:
-        originale = None
-    return pagina(request, "documento", utente=user, titolo=f"Documento {documento_id}", doc=record,
-                  originale=originale, esito=request.query_params.get("esito"))
+# archive search, document page, paper originals: service/api/routes/console_archivio.py
 
 
 @router.get("/console/documento/{documento_id}/pdf")
@@ -192,17 +161,6 @@ def documento_pdf(request: Request, documento_id: api_archivio.DocId, user: Cons
         return api_archivio.scarica(documento_id, user, _scoped(session, user), archivio, request)
     except AppError as exc:
         return _errore(request, user, exc)
-
-
-@router.post("/console/documento/{documento_id}/richiesta", dependencies=[Csrf])
-def richiedi_originale(request: Request, documento_id: api_archivio.DocId, user: ConsoleUser,
-                       session: SessionDep) -> Response:
-    _ruoli(user, "ente")
-    try:
-        r = api_archivio.richiedi_originale(documento_id, None, user, _scoped(session, user), request)
-    except AppError as exc:
-        return _errore(request, user, exc)
-    return RedirectResponse(f"/console/documento/{documento_id}?esito=richiesta-{r['id']}", status_code=303)
 
 
 @router.get("/console/verifica")
@@ -218,14 +176,6 @@ def verifica(request: Request, user: ConsoleUser, session: SessionDep, settings:
     except AppError as exc:
         return _errore(request, user, exc)
     return pagina(request, "verifica", utente=user, titolo="Verifica un PDF", esito=esito, nome_file=file.filename)
-
-
-@router.get("/console/richieste")
-def richieste(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
-    _ruoli(user, "ente", "archivista", "cait")
-    elenco = api_archivio.richieste(user, _scoped(session, user))
-    return pagina(request, "richieste", utente=user, titolo="Originali cartacei", richieste=elenco,
-                  oggi=date.today().isoformat())
 
 
 # -- batch jobs -------------------------------------------------------------------------------

@@ -219,8 +219,45 @@ def stato(lavoro_id: str, user: Principal, session: Session, engine: Engine) -> 
     out = {k: v for k, v in row.items() if k not in ("cartella", "rapporto")}
     out["percentuale"] = 100 if row["stato"] == "completato" else (
         int(100 * int(row["record_fatti"] or 0) / totali) if totali else 0)
-    out["file"] = list(row.get("uscite") or []) + (["rapporto.csv"] if row["stato"] == "completato" else [])
+    file = list(row.get("uscite") or []) + (["rapporto.csv"] if row["stato"] == "completato" else [])
+    out["file"] = sorted(file, key=lambda f: (_ordine_file(f), f))
+    out["descrizioni"] = {f: descrizione_file(f) for f in out["file"]}
+    out["scarti"] = _scarti(row.get("rapporto"))
     return out
+
+
+def _scarti(rapporto: str | None, massimo: int = 500) -> list[dict[str, Any]]:
+    """Records discarded or failed in a finished job, with their reason (the first ``massimo``)."""
+    import json
+
+    if not rapporto:
+        return []
+    try:
+        righe = json.loads(FsPath(rapporto).read_text(encoding="utf-8")).get("record", [])
+    except (OSError, ValueError):
+        return []
+    return [{"n": r.get("n"), "chiave": r.get("chiave"), "stato": r.get("stato"), "motivo": r.get("motivo")}
+            for r in righe if r.get("stato") in ("scartato", "fallito")][:massimo]
+
+
+def _ordine_file(nome: str) -> int:
+    return 2 if nome.endswith(".csv") else 1 if nome.endswith(".firmato.pdf") else 0
+
+
+def descrizione_file(nome: str) -> str:
+    """What a result file is for, in Italian: the file to print, the signed copy for the record,
+    the report of the records (done and discarded, with the reason)."""
+    import re
+
+    parte = re.search(r"-(\d+)(?:\.firmato)?\.pdf$", nome)
+    di = f", parte {int(parte.group(1))}" if parte else ""
+    if nome.endswith(".firmato.pdf"):
+        return f"Copia firmata per gli atti{di}: da conservare, non da stampare"
+    if nome.endswith(".pdf"):
+        return f"File da stampare{di}"
+    if nome == "rapporto.csv":
+        return "Rapporto dei record: stampati e scartati con il motivo (CSV)"
+    return nome
 
 
 @router.get("/{lavoro_id}")
