@@ -213,3 +213,48 @@ def test_etichette_lotti_assegnazione_annullamento_rendiconto(client: TestClient
     assert "Provincia di Mantova" in r.text
     _entra(client, "cait.mantova")
     assert client.get(pagina).status_code == 403
+
+
+def _esempio(tipo: str) -> dict:
+    import json
+
+    from service.registry import get_document_type
+
+    return json.loads(json.dumps(get_document_type(tipo).example(), default=str))
+
+
+def test_avvisi_ed_esiti_da_file(client: TestClient, api_settings: Settings, login) -> None:
+    import json
+
+    _entra(client, "ente.mantova")
+    avviso = _esempio("avviso-ispezione")
+    rotto = {**avviso, "protocollo": "MN-ISP-2026/000002", "data_ispezione": "2026-02-31"}
+    pagina = "/console/ente/stampe/avvisi"
+    assert "il piano delle ispezioni" in client.get(pagina).text
+    r = _post(client, pagina, {"dividi_per": "comune"}, pagina, files={"file": ("piano.json", b"[{")})
+    assert r.status_code == 422 and "non è un JSON valido" in r.text and 'href="#file"' in r.text
+    assert '<option value="comune" selected>' in r.text
+    r = _post(client, pagina, {"dividi_per": "comune"}, pagina,
+              files={"file": ("piano.json", json.dumps([avviso, rotto]).encode())})
+    assert r.status_code == 200 and "Righe del file non stampate (1)" in r.text, r.text[:400]
+    assert "<td>2</td><td>020066IN0001873</td>" in r.text
+    lavoro = re.search(r'href="/console/lavori/([\w-]+)"', r.text).group(1)
+    stato = _attendi(client, lavoro)
+    assert stato["stato"] == "completato" and stato["record_fatti"] == 1, stato
+    pdf = [f for f in stato["file"] if f.endswith(".pdf") and not f.endswith(".firmato.pdf")]
+    assert pdf and all(stato["descrizioni"][f].startswith("File da stampare") for f in pdf)
+    contenuto = client.get(f"/console/lavori/{lavoro}/file/{pdf[0]}").content
+    testo = subprocess.run(["pdftotext", "-", "-"], input=contenuto, capture_output=True, check=True).stdout.decode()
+    assert avviso["protocollo"] in testo
+    # lettere di esito from a rapporto di prova (API route, same function)
+    rapporto = {"tipo": "allegato-a", "dati": _esempio("allegato-a"), "protocollo": "MN-ESI-2026/000001",
+                "data_lettera": "2026-03-02", "funzionario": "Dott.ssa Laura Castelli"}
+    h = login("ente.mantova")
+    r = client.post("/stampe/esiti/file", headers=h, data={"per_record": "true"},
+                    files={"file": ("rapporti.json", json.dumps([rapporto, {**rapporto, "funzionario": ""}]).encode())})
+    assert r.status_code == 202, r.text
+    assert [s["motivo"] for s in r.json()["scartati"]] == ["funzionario: Manca il campo funzionario."]
+    assert client.get(f"/lavori/{r.json()['id']}", headers=h).status_code == 200
+    r = client.post("/stampe/avvisi/file", headers=login("ente.brescia"),
+                    files={"file": ("piano.json", json.dumps([avviso]).encode())})
+    assert r.status_code == 403
