@@ -122,3 +122,29 @@ def test_originali_richiesti_dall_ente_segnati_inviati(client, login, db_url) ->
     stato = client.get("/archivio/richieste", headers=ente).json()
     assert [(x["stato"], x["inviato_il"]) for x in stato] == [("inviato", date.today().isoformat())]
     engine.dispose()
+
+
+def test_area_manutentore_giro_e_verifica(client) -> None:
+    import json
+
+    from renderers.pdf import read_attachment
+
+    _entra(client, "manutentore.rossi")
+    pagina = client.get("/console/manutentore")
+    assert pagina.status_code == 200 and "Compila Allegato G" in pagina.text and "Compila Allegato F" in pagina.text
+    assert "Allegato G in bianco" in pagina.text and "Allegato F in bianco" in pagina.text
+    r = _post(client, "/console/manutentore/giro", {"codici": ["020066IN0000001", "020066CT0000002"],
+                                                    "data": "2026-12-01"}, "/console/manutentore")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    giro = json.loads(read_attachment(r.content))
+    assert [d["codice_impianto"] for d in giro["documenti"]] == ["020066IN0000001", "020066CT0000002"]
+    r = _post(client, "/console/manutentore/giro", {"data": "2026-12-01"}, "/console/manutentore")
+    assert r.status_code == 422 and "almeno un impianto" in r.text and "text/html" in r.headers["content-type"]
+    compila = client.get("/console/manutentore/compila/020066CT0000002")
+    assert compila.status_code == 200 and "Allegato F" in compila.text and 'value="Condominio Manzoni"' in compila.text
+    r = _post(client, "/console/manutentore/compila/020066CT0000002/verifica", {"volumetria_m3": "tanti"},
+              "/console/manutentore/compila/020066CT0000002")
+    assert r.status_code == 422
+    errori = r.json()["errori"]
+    assert errori["volumetria_m3"] == "Deve essere un numero." and "numero_etichetta" in errori
+    assert client.get("/console/manutentore/compila/017029CT0000001").status_code == 404  # another firm's
