@@ -1,0 +1,202 @@
+"""The Ente's mass printing, distributors' file and etichette in headless Chromium (Playwright,
+Debian ``chromium``), against ``curit-docs serve --demo`` started like a newcomer would, on an
+empty ``var/``: a plates test sheet with the start position and calibration typed in, a plates
+job from an uploaded file (refused lines listed, live progress, the file to print), the
+distributors' file with its line-by-line report and the plates of the new impianti, an etichette
+lot generated, printed, assigned to a CAIT and one annulled with the reason, avvisi from an
+inspection plan. The database is read back afterwards. With ``CURIT_SCREENSHOTS=1`` the pictures
+refresh ``docs/img/console-ente-stampe-*.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+IMG = ROOT / "docs" / "img" if os.environ.get("CURIT_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="stampe-"))
+BUONA = ("Rossi Mario;VIA;Giuseppe Verdi;41;46019;Viadana;30020066;0375 781204;METANO;00881234567890;1250,50;MC;E;"
+         "240;RSSMRA75C12L826I;")
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+
+
+def _porta() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    base = tmp_path_factory.mktemp("e2e-stampe")
+    env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{base / 'var' / 'curit.db'}",
+           "CURIT_SECRET_KEY": "e2e-secret", "CURIT_BATCH_DIR": str(base / "var" / "lavori"),
+           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache")}
+    for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY", "CURIT_DEMO"):
+        env.pop(k, None)
+    port = _porta()
+    log = (base / "serve.log").open("wb")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("curit-docs")), "serve", "--demo", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/salute", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise AssertionError((base / "serve.log").read_text())
+            time.sleep(0.2)
+        else:
+            raise AssertionError("server did not start: " + (base / "serve.log").read_text()[-2000:])
+        yield url, base / "var" / "curit.db"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _shot(page, nome: str) -> None:
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMG / f"console-ente-stampe{nome}.png"), full_page=True)
+
+
+def _pagine(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(r for r in info.splitlines() if r.startswith("Pages:")).split()[1])
+
+
+def _attendi_lavoro(page) -> None:
+    page.wait_for_url("**/console/lavori/*")
+    page.wait_for_function("document.getElementById('stato-lavoro').dataset.stato === 'completato'", timeout=120_000)
+    assert page.locator("#barra").get_attribute("aria-valuenow") == "100"
+
+
+def test_ente_stampe_distributori_etichette(server, browser, tmp_path: Path) -> None:
+    url, db = server
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True, locale="it-IT")
+    page = context.new_page()
+    page.goto(url + "/console/accesso")
+    page.get_by_label("Nome utente").fill("ente.mantova")
+    page.get_by_label("Password").fill("curit-demo")
+    page.get_by_role("button", name="Accedi").click()
+    page.wait_for_url(url + "/")
+
+    # plates: a test sheet with the start position and the calibration typed in
+    page.get_by_role("navigation", name="Navigazione principale").get_by_role("link", name="Stampe massive").click()
+    page.get_by_role("link", name="Targhe: foglio, calibrazione, file di codici").click()
+    codici = [c.strip() for c in page.locator("tbody label").all_inner_texts()]
+    assert len(codici) >= 2
+    page.get_by_label("Posizione iniziale sul primo foglio").fill("12")
+    page.locator("#foglio-prova").click()
+    assert "Posizione iniziale: indicare un numero intero tra 1 e 10." in page.locator("#errori-modulo").inner_text()
+    assert page.get_by_label("Posizione iniziale sul primo foglio").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Posizione iniziale sul primo foglio").fill("3")
+    page.get_by_label("Spostamento orizzontale (mm)").fill("1,5")
+    _shot(page, "-targhe")
+    with page.expect_download() as dl:
+        page.locator("#foglio-prova").click()
+    prova = tmp_path / "prova.pdf"
+    dl.value.save_as(prova)
+    assert dl.value.suggested_filename == "foglio-di-prova.pdf" and _pagine(prova) == 1
+
+    # plates from an uploaded file: the refused lines first, then the live job
+    elenco = tmp_path / "codici.csv"
+    elenco.write_text("codice\n" + "\n".join(codici) + "\nNONVALIDO\n")
+    page.locator("label[for=sorgente-file]").click()
+    assert page.locator("#sorgente-file").is_checked()
+    page.get_by_label("File dei codici impianto").set_input_files(str(elenco))
+    page.locator("#avvia-lavoro").click()
+    assert "NONVALIDO" in page.locator("#righe-scartate").inner_text()
+    _shot(page, "-avviato")
+    page.locator("#segui-lavoro").click()
+    _attendi_lavoro(page)
+    assert "File da stampare" in page.locator("#file-lavoro").inner_text()
+    assert "file da stampare" in page.locator("#quale-stampare").inner_text()
+    _shot(page, "-lavoro")
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="File da stampare", exact=True).click()
+    assert dl.value.path().read_bytes().startswith(b"%PDF-")
+
+    # the distributors' yearly file: one new impianto, one line refused with its field
+    utenze = tmp_path / "utenze-2026.csv"
+    utenze.write_text(BUONA + "\n" + BUONA.replace(";46019;", ";4601;").replace("00881234567890", "00881234567891") + "\n")
+    page.goto(url + "/console/lavori")
+    page.get_by_role("link", name="File dei distributori").click()
+    page.get_by_label("File del distributore").set_input_files(str(utenze))
+    page.locator("#importa").click()
+    assert "Nuovi impianti da ispezionare: 1" in page.locator("#esito").inner_text()
+    righe = page.locator("#errori-righe tbody tr")
+    assert righe.count() == 1 and righe.first.inner_text().startswith("2")
+    _shot(page, "-distributori")
+    page.locator("#lavoro-targhe").click()
+    _attendi_lavoro(page)
+
+    # etichette: generate, print, assign two to the CAIT, annul one with the reason
+    page.get_by_role("navigation", name="Navigazione principale").get_by_role("link", name="Etichette").click()
+    page.get_by_label("Quantità").fill("4")
+    page.get_by_label("Stagione termica").fill("2026/2027")
+    page.locator("#genera-lotto").click()
+    esito = page.locator("#esito").inner_text()
+    assert "4 etichette G della stagione 2026/2027" in esito
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="Fogli da stampare (lotto 1)").click()
+    assert dl.value.path().read_bytes().startswith(b"%PDF-")
+    page.get_by_label("CAIT convenzionato").select_option(label="CAIT Mantova - Associazione Artigiani")
+    page.get_by_label("Dal numero").fill("MN000-26G1-000001-4")
+    page.locator("#al").fill("MN000-26G1-000002-2")
+    page.locator("#assegna").click()
+    assert "Assegnate 2 etichette" in page.locator("#esito").inner_text()
+    page.locator("#numero").fill("MN000-26G1-000004-Z")
+    page.get_by_label("Motivo").fill("Foglio inceppato")
+    page.locator("#annulla").click()
+    assert "annullata" in page.locator("#esito").inner_text()
+    assert "CAIT Mantova" in page.locator("#giacenze").inner_text()
+    _shot(page, "-etichette")
+
+    # avvisi di ispezione from an inspection plan
+    from service.registry import get_document_type
+
+    avviso = json.loads(json.dumps(get_document_type("avviso-ispezione").example(), default=str))
+    piano = tmp_path / "piano.json"
+    piano.write_text(json.dumps([avviso]))
+    page.goto(url + "/console/lavori")
+    page.get_by_role("link", name="Avvisi di ispezione").click()
+    page.get_by_label("File (il piano delle ispezioni)").set_input_files(str(piano))
+    _shot(page, "-avvisi")
+    page.locator("#avvia-lavoro").click()
+    _attendi_lavoro(page)
+    context.close()
+
+    with sqlite3.connect(db) as c:
+        nuovi = c.execute("SELECT comune, stato FROM impianti WHERE chiave_esterna = 'PDR:00881234567890'").fetchall()
+        stati = dict(c.execute("SELECT stato, count(*) FROM etichette GROUP BY stato").fetchall())
+    assert nuovi == [("Viadana", "da ispezionare")]
+    assert stati == {"assegnata": 2, "generata": 1, "annullata": 1}
