@@ -114,13 +114,13 @@ def test_ente_stampe_distributori_etichette(server, browser, tmp_path: Path) -> 
     page.get_by_role("link", name="Targhe: foglio, calibrazione, file di codici").click()
     codici = [c.strip() for c in page.locator("tbody label").all_inner_texts()]
     assert len(codici) >= 2
+    _shot(page, "-targhe")
     page.get_by_label("Posizione iniziale sul primo foglio").fill("12")
     page.locator("#foglio-prova").click()
     assert "Posizione iniziale: indicare un numero intero tra 1 e 10." in page.locator("#errori-modulo").inner_text()
     assert page.get_by_label("Posizione iniziale sul primo foglio").get_attribute("aria-invalid") == "true"
     page.get_by_label("Posizione iniziale sul primo foglio").fill("3")
     page.get_by_label("Spostamento orizzontale (mm)").fill("1,5")
-    _shot(page, "-targhe")
     with page.expect_download() as dl:
         page.locator("#foglio-prova").click()
     prova = tmp_path / "prova.pdf"
@@ -177,7 +177,7 @@ def test_ente_stampe_distributori_etichette(server, browser, tmp_path: Path) -> 
     page.locator("#numero").fill("MN000-26G1-000004-Z")
     page.get_by_label("Motivo").fill("Foglio inceppato")
     page.locator("#annulla").click()
-    assert "annullata" in page.locator("#esito").inner_text()
+    assert "MN000-26G1-000004-Z annullata: Foglio inceppato" in page.locator("#esito").inner_text()
     assert "CAIT Mantova" in page.locator("#giacenze").inner_text()
     _shot(page, "-etichette")
 

@@ -135,7 +135,7 @@ def test_distributori_righe_errate_e_targhe(client: TestClient, api_settings: Se
     assert r.status_code == 200, r.text[:500]
     assert "Nuovi impianti da ispezionare: <strong>1</strong>" in r.text
     assert "righe con errori: <strong>2</strong>" in r.text
-    assert re.search(r"<td>2</td><td>cap</td><td>[^<]+</td>", r.text) and "ne servono 16" in r.text
+    assert re.search(r"<td>2</td><td>CAP</td><td>[^<]+</td>", r.text) and "ne servono 16" in r.text
     nuovi = set(_codici(api_settings, "provincia-mantova")) - prima
     assert len(nuovi) == 1
     with state_for(api_settings).sessions() as s:
@@ -258,3 +258,25 @@ def test_avvisi_ed_esiti_da_file(client: TestClient, api_settings: Settings, log
     r = client.post("/stampe/avvisi/file", headers=login("ente.brescia"),
                     files={"file": ("piano.json", json.dumps([avviso]).encode())})
     assert r.status_code == 403
+
+
+def test_lavoro_firmato_file_da_stampare_e_copia_per_gli_atti(api_settings: Settings, tmp_path: Path) -> None:
+    """With signed outputs the job page tells the file to print from the signed copy for the record."""
+    from service.api.app import create_app
+
+    firmati = api_settings.model_copy(update={"firma_output": True})
+    with TestClient(create_app(firmati), raise_server_exceptions=False) as client:
+        _entra(client, "ente.mantova")
+        pagina = "/console/ente/stampe/targhe"
+        r = _post(client, pagina, {"azione": "lavoro", "codici": _codici(firmati, "provincia-mantova")}, pagina)
+        assert r.status_code == 303, r.text[:400]
+        lavoro = r.headers["location"].rsplit("/", 1)[1]
+        stato = _attendi(client, lavoro)
+        assert stato["stato"] == "completato" and "stampa.firmato.pdf" in stato["file"], stato
+        html = client.get(f"/console/lavori/{lavoro}").text
+        assert ">File da stampare</a>" in html and "Copia firmata per gli atti: da conservare, non da stampare" in html
+        assert "va conservata, non stampata" in html
+        firmato = client.get(f"/console/lavori/{lavoro}/file/stampa.firmato.pdf").content
+        (tmp_path / "f.pdf").write_bytes(firmato)
+        sig = subprocess.run(["pdfsig", str(tmp_path / "f.pdf")], capture_output=True, text=True).stdout
+        assert "Signature #1" in sig

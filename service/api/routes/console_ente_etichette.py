@@ -30,6 +30,8 @@ router = APIRouter(include_in_schema=False)
 BASE = "/console/ente/etichette"
 STATI_IT = {"generata": "Generate", "assegnata": "Assegnate ai CAIT", "venduta": "Vendute", "vincolata": "Vincolate",
             "annullata": "Annullate"}
+STATI_BREVI = {"generata": "generate", "assegnata": "assegnate", "venduta": "vendute", "vincolata": "vincolate",
+               "annullata": "annullate"}
 CAMPI_IT = {"tipo": "Tipo", "quantita": "Quantità", "fascia": "Fascia di potenza", "stagione": "Stagione termica",
             "cait_id": "CAIT", "dal": "Dal numero", "al": "Al numero", "numero": "Numero", "motivo": "Motivo"}
 
@@ -95,7 +97,7 @@ def _pagina(request: Request, user: Principal, session: Session, *, valori: dict
     base = {"tipo": "G", "quantita": "", "fascia": "", "stagione": "", "cait_id": "", "dal": "", "al": "",
             "numero": "", "motivo": "", "periodo": ""}
     return pagina(request, "ente_etichette/etichette", utente=user, titolo="Etichette di validazione", status=status,
-                  valori={**base, **(valori or {})}, errori=errori or {}, esito=esito, stati_it=STATI_IT,
+                  valori={**base, **(valori or {})}, errori=errori or {}, esito=esito, stati_it=STATI_IT, stati_brevi=STATI_BREVI,
                   lotti=_lotti(session, user), giacenze=_giacenze(session, user),
                   cait=_cait_convenzionati(session, user))
 
@@ -175,7 +177,7 @@ def annulla(request: Request, user: ConsoleUser, session: SessionDep,
     except AppError as exc:
         return _pagina(request, user, session, valori=valori, errori=errori_di(exc), status=422)
     session.commit()
-    return _fatto(f"Etichetta {out.get('numero', numero)} annullata.")
+    return _fatto(f"Etichetta {stock.leggibile(out.get('numero') or numero)} annullata: {motivo.strip()}.")
 
 
 @router.get(BASE + "/rendiconto")

@@ -237,8 +237,10 @@ def lettere(request: Request, tipo: str, user: ConsoleUser, session: SessionDep,
 
 def _pagina_distributori(request: Request, user: Principal, *, valori: dict[str, Any], esito: Any = None,
                          errori: dict[str, str] | None = None, status: int = 200) -> Response:
+    from domain.distributori import ETICHETTE
+
     return pagina(request, "ente_stampe/distributori", utente=user, titolo="File dei distributori di combustibile",
-                  status=status, valori=valori, esito=esito, errori=errori or {},
+                  status=status, valori=valori, esito=esito, errori=errori or {}, campi=ETICHETTE,
                   tipologie=[("IN", "Impianto individuale (IN)"), ("CT", "Centrale termica (CT)"),
                              ("TR", "Teleriscaldamento (TR)")])
 

@@ -156,7 +156,8 @@ Upload = Annotated[UploadFile, File(description="Il file da caricare")]
 @router.post("/stampe/targhe/file", status_code=202, dependencies=[richiede("ente")])
 def targhe_file(file: Upload, user: CurrentUser, session: SessionDep, settings: SettingsDep, state: StateDep,
                 request: Request, dividi_ogni: Annotated[int | None, Form(ge=1, le=10_000)] = None) -> dict[str, Any]:
-    """Plates job from a text/CSV file of codici impianto; refused lines in ``righe_scartate``."""
+    """Lavoro di stampa delle targhe da un file di codici impianto (testo o CSV, un codice per riga);
+    le righe scartate, con il motivo, in ``righe_scartate``."""
     return targhe_da_file(leggi_file(file), user, session, settings, state.engine, request, dividi_ogni)
 
 
@@ -166,7 +167,8 @@ def lettere_file(tipo: Literal["avvisi", "esiti"], file: Upload, user: CurrentUs
                  per_record: Annotated[bool, Form()] = False,
                  dividi_ogni: Annotated[int | None, Form(ge=1, le=10_000)] = None,
                  dividi_per: Annotated[Literal["cap", "comune"] | None, Form()] = None) -> dict[str, Any]:
-    """Job of avvisi di ispezione (inspection plan) or lettere di esito (rapporti) from a JSON list."""
+    """Lavoro di stampa degli avvisi di ispezione (dal piano delle ispezioni) o delle lettere di esito
+    (dai rapporti di prova), da un elenco JSON; i record scartati, con il motivo, in ``scartati``."""
     return lavoro_da_json(tipo, leggi_file(file), user, session, settings, state.engine, request,
                           per_record=per_record, dividi_ogni=dividi_ogni, dividi_per=dividi_per)
 
@@ -175,7 +177,8 @@ def lettere_file(tipo: Literal["avvisi", "esiti"], file: Upload, user: CurrentUs
 def distributori(file: Upload, user: CurrentUser, session: SessionDep, settings: SettingsDep, state: StateDep,
                  request: Request, targhe: Annotated[bool, Form()] = False,
                  tipologia: Annotated[Literal["IN", "CT", "TR"], Form()] = "IN") -> dict[str, Any]:
-    """Import the distributors' yearly file; ``targhe=true`` also starts the plates job of the new impianti."""
+    """Importa il file annuale di un distributore di combustibile: nuovi impianti «da ispezionare» e
+    errori riga per riga; con ``targhe=true`` avvia anche la stampa delle targhe dei nuovi impianti."""
     esito = importa(leggi_file(file), file.filename or "", user, session, settings, state.engine, request,
                     tipologia=tipologia)
     if targhe and esito["creati"]:
