@@ -161,6 +161,7 @@ def test_ente_blocco_legale_e_smaltimento_in_due_passaggi(client, seeded, api_se
     r = client.get("/console/ente/conservazione")
     assert r.status_code == 200 and "Nessun documento con conservazione terminata" in r.text
     assert "1 documento sotto blocco legale" in r.text
+    assert re.search(r'id="sotto-blocco".*?href="/console/documento/mn-scaduto"', r.text, re.S)
     assert _post(client, g + "/blocco-legale", {"attivo": "0", "motivo": "Procedimento chiuso"}, g).status_code == 303
     r = client.get("/console/ente/conservazione")
     assert f'href="/console/documento/{doc_id}"' in r.text and "Smaltisci" in r.text

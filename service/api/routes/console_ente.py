@@ -50,19 +50,18 @@ def conservazione(request: Request, user: ConsoleUser, session: SessionDep) -> R
     """The retention report: the Ente's documents whose retention has ended (nothing deleted)."""
     _ruoli(user, "ente", "archivista")
     scaduti = [idx.as_dict(d) for d in idx.scaduti(_scoped(session, user), date.today())]
-    bloccati = session.scalar(_conta_bloccati(user)) or 0
+    sotto_blocco = [idx.as_dict(d) for d in _sotto_blocco(_scoped(session, user))]
     return pagina(request, "ente/conservazione", utente=user, titolo="Conservazione e scarto", scaduti=scaduti,
-                  bloccati=bloccati, esito=request.query_params.get("esito"))
+                  bloccati=len(sotto_blocco), sotto_blocco=sotto_blocco, esito=request.query_params.get("esito"))
 
 
-def _conta_bloccati(user: Any):
-    from sqlalchemy import func, select
+def _sotto_blocco(session: Any, limite: int = 500) -> list[Any]:
+    """The caller's documents under legal hold (the scope comes from the session's tenant criteria)."""
+    from sqlalchemy import select
 
-    q = select(func.count()).select_from(idx.Documento).where(idx.Documento.blocco_legale.is_(True),
-                                                               idx.Documento.smaltito_il.is_(None))
-    if user.ruolo != "admin":
-        q = q.where(idx.Documento.ente == user.ente_id)
-    return q
+    q = select(idx.Documento).where(idx.Documento.blocco_legale.is_(True), idx.Documento.smaltito_il.is_(None)) \
+        .order_by(idx.Documento.conserva_fino_al, idx.Documento.id).limit(limite)
+    return list(session.scalars(q))
 
 
 def _gettone(state: Any, user: Any, documento_id: str, motivo: str) -> str:
