@@ -56,6 +56,8 @@ def _body(exc: AppError) -> dict:
 def _console(request: Request) -> bool:
     """Console pages answer errors with a styled Italian page; API paths keep JSON."""
     path = request.url.path
+    if request.headers.get("accept", "").startswith("application/json"):  # the console's own fetch() calls
+        return False
     return path == "/" or path.startswith("/console") or path.startswith("/static/")
 
 

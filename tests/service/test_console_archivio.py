@@ -43,6 +43,9 @@ def test_pagine_di_errore_favicon_e_lingua(client, seeded) -> None:
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert '<html lang="it">' in r.text and "Pagina non trovata" in r.text and '"errori"' not in r.text
     assert client.get("/archivio/documenti/nessuno").headers["content-type"].startswith("application/json")
+    # the console's own fetch() calls (Accept: application/json) keep JSON errors
+    r = client.get("/console/pagina-che-non-esiste", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.json()["errori"][0]["messaggio"]
     _entra(client, "ispettore.mantova")
     r = client.get("/console/richieste")
     assert r.status_code == 403 and "Operazione non consentita" in r.text and "non è consentita al proprio ruolo" in r.text
