@@ -280,3 +280,22 @@ def test_lavoro_firmato_file_da_stampare_e_copia_per_gli_atti(api_settings: Sett
         (tmp_path / "f.pdf").write_bytes(firmato)
         sig = subprocess.run(["pdfsig", str(tmp_path / "f.pdf")], capture_output=True, text=True).stdout
         assert "Signature #1" in sig
+
+
+def test_admin_etichette_per_un_ente(client: TestClient, api_settings: Settings) -> None:
+    _entra(client, "admin")
+    pagina = "/console/ente/etichette"
+    html = client.get(pagina).text
+    assert "Provincia di Mantova" in html and 'id="ente_id"' in html and 'id="ente_id_a"' in html
+    r = _post(client, pagina + "/lotti", {"tipo": "G", "quantita": "2", "stagione": "2026/2027"}, pagina)
+    assert r.status_code == 422 and "Indicare l&#39;Ente" in r.text and 'href="#ente_id"' in r.text
+    r = _post(client, pagina + "/lotti", {"tipo": "G", "quantita": "2", "stagione": "2026/2027",
+                                          "ente_id": "provincia-mantova"}, pagina)
+    assert r.status_code == 303
+    assert "2 etichette G della stagione 2026/2027" in client.get(r.headers["location"]).text
+    r = _post(client, pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4",
+                                                 "al": "MN000-26G1-000002-2"}, pagina)
+    assert r.status_code == 422 and 'href="#ente_id_a"' in r.text and 'value="MN000-26G1-000002-2"' in r.text
+    r = _post(client, pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4",
+                                                 "al": "MN000-26G1-000002-2", "ente_id": "provincia-mantova"}, pagina)
+    assert r.status_code == 303, r.text[:300]

@@ -95,11 +95,18 @@ def _giacenze(session: Session, user: Principal) -> list[dict[str, Any]]:
 def _pagina(request: Request, user: Principal, session: Session, *, valori: dict[str, Any] | None = None,
             errori: dict[str, str] | None = None, esito: str = "", status: int = 200) -> Response:
     base = {"tipo": "G", "quantita": "", "fascia": "", "stagione": "", "cait_id": "", "dal": "", "al": "",
-            "numero": "", "motivo": "", "periodo": ""}
+            "numero": "", "motivo": "", "periodo": "", "ente_id": ""}
+    enti: list[tuple[str, str]] = []
+    if user.ruolo == "admin":  # admin acts for an Ente it names
+        from service.targhe import enti_da_settings
+
+        nomi_enti = {e.id: (f"{e.tipo} di {e.nome}" if e.tipo in ("Comune", "Provincia") else e.nome)
+                     for e in enti_da_settings(request.app.state.curit_settings)}
+        enti = sorted(nomi_enti.items(), key=lambda kv: kv[1])
     return pagina(request, "ente_etichette/etichette", utente=user, titolo="Etichette di validazione", status=status,
                   valori={**base, **(valori or {})}, errori=errori or {}, esito=esito, stati_it=STATI_IT, stati_brevi=STATI_BREVI,
                   lotti=_lotti(session, user), giacenze=_giacenze(session, user),
-                  cait=_cait_convenzionati(session, user))
+                  cait=_cait_convenzionati(session, user), enti=enti)
 
 
 def _fatto(messaggio: str) -> RedirectResponse:
@@ -116,12 +123,14 @@ def etichette(request: Request, user: ConsoleUser, session: SessionDep,
 @router.post(f"{BASE}/lotti", dependencies=[Csrf])
 def genera(request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
            tipo: Annotated[str, Form(max_length=2)] = "G", quantita: Annotated[str, Form(max_length=10)] = "",
-           fascia: Annotated[str, Form(max_length=3)] = "", stagione: Annotated[str, Form(max_length=12)] = "") -> Response:
+           fascia: Annotated[str, Form(max_length=3)] = "", stagione: Annotated[str, Form(max_length=12)] = "",
+           ente_id: Annotated[str, Form(max_length=60)] = "") -> Response:
     _ruoli(user, "ente")
-    valori = {"tipo": tipo, "quantita": quantita, "fascia": fascia, "stagione": stagione}
+    valori = {"tipo": tipo, "quantita": quantita, "fascia": fascia, "stagione": stagione, "ente_id": ente_id}
     try:
         body = api.RichiestaLotto(tipo=tipo, quantita=quantita.strip(), fascia=fascia or None,  # type: ignore[arg-type]
-                                  stagione=stagione.strip() or None)
+                                  stagione=stagione.strip() or None,
+                                  ente_id=(ente_id or None) if user.ruolo == "admin" else None)
         lotto = api.genera(body, user, session, settings, request)
     except ValidationError as exc:
         return _pagina(request, user, session, valori=valori, errori=_errori_pydantic(exc), status=422)
@@ -145,18 +154,20 @@ def stampa(request: Request, lotto_id: Annotated[int, Path(ge=1)], user: Console
 @router.post(f"{BASE}/assegnazioni", dependencies=[Csrf])
 def assegna(request: Request, user: ConsoleUser, session: SessionDep,
             cait_id: Annotated[str, Form(max_length=32)] = "", dal: Annotated[str, Form(max_length=40)] = "",
-            al: Annotated[str, Form(max_length=40)] = "") -> Response:
+            al: Annotated[str, Form(max_length=40)] = "", ente_id: Annotated[str, Form(max_length=60)] = "") -> Response:
     _ruoli(user, "ente")
-    valori = {"cait_id": cait_id, "dal": dal, "al": al}
+    valori = {"cait_id": cait_id, "dal": dal, "al": al, "ente_id_a": ente_id}
     try:
         if not dal.strip() or not al.strip():
             raise RuleViolation("Indicare il primo e l'ultimo numero dell'intervallo.", path=("dal" if not dal.strip() else "al",))
-        body = api.RichiestaAssegnazione(cait_id=cait_id, dal=dal.strip(), al=al.strip())
+        body = api.RichiestaAssegnazione(cait_id=cait_id, dal=dal.strip(), al=al.strip(),
+                                         ente_id=(ente_id or None) if user.ruolo == "admin" else None)
         fatto = api.assegna(body, user, session, request)
     except ValidationError as exc:
         return _pagina(request, user, session, valori=valori, errori=_errori_pydantic(exc), status=422)
     except AppError as exc:
-        return _pagina(request, user, session, valori=valori, errori=errori_di(exc), status=422)
+        return _pagina(request, user, session, valori=valori, status=422,
+                       errori=errori_di(exc, alias={"ente_id": "ente_id_a"}))
     session.commit()
     nomi = dict(_cait_convenzionati(session, user))
     return _fatto(f"Assegnate {fatto['assegnate']} etichette a {nomi.get(cait_id, cait_id)}.")
