@@ -96,8 +96,12 @@ def test_targhe_dal_catasto_e_da_file(client: TestClient, api_settings: Settings
     # the sheets now, from a file of codici: bad lines and codici of another Ente are not printed
     altrove = "017029IN0000001"  # well formed, not in the catasto of Mantova
     testo = "codice;note\n" + "\n".join(codici) + "\nXYZ\n" + altrove + "\n"
-    r = _post(client, pagina, {"azione": "fogli", "sorgente": "file", "foglio": "A4-2x5", "inizio": "1",
-                               "offset_x": "0", "offset_y": "0"}, pagina, files={"file": ("codici.csv", testo.encode())})
+    opzioni = {"azione": "fogli", "sorgente": "file", "foglio": "A4-2x5", "inizio": "1", "offset_x": "0", "offset_y": "0"}
+    r = _post(client, pagina, opzioni, pagina, files={"file": ("codici.csv", testo.encode())})
+    assert r.status_code == 422 and "riga 4 (XYZ)" in r.text and f"{altrove} (non nel catasto)" in r.text
+    assert 'id="sorgente-file" value="file" checked' in r.text
+    buono = "\n".join(codici).encode()
+    r = _post(client, pagina, opzioni, pagina, files={"file": ("codici.csv", buono)})
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     qr = _qr(r.content, tmp_path)
     assert all(any(c in q for q in qr) for c in codici) and not any("XYZ" in q for q in qr)

@@ -143,6 +143,12 @@ def targhe(request: Request, user: ConsoleUser, session: SessionDep, settings: S
             elenco, assenti = api_stampe.nel_catasto(session, user, elenco)
             if not elenco:
                 raise RuleViolation("Nessun codice del file è un impianto del catasto dell'Ente.", path=("file",))
+            rifiutate = [f"riga {s['riga']} ({s['valore']})" for s in scarti] + [f"{c} (non nel catasto)" for c in assenti]
+            if rifiutate and azione == "fogli":  # a direct download cannot list them: nothing half-printed
+                altre = f" e altre {len(rifiutate) - 5}" if len(rifiutate) > 5 else ""
+                raise RuleViolation(f"Il file ha righe da non stampare: {', '.join(rifiutate[:5])}{altre}. Correggere il "
+                                    "file, oppure avviare il lavoro in coda, che le elenca e stampa le altre.",
+                                    path=("file",))
         else:
             elenco = list(dict.fromkeys(codici))
             if not elenco:
