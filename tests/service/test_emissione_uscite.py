@@ -52,7 +52,8 @@ def _env(tmp_path: Path, db_url: str, s3: EmbeddedSeaweed | None, *fidate: str) 
 def _settings(env: dict[str, str]) -> Settings:
     return Settings(**{k.removeprefix("CURIT_").lower(): v for k, v in env.items()
                        if k not in ("CURIT_FIRMA_OUTPUT", "CURIT_DEMO", "CURIT_TRUST_ROOTS")},
-                    trust_roots=tuple(Path(p) for p in json.loads(env["CURIT_TRUST_ROOTS"])))
+                    trust_roots=tuple(Path(p) for p in json.loads(env["CURIT_TRUST_ROOTS"])),
+                    demo=env.get("CURIT_DEMO") == "1")
 
 
 def _ok(r: subprocess.CompletedProcess[str]) -> str:
