@@ -185,9 +185,11 @@ def _politica(tipo: str) -> Emittente:
 
 
 def _titolo(tipo: str) -> str:
-    if tipo in DOCUMENT_TYPES:
-        return DOCUMENT_TYPES[tipo].title
-    return FILE_DI_STAMPA[tipo][0] if tipo in FILE_DI_STAMPA else tipo
+    # as in _politica, a print file's own entry wins over a document type of the same code
+    # (the FAC-SIMILE preview "etichette" is also a registered type)
+    if tipo in FILE_DI_STAMPA:
+        return FILE_DI_STAMPA[tipo][0]
+    return DOCUMENT_TYPES[tipo].title if tipo in DOCUMENT_TYPES else tipo
 
 
 def emittente_di_stampa(enti: Iterable[str], richiesto: str | None = None) -> str:
