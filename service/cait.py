@@ -44,7 +44,7 @@ from service.produce import render_document
 from service.settings import Settings, get_settings
 
 __all__ = ["Prodotto", "archivia", "stampa_distinta", "enti_della_distinta", "lettere_trasmissione",
-           "stampa_ricevuta", "rendiconto_cait", "rendiconto_ente", "precompilato", "giro", "elenco", "ELENCHI",
+           "Originale", "originale_ricevuta", "originale_distinta", "originale_lettera", "stampa_ricevuta", "rendiconto_cait", "rendiconto_ente", "precompilato", "giro", "elenco", "ELENCHI",
            "quando_iso"]
 
 ROMA = ZoneInfo("Europe/Rome")
@@ -100,6 +100,59 @@ def archivia(prodotti: Sequence[Prodotto], emissione: Emissione) -> list[Prodott
 
 def _file(numero: str) -> str:
     return numero.replace("/", "-")
+
+
+# --------------------------------------------------------------------------- issued records, read back
+
+
+@dataclass(frozen=True)
+class Originale:
+    """Where the archived original of a record is: what a GET hands back (never issued again)."""
+
+    documento_id: str | None
+    """None: never issued (a lettera di trasmissione not yet sent to that Ente)."""
+    nome_file: str
+    descrizione: str
+    """Italian, for the messages: ``La ricevuta n. 2026/000012``."""
+    emissione: str
+    """The POST route that issues it."""
+    cerca: Callable[[Session], str | None] | None = None
+    """Looks the id up in the archive index when it is not known up front (a lettera)."""
+
+
+def originale_ricevuta(session: Session, ricevuta: int | str, attore: cd.Attore) -> Originale:
+    """The archive id of a ricevuta (tenancy checked: 404 outside the caller's scope)."""
+    r = cd.get_ricevuta(session, ricevuta, attore)
+    return Originale(_id_documento("ricevuta", r.numero, _locale(r.emessa_il).date()),
+                     f"ricevuta-{_file(r.numero)}.pdf", f"La ricevuta n. {r.numero}",
+                     f"POST /cait/ricevute/{r.id}/emissione")
+
+
+def originale_distinta(session: Session, distinta: int | str, attore: cd.Attore) -> Originale:
+    """The archive id of the distinta-ricevuta of a closed distinta (tenancy checked)."""
+    d = cd.get_distinta(session, distinta, attore)
+    return Originale(_id_documento("distinta-ricevuta", d.numero, _locale(d.chiusa_il).date()),
+                     f"distinta-{_file(d.numero)}.pdf", f"La distinta-ricevuta n. {d.numero}",
+                     f"POST /distinte/{d.id}/emissione")
+
+
+def originale_lettera(session: Session, distinta: int | str, attore: cd.Attore, ente: str) -> Originale:
+    """The lettera di trasmissione of a distinta for ``ente`` last issued (it is dated the day it
+    is sent, so its id is looked up in the archive index by ``cerca``: None if never sent)."""
+    d = cd.get_distinta(session, distinta, attore)
+    protocollo, cait_id = f"{d.numero}-{ente.upper()}", d.cait_id
+
+    def cerca(indice: Session) -> str | None:
+        from archive.indice import Documento
+
+        return indice.scalar(select(Documento.id).where(
+            Documento.tipo == "lettera-trasmissione", Documento.cait == cait_id, Documento.ente == ente,
+            Documento.smaltito_il.is_(None),
+            Documento.oggetto.like(f"Lettera di trasmissione prot. {protocollo} (%"))
+            .order_by(Documento.data_documento.desc(), Documento.archiviato_il.desc()).limit(1))
+
+    return Originale(None, f"trasmissione-{_file(protocollo)}.pdf", f"La lettera di trasmissione prot. {protocollo}",
+                     f"POST /distinte/{d.id}/trasmissione?ente={ente}", cerca=cerca)
 
 
 def _locale(dt: datetime) -> datetime:

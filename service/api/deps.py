@@ -100,7 +100,24 @@ class Principal:
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
+SOLO_CAMBIO_PASSWORD = frozenset({"/password/cambia", "/auth/io", "/auth/esci"})
+"""What a user whose password is provisional ("Recupera la password") may call until it is replaced."""
+
+MESSAGGIO_PASSWORD_PROVVISORIA = (
+    "La password è provvisoria (inviata con \"Recupera la password\"): sostituirla con una definitiva "
+    "prima di usare l'API, con POST /password/cambia (campi attuale, nuova, conferma) o dalla console.")
+
+
+def _password_provvisoria(session: Session, user: Utente) -> bool:
+    if user.ruolo != "manutentore":  # only manutentori recover a password by e-mail
+        return False
+    from archive.anagrafiche import PasswordProvvisoria
+
+    return session.get(PasswordProvvisoria, user.username) is not None
+
+
 def current_principal(
+    request: Request,
     state: StateDep,
     session: SessionDep,
     token: Annotated[str | None, Depends(_bearer)],
@@ -117,6 +134,8 @@ def current_principal(
         user = autentica_api_key(session, x_api_key[:200])
     if user is None:
         raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"})
+    if request.url.path not in SOLO_CAMBIO_PASSWORD and _password_provvisoria(session, user):
+        raise HTTPException(403, detail=MESSAGGIO_PASSWORD_PROVVISORIA)
     return Principal.of(user, sid)
 
 

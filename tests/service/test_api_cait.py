@@ -47,6 +47,7 @@ def test_sportello_chiusura_e_tenancy(client, login, db_url) -> None:
     assert client.get(f"/distinte/{distinta}/pdf", headers=login("cait.brescia")).status_code == 404
     assert [d["id"] for d in client.get("/distinte", headers=rossi_h).json()] == [distinta]
     assert client.get("/distinte", headers=bianchi_h).json() == []
+    assert client.post(f"/distinte/{distinta}/trasmissione", headers=cait).status_code == 201
     r = client.get(f"/distinte/{distinta}/trasmissione", headers=login("ente.mantova"))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
 

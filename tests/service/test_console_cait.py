@@ -106,7 +106,7 @@ def test_originali_richiesti_dall_ente_segnati_inviati(client, login, db_url) ->
         "manutentore_id": rossi, "codice_impianto": "020066CT0000002", "tipo": "F",
         "data_controllo": "2026-10-05"}).status_code == 201
     distinta = client.post("/cait/distinte", headers=cait, json={"manutentore_id": rossi, "operatore": "op.ferrari"})
-    lettera = client.get(f"/distinte/{distinta.json()['id']}/trasmissione", headers=cait)
+    lettera = client.post(f"/distinte/{distinta.json()['id']}/trasmissione", headers=cait)
     documento = lettera.headers["X-Curit-Documento"]
     assert client.post(f"/archivio/documenti/{documento}/originale", headers=cait,
                        json={"ricevuto_il": "2026-10-06", "faldone": "F-12"}).status_code == 201

@@ -21,6 +21,9 @@ class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
     scade_tra_secondi: int
+    password_provvisoria: bool = False
+    """True: the token serves only ``POST /password/cambia`` (and ``/auth/io``, ``/auth/esci``)."""
+    messaggio: str | None = None
 
 
 def origine(request: Request) -> str:
@@ -32,7 +35,10 @@ def origine(request: Request) -> str:
                         429: {"description": "Troppi tentativi non riusciti (intestazione Retry-After)"}})
 def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: StateDep, settings: SettingsDep,
           request: Request) -> Token:
-    """Log in: a bearer token valid ``CURIT_TOKEN_MINUTI`` minutes, ended early by ``/auth/esci``."""
+    """Log in: a bearer token valid ``CURIT_TOKEN_MINUTI`` minutes, ended early by ``/auth/esci``.
+
+    With a provisional password ("Recupera la password") the token is limited to replacing it:
+    every other route answers 403 until ``POST /password/cambia`` succeeds."""
     try:
         accesso = accedi(state.sessions, state.key, settings, form.username, form.password,
                          origine=origine(request), canale="api")
@@ -40,6 +46,15 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], state: StateDep
         raise HTTPException(429, detail=exc.message, headers={"Retry-After": str(exc.attesa_s)}) from None
     except CredenzialiErrate as exc:
         raise HTTPException(401, detail=exc.message, headers={"WWW-Authenticate": "Bearer"}) from None
+    if accesso.utente.ruolo == "manutentore":
+        from archive.anagrafiche import PasswordProvvisoria
+        from archive.db import session_scope
+        from service.api.deps import MESSAGGIO_PASSWORD_PROVVISORIA
+
+        with session_scope(state.sessions) as session:
+            if session.get(PasswordProvvisoria, accesso.utente.username) is not None:
+                return Token(access_token=accesso.token, scade_tra_secondi=settings.token_minuti * 60,
+                             password_provvisoria=True, messaggio=MESSAGGIO_PASSWORD_PROVVISORIA)
     return Token(access_token=accesso.token, scade_tra_secondi=settings.token_minuti * 60)
 
 

@@ -7,11 +7,16 @@ territory. Anything outside the caller's tenant answers 404, exactly like a miss
 Every PDF is signed (``service.emissione``): a CAIT user signs as its CAIT, an Ente user (a
 lettera di trasmissione it receives) as its Ente, a manutentore or admin gets the CAIT that issued
 the record; pre-filled forms are signed by the manutentore's CAIT (the Regione for a manutentore
-with no CAIT). The records (distinte, lettere, ricevute, rendiconti) are archived in the app's
-archive (``documenti.emissione_per``) after the request's transaction is released (``rilascia``)
-and the response carries ``X-Curit-Documento``, ``X-Curit-Sha256``, ``X-Curit-Archivio``; print
-output (elenchi, pre-filled forms, a day's route) is signed and not archived. The PDF routes are
-sync because pyHanko runs its own event loop.
+with no CAIT). The records (distinte, lettere, ricevute, rendiconti) are issued once, by the POST
+that creates them (a sale or top-up issues its ricevuta, closing a distinta its distinta-ricevuta,
+``POST /distinte/{id}/trasmissione`` the lettera for one Ente, ``POST /cait/rendiconti/{mese}`` the
+rendiconto), archived in the app's archive (``documenti.emissione_per``) after the request's
+transaction is released (``rilascia``); the answer carries ``X-Curit-Documento``, ``X-Curit-Sha256``,
+``X-Curit-Archivio``. A GET never issues anything: it hands back the archived original, hash and
+signature re-checked like ``GET /archivio/documenti/{id}/pdf`` (409 if it was never issued; the
+explicit ``POST …/emissione`` issues it, or a new version of it). Print output (elenchi,
+pre-filled forms, a day's route) is signed and not archived. The PDF routes are sync because
+pyHanko runs its own event loop.
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from archive import cait_documenti as cd
+from archive import indice as idx
 from archive.anagrafiche import Manutentore
 from archive.etichette import Autore
 from domain.errors import NotFound
 from service import cait as sc
 from service import sportello as sp
-from service.api.archivio_dep import rilascia
+from domain.errors import Conflict
+from service.api.archivio_dep import archivio_per, rilascia
 from service.api.deps import IdCampo, IdPath, Principal, SessionDep, SettingsDep, audit, richiede
 from service.quote_enti import quote_configurate
 from service.api.routes.documenti import emissione_per
@@ -79,6 +86,38 @@ def _registro(request: Request, settings: Settings, session: SessionDep, user: P
               emittente=p.firmato.emittente.id if p.firmato else "", sha256=record.get("sha256", ""),
               stato=record.get("stato", ""))
     return prodotti
+
+
+def _emesso(p: sc.Prodotto) -> dict[str, Any]:
+    """What a creating POST says about the record it issued (its archive id, hash and state)."""
+    record = p.archiviato or {}
+    return {"documento": record.get("id"), "sha256": record.get("sha256"), "archivio": record.get("stato")}
+
+
+def _originale(request: Request, settings: Settings, session: SessionDep, user: Principal,
+               originale: sc.Originale) -> Response:
+    """The archived original of a record (tenancy already checked by whoever named it), hash and
+    signature re-checked and the retrieval audited like ``GET /archivio/documenti/{id}/pdf``.
+    Nothing is signed or archived: 409 if it was never issued."""
+    from archive.db import session_scope
+
+    rilascia(session)  # SQLite: the archive opens its own sessions (and migrates its index once)
+    archivio = archivio_per(request.app, settings)
+    with session_scope(archivio.engine) as indice:
+        documento_id = originale.documento_id or (originale.cerca(indice) if originale.cerca else None)
+        presente = documento_id is not None and indice.get(idx.Documento, documento_id) is not None
+    if not presente:
+        raise Conflict(f"{originale.descrizione} non è ancora stata emessa (o attende l'archiviazione): "
+                       f"emetterla con {originale.emissione}.", path=("documento",))
+    doc = archivio.recupera(documento_id)
+    audit(session, request, user, "archivio.recupera", oggetto=documento_id, sha256=doc.record["sha256"])
+    if doc.anomalia:
+        audit(session, request, user, "archivio.anomalia", oggetto=documento_id, anomalia=doc.anomalia)
+    firma = "assente" if not doc.firma.get("firmato") else ("valida" if doc.firma.get("valida") else "non valida")
+    return Response(doc.dati, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{originale.nome_file}"',
+        "X-Curit-Documento": documento_id, "X-Curit-Sha256": doc.record["sha256"],
+        "X-Curit-Archivio": "archiviato", "X-Curit-Firma": firma})
 
 
 def _stampa(settings: Settings) -> Emissione:
@@ -164,12 +203,29 @@ def registra(body: NuovaDichiarazione, user: CaitUser, session: SessionDep) -> d
 
 
 @router.post("/cait/distinte", status_code=201)
-def chiudi(body: Chiusura, user: CaitUser, session: SessionDep, request: Request) -> dict[str, Any]:
+def chiudi(body: Chiusura, user: CaitUser, session: SessionDep, request: Request,
+           settings: SettingsDep) -> dict[str, Any]:
+    """Close the distinta and issue its distinta-ricevuta (signed by the CAIT, archived)."""
     _mio_manutentore(session, user, body.manutentore_id)
     d = cd.chiudi_distinta(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, operatore=body.operatore,
                            dichiarazioni=body.dichiarazioni, utente=user.username)
     audit(session, request, user, "cait.distinta", oggetto=d.numero)
-    return {"id": d.id, "numero": d.numero}
+    distinta_id, numero = d.id, d.numero
+    return {"id": distinta_id, "numero": numero, **_emesso(_emetti_distinta(request, settings, session, user, distinta_id))}
+
+
+def _emetti_distinta(request: Request, settings: Settings, session: SessionDep, user: Principal,
+                     distinta_id: int) -> sc.Prodotto:
+    [p] = _registro(request, settings, session, user, lambda e: [sc.stampa_distinta(
+        session, distinta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))])
+    return p
+
+
+def _emetti_ricevuta(request: Request, settings: Settings, session: SessionDep, user: Principal,
+                     ricevuta_id: int) -> sc.Prodotto:
+    [p] = _registro(request, settings, session, user, lambda e: [sc.stampa_ricevuta(
+        session, ricevuta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))])
+    return p
 
 
 @router.post("/cait/ricevute/vendita", status_code=201)
@@ -180,23 +236,36 @@ def vendita(body: Vendita, user: CaitUser, session: SessionDep, request: Request
                            operatore=body.operatore, pagamento=body.pagamento, autore=Autore(user.username, user.ruolo),
                            quote=quote_configurate(settings))
     audit(session, request, user, "cait.vendita", oggetto=r.numero, totale=r.totale)
-    return {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
+    esito = {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
+    return {**esito, **_emesso(_emetti_ricevuta(request, settings, session, user, esito["id"]))}
 
 
 @router.post("/cait/ricevute/ricarica", status_code=201)
-def ricarica(body: Ricarica, user: CaitUser, session: SessionDep, request: Request) -> dict[str, Any]:
+def ricarica(body: Ricarica, user: CaitUser, session: SessionDep, request: Request,
+             settings: SettingsDep) -> dict[str, Any]:
     _mio_manutentore(session, user, body.manutentore_id)
     r = cd.ricarica_portafoglio(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, importo=body.importo,
                                 operatore=body.operatore, pagamento=body.pagamento, utente=user.username)
     audit(session, request, user, "cait.ricarica", oggetto=r.numero, totale=r.totale)
-    return {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
+    esito = {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
+    return {**esito, **_emesso(_emetti_ricevuta(request, settings, session, user, esito["id"]))}
 
 
 @router.get("/cait/ricevute/{ricevuta_id}/pdf", response_class=Response)
 def ricevuta_pdf(ricevuta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
                  settings: SettingsDep, request: Request) -> Response:
-    return _pdf(*_registro(request, settings, session, user, lambda e: [sc.stampa_ricevuta(
-        session, ricevuta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))]))
+    """The archived ricevuta, issued by the sale or top-up (nothing is signed or archived here)."""
+    return _originale(request, settings, session, user, sc.originale_ricevuta(session, ricevuta_id, _attore(user)))
+
+
+@router.post("/cait/ricevute/{ricevuta_id}/emissione", response_class=Response, status_code=201)
+def emetti_ricevuta(ricevuta_id: IdPath, user: CaitUser, session: SessionDep, settings: SettingsDep,
+                    request: Request) -> Response:
+    """Issue the ricevuta again: sign it and archive a new version of the same document (a
+    ricevuta the sale could not archive, or a reprint the CAIT wants on record)."""
+    risposta = _pdf(_emetti_ricevuta(request, settings, session, user, ricevuta_id))
+    risposta.status_code = 201
+    return risposta
 
 
 @router.get("/cait/rendiconti")
@@ -242,22 +311,50 @@ def distinte(user: Annotated[Principal, richiede("cait", "manutentore")], sessio
 @router.get("/distinte/{distinta_id}/pdf", response_class=Response)
 def distinta_pdf(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
                  settings: SettingsDep, request: Request) -> Response:
-    return _pdf(*_registro(request, settings, session, user, lambda e: [sc.stampa_distinta(
-        session, distinta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))]))
+    """The archived distinta-ricevuta, issued when the distinta was closed."""
+    return _originale(request, settings, session, user, sc.originale_distinta(session, distinta_id, _attore(user)))
 
 
-@router.get("/distinte/{distinta_id}/trasmissione", response_class=Response)
-def trasmissione(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore", "ente")],
-                 session: SessionDep, settings: SettingsDep, request: Request,
-                 ente: Annotated[str | None, Query(max_length=80)] = None) -> Response:
-    """The lettera di trasmissione for one Ente of the distinta (``?ente=`` when it spans several)."""
+@router.post("/distinte/{distinta_id}/emissione", response_class=Response, status_code=201)
+def emetti_distinta(distinta_id: IdPath, user: CaitUser, session: SessionDep, settings: SettingsDep,
+                    request: Request) -> Response:
+    """Issue the distinta-ricevuta again: a new archived version of the same document."""
+    risposta = _pdf(_emetti_distinta(request, settings, session, user, distinta_id))
+    risposta.status_code = 201
+    return risposta
+
+
+def _ente_scelto(session: SessionDep, user: Principal, distinta_id: int, ente: str | None) -> str:
     enti = sc.enti_della_distinta(session, distinta_id, _attore(user))
     scelto = ente if ente in enti else (enti[0] if ente is None and len(enti) == 1 else None)
     if scelto is None:
         raise NotFound(f"Indicare l'Ente della lettera (?ente=): {', '.join(enti)}.", path=("ente",))
-    return _pdf(*_registro(request, settings, session, user, lambda e: sc.lettere_trasmissione(
+    return scelto
+
+
+EnteLettera = Annotated[str | None, Query(max_length=80, description="Ente destinatario (se la distinta ne ha più d'uno)")]
+
+
+@router.post("/distinte/{distinta_id}/trasmissione", response_class=Response, status_code=201)
+def trasmetti(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore", "ente")],
+              session: SessionDep, settings: SettingsDep, request: Request, ente: EnteLettera = None) -> Response:
+    """Issue (sign and archive) the lettera di trasmissione of the distinta for one Ente, dated
+    today; issued again the same day it is a new version of the same document."""
+    scelto = _ente_scelto(session, user, distinta_id, ente)
+    risposta = _pdf(*_registro(request, settings, session, user, lambda e: sc.lettere_trasmissione(
         session, distinta_id, _attore(user), oggi=date.today(), settings=settings, emissione=e,
         emittente=_firmatario(user), ente=scelto)))
+    risposta.status_code = 201
+    return risposta
+
+
+@router.get("/distinte/{distinta_id}/trasmissione", response_class=Response)
+def trasmissione(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore", "ente")],
+                 session: SessionDep, settings: SettingsDep, request: Request, ente: EnteLettera = None) -> Response:
+    """The archived lettera di trasmissione for one Ente of the distinta, as last issued."""
+    scelto = _ente_scelto(session, user, distinta_id, ente)
+    return _originale(request, settings, session, user, sc.originale_lettera(session, distinta_id, _attore(user),
+                                                                              scelto))
 
 
 @router.patch("/dichiarazioni/{dichiarazione_id}")
