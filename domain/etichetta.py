@@ -37,6 +37,9 @@ __all__ = [
     "ALFABETO",
     "TipoEtichetta",
     "MATRICI",
+    "FormatoMatrice",
+    "MATRICE",
+    "MARGINE_SPAZIO_MM",
     "NumeroEtichetta",
     "carattere_controllo",
     "verifica_controllo",
@@ -45,6 +48,7 @@ __all__ = [
     "prefisso_ente",
     "PersonalizzazioneEtichetta",
     "Prezzo",
+    "AnteprimaEtichette",
 ]
 
 ALFABETO = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
@@ -52,6 +56,37 @@ _VAL = {c: i for i, c in enumerate(ALFABETO)}
 TipoEtichetta = Literal["G", "F"]
 MATRICI: tuple[str, ...] = ("copia utente", "copia Ente (convalida)", "copia manutentore")
 """The three separable matrici, in printed order (S1 L760–770)."""
+
+MARGINE_SPAZIO_MM = 2.0
+"""Free margin around a matrice stuck in its space on G and F, on each side (issue 17)."""
+
+
+@dataclass(frozen=True)
+class FormatoMatrice:
+    """The one declared size of an etichetta matrice; every other size derives from it.
+
+    The sheet profile (``renderers.impose``, three matrici side by side per etichetta), the
+    etichetta template and the "Spazio per l'etichetta di validazione" of G and F (through the
+    ``formato_etichetta`` template global) all read these millimetres."""
+
+    larghezza: float
+    """Width of one matrice, mm."""
+    altezza: float
+    """Height of one matrice (= of the etichetta), mm."""
+
+    @property
+    def etichetta(self) -> tuple[float, float]:
+        """The etichetta with its matrici side by side, mm."""
+        return (self.larghezza * len(MATRICI), self.altezza)
+
+    @property
+    def spazio(self) -> tuple[float, float]:
+        """The space reserved on each copy of G and F: the matrice plus the margin on each side, mm."""
+        return (self.larghezza + 2 * MARGINE_SPAZIO_MM, self.altezza + 2 * MARGINE_SPAZIO_MM)
+
+
+MATRICE = FormatoMatrice(larghezza=56.0, altezza=28.0)
+"""56 × 28 mm: the space on G is 60 × 32 mm, the most its one-page form can give (seed: one page)."""
 
 _COMPATTO = re.compile(r"^([A-Z]{2}\d{3})(\d{2})(G1|F[2-5])(\d{6})([0-9A-Z*])$")
 _PATH = ("numero",)
@@ -199,3 +234,30 @@ class Prezzo:
     @property
     def totale(self) -> Decimal:
         return self.quota_ente + self.contributo_regionale
+
+
+class AnteprimaEtichette(BaseModel):
+    """``curit-docs esempio etichette`` / ``render etichette``: a FAC-SIMILE sheet of example numbers.
+
+    Nothing is allocated: the numbers are the first progressives of the Ente's range, printed
+    across every matrice as "FAC-SIMILE", and the database is not opened."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ente_id: str = Field(min_length=1, max_length=60)
+    """Id of the Ente whose etichette are previewed (e.g. ``provincia-cremona``)."""
+    tipo: TipoEtichetta = "G"
+    fascia: Literal["F2", "F3", "F4", "F5"] | None = None
+    """Band of an F etichetta; none for G."""
+    stagione: int = Field(default=2026, ge=2000, le=2099)
+    """First year of the stagione termica."""
+    quantita: int = Field(default=7, ge=1, le=70)
+    """How many etichette (7 fill one A4-1x7 sheet; at most 10 sheets)."""
+
+    @model_validator(mode="after")
+    def _fascia(self) -> AnteprimaEtichette:
+        if self.tipo == "F" and self.fascia is None:
+            raise ValueError("Per le etichette F indicare la fascia di potenza (F2, F3, F4 o F5).")
+        if self.tipo == "G" and self.fascia is not None:
+            raise ValueError("Le etichette G sono solo per impianti sotto i 35 kW: non indicare la fascia.")
+        return self

@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, UndefinedError, select_autoescape
 from pydantic import BaseModel
 
+from domain.etichetta import MATRICE
 from renderers.errors import RenderError
 
 __all__ = ["render_html", "formato_data", "formato_ora", "formato_numero", "formato_euro", "dato"]
@@ -102,7 +103,7 @@ def _environment(templates_dir: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(data=formato_data, ora=formato_ora, numero=formato_numero, euro=formato_euro)
-    env.globals.update(dato=dato)
+    env.globals.update(dato=dato, formato_etichetta=MATRICE)
     return env
 
 

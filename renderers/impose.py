@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from domain.etichetta import MATRICE
 from renderers.errors import RenderError
 from renderers.pdfstream import PdfStreamWriter, Placement, num
 from renderers.stamp import Item
@@ -64,6 +65,17 @@ class SheetProfile:
                 self.margin_top + row * (self.label_height + self.gap_y))
 
 
+def _profilo_etichette() -> SheetProfile:
+    """A4 1 × 7 of etichette di validazione, sized from the one declared matrice (``domain.etichetta.MATRICE``):
+    three matrici side by side per etichetta, rows 10 mm apart, the grid centred on the sheet."""
+    w, h = MATRICE.etichetta
+    rows, gap = 7, 10.0
+    return SheetProfile("A4-1x7", f"A4, 7 etichette di validazione {num(w)} × {num(h)} mm "
+                        f"(3 matrici di {num(MATRICE.larghezza)} × {num(MATRICE.altezza)} mm)",
+                        210, 297, 1, rows, w, h, margin_left=(210 - w) / 2,
+                        margin_top=(297 - rows * h - (rows - 1) * gap) / 2, gap_x=0, gap_y=gap)
+
+
 PROFILI: dict[str, SheetProfile] = {p.code: p for p in (
     SheetProfile("A4-2x5", "A4, 2 colonne × 5 righe, etichette 84 × 55 mm (targhe)",
                  210, 297, 2, 5, 84, 55, margin_left=16, margin_top=11, gap_x=10, gap_y=0),
@@ -71,8 +83,7 @@ PROFILI: dict[str, SheetProfile] = {p.code: p for p in (
                  210, 297, 2, 4, 84, 55, margin_left=17, margin_top=27.5, gap_x=8, gap_y=8),
     SheetProfile("ROTOLO-84x55", "Rotolo per stampante di etichette, una targa 84 × 55 mm per pagina",
                  84, 55, 1, 1, 84, 55, margin_left=0, margin_top=0),
-    SheetProfile("A4-1x7", "A4, 7 etichette di validazione 186 × 38 mm (3 matrici ciascuna)",
-                 210, 297, 1, 7, 186, 38, margin_left=12, margin_top=15.5, gap_x=0, gap_y=0),
+    _profilo_etichette(),
 )}
 PROFILO_DEFAULT = "A4-2x5"
 

@@ -1,4 +1,5 @@
-"""Targhe identificative (FORMS.md §14.2): ``curit-docs esempio targhe`` / ``schema targhe``.
+"""Targhe identificative (FORMS.md §14.2): ``curit-docs esempio targhe`` / ``schema targhe``;
+etichette di validazione as a FAC-SIMILE preview (``esempio etichette`` / ``render etichette``).
 
 The model is the content of ``impianti.json`` (a list of impianti). Batches of plates
 go through the stamp engine (``service/targhe.py``, ``curit-docs targhe``); this entry
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from domain.etichetta import AnteprimaEtichette, numero_etichetta, prefisso_ente
 from domain.targa import COPIE_TARGA, ElencoImpiantiTarga
 from renderers import barcode
 from service.registry import DocumentType
@@ -56,6 +58,44 @@ def derive_targhe(model: ElencoImpiantiTarga) -> Mapping[str, Any]:
     return {"targhe": targhe}
 
 
+def esempio_etichette() -> dict[str, Any]:
+    """One A4-1x7 sheet of G etichette of the Provincia di Cremona (2026/2027)."""
+    return {"ente_id": "provincia-cremona", "tipo": "G", "fascia": None, "stagione": 2026, "quantita": 7}
+
+
+def derive_etichette(model: AnteprimaEtichette) -> Mapping[str, Any]:
+    """FAC-SIMILE sheets: example numbers (progressives 1…n, never allocated), laid out on the A4-1x7
+    profile at the measured positions; no database is opened."""
+    from renderers.impose import get_profile
+    from service.etichette_stampa import FOGLIO_ETICHETTE, contesto_etichetta, pers_etichetta
+    from service.targhe import enti_da_settings
+
+    settings = get_settings()
+    try:
+        ente = enti_da_settings(settings).get(model.ente_id)
+    except Exception as exc:
+        from domain.errors import RuleViolation
+
+        raise RuleViolation(f"Ente sconosciuto: {model.ente_id}.", path=("ente_id",)) from exc
+    pers = pers_etichetta(settings, ente.id)
+    profilo = get_profile(FOGLIO_ETICHETTE)
+    prefisso = prefisso_ente(ente.tipo, ente.sigla, ente.istat)
+    fogli: list[list[dict[str, Any]]] = []
+    for i in range(model.quantita):
+        numero = numero_etichetta(prefisso, model.stagione, model.tipo, i + 1, model.fascia)
+        valori = {"numero": numero.leggibile, "qr": numero.compatto, "barre": numero.compatto}
+        svg = {"qr": barcode.qr_svg(barcode.qr_matrix(numero.compatto, error="M")),
+               "barre": barcode.code128_svg(numero.compatto)}
+        e = contesto_etichetta(ente, pers, numero, valori, svg)
+        cella = i % profilo.per_sheet
+        if cella == 0:
+            fogli.append([])
+        e["x"], e["y"] = profilo.cell(cella)
+        fogli[-1].append(e)
+    return {"fogli": fogli, "facsimile": True,
+            "foglio": {"larghezza": profilo.page_width, "altezza": profilo.page_height}}
+
+
 DOCUMENT_TYPES = (
     DocumentType(
         code="targhe",
@@ -66,5 +106,15 @@ DOCUMENT_TYPES = (
         derive=derive_targhe,
         copies=COPIE_TARGA,
         codice_impianto=lambda m: m.impianti[0].codice_impianto if len(m.impianti) == 1 else None,
+    ),
+    DocumentType(
+        code="etichette",
+        title="Etichette di validazione (FAC-SIMILE)",
+        model=AnteprimaEtichette,
+        template="etichetta",
+        example=esempio_etichette,
+        derive=derive_etichette,
+        codice_impianto=lambda m: None,
+        modulo_in_bianco=False,
     ),
 )

@@ -14,7 +14,7 @@ import zxingcpp
 from PIL import Image, ImageChops
 
 from domain.errors import ValidationFailed
-from domain.etichetta import numero_etichetta
+from domain.etichetta import MATRICE, numero_etichetta
 from domain.istat import comuni_della_regione
 from service.documents.targhe import esempio_impianti
 from service.etichette_stampa import stampa_etichette
@@ -70,7 +70,8 @@ def _matrici(page: Path, dpi: int = 300) -> list[Path]:
         image = Image.open(cell_path)
         for k in range(3):
             path = cell_path.with_name(f"{cell_path.stem}-m{k}.pgm")
-            image.crop((round(k * 62 / 25.4 * dpi), 0, round((k + 1) * 62 / 25.4 * dpi), image.size[1])).save(path)
+            image.crop((round(k * MATRICE.larghezza / 25.4 * dpi), 0, round((k + 1) * MATRICE.larghezza / 25.4 * dpi),
+                        image.size[1])).save(path)
             out.append(path)
     return out
 
