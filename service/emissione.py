@@ -346,9 +346,25 @@ class Emissione:
         org = self._emittente(doc, model, emittente)
         firmatario = self.firmatario(org) if self.firma else None
         prodotto = produci(codice_tipo, dati, modo=modo, copie=copie, settings=self.settings)
-        pdf = self._firma(prodotto.pdf, doc.code, org, firmatario)
+        reso, documento_id = prodotto.pdf, None
+        if firmatario is not None and self.settings.contrassegno:  # seal overlay before the PAdES signature
+            reso, documento_id = self._contrassegno(reso, doc, model, org)
+        pdf = self._firma(reso, doc.code, org, firmatario)
         meta = self._metadati(pdf, doc, model, org)
+        if documento_id is not None:
+            meta = replace(meta, documento_id=documento_id)
         return Firmato(pdf, meta, org, firmatario is not None)
+
+    def _contrassegno(self, pdf: bytes, doc: DocumentType, model: BaseModel, org: Organizzazione) -> tuple[bytes, str]:
+        """The contrassegno a stampa on every page (docs/parts/contrassegno.md): the id is chosen now."""
+        from archive.indice import nuovo_id
+        from service.contrassegno import sigilla
+
+        documento_id = nuovo_id()
+        giorno = _giorno(doc.data_documento(model) or datetime.now(ROMA).date())
+        return sigilla(pdf, documento_id=documento_id, tipo=doc.code, codice_impianto=doc.codice_impianto(model),
+                       data_documento=giorno, emittente=org.id, identita=org.identita,
+                       settings=self.settings), documento_id
 
     def _lavoratori(self) -> Any:
         """The server's worker processes (``CURIT_PROCESSI_EMISSIONE`` > 0), else None: in-process."""

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
 
     stampa_cache_dir: Path = ROOT / "var" / "cache" / "stampa"
     """Compiled print templates of the stamp engine (default: ``var_dir/cache/stampa``) (safe to delete: rebuilt on demand)."""
+    contrassegno: bool = True
+    """Seal every page of every signed, issued document with a contrassegno a stampa (QR, docs/parts/contrassegno.md)."""
+    sigilli_fidati: Path | None = None
+    """Folder of extra trusted seal public keys (``<identità>.pem``) for ``verifica-stampa``; the seal keys
+    of this installation (``identita_dir/<identità>.sigillo.pem``) are always trusted."""
+    url_verifica: str | None = None
+    """Public base URL printed under the contrassegno (``https://curit.example.it``): the page ``/verifica/<id>``."""
     targhe_url_verifica: str | None = None
     """QR payload of the targhe: None → the bare codice impianto; set → this base URL + codice."""
     personalizzazioni_file: Path | None = None

@@ -1,0 +1,81 @@
+"""Public verification page of a printed document: ``GET /verifica/<id>`` (no login).
+
+The page a phone opens from the legend under the contrassegno a stampa. It says whether the
+document exists in the archive, whether the archived bytes are intact (SHA-256 of the stored
+object against the index), whether it is still kept and its signature was valid at archiving,
+and shows non-personal metadata only (type, date, issuing organisation, codice impianto). A
+logged-in console user gets a link to the document page, where the usual tenant rights decide.
+Rate-limited per client address; a GET never changes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from domain.errors import AppError, NotFound
+from service.api.archivio_dep import ArchivioDep
+from service.api.deps import SessionDep, StateDep
+from service.console import pagina, utente_da_cookie
+
+router = APIRouter(include_in_schema=False)
+
+RICHIESTE_PER_MINUTO = 30
+"""Anonymous look-ups per client address per minute (ids are random: this stops enumeration)."""
+
+_lock = threading.Lock()
+_finestre: dict[str, list[float]] = {}
+
+
+def _limita(request: Request) -> bool:
+    """True when this address is within its allowance (sliding window of 60 s)."""
+    chi = request.client.host if request.client else "?"
+    ora = time.monotonic()
+    with _lock:
+        if len(_finestre) > 10_000:
+            _finestre.clear()
+        recenti = [t for t in _finestre.get(chi, []) if ora - t < 60]
+        if len(recenti) >= RICHIESTE_PER_MINUTO:
+            _finestre[chi] = recenti
+            return False
+        recenti.append(ora)
+        _finestre[chi] = recenti
+        return True
+
+
+def _titolo(tipo: str) -> str:
+    from service.registry import DOCUMENT_TYPES
+
+    return DOCUMENT_TYPES[tipo].title if tipo in DOCUMENT_TYPES else tipo
+
+
+@router.get("/verifica/{documento_id}")
+def verifica_pubblica(request: Request, documento_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{8,64}$")],
+                      state: StateDep, session: SessionDep, archivio: ArchivioDep) -> Response:
+    utente = utente_da_cookie(request, state, session)
+    if not _limita(request):
+        return pagina(request, "errore", utente=utente, titolo="Troppe richieste", status=429, codice=429,
+                      messaggio=f"Troppe verifiche da questo indirizzo: al massimo {RICHIESTE_PER_MINUTO} al minuto. "
+                                "Riprovare tra un minuto.")
+    esito: dict[str, object] = {"id": documento_id}
+    try:
+        record = archivio.record(documento_id)
+    except NotFound:
+        return pagina(request, "pubblico/verifica", utente=utente, titolo="Verifica di un documento", status=404,
+                      esito={**esito, "esiste": False})
+    esito.update(esiste=True, tipo=_titolo(record["tipo"]), data=record["data_documento"],
+                 codice_impianto=record.get("codice_impianto"), emittente=record.get("ente") or record.get("cait"),
+                 firma_valida=record.get("firma_valida"), smaltito=record.get("smaltito_il"),
+                 conservato_fino=record.get("conservare_fino") or record.get("scadenza_conservazione"))
+    if not record.get("smaltito_il") and record.get("s3_key"):
+        try:
+            dati = archivio.store.get(record["s3_key"], record["version_id"])
+            esito["integro"] = hashlib.sha256(dati).hexdigest() == record["sha256"]
+        except AppError:
+            esito["integro"] = None  # storage unreachable: said on the page, nothing assumed
+    return pagina(request, "pubblico/verifica", utente=utente, titolo="Verifica di un documento", esito=esito)
