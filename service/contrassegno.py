@@ -281,13 +281,13 @@ def leggi_scansione(percorso: Path, dpi: int = 200) -> list[Codice]:
     return out
 
 
-def verifica_bytes_stampa(dati: bytes, suffisso: str = ".png") -> list[Codice]:
-    """:func:`leggi_scansione` of an upload held in memory."""
+def verifica_bytes_stampa(dati: bytes, suffisso: str = ".png", settings: Settings | None = None,
+                          archivio: Any = None) -> list[EsitoStampa]:
+    """:func:`verifica_scansione` of an upload held in memory (the console's Verifica page)."""
     with tempfile.NamedTemporaryFile(suffix=suffisso) as f:
         f.write(dati)
         f.flush()
-        return leggi_scansione(Path(f.name))
-
+        return verifica_scansione(Path(f.name), settings, archivio)
 
 
 def verifica_scansione(percorso: Path, settings: Settings | None = None, archivio: Any = None) -> list[EsitoStampa]:

@@ -81,3 +81,39 @@ def test_anonymous_lookups_are_rate_limited(client: TestClient, monkeypatch: pyt
     codici = [client.get("/verifica/ffffffffffffffff").status_code for _ in range(4)]
     assert codici == [404, 404, 404, 429]
     assert "Troppe verifiche da questo indirizzo" in client.get("/verifica/ffffffffffffffff").text
+
+
+def test_console_verifica_accepts_a_scan_of_a_printed_page(client: TestClient, api_settings: Settings,
+                                                          tmp_path: Path) -> None:
+    import re
+    import subprocess
+
+    from service.contrassegno import sigilla
+
+    ident = uuid.uuid4().hex
+    sigillato = sigilla(pdf_di_prova(), documento_id=ident, tipo="allegato-g", codice_impianto="020066IN0000347",
+                        data_documento=date(2025, 10, 14), emittente="provincia-mantova",
+                        identita="ente-provincia-mantova", settings=api_settings)
+    meta = MetadatiDocumento(tipo="allegato-g", data_documento=date(2025, 10, 14), codice_impianto="020066IN0000347",
+                             ente="provincia-mantova", documento_id=ident)
+    archivio_per(client.app, api_settings).archivia(sigillato, meta)
+    (tmp_path / "s.pdf").write_bytes(sigillato)
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-singlefile", str(tmp_path / "s.pdf"), str(tmp_path / "s")],
+                   check=True)
+    origin = {"Origin": "http://testserver"}
+    csrf = lambda html: re.search(r'name="csrf" value="([^"]+)"', html).group(1)  # noqa: E731
+    r = client.post("/console/accesso", data={"username": "admin", "password": "curit-demo",
+                                              "csrf": csrf(client.get("/console/accesso").text)},
+                    headers=origin, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    pagina = client.get("/console/verifica")
+    assert 'action="/console/verifica-stampa"' in pagina.text
+    with open(tmp_path / "s.png", "rb") as f:
+        r = client.post("/console/verifica-stampa", data={"csrf": csrf(pagina.text)},
+                        files={"file": ("scansione.png", f, "image/png")}, headers=origin)
+    assert r.status_code == 200, r.text
+    assert "VALIDO: sigillo autentico" in r.text and f"Documento: {ident}" in r.text
+    assert "documento presente e integro" in r.text
+    rifiuto = client.post("/console/verifica-stampa", data={"csrf": "sbagliato"},
+                          files={"file": ("scansione.png", b"x", "image/png")}, headers=origin)
+    assert rifiuto.status_code == 403

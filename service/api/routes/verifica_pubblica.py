@@ -15,12 +15,15 @@ import threading
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from pathlib import Path as FsPath
+
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 
-from domain.errors import AppError, NotFound
-from service.api.archivio_dep import ArchivioDep
-from service.api.deps import SessionDep, StateDep
+from domain.errors import AppError, NotFound, RuleViolation
+from service.api.archivio_dep import ArchivioDep, rilascia
+from service.api.deps import SessionDep, SettingsDep, StateDep
+from service.api.routes.console import ConsoleUser, Csrf, _errore
 from service.console import pagina, utente_da_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -79,3 +82,28 @@ def verifica_pubblica(request: Request, documento_id: Annotated[str, Path(patter
         except AppError:
             esito["integro"] = None  # storage unreachable: said on the page, nothing assumed
     return pagina(request, "pubblico/verifica", utente=utente, titolo="Verifica di un documento", esito=esito)
+
+
+_MAX_SCANSIONE = 20_000_000
+
+
+@router.post("/console/verifica-stampa", dependencies=[Csrf])
+def verifica_scansione_console(request: Request, utente: ConsoleUser, session: SessionDep, archivio: ArchivioDep,
+                               settings: SettingsDep,
+                               file: Annotated[UploadFile, File()]) -> Response:
+    """The console's Verifica page with a photo or scan of a printed page: the contrassegno checked
+    like ``curit-docs verifica-stampa`` (seal, then archive)."""
+    from service.contrassegno import verifica_bytes_stampa
+
+    rilascia(session)  # the archive reads through its own connection (SQLite: one writer)
+    dati = file.file.read(_MAX_SCANSIONE + 1)
+    try:
+        if len(dati) > _MAX_SCANSIONE:
+            raise RuleViolation("La scansione supera i 20 MB.", path=("file",))
+        suffisso = FsPath(file.filename or "scansione.png").suffix.lower() or ".png"
+        esiti = verifica_bytes_stampa(dati, suffisso if suffisso in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf")
+                                      else ".png", settings, archivio)
+    except AppError as exc:
+        return _errore(request, utente, exc)
+    return pagina(request, "verifica", utente=utente, titolo="Verifica un PDF", esito=None, esiti_stampa=esiti,
+                  nome_file=file.filename)
