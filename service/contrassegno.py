@@ -307,8 +307,10 @@ def verifica_scansione(percorso: Path, settings: Settings | None = None, archivi
         chiave = (c.pagina, esito.sigillo.documento_id if esito.sigillo else c.testo)
         if chiave in visti:
             continue
-        visti[chiave] = esito
-        esiti.append(esito)
+        gia = next((e for (_p, i), e in visti.items() if i == chiave[1]), None)
+        visti[chiave] = gia or esito
+        if gia is None:  # the same document on several pages: reported once
+            esiti.append(esito)
     per_pagina: dict[int, set[str]] = {}
     for (pagina, ident) in visti:
         per_pagina.setdefault(pagina, set()).add(ident)
