@@ -104,8 +104,12 @@ class Settings(BaseSettings):
 
     stampa_cache_dir: Path = ROOT / "var" / "cache" / "stampa"
     """Compiled print templates of the stamp engine (default: ``var_dir/cache/stampa``) (safe to delete: rebuilt on demand)."""
-    contrassegno: bool = True
-    """Seal every page of every signed, issued document with a contrassegno a stampa (QR, docs/parts/contrassegno.md)."""
+    contrassegno: bool = False
+    """Seal every page of every signed, issued document with a contrassegno a stampa (QR, docs/parts/contrassegno.md).
+
+    Off by default: the overlay scales each page's content by ~7 % to free a strip for the code, which
+    breaks the 1:1 geometry of the printed models (the etichetta di validazione no longer fits the box
+    G and F reserve for it). On once the templates reserve that strip themselves."""
     sigilli_fidati: Path | None = None
     """Folder of extra trusted seal public keys (``<identità>.pem``) for ``verifica-stampa``; the seal keys
     of this installation (``identita_dir/<identità>.sigillo.pem``) are always trusted."""

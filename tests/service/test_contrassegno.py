@@ -37,7 +37,7 @@ def ambiente(tmp_path_factory: pytest.TempPathFactory):
     with EmbeddedSeaweed(base / "weed", KEY, SECRET) as weed:
         settings = Settings(var_dir=base / "var", identita_dir=base / "identita", demo=True, db_url=db,
                             s3_endpoint=weed.endpoint, s3_access_key=KEY, s3_secret_key=SECRET,
-                            s3_bucket=f"sig-{uuid.uuid4().hex[:10]}", url_verifica="https://curit.example.it")
+                            s3_bucket=f"sig-{uuid.uuid4().hex[:10]}", url_verifica="https://curit.example.it", contrassegno=True)
         env = {"CURIT_VAR_DIR": str(base / "var"), "CURIT_IDENTITA_DIR": str(base / "identita"), "CURIT_DB_URL": db,
                "CURIT_S3_ENDPOINT": weed.endpoint, "CURIT_S3_ACCESS_KEY": KEY, "CURIT_S3_SECRET_KEY": SECRET,
                "CURIT_S3_BUCKET": settings.s3_bucket}

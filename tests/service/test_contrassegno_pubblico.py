@@ -34,7 +34,7 @@ def weed(tmp_path_factory: pytest.TempPathFactory):
 def api_settings(db_url: str, tmp_path: Path, weed: EmbeddedSeaweed) -> Settings:
     return Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True,
                     identita_dir=tmp_path / "identita", s3_endpoint=weed.endpoint, s3_access_key=KEY,
-                    s3_secret_key=SECRET, s3_bucket=f"pub-{uuid.uuid4().hex[:12]}")
+                    s3_secret_key=SECRET, s3_bucket=f"pub-{uuid.uuid4().hex[:12]}", contrassegno=True)
 
 
 @pytest.fixture(autouse=True)
