@@ -95,7 +95,7 @@ _ACQUISITO = Emittente("ente", acquisito=True)
 EMITTENTI: Mapping[str, Emittente] = {
     # written and issued by the Ente competente
     "allegato-a": _ENTE, "allegato-b": _ENTE, "avviso-ispezione": _ENTE, "lettera-esito": _ENTE,
-    "rendiconto-ente-trimestrale": _ENTE, "targhe": _ENTE,
+    "rendiconto-ente-trimestrale": _ENTE, "targhe": _ENTE, "etichette": _ENTE,
     # written and issued by a CAIT
     "distinta-ricevuta": _CAIT, "ricevuta": _CAIT, "rendiconto-cait": _CAIT, "elenco-manutentori": _CAIT,
     "elenco-operatori": _CAIT, "elenco-strumenti": _CAIT, "allegato-g-precompilato": _CAIT,

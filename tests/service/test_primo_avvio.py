@@ -43,6 +43,7 @@ CHIAMATE: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("render",), ("allegato-g", "g.json", "-o", "g.pdf", "--no-firma")),
     (("estrai",), ("g.pdf",)),
     (("verifica",), ("g.pdf",)),
+    (("verifica-stampa",), ("g.pdf",)),
     (("esito",), ("a.json",)),
     (("stagione",), ("2026-03-15",)),
     (("codice", "nuovo"), ("--istat", "020030", "--tipo", "CT")),

@@ -84,7 +84,8 @@ def test_le_lettere_non_hanno_modulo_in_bianco(cli_locale, tmp_path) -> None:
     """The office paper is issued from records only: asking for it blank is refused in Italian."""
     assert SENZA_MODULO_IN_BIANCO == {
         "avviso-ispezione", "lettera-esito", "distinta-ricevuta", "lettera-trasmissione", "ricevuta", "rendiconto-cait",
-        "rendiconto-ente-trimestrale", "elenco-manutentori", "elenco-operatori", "elenco-strumenti"}
+        "rendiconto-ente-trimestrale", "elenco-manutentori", "elenco-operatori", "elenco-strumenti",
+        "etichette"}  # the FAC-SIMILE etichette sheet is printed from example numbers only
     for code in SENZA_MODULO_IN_BIANCO:
         with pytest.raises(RuleViolation, match="senza modulo in bianco") as err:
             render_document(code, None)

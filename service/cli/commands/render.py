@@ -131,7 +131,7 @@ def register(app: typer.Typer) -> None:
         allegato-i, allegato-l, allegato-m, allegato-f-precompilato, allegato-g-precompilato, targhe,
         avviso-ispezione, lettera-esito, distinta-ricevuta, lettera-trasmissione, ricevuta,
         rendiconto-cait, rendiconto-ente-trimestrale, elenco-manutentori, elenco-operatori,
-        elenco-strumenti.
+        elenco-strumenti, etichette (foglio di prova FAC-SIMILE, nessun numero assegnato).
 
         Esempio: curit-docs esempio allegato-g > g.json && curit-docs render allegato-g g.json -o g.pdf
         """
