@@ -122,6 +122,7 @@ CAMPI_BARRABILI: list[Campo] = [
 ]
 """Fields of the rapporto that may be struck: left empty, they are printed BARRATO (never blank)."""
 CHIAVI = {c.chiave for c in CAMPI}
+ETICHETTE = {c.chiave: c.etichetta for c in (*CAMPI, *CAMPI_BARRABILI)}
 BARRABILI = {c.chiave for c in CAMPI_BARRABILI} - {"consumi_m3_anno", "strumento_marca", "strumento_modello",
                                                     "strumento_matricola"}
 
@@ -235,7 +236,11 @@ def errori_per_campo(exc: Exception) -> dict[str, str]:
     for e in voci:
         path = tuple(str(p) for p in getattr(e, "path", ()) or ())
         chiave = ORIGINE.get(path[0], path[0]) if path else "_"
-        out.setdefault(chiave, getattr(e, "message", str(e)))
+        messaggio = getattr(e, "message", str(e))
+        etichetta = ETICHETTE.get(chiave)
+        if etichetta and etichetta.lower() not in messaggio.lower():
+            messaggio = f"{etichetta}: {messaggio}"
+        out.setdefault(chiave, messaggio)
     return out
 
 

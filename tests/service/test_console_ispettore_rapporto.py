@@ -85,3 +85,53 @@ def test_api_rapporto_e_lettera(client, login, db_url, tmp_path) -> None:
     assert "MN-ESI-2026/1" in testo and imp.codice_impianto in testo, testo
     assert "positiv" in testo.lower() or "9.a" in testo, testo
     assert "Signature Validation: Signature is Valid" in firma, firma
+
+
+def test_console_rapporto_e_lettera(client, db_url, tmp_path, login) -> None:
+    imp = _impianto(db_url)
+    _entra(client, "ispettore.mantova")
+    pagina = client.get(f"/console/ispettore/prova?codice={imp.codice_impianto}")
+    csrf = _csrf(pagina.text)
+    r = client.post("/console/ispettore/prova", data={**PROVE, "codice": imp.codice_impianto, "csrf": csrf}, headers=ORIGIN)
+    assert r.status_code == 200 and "9.a · positivo" in r.text
+    assert f'action="/console/ispettore/rapporto/{imp.codice_impianto}/compila"' in r.text
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}/compila",
+                    data={**PROVE, "csrf": csrf}, headers=ORIGIN)
+    assert r.status_code == 200, r.text
+    assert f'value="{imp.responsabile_cognome_nome}"' in r.text and 'name="t_fumi_1" value="140"' in r.text
+    # missing fields: Italian errors naming them, typed values kept, nothing archived
+    prefill = client.get(f"/ispettore/impianti/{imp.codice_impianto}/rapporto", headers=login("ispettore.mantova"))
+    dati = {**prefill.json()["valori"], **PROVE, "csrf": csrf, "numero_ispezione": "MN-2026/0002", "data_realizzazione_impianto": "",
+            "biennio_da": "2025", "biennio_a": "2027", "volumetria_m3": "tanti", "locale": "Esterno"}
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN)
+    assert r.status_code == 422, r.text
+    assert re.search(r'id="data_realizzazione_impianto"[^>]*aria-invalid="true"', r.text)
+    assert "biennio" in r.text.lower() and "Deve essere un numero" in r.text and 'value="MN-2026/0002"' in r.text
+    assert 'value="tanti"' in r.text and "1.c Data di realizzazione" not in r.text
+    assert "3.c Data di realizzazione dell&#39;impianto: " in r.text or "3.c Data di realizzazione dell'impianto: " in r.text
+    dati.update({"data_realizzazione_impianto": "2010-05-01", "biennio_a": "2026", "volumetria_m3": "240"})
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN,
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    pagina = client.get(r.headers["location"])
+    assert pagina.status_code == 200 and "Rapporto di prova emesso" in pagina.text
+    documento = r.headers["location"].rsplit("/", 1)[1]
+    pdf = client.get(f"/console/documento/{documento}/pdf")
+    assert pdf.status_code == 200 and pdf.headers["X-Curit-Firma"] == "valida"
+    testo, firma = _testo(pdf.content, tmp_path, "rapporto-console")
+    assert testo.count("Allegato A - Rapporto di prova") == 3 and "MN-2026/0002" in testo
+    assert "Signature is Valid" in firma
+    # the letter in one step; a missing protocol names the field
+    r = client.post(f"/console/ispettore/rapporti/{documento}/lettera", headers=ORIGIN,
+                    data={"csrf": _csrf(pagina.text), "protocollo": "", "funzionario": "Dott. Carla Neri",
+                          "data_lettera": "2026-12-04"})
+    assert r.status_code == 422 and "protocollo" in r.text and 'value="Dott. Carla Neri"' in r.text
+    r = client.post(f"/console/ispettore/rapporti/{documento}/lettera", headers=ORIGIN,
+                    data={"csrf": _csrf(pagina.text), "protocollo": "MN-ESI-2026/2", "funzionario": "Dott. Carla Neri",
+                          "data_lettera": "2026-12-04"})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text
+    testo, firma = _testo(r.content, tmp_path, "lettera-console")
+    assert "MN-ESI-2026/2" in testo and imp.codice_impianto in testo and "Signature is Valid" in firma
+    lettera_id = r.headers["X-Curit-Documento"].split(",")[0]
+    record = client.get(f"/archivio/documenti/{lettera_id}", headers=login("ente.mantova")).json()
+    assert record["tipo"] == "lettera-esito" and record["firma_valida"] and record["ente"] == "provincia-mantova"

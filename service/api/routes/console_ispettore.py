@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from archive.catasto import ImpiantoCatasto
-from domain.errors import AppError
-from service.api.deps import SessionDep
+from domain.errors import AppError, RuleViolation
+from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import archivio as api_archivio
 from service.api.routes.console import ConsoleUser, Csrf, _ruoli, _scoped
 from service.api.routes.console_archivio import messaggi_campi
@@ -151,3 +151,113 @@ def ispezioni(request: Request, user: ConsoleUser, session: SessionDep) -> Respo
         elenchi[chiave] = sorted(docs, key=lambda d: d.get("data_documento") or "", reverse=True)
     return pagina(request, "ispettore/ispezioni", utente=user, titolo="Ispezioni", avvisi=elenchi["avvisi"],
                   rapporti=elenchi["rapporti"])
+
+
+# --------------------------------------------------------------------------- rapporto di prova, lettera di esito
+# The same functions as the API (service/api/routes/ispettore_rapporto.py, service/rapporto_ispettore.py).
+
+def _pagina_rapporto(request: Request, user: Any, session: Any, codice: str, valori: dict[str, str], *,
+                     errori: dict[str, str] | None = None, status: int = 200) -> Response:
+    from datetime import date
+
+    from service import rapporto_ispettore as ri
+
+    imp = ri.impianto(session, None if user.ruolo == "admin" else user.ente_id, codice)
+    valori = {**ri.modulo(imp, user.username, oggi=date.today()), **valori}
+    prove = {k: v for k, v in valori.items() if k not in {c.chiave for c in (*ri.CAMPI, *ri.CAMPI_BARRABILI)}}
+    return pagina(request, "ispettore/rapporto", utente=user, titolo=f"Rapporto di prova · impianto {imp.codice_impianto}",
+                  impianto=imp, allegato=ri.allegato_di(imp), campi=ri.CAMPI, barrabili=ri.CAMPI_BARRABILI,
+                  valori=valori, prove=prove, errori=errori or {}, status=status)
+
+
+@router.post("/console/ispettore/rapporto/{codice}/compila", dependencies=[Csrf])
+async def compila_rapporto(request: Request, codice: str, user: ConsoleUser, session: SessionDep) -> Response:
+    """From the prova page: the rapporto's form with the trials carried over (nothing is written)."""
+    from service.api.routes.console import _errore
+
+    _ruoli(user, "ispettore", "ente")
+    try:
+        return _pagina_rapporto(request, user, session, codice[:20], await _form(request))
+    except AppError as exc:
+        return _errore(request, user, exc)
+
+
+@router.post("/console/ispettore/rapporto/{codice}", dependencies=[Csrf])
+async def emetti_rapporto(request: Request, codice: str, user: ConsoleUser, session: SessionDep,
+                          settings: SettingsDep) -> Response:
+    """Issue: signed by the Ente, archived; errors re-show the form with what was typed."""
+    from starlette.concurrency import run_in_threadpool
+
+    from service import rapporto_ispettore as ri
+    from service.api.routes import ispettore_rapporto as api
+    from service.api.routes.console import _errore
+
+    _ruoli(user, "ispettore", "ente")
+    valori = await _form(request)
+    try:
+        emesso = await run_in_threadpool(api.emetti_rapporto, request, settings, session, user, codice[:20], valori)
+    except AppError as exc:
+        session.rollback()
+        try:
+            return _pagina_rapporto(request, user, session, codice[:20], valori, errori=ri.errori_per_campo(exc),
+                                    status=422)
+        except AppError as exc2:
+            return _errore(request, user, exc2)
+    record = emesso.record or {}
+    return RedirectResponse(f"/console/ispettore/rapporti/{record.get('id', '')}", status_code=303)
+
+
+def _pagina_emesso(request: Request, user: Any, session: Any, documento_id: str, *, valori: dict[str, str] | None = None,
+                   errori: dict[str, str] | None = None, status: int = 200) -> Response:
+    from datetime import date
+
+    from service.api.archivio_dep import documento_visibile
+
+    record = documento_visibile(_scoped(session, user), documento_id)
+    return pagina(request, "ispettore/emesso", utente=user, titolo="Rapporto di prova emesso", record=record,
+                  valori=valori or {"data_lettera": date.today().isoformat()}, errori=errori or {}, status=status)
+
+
+@router.get("/console/ispettore/rapporti/{documento_id}")
+def rapporto_emesso(request: Request, documento_id: str, user: ConsoleUser, session: SessionDep) -> Response:
+    from service.api.routes.console import _errore
+
+    _ruoli(user, "ispettore", "ente")
+    try:
+        return _pagina_emesso(request, user, session, documento_id[:80])
+    except AppError as exc:
+        return _errore(request, user, exc)
+
+
+@router.post("/console/ispettore/rapporti/{documento_id}/lettera", dependencies=[Csrf])
+async def lettera_esito(request: Request, documento_id: str, user: ConsoleUser, session: SessionDep,
+                        settings: SettingsDep) -> Response:
+    """The lettere di esito of the rapporto, signed and archived; the responsabile's letter is downloaded."""
+    from datetime import date
+
+    from starlette.concurrency import run_in_threadpool
+
+    from service import rapporto_ispettore as ri
+    from service.api.routes import ispettore_rapporto as api
+    from service.api.routes.console import _errore
+
+    _ruoli(user, "ispettore", "ente")
+    valori = await _form(request)
+    try:
+        try:
+            quando = date.fromisoformat(valori.get("data_lettera") or "")
+        except ValueError as exc:
+            raise RuleViolation("Data della lettera non valida.", path=("data_lettera",)) from exc
+        lettere = await run_in_threadpool(api.emetti_lettere, request, settings, session, user, documento_id[:80],
+                                          valori.get("protocollo", ""), valori.get("funzionario", ""), quando)
+    except AppError as exc:
+        session.rollback()
+        try:
+            return _pagina_emesso(request, user, session, documento_id[:80], valori=valori,
+                                  errori=ri.errori_per_campo(exc), status=422)
+        except AppError as exc2:
+            return _errore(request, user, exc2)
+    prima = lettere[0]
+    return Response(prima["pdf"], media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="lettera-esito-{prima["id"]}.pdf"',
+        "X-Curit-Documento": ",".join(str(x["id"]) for x in lettere)})
