@@ -4,6 +4,7 @@ common English words; forbidden and unknown pages are styled Italian pages."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import deque
 from html.parser import HTMLParser
@@ -12,7 +13,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from tests.e2e.test_console import server  # noqa: F401 - module fixture: the real server
+from tests.e2e.test_cait_giornata import AXE, WCAG
+from tests.e2e.test_console import browser, server  # noqa: F401 - module fixtures: Chromium, the real server
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
@@ -61,10 +63,10 @@ def _visibile(testo: str) -> str:
     return " ".join(p.testo)
 
 
-@pytest.mark.parametrize("username", RUOLI)
-def test_ogni_link_della_console(server: str, username: str) -> None:  # noqa: F811
-    c = _entra(server, username)
+def _crawl(c: httpx.Client, server: str) -> tuple[list[str], list[str]]:
+    """Every console page reachable by links from ``/``: (HTML pages seen, problems found)."""
     visti: set[str] = set()
+    pagine: list[str] = []
     coda = deque(["/"])
     problemi: list[str] = []
     while coda and len(visti) < 120:
@@ -81,6 +83,7 @@ def test_ogni_link_della_console(server: str, username: str) -> None:  # noqa: F
             continue
         if "text/html" not in tipo:
             continue
+        pagine.append(path)
         if '<html lang="it">' not in r.text:
             problemi.append(f"{path}: lang")
         inglese = INGLESE.findall(_visibile(r.text))
@@ -97,6 +100,13 @@ def test_ogni_link_della_console(server: str, username: str) -> None:  # noqa: F
             if nuovo.startswith(("/console", "/")) and not any(s in nuovo for s in SALTA) \
                     and not nuovo.startswith(("/docs", "/static", "/openapi", "/redoc")):
                 coda.append(nuovo)
+    return pagine, problemi
+
+
+@pytest.mark.parametrize("username", RUOLI)
+def test_ogni_link_della_console(server: str, username: str) -> None:  # noqa: F811
+    c = _entra(server, username)
+    visti, problemi = _crawl(c, server)
     assert len(visti) > 3, visti
     assert not problemi, problemi
     # unknown and forbidden pages: styled Italian pages, never JSON
@@ -112,3 +122,48 @@ def test_pagine_di_errore_senza_sessione(server: str) -> None:  # noqa: F811
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html") and "Pagina non trovata" in r.text
     assert httpx.get(f"{server}/archivio/documenti").headers["content-type"].startswith("application/json")
     assert httpx.get(f"{server}/favicon.ico", follow_redirects=True).headers["content-type"].startswith("image/svg")
+
+
+def _forma(path: str) -> str:
+    """A page's route, ids and query left out: one axe run per kind of page."""
+    return "/".join("*" if re.search(r"\d", p) or len(p) > 24 else p for p in urlsplit(path).path.split("/"))
+
+
+@pytest.mark.parametrize("username", RUOLI)
+def test_accessibilita_di_ogni_pagina(server: str, browser, username: str) -> None:  # noqa: F811
+    """Every kind of page the crawl reaches passes axe-core's WCAG 2.1 A/AA rules in Chromium, and
+    every file input has an Italian label and an Italian help text (Chromium's own "Choose File"
+    button text is the browser's, not the page's)."""
+    c = _entra(server, username)
+    pagine, _ = _crawl(c, server)
+    c.close()
+    forme: dict[str, str] = {}
+    for p in pagine:
+        forme.setdefault(_forma(p), p)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    page = context.new_page()
+    page.goto(server + "/console/accesso")
+    page.get_by_label("Nome utente").fill(username)
+    page.get_by_label("Password").fill("curit-demo")
+    page.get_by_role("button", name="Accedi").click()
+    page.wait_for_url(server + "/")
+    problemi: dict[str, object] = {}
+    for path in forme.values():
+        page.goto(server + path)
+        page.add_script_tag(path=str(AXE))
+        violazioni = page.evaluate("""async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return r.violations.map(v => ({id: v.id, help: v.help,
+                                           nodi: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }""", WCAG)
+        file_senza_aiuto = page.evaluate("""() => [...document.querySelectorAll('input[type=file]')].filter(i => {
+            const label = i.labels && i.labels.length ? i.labels[0].innerText.trim() : '';
+            const aiuto = (i.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+                .map(id => document.getElementById(id)).filter(Boolean).map(e => e.innerText.trim()).join(' ');
+            return !label || !aiuto;
+        }).map(i => i.name || i.id)""")
+        if violazioni or file_senza_aiuto:
+            problemi[path] = {"axe": violazioni, "file senza etichetta o aiuto": file_senza_aiuto}
+    context.close()
+    assert len(forme) > 2, forme
+    assert not problemi, json.dumps(problemi, ensure_ascii=False, indent=1)
