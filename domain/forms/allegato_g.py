@@ -69,6 +69,10 @@ Kw = Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)]
 Valore = Annotated[Decimal, Field(max_digits=9, decimal_places=2)]
 Testo = Annotated[str, Field(max_length=400)]
 Breve = Annotated[str, Field(max_length=80)]
+# Issue 17: narrower slots take fewer characters (two lines at ≥ 5 pt in the slot, G and F).
+Medio = Annotated[str, Field(max_length=60)]
+Corto = Annotated[str, Field(max_length=40)]
+Telefono = Annotated[str, Field(max_length=25)]
 Anno = Annotated[int, Field(ge=1900, le=2100)]
 
 
@@ -92,9 +96,9 @@ class Consumo(Modello):
 class Tecnico(Modello):
     """TECNICO CHE HA EFFETTUATO IL CONTROLLO."""  # FORMS.md F §7.11, G §8.6
 
-    nome_cognome: Breve | None = None
+    nome_cognome: Medio | None = None
     ragione_sociale: Breve | None = None
-    telefono: Breve | None = None
+    telefono: Telefono | None = None
     indirizzo: Breve | None = None
     estremi_qualifica: Breve | None = None
 
@@ -250,17 +254,17 @@ class Note(Modello):
 class Controllo(Modello):
     """Fields F and G share: where, who, consumptions, technician, etichetta."""
 
-    numero_rapporto: Breve | None = None
+    numero_rapporto: Corto | None = None
     comune: Breve
     provincia_sigla: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     indirizzo: Breve
     cap: Cap | None = None
-    responsabile_nome: Breve
-    responsabile_tel: Breve | None = None
+    responsabile_nome: Medio
+    responsabile_tel: Telefono | None = None
     responsabile_indirizzo: Breve | None = None
     responsabile_qualita: Qualita | None = None
     proprietario_nome: Breve | None = None
-    proprietario_tel: Breve | None = None
+    proprietario_tel: Telefono | None = None
     proprietario_indirizzo: Breve | None = None
     codice_catasto: CodiceImpiantoStr
     volumetria_m3: Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
@@ -314,21 +318,21 @@ class AllegatoG(Note, Controllo):
     piano: Breve | None = None
     interno: Breve | None = None
     # A. IDENTIFICAZIONE DELL'IMPIANTO
-    costruttore: Breve | None = None
-    modello: Breve | None = None
-    matricola: Breve | None = None
+    costruttore: Medio | None = None
+    modello: Medio | None = None
+    matricola: Corto | None = None
     pot_utile_kw: Kw | None = None
     pot_focolare_kw: Kw
     anno_costruzione: Anno | None = None
     data_installazione: date | None = None
-    marcatura_efficienza: Breve | None = None
+    marcatura_efficienza: Annotated[str, Field(max_length=70)] | None = None
     uso: list[Literal["riscaldamento", "acqua calda sanitaria"]] = Field(default_factory=list, max_length=2)
     tipo_caldaia: Literal["B", "C"] | None = None
     combustibile: Literal["gas naturale", "Gpl", "Gasolio", "Kerosene", "Altro"] | None = None
-    altro_testo: Breve | None = None
+    altro_testo: Annotated[str, Field(max_length=30)] | None = None
     tiraggio_tipo: Literal["naturale", "forzato"] | None = None
     locale: Literal["Locale tecnico", "Esterno", "Interno"] | None = None
-    interno_testo: Breve | None = None
+    interno_testo: Medio | None = None
     # B–G
     documentazione: DocumentazioneG = Field(default_factory=DocumentazioneG)
     esame_locale: EsameLocaleG = Field(default_factory=EsameLocaleG)

@@ -82,3 +82,11 @@ def test_g_responsabile_indirizzo_fits_its_slot(valore: str) -> None:
     dentro = [c for c in glifi if box[0] - TOLLERANZA <= c["x0"] and c["x1"] <= box[2] + TOLLERANZA]
     disegnato = "".join(c["text"] for c in dentro)
     assert disegnato == valore.replace(" ", ""), (valore, disegnato)
+
+
+@pytest.mark.parametrize("campo,massimo", [("responsabile_tel", 25), ("numero_rapporto", 40), ("responsabile_nome", 60)])
+def test_g_refuses_past_the_maximum_naming_the_field(campo: str, massimo: int) -> None:
+    doc = get_document_type("allegato-g")
+    with pytest.raises(Exception) as err:
+        validate(doc, _g(**{campo: "X" * (massimo + 1)}))
+    assert campo in str(err.value) and f"al massimo {massimo} caratteri" in str(err.value)
