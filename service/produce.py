@@ -113,6 +113,12 @@ def produci(
                                                                     dati=record, settings=settings))
         except motore.NeedsFullRender as exc:
             motore.conta_completo(doc, exc)
+    elif not completo and model is not None and doc.motore is not None:
+        try:
+            return Prodotto(doc=doc, model=model, pdf=doc.motore.emetti(doc, model, modo, holders, metadata=meta,
+                                                                        dati=record, settings=settings))
+        except motore.NeedsFullRender as exc:
+            motore.conta_completo(doc, exc)
     html = render_html(settings.templates_dir, doc.template_path, context)
     pdf = html_to_pdf(
         html,

@@ -50,6 +50,9 @@ class DocumentType:
     stampa: bool = False
     """The template keeps every field's box whether blank or filled (``stampabile``): documents
     are stamped on its compiled blank layout (``service.motore``) instead of laid out per record."""
+    motore: Any = None
+    """The engine of a type laid out from layout variants (letters, targhe, etichette, CAIT paper):
+    a ``service.motore_lotti.MotoreTipo``; None = ``service.motore`` or the full layout."""
 
     @property
     def template_path(self) -> str:

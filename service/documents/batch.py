@@ -32,6 +32,7 @@ from domain.avvisi import (
     variante_avviso,
 )
 from domain.enti import Ente
+from service.motore_lotti import MotoreLotto
 from service.registry import DocumentType
 from service.settings import get_settings
 
@@ -169,6 +170,7 @@ DOCUMENT_TYPES = (
         derive=_derive_avviso,
         data_documento=lambda m: m.data_avviso,
         modulo_in_bianco=False,
+        motore=MotoreLotto("avvisi"),
     ),
     DocumentType(
         code="lettera-esito",
@@ -180,5 +182,6 @@ DOCUMENT_TYPES = (
         codice_impianto=lambda m: m.riepilogo.codice_impianto,
         data_documento=lambda m: m.data_lettera,
         modulo_in_bianco=False,
+        motore=MotoreLotto("esiti"),
     ),
 )

@@ -15,6 +15,7 @@ from typing import Any
 from domain.etichetta import AnteprimaEtichette, numero_etichetta, prefisso_ente
 from domain.targa import COPIE_TARGA, ElencoImpiantiTarga
 from renderers import barcode
+from service.motore_lotti import MotoreLotto
 from service.registry import DocumentType
 from service.settings import get_settings
 
@@ -106,6 +107,8 @@ DOCUMENT_TYPES = (
         derive=derive_targhe,
         copies=COPIE_TARGA,
         codice_impianto=lambda m: m.impianti[0].codice_impianto if len(m.impianti) == 1 else None,
+        motore=MotoreLotto("targhe", records=lambda m: [i.model_dump(mode="json") for i in m.impianti],
+                           per_copia=True),
     ),
     DocumentType(
         code="etichette",
