@@ -78,9 +78,11 @@ def blocco_fatto(cartella: Path, indice: int, manifest_sha256: str) -> dict[str,
         return None
 
 
-def records_blocco(cartella: Path, indice: int, dimensione: int) -> Iterable[tuple[int, dict[str, Any]]]:
-    """(position in the manifest, record) of the chunk's records, read line by line."""
-    inizio, fine = indice * dimensione, (indice + 1) * dimensione
+def records_blocco(cartella: Path, indice: int, dimensione: int, spostamento: int = 0
+                   ) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(position in the manifest, record) of the chunk's records, read line by line. ``spostamento``:
+    records the first chunk leaves to the used positions of a partly used first sheet."""
+    inizio, fine = max(0, indice * dimensione - spostamento), (indice + 1) * dimensione - spostamento
     with (cartella / "manifest.jsonl").open(encoding="utf-8") as f:
         for n, riga in enumerate(f):
             if n >= fine:
@@ -101,7 +103,8 @@ def esegui_blocco(cartella: Path, indice: int, settings: Settings) -> dict[str, 
     tipo = tipo_lotto(lavoro["tipo"])
     ctx = Contesto(settings, lavoro["opzioni"])
     buf = io.BytesIO()
-    voci = _stampa(tipo, ctx, records_blocco(cartella, indice, lavoro["record_per_blocco"]), buf, lavoro)
+    voci = _stampa(tipo, ctx, records_blocco(cartella, indice, lavoro["record_per_blocco"],
+                                             lavoro.get("spostamento", 0)), buf, lavoro, primo=indice == 0)
     pdf = percorso_blocco(cartella, indice)
     pdf.parent.mkdir(parents=True, exist_ok=True)
     dati = buf.getvalue()
@@ -115,11 +118,11 @@ def esegui_blocco(cartella: Path, indice: int, settings: Settings) -> dict[str, 
 
 
 def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[str, Any]]], out: io.BytesIO,
-            lavoro: Mapping[str, Any]) -> list[dict[str, Any]]:
+            lavoro: Mapping[str, Any], primo: bool = False) -> list[dict[str, Any]]:
     codes = CodeOptions(qr_error="M", qr_version=ctx.opzioni.get("qr_version"))
     sessione = SessioneLotto(out, settings=ctx.settings, template=tipo.template or "_base/pagina.html.j2",
                              title=lavoro["titolo"], codes=codes)
-    imposer = Imposer(sessione.writer, get_profile(tipo.foglio)) if tipo.foglio else None
+    imposer = _imposer(tipo, ctx.opzioni, sessione, primo)
     voci: list[dict[str, Any]] = []
     for n, rec in records:
         voce = {"n": n, "chiave": tipo.chiave(rec), "stato": "prodotto", "pagina": sessione.writer.page_count,
@@ -131,6 +134,8 @@ def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[st
             voci.append(voce)
             continue
         if imposer is not None:
+            if primo and imposer.non_entra(len(items)):
+                imposer.nuovo_foglio()  # a plate's copies stay on one sheet (see lavoro._opzioni_foglio)
             imposer.place_all(items)
         else:
             for item in items:
@@ -142,6 +147,27 @@ def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[st
         imposer.finish()
     sessione.close()
     return voci
+
+
+class _ImposerLotto(Imposer):
+    """The chunk's imposer: the first chunk starts at the job's start position; the first sheet
+    is closed early when a record's labels would not all fit on it."""
+
+    def non_entra(self, etichette: int) -> bool:
+        return 0 < self._cell and self._cell + etichette > self.profile.per_sheet \
+            and self.profile.per_sheet % etichette == 0
+
+    def nuovo_foglio(self) -> None:
+        self._flush()
+
+
+def _imposer(tipo: TipoLotto, opzioni: Mapping[str, Any], sessione: SessioneLotto, primo: bool) -> Imposer | None:
+    """Sheet kinds: the job's sheet profile and calibration; the start position on the first chunk only."""
+    if not tipo.foglio:
+        return None
+    return _ImposerLotto(sessione.writer, get_profile(str(opzioni.get("foglio") or tipo.foglio)),
+                         inizio=int(opzioni.get("inizio") or 1) if primo else 1,
+                         offset_x=float(opzioni.get("offset_x") or 0), offset_y=float(opzioni.get("offset_y") or 0))
 
 
 def _pagine(dati: bytes) -> int:

@@ -91,14 +91,15 @@ chunk, so a second process did nothing). A constant, not the cores: the chunks, 
 of the output, must not depend on who prints them."""
 
 
-def _dimensione_blocco(tipo: Any, richiesta: int, record: int | None = None) -> int:
-    """Chunk size in records; label kinds round it so that a chunk fills whole sheets. ``record``
-    given (the default size, not one the caller asked for): at most ``record / BLOCCHI_MINIMI``."""
+def _dimensione_blocco(tipo: Any, richiesta: int, record: int | None = None, foglio: str | None = None) -> int:
+    """Chunk size in records; label kinds round it so that a chunk fills whole sheets (of
+    ``foglio``, default the kind's). ``record`` given (the default size, not one the caller asked
+    for): at most ``record / BLOCCHI_MINIMI``."""
     if record:
         richiesta = min(richiesta, max(1, math.ceil(record / BLOCCHI_MINIMI)))
     if tipo.foglio is None:
         return max(1, richiesta)
-    per_foglio = get_profile(tipo.foglio).per_sheet
+    per_foglio = get_profile(foglio or tipo.foglio).per_sheet
     passo = per_foglio // math.gcd(per_foglio, tipo.pagine_per_record)
     return max(passo, richiesta // passo * passo)
 
@@ -127,6 +128,7 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     if uscita.dividi_per:
         records.sort(key=lambda r: tipo.gruppo(r, uscita.dividi_per))  # stable: input order within a group
     opz = tipo.opzioni_lotto(records, opz, settings)
+    spostamento = _opzioni_foglio(tipo, opz)
     if archivia and not (uscita.per_record and tipo.foglio is None):
         raise RuleViolation("L'archiviazione riguarda i PDF per record di lettere e moduli: aggiungere --per-record.",
                             path=("archivia",))
@@ -143,14 +145,58 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     scrivi_atomico(cartella / "scarti.json", json.dumps([asdict(s) for s in scarti], ensure_ascii=False, indent=1).encode())
     lavoro = {"id": lavoro_id, "tipo": tipo.codice, "titolo": tipo.titolo, "manifest_sha256": sha,
               "record_totali": n_record, "opzioni": opz, **asdict(uscita), "firma": conf_firma,
-              "record_per_blocco": _dimensione_blocco(tipo, record_per_blocco) if record_per_blocco
-              else _dimensione_blocco(tipo, settings.batch_record_per_blocco, n_record)}
+              "spostamento": spostamento,
+              "record_per_blocco": _dimensione_blocco(tipo, record_per_blocco, foglio=opz.get("foglio"))
+              if record_per_blocco else _dimensione_blocco(tipo, settings.batch_record_per_blocco, n_record,
+                                                           foglio=opz.get("foglio"))}
     scrivi_atomico(cartella / "lavoro.json", json.dumps(lavoro, ensure_ascii=False, indent=1, sort_keys=True).encode())
     registra_lavoro(engine, Lavoro(id=lavoro_id, tipo=tipo.codice, stato="creato", cartella=str(cartella),
                                    manifest_sha256=sha, record_totali=n_record, record_fatti=0,
                                    record_scartati=len(scarti), record_falliti=0, impaginazioni_complete=0, pagine=0,
                                    emittente=conf_firma["stampa"]))
     return lavoro_id, scarti
+
+
+def _opzioni_foglio(tipo: Any, opz: dict[str, Any]) -> int:
+    """Check (and normalise in ``opz``) the sheet options of a label kind: ``foglio`` (profile),
+    ``inizio`` (first free position of the first sheet, 1-based), ``offset_x``/``offset_y`` (printer
+    calibration, mm). Returns the job's ``spostamento``: the records the first chunk leaves to the
+    used positions of the first sheet, so that every chunk still ends on a whole sheet."""
+    if tipo.foglio is None:
+        for campo in ("foglio", "inizio", "offset_x", "offset_y"):
+            if opz.get(campo) not in (None, "", 0, 1 if campo == "inizio" else 0):
+                raise RuleViolation(f"Il lotto {tipo.codice} non si stampa su fogli di etichette: "
+                                    f"opzione {campo} non ammessa.", path=(campo,))
+        return 0
+    profilo = get_profile(str(opz.get("foglio") or tipo.foglio))
+    if profilo.code == "A4-1x7" and tipo.foglio != "A4-1x7" or tipo.foglio == "A4-1x7" and profilo.code != "A4-1x7":
+        raise RuleViolation(f"Foglio {profilo.code}: non adatto alle etichette di questo lotto.", path=("foglio",))
+    try:
+        inizio = int(opz.get("inizio") or 1)
+        offset = {c: float(opz.get(c) or 0) for c in ("offset_x", "offset_y")}
+    except (TypeError, ValueError):
+        raise RuleViolation("Posizione iniziale e spostamenti devono essere numeri.", path=("inizio",)) from None
+    if not 1 <= inizio <= profilo.per_sheet:
+        raise RuleViolation(f"Posizione iniziale: indicare un numero intero tra 1 e {profilo.per_sheet}.",
+                            path=("inizio",))
+    ppr = tipo.pagine_per_record
+    if profilo.per_sheet % ppr == 0 and profilo.per_sheet - inizio + 1 < ppr:
+        raise RuleViolation(f"Posizione iniziale: da {inizio} il foglio non ha i {ppr} posti di un record "
+                            f"(le copie di una targa stanno sullo stesso foglio): indicare al massimo "
+                            f"{profilo.per_sheet - ppr + 1}.", path=("inizio",))
+    for campo, valore in offset.items():
+        if not -10 <= valore <= 10:
+            raise RuleViolation(f"Spostamento {'orizzontale' if campo == 'offset_x' else 'verticale'} (mm): "
+                                "indicare un numero tra -10 e 10.", path=(campo,))
+    if profilo.code != tipo.foglio:
+        opz["foglio"] = profilo.code
+    if inizio != 1:
+        opz["inizio"] = inizio
+    opz.update({c: v for c, v in offset.items() if v})
+    for c in ("inizio", "offset_x", "offset_y"):
+        if not opz.get(c) or (c == "inizio" and opz[c] == 1):
+            opz.pop(c, None)
+    return -(-(inizio - 1) // tipo.pagine_per_record)
 
 
 def _scrivi_manifest(percorso: Path, records: Any) -> str:
@@ -169,7 +215,7 @@ def _scrivi_manifest(percorso: Path, records: Any) -> str:
 
 
 def blocchi_totali(lavoro: Mapping[str, Any]) -> int:
-    return math.ceil(lavoro["record_totali"] / lavoro["record_per_blocco"])
+    return math.ceil((lavoro["record_totali"] + lavoro.get("spostamento", 0)) / lavoro["record_per_blocco"])
 
 
 def _cartella(engine: Engine, lavoro_id: str) -> Path:

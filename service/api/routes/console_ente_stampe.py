@@ -117,15 +117,15 @@ def targhe(request: Request, user: ConsoleUser, session: SessionDep, settings: S
            offset_x: Annotated[str, Form(max_length=10)] = "0",
            offset_y: Annotated[str, Form(max_length=10)] = "0",
            dividi_ogni: Annotated[str, Form(max_length=10)] = "") -> Response:
-    """``azione``: ``lavoro`` (a job in the queue, standard A4 2×5 sheets, live progress),
-    ``fogli`` (the sheets now, with the chosen stock, start position and calibration),
+    """``azione``: ``lavoro`` (a job in the queue, live progress), ``fogli`` (the sheets now), both
+    with the chosen stock, start position and calibration;
     ``prova`` (one test sheet with label outlines, to calibrate the printer)."""
     _ruoli(user, "ente")
     valori = {"stato": stato, "sorgente": sorgente, "foglio": foglio, "inizio": inizio, "offset_x": offset_x,
               "offset_y": offset_y, "dividi_ogni": dividi_ogni}
     opz, errori = _opzioni_foglio(valori)
-    if azione == "lavoro":
-        errori.pop("foglio", None), errori.pop("inizio", None), errori.pop("offset_x", None), errori.pop("offset_y", None)
+    foglio_lavoro = {"foglio": opz.get("foglio"), "inizio": int(opz.get("inizio") or 1),
+                     "offset_x": opz.get("offset_x") or 0.0, "offset_y": opz.get("offset_y") or 0.0}
 
     def rifiuta(err: dict[str, str]) -> Response:
         return _pagina_targhe(request, user, session, valori=valori, errori=err, scelti=codici, status=422)
@@ -137,7 +137,7 @@ def targhe(request: Request, user: ConsoleUser, session: SessionDep, settings: S
             data = api_stampe.leggi_file(file)
             if azione == "lavoro":
                 creato = api_stampe.targhe_da_file(data, user, session, settings, state.engine, request,
-                                                   opz.get("dividi_ogni"))
+                                                   opz.get("dividi_ogni"), **foglio_lavoro)
                 return _avviato(request, user, creato, "targhe")
             elenco, scarti = api_stampe.codici_da_file(data)
             elenco, assenti = api_stampe.nel_catasto(session, user, elenco)
@@ -156,7 +156,8 @@ def targhe(request: Request, user: ConsoleUser, session: SessionDep, settings: S
             if azione == "lavoro":
                 from service.api.routes import lavori as api_lavori
 
-                body = api_lavori.NuovoLavoro(tipo="targhe", codici=elenco, dividi_ogni=opz.get("dividi_ogni"))
+                body = api_lavori.NuovoLavoro(tipo="targhe", codici=elenco, dividi_ogni=opz.get("dividi_ogni"),
+                                              **foglio_lavoro)
                 creato = api_lavori.crea(body, user, session, settings, state.engine, request.app, request)
                 return RedirectResponse(f"/console/lavori/{creato['id']}", status_code=303)
         prova = azione == "prova"

@@ -131,7 +131,8 @@ def lavoro_visibile(session: Session, user: Principal, lavoro_id: str) -> None:
 class NuovoLavoro(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tipo: Literal["targhe", "avvisi", "esiti"]
+    tipo: Annotated[str, Field(pattern=r"^(targhe|avvisi|esiti|moduli:[a-z0-9-]{1,40})$",
+                               description="targhe, avvisi, esiti o moduli:<tipo di documento>")]
     codici: list[CodiceImpianto] | None = Field(default=None, max_length=MAX_RECORD)
     """Targhe: codici impianto of the caller's Ente (address and comune come from the catasto)."""
     dati: list[dict[str, Any]] | None = Field(default=None, max_length=MAX_RECORD)
@@ -139,6 +140,13 @@ class NuovoLavoro(BaseModel):
     per_record: bool = False
     dividi_ogni: int | None = Field(default=None, ge=1, le=MAX_RECORD)
     dividi_per: Literal["cap", "comune"] | None = None
+    foglio: str | None = Field(default=None, max_length=20)
+    """Targhe: sheet profile (default A4-2x5)."""
+    inizio: int = Field(default=1, ge=1, le=99)
+    """Targhe: first free position of the first sheet (1-based)."""
+    offset_x: float = Field(default=0.0, ge=-10, le=10)
+    offset_y: float = Field(default=0.0, ge=-10, le=10)
+    """Targhe: printer calibration, mm (positive: right / down)."""
 
 
 def _codice_in(dati: Any) -> str | None:
@@ -193,7 +201,14 @@ def crea(body: NuovoLavoro, user: Principal, session: Session, settings: Setting
     sorgente = _sorgente(body, user, session, settings)
     uscita = OpzioniUscita(per_record=body.per_record, dividi_ogni=body.dividi_ogni, dividi_per=body.dividi_per)
     session.commit()  # SQLite: the job registry writes in its own transaction
-    lavoro_id, scarti = crea_lavoro(body.tipo, sorgente, settings=settings, engine=engine, uscita=uscita)
+    opzioni = {k: v for k, v in (("foglio", body.foglio), ("offset_x", body.offset_x), ("offset_y", body.offset_y))
+               if v} | ({"inizio": body.inizio} if body.inizio != 1 else {})
+    if body.tipo.startswith("moduli:"):
+        from service.registry import get_document_type
+
+        get_document_type(body.tipo.split(":", 1)[1])  # unknown type: an error naming it, before anything is written
+    lavoro_id, scarti = crea_lavoro(body.tipo, sorgente, settings=settings, engine=engine, uscita=uscita,
+                                    opzioni=opzioni)
     audit(session, request, user, "lavoro.crea", oggetto=_chiave_audit(user, lavoro_id), tipo=body.tipo,
           record=len(sorgente))
     session.commit()

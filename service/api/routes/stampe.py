@@ -85,7 +85,7 @@ def nel_catasto(session: Session, user: Principal, codici: list[str]) -> tuple[l
 
 
 def targhe_da_file(data: bytes, user: Principal, session: Session, settings: Settings, engine: Engine,
-                   request: Request, dividi_ogni: int | None = None) -> dict[str, Any]:
+                   request: Request, dividi_ogni: int | None = None, **foglio: Any) -> dict[str, Any]:
     """A plates job from an uploaded list of codici; the refused lines in ``righe_scartate``."""
     codici, scarti = codici_da_file(data)
     if not codici and not scarti:
@@ -97,7 +97,8 @@ def targhe_da_file(data: bytes, user: Principal, session: Session, settings: Set
         raise RuleViolation(f"Nessun impianto del file è nel catasto dell'Ente ({len(scarti)} righe scartate).",
                             path=("file",))
     presenti.sort(key=righe.__getitem__)
-    body = api_lavori.NuovoLavoro(tipo="targhe", codici=presenti, dividi_ogni=dividi_ogni)
+    body = api_lavori.NuovoLavoro(tipo="targhe", codici=presenti, dividi_ogni=dividi_ogni,
+                                  **{k: v for k, v in foglio.items() if v is not None})
     creato = api_lavori.crea(body, user, session, settings, engine, request.app, request)
     return {**creato, "righe_scartate": scarti}
 
@@ -155,10 +156,16 @@ Upload = Annotated[UploadFile, File(description="Il file da caricare")]
 
 @router.post("/stampe/targhe/file", status_code=202, dependencies=[richiede("ente")])
 def targhe_file(file: Upload, user: CurrentUser, session: SessionDep, settings: SettingsDep, state: StateDep,
-                request: Request, dividi_ogni: Annotated[int | None, Form(ge=1, le=10_000)] = None) -> dict[str, Any]:
-    """Lavoro di stampa delle targhe da un file di codici impianto (testo o CSV, un codice per riga);
-    le righe scartate, con il motivo, in ``righe_scartate``."""
-    return targhe_da_file(leggi_file(file), user, session, settings, state.engine, request, dividi_ogni)
+                request: Request, dividi_ogni: Annotated[int | None, Form(ge=1, le=10_000)] = None,
+                foglio: Annotated[str | None, Form(max_length=20)] = None,
+                inizio: Annotated[int, Form(ge=1, le=99)] = 1,
+                offset_x: Annotated[float, Form(ge=-10, le=10)] = 0.0,
+                offset_y: Annotated[float, Form(ge=-10, le=10)] = 0.0) -> dict[str, Any]:
+    """Lavoro di stampa delle targhe da un file di codici impianto (testo o CSV, un codice per riga),
+    con foglio, posizione iniziale e calibrazione della stampante (mm); le righe scartate, con il
+    motivo, in ``righe_scartate``."""
+    return targhe_da_file(leggi_file(file), user, session, settings, state.engine, request, dividi_ogni,
+                          foglio=foglio, inizio=inizio, offset_x=offset_x, offset_y=offset_y)
 
 
 @router.post("/stampe/{tipo}/file", status_code=202, dependencies=[richiede("ente")])
