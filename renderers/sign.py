@@ -1,6 +1,7 @@
 """PDF bytes + a loaded signing identity → PAdES-signed PDF bytes (pyHanko, incremental update).
 
-``FirmaSpec`` says *what* to sign (field, reason, location, visible appearance, B-B or B-T);
+``FirmaSpec`` says *what* to sign (field, reason, location, visible appearance, PAdES level:
+B-B, B-T, B-LT with the validation data embedded, B-LTA with a document timestamp on top);
 ``Firmatario`` owns *how*: a key that has been loaded once, its certificate chain and an
 optional timestamp authority, reused across every document of a batch.
 
@@ -58,7 +59,8 @@ __all__ = [
     "nome_soggetto",
 ]
 
-Livello = Literal["auto", "B-B", "B-T"]
+Livello = Literal["auto", "B-B", "B-T", "B-LT", "B-LTA"]
+LIVELLI: tuple[str, ...] = ("auto", "B-B", "B-T", "B-LT", "B-LTA")
 
 TESTO_FIRMA = "Firmato digitalmente da %(signer)s\n%(organizzazione)s\nil %(ts)s"
 """Default appearance text; pyHanko fills ``signer`` (CN) and ``ts``, we add ``organizzazione``."""
@@ -97,7 +99,10 @@ class FirmaSpec:
     aspetto: AspettoFirma | None = None
     """Visible appearance; ``None`` = invisible signature."""
     livello: Livello = "auto"
-    """``B-B``; ``B-T`` adds an RFC 3161 signature timestamp; ``auto`` = B-T when a TSA is set."""
+    """``B-B``; ``B-T`` adds an RFC 3161 signature timestamp; ``B-LT`` also embeds the validation
+    data (chain, OCSP responses and/or CRLs fetched from the addresses in the certificates) in the
+    Document Security Store; ``B-LTA`` then adds a document timestamp. ``auto`` = B-T when a TSA is
+    set, else B-B. B-T and above need a TSA."""
 
 
 @runtime_checkable
@@ -209,7 +214,9 @@ class Firmatario:
 
     def firma(self, pdf: bytes, spec: FirmaSpec = FirmaSpec()) -> bytes:
         """Append one PAdES signature to ``pdf``; the input bytes are the output's prefix."""
-        timestamper = self._timestamper_per(spec)
+        livello = self._livello(spec)
+        timestamper = None if livello == "B-B" else self._timestamper
+        lungo = livello in ("B-LT", "B-LTA")
         try:
             writer = _ScrittorePdfA(io.BytesIO(pdf), strict=False)
         except Exception as exc:
@@ -221,6 +228,9 @@ class Firmatario:
             location=spec.luogo,
             md_algorithm="sha256",
             subfilter=fields.SigSeedSubFilter.PADES,
+            embed_validation_info=lungo,
+            validation_context=self._contesto() if lungo else None,
+            use_pades_lta=livello == "B-LTA",
         )
         field_spec = fields.SigFieldSpec(campo, **self._posizione(writer, spec.aspetto))
         pdf_signer = signers.PdfSigner(
@@ -231,25 +241,38 @@ class Firmatario:
         try:
             out = pdf_signer.sign_pdf(
                 writer,
-                bytes_reserved=self._riservati.get(con_tsa),
+                bytes_reserved=self._riservati.get(livello),
                 appearance_text_params={"organizzazione": self.organizzazione},
             ).getvalue()
         except SigningError:
             raise
         except Exception as exc:  # pyHanko, cryptography, TSA over HTTP, font errors
-            raise SigningError(_messaggio(exc, con_tsa)) from exc
-        if con_tsa not in self._riservati:
-            self._misura(out, con_tsa)
+            raise SigningError(_messaggio(exc, con_tsa, lungo)) from exc
+        if livello not in self._riservati:
+            self._misura(out, livello)
         return out
 
-    def _timestamper_per(self, spec: FirmaSpec) -> TimeStamper | None:
-        if spec.livello == "B-B":
-            return None
-        if spec.livello == "B-T" and self._timestamper is None:
+    def livello_effettivo(self, spec: FirmaSpec) -> str:
+        """The PAdES level ``spec`` gives with this identity (``auto`` resolved)."""
+        return self._livello(spec)
+
+    def _livello(self, spec: FirmaSpec) -> str:
+        if spec.livello == "auto":
+            return "B-T" if self._timestamper is not None else "B-B"
+        if spec.livello != "B-B" and self._timestamper is None:
             raise SigningError(
-                "Firma B-T richiesta ma nessuna autorità di marca temporale (TSA) è configurata."
+                f"Firma {spec.livello} richiesta ma nessuna autorità di marca temporale (TSA) è configurata."
             )
-        return self._timestamper
+        return spec.livello
+
+    def _contesto(self):  # noqa: ANN202 - pyhanko_certvalidator.ValidationContext
+        """Collects the validation data of B-LT: the chain's self-signed certificates (else its
+        last one) anchor the path; OCSP/CRL are fetched from the certificates' addresses."""
+        from renderers.lta import contesto_validazione
+
+        catena = self.catena
+        radici = [c for c in catena if c.self_signed != "no"] or list(catena[-1:]) or [self.certificato]
+        return contesto_validazione(radici, catena)
 
     @staticmethod
     def _posizione(writer: IncrementalPdfFileWriter, aspetto: AspettoFirma | None) -> dict:
@@ -261,13 +284,13 @@ class Firmatario:
             raise SigningError(f"La pagina {aspetto.pagina} per la firma visibile non esiste.")
         return {"on_page": pagina, "box": tuple(int(round(v)) for v in aspetto.box)}
 
-    def _misura(self, out: bytes, con_tsa: bool) -> None:
+    def _misura(self, out: bytes, livello: str) -> None:
         """Reserve the first signature's real size (plus margin) for the rest of the batch."""
-        sig = PdfFileReader(io.BytesIO(out), strict=False).embedded_signatures[-1]
+        sig = PdfFileReader(io.BytesIO(out), strict=False).embedded_regular_signatures[-1]
         with self._lock:
             # /Contents is hex: two characters per DER byte (pyHanko wants the hex length)
             der = len(bytes(sig.pkcs7_content).rstrip(b"\x00"))
-            self._riservati.setdefault(con_tsa, 2 * (der + _MARGINE_CMS))
+            self._riservati.setdefault(livello, 2 * (der + _MARGINE_CMS))
 
     def __repr__(self) -> str:
         return f"Firmatario({self.nome!r}, tsa={self.ha_marca_temporale})"
@@ -406,8 +429,11 @@ def _stile(aspetto: AspettoFirma | None) -> TextStampStyle | None:
     )
 
 
-def _messaggio(exc: Exception, con_tsa: bool) -> str:
+def _messaggio(exc: Exception, con_tsa: bool, lungo: bool = False) -> str:
     text = f"{type(exc).__name__} {exc}".lower()
+    if lungo and any(w in text for w in ("revinfo", "revocation", "ocsp", "crl", "path", "validat")):
+        return ("Le informazioni di revoca (OCSP/CRL) del certificato di firma non sono disponibili: "
+                "firma di lungo periodo (B-LT/B-LTA) non apposta.")
     if con_tsa and any(w in text for w in ("timestamp", "connection", "http", "tsa")):
         return "L'autorità di marca temporale (TSA) non ha risposto: firma non apposta."
     if "encrypt" in text:

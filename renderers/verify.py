@@ -5,6 +5,12 @@ validity, a chain to one of the configured trust roots at the validation time, t
 signature timestamp when present, and pyHanko's difference analysis of whatever was appended
 after it: an unsigned incremental update that changes a page makes the verdict invalid.
 
+Long-term signatures (PAdES B-LTA): when a signature no longer validates at the verification
+time (its certificate expired) and document timestamps follow it, pyHanko's AdES-LTA validation
+(ETSI EN 319 102-1 § 5.6.3) decides: the timestamps prove the signature existed while its
+certificate was valid, with the validation data embedded at signing. The verdict names the
+PAdES level reached and until when the evidence holds (:mod:`renderers.lta`).
+
 ``Verificatore`` keeps the parsed trust roots, so retrieving many documents reuses them;
 each verification gets a fresh ``ValidationContext`` (its clock is the verification time).
 """
@@ -15,7 +21,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -30,6 +36,7 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import ValidationContext
 
 from renderers.errors import SigningError
+from renderers.lta import livello_pades
 
 __all__ = ["VerdettoFirma", "EsitoFirma", "Soggetto", "MarcaTemporale", "Verificatore", "verifica_pdf"]
 
@@ -95,6 +102,13 @@ class VerdettoFirma:
     motivo: str
     """The verdict as one Italian sentence."""
     firme: tuple[EsitoFirma, ...] = ()
+    livello: str | None = None
+    """PAdES level of the last signature: ``B-B``, ``B-T``, ``B-LT`` or ``B-LTA``."""
+    prova_fino_al: datetime | None = None
+    """Until when the evidence holds: expiry of the last timestamp's TSA certificate (of the
+    signer's certificate at B-B)."""
+    conservazione: str | None = None
+    """Level and ``prova_fino_al`` as one Italian sentence."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: datetimes as ISO 8601 strings."""
@@ -120,6 +134,7 @@ class Verificatore:
         if not firme:
             return _negativo(sha, "Il documento non contiene firme digitali.")
         esiti = []
+        lta = livello_pades(firme[0].reader)
         for indice, firma in enumerate(firme):
             try:
                 status = validate_pdf_signature(
@@ -128,7 +143,10 @@ class Verificatore:
                 )
             except Exception as exc:
                 raise SigningError("Verifica della firma non riuscita.") from exc
-            esiti.append(_esito(firma.field_name, status, ultima=indice == len(firme) - 1))
+            esito = _esito(firma.field_name, status, ultima=indice == len(firme) - 1)
+            if not esito.valida and esito.integra and not esito.modificato_dopo_firma and _marche_dopo(firma):
+                esito = self._a_lungo_termine(firma, esito, momento)
+            esiti.append(esito)
         decisiva = next((e for e in esiti if not e.valida), esiti[-1])
         return VerdettoFirma(
             valida=all(e.valida for e in esiti),
@@ -140,7 +158,60 @@ class Verificatore:
             sha256=sha,
             motivo=decisiva.motivo if len(esiti) == 1 or not decisiva.valida else _tutte_valide(esiti),
             firme=tuple(esiti),
+            livello=lta.livello if lta else None,
+            prova_fino_al=lta.fino_al if lta else None,
+            conservazione=lta.descrizione() if lta else None,
         )
+
+    def _a_lungo_termine(self, firma: Any, esito: EsitoFirma, momento: datetime | None) -> EsitoFirma:
+        """AdES-LTA validation of a signature followed by document timestamps: valid when the
+        timestamp chain proves it existed while its certificate was valid and not revoked."""
+        import asyncio
+
+        from pyhanko.sign.validation.ades import ades_lta_validation
+        from pyhanko.sign.validation.policy_decl import (
+            PdfSignatureValidationSpec, RevinfoOnlineFetchingRule, RevocationInfoGatheringSpec,
+            SignatureValidationSpec,
+        )
+        from pyhanko_certvalidator.context import CertValidationPolicySpec, SimpleTrustManager
+        from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+        from pyhanko_certvalidator.policy_decl import (
+            CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule,
+        )
+
+        regola = RevocationCheckingRule.CHECK_IF_DECLARED_SOFT
+
+        def politica(radici: Sequence[asn1_x509.Certificate]) -> CertValidationPolicySpec:
+            return CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=list(radici)),
+                revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(regola, regola)),
+            )
+
+        # the last timestamp is checked at the verification time: its TSA's current status may be
+        # fetched online (past validation uses only what the document embeds)
+        spec = PdfSignatureValidationSpec(SignatureValidationSpec(
+            cert_validation_policy=politica(self._roots),
+            ts_cert_validation_policy=politica(self._tsa_roots) if self._tsa_roots else None,
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH),
+        ))
+        quando = momento or datetime.now(timezone.utc)
+        # a live validation at ``quando`` (not a historical one): the last timestamp's status is current
+        timing = ValidationTimingInfo(validation_time=quando, best_signature_time=quando,
+                                      point_in_time_validation=False)
+        try:
+            risultato = asyncio.run(ades_lta_validation(firma, spec, timing_info=timing))
+        except Exception:
+            return esito
+        st = risultato.api_status
+        if st is None or not st.bottom_line or risultato.oldest_evidence_record_timestamp is None:
+            return esito
+        prova = risultato.oldest_evidence_record_timestamp
+        motivo = (f"Firma valida a lungo termine (PAdES B-LTA): documento integro, firmato da "
+                  f"{_chi(esito.firmatario)}; il certificato non è più valido alla data di verifica, ma la "
+                  f"marca temporale d'archivio del {_data(prova)} prova che la firma esisteva quando era valido "
+                  "e i dati di validazione incorporati ne attestano la non revoca.")
+        return replace(esito, valida=True, catena_attendibile=True, motivo=motivo)
 
     @staticmethod
     def _contesto(roots: Sequence[asn1_x509.Certificate] | None, momento: datetime | None) -> ValidationContext:
@@ -158,6 +229,11 @@ def verifica_pdf(
 ) -> VerdettoFirma:
     """One-off verification; use ``Verificatore`` to check many files with the same trust list."""
     return Verificatore(trust_roots, tsa_trust_roots=tsa_trust_roots).verifica(pdf, momento=momento)
+
+
+def _marche_dopo(firma: Any) -> bool:
+    """Document timestamps were appended after this signature."""
+    return any(t.signed_revision > firma.signed_revision for t in firma.reader.embedded_timestamp_signatures)
 
 
 def _esito(campo: str, st: PdfSignatureStatus, *, ultima: bool) -> EsitoFirma:
@@ -278,7 +354,7 @@ def _asn1(cert: Certificato) -> asn1_x509.Certificate:
 
 # pyHanko logs each expected failure (expired, unknown issuer, tampered revision) as an error
 # with a traceback; the verdict reports it, so keep them out of the user's terminal.
-for _name in ("pyhanko.sign.validation.generic_cms", "pyhanko.sign.diff_analysis"):
+for _name in ("pyhanko.sign.validation.generic_cms", "pyhanko.sign.diff_analysis", "pyhanko.sign.validation.ades"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 

@@ -254,3 +254,189 @@ def pdf_di_prova(pagine: int = 1) -> bytes:
         metadata=PdfMetadata(title="Documento di prova", tipo_documento="prova", codice_impianto="BG0123456789"),
         dati=DATI_PROVA,
     )
+
+
+# -- long-term validation: a CA whose certificates name a real OCSP responder and CRL ----------
+
+
+@dataclass
+class PkiLt:
+    """A second test PKI for PAdES B-LT/B-LTA, with its services live on 127.0.0.1.
+
+    Every certificate names the OCSP responder (AIA) and the CRL (CDP) of :attr:`base_url`; one
+    ``ThreadingHTTPServer`` answers RFC 6960 OCSP requests (responses signed by the CA, built with
+    ``cryptography``'s OCSP builder), serves the CA's signed CRL and runs two RFC 3161 TSAs: ``tsa``
+    (certificate valid ten years) and ``tsa_breve`` (expires in 20 days: its timestamps need renewal).
+    """
+
+    ca: Coppia
+    firmatario: Coppia
+    """CN ``Giulia Neri``, O ``Provincia di Mantova``; valid from 30 days ago for 365 days."""
+    tsa: Coppia
+    tsa_breve: Coppia
+    base_url: str
+    revocati: set[int]
+    """Serial numbers the OCSP responder and the CRL report revoked (tests may add to it)."""
+    richieste_ocsp: list[int]
+    """Serial numbers asked about, in order (shows the responder was really consulted)."""
+    orologio: dt.datetime | None = None
+    """The OCSP responder's and CRL issuer's clock; None = now. A test validating "in 2030" sets it
+    to that instant, as the responder of 2030 would answer."""
+
+    def adesso(self) -> dt.datetime:
+        return (self.orologio or dt.datetime.now(UTC)).replace(microsecond=0)
+
+    @property
+    def url_tsa(self) -> str:
+        return f"{self.base_url}/tsa"
+
+    @property
+    def url_tsa_breve(self) -> str:
+        return f"{self.base_url}/tsa-breve"
+
+    @property
+    def url_ocsp(self) -> str:
+        return f"{self.base_url}/ocsp"
+
+    @property
+    def url_crl(self) -> str:
+        return f"{self.base_url}/ca.crl"
+
+
+def _leaf_lt(ca: Coppia, base: str, cn: str, org: str, *, start: dt.datetime, end: dt.datetime,
+             tsa: bool = False) -> Coppia:
+    key = _key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn, org))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
+        .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+            x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(f"{base}/ocsp"))]),
+            critical=False)
+        .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier(f"{base}/ca.crl")], None, None, None)]), critical=False)
+    )
+    if tsa:
+        builder = builder.add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    else:
+        builder = builder.add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )
+    return Coppia(key, builder.sign(ca.key, hashes.SHA256()))
+
+
+def _stamper(tsa: Coppia, ca: Coppia):  # noqa: ANN202 - pyHanko test helper
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    return DummyTimeStamper(
+        tsa_cert=asn1_cert(tsa.cert),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(tsa.key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        certs_to_embed=[asn1_cert(ca.cert)],
+    )
+
+
+@lru_cache(maxsize=1)
+def pki_lt() -> PkiLt:
+    """Build the long-term PKI and start its OCSP/CRL/TSA server (once per process, daemon thread)."""
+    from cryptography.x509 import ocsp
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    now = dt.datetime.now(UTC)
+    ca = _ca("CA di prova CURIT LTV", "Regione Lombardia (test)")
+    pki = PkiLt(
+        ca=ca,
+        firmatario=_leaf_lt(ca, base, "Giulia Neri", "Provincia di Mantova",
+                            start=now - dt.timedelta(days=30), end=now + dt.timedelta(days=365)),
+        tsa=_leaf_lt(ca, base, "TSA di prova LTV", "Regione Lombardia (test)", tsa=True,
+                     start=now - dt.timedelta(days=30), end=now + dt.timedelta(days=3600)),
+        tsa_breve=_leaf_lt(ca, base, "TSA di prova in scadenza", "Regione Lombardia (test)", tsa=True,
+                           start=now - dt.timedelta(days=30), end=now + dt.timedelta(days=20)),
+        base_url=base, revocati=set(), richieste_ocsp=[],
+    )
+    emessi = {c.cert.serial_number: c.cert for c in (pki.firmatario, pki.tsa, pki.tsa_breve)}
+    stampers = {"/tsa": _stamper(pki.tsa, ca), "/tsa-breve": _stamper(pki.tsa_breve, ca)}
+
+    def risposta_ocsp(body: bytes) -> bytes:
+        try:
+            req = ocsp.load_der_ocsp_request(body)
+        except ValueError:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
+                serialization.Encoding.DER)
+        pki.richieste_ocsp.append(req.serial_number)
+        cert = emessi.get(req.serial_number)
+        if cert is None:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(
+                serialization.Encoding.DER)
+        adesso = pki.adesso()
+        revocato = req.serial_number in pki.revocati
+        builder = ocsp.OCSPResponseBuilder().add_response(
+            cert=cert, issuer=ca.cert, algorithm=hashes.SHA256(),
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revocato else ocsp.OCSPCertStatus.GOOD,
+            this_update=adesso - dt.timedelta(minutes=1), next_update=adesso + dt.timedelta(days=7),
+            revocation_time=adesso - dt.timedelta(minutes=1) if revocato else None,
+            revocation_reason=x509.ReasonFlags.key_compromise if revocato else None,
+        ).responder_id(ocsp.OCSPResponderEncoding.HASH, ca.cert)
+        for ext in req.extensions:
+            if isinstance(ext.value, x509.OCSPNonce):
+                builder = builder.add_extension(ext.value, critical=False)
+        return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    def crl() -> bytes:
+        adesso = pki.adesso()
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject)
+                   .last_update(adesso - dt.timedelta(minutes=1)).next_update(adesso + dt.timedelta(days=7))
+                   .add_extension(x509.CRLNumber(int(adesso.timestamp())), critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+                                  critical=False))
+        for serial in sorted(pki.revocati):
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(adesso - dt.timedelta(minutes=1))
+                .build())
+        return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _rispondi(self, tipo: str, dati: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", tipo)
+            self.send_header("Content-Length", str(len(dati)))
+            self.end_headers()
+            self.wfile.write(dati)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path == "/ocsp":
+                self._rispondi("application/ocsp-response", risposta_ocsp(body))
+            elif self.path in stampers and self.headers.get("Content-Type") == "application/timestamp-query":
+                reply = stampers[self.path].request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+                self._rispondi("application/timestamp-reply", reply)
+            else:
+                self.send_error(404)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            if self.path == "/ca.crl":
+                self._rispondi("application/pkix-crl", crl())
+            elif self.path.startswith("/ocsp/"):  # RFC 6960 A.1 GET form: base64 of the DER request
+                import base64
+                from urllib.parse import unquote
+
+                self._rispondi("application/ocsp-response", risposta_ocsp(base64.b64decode(unquote(self.path[6:]))))
+            else:
+                self.send_error(404)
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+            pass
+
+    server.RequestHandlerClass = Handler
+    threading.Thread(target=server.serve_forever, daemon=True, name="pki-lt").start()
+    return pki
