@@ -99,7 +99,8 @@ def _ca(cn: str, org: str) -> Coppia:
 
 
 def _leaf(
-    ca: Coppia, cn: str, org: str, *, start: dt.datetime, end: dt.datetime, tsa: bool = False
+    ca: Coppia, cn: str, org: str, *, start: dt.datetime, end: dt.datetime, tsa: bool = False,
+    servizi: str | None = None,
 ) -> Coppia:
     key = _key()
     builder = (
@@ -116,6 +117,12 @@ def _leaf(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
         )
     )
+    if servizi:
+        builder = builder.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+            x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(f"{servizi}/ocsp"))]),
+            critical=False,
+        ).add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier(f"{servizi}/ca.crl")], None, None, None)]), critical=False)
     if tsa:
         builder = builder.add_extension(
             x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
@@ -305,33 +312,8 @@ class PkiLt:
 
 def _leaf_lt(ca: Coppia, base: str, cn: str, org: str, *, start: dt.datetime, end: dt.datetime,
              tsa: bool = False) -> Coppia:
-    key = _key()
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn, org))
-        .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-        .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-            x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(f"{base}/ocsp"))]),
-            critical=False)
-        .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-            [x509.UniformResourceIdentifier(f"{base}/ca.crl")], None, None, None)]), critical=False)
-    )
-    if tsa:
-        builder = builder.add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
-        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-    else:
-        builder = builder.add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
-    return Coppia(key, builder.sign(ca.key, hashes.SHA256()))
+    """A leaf certificate naming the OCSP responder (AIA) and the CRL (CDP) under ``base``."""
+    return _leaf(ca, cn, org, start=start, end=end, tsa=tsa, servizi=base)
 
 
 def _stamper(tsa: Coppia, ca: Coppia):  # noqa: ANN202 - pyHanko test helper
@@ -381,7 +363,7 @@ def pki_lt() -> PkiLt:
         adesso = pki.adesso()
         revocato = req.serial_number in pki.revocati
         builder = ocsp.OCSPResponseBuilder().add_response(
-            cert=cert, issuer=ca.cert, algorithm=hashes.SHA256(),
+            cert=cert, issuer=ca.cert, algorithm=req.hash_algorithm,  # the CertID as asked (SHA-1 from NSS)
             cert_status=ocsp.OCSPCertStatus.REVOKED if revocato else ocsp.OCSPCertStatus.GOOD,
             this_update=adesso - dt.timedelta(minutes=1), next_update=adesso + dt.timedelta(days=7),
             revocation_time=adesso - dt.timedelta(minutes=1) if revocato else None,
