@@ -1,6 +1,7 @@
 """Sign and verify with the configured identities and trust list (used by the CLI and the archive).
 
-- ``firma_documento(pdf, identita)``: one document, PAdES B-B, or B-T when ``CURIT_TSA_URL`` is set;
+- ``firma_documento(pdf, identita)``: one document, PAdES B-B, or B-T when ``CURIT_TSA_URL`` is set,
+  or the level of ``CURIT_FIRMA_LIVELLO`` (B-LT, B-LTA: validation data embedded, document timestamp);
   the signature is visible when the document type is listed in ``CURIT_FIRMA_VISIBILE_TIPI``.
 - ``firma_lotto(pdfs, identita)``: many per-record archival PDFs with one loaded key, chain and
   TSA client; a merged print PDF is just one document and is signed once with ``firma_documento``.
@@ -49,11 +50,14 @@ def spec_per_tipo(
     visibile: bool | None = None,
     motivo: str | None = None,
     luogo: str | None = None,
-    livello: Livello = "auto",
+    livello: Livello | None = None,
     settings: Settings | None = None,
 ) -> FirmaSpec:
-    """The signature spec of a document type; ``visibile`` overrides the configured choice."""
+    """The signature spec of a document type; ``visibile`` overrides the configured choice,
+    ``livello`` the configured PAdES level (``CURIT_FIRMA_LIVELLO``)."""
     settings = settings or get_settings()
+    if livello in (None, "auto"):
+        livello = settings.firma_livello
     if visibile is None:
         visibile = tipo is not None and tipo in settings.firma_visibile_tipi
     aspetto = AspettoFirma(font=_font(settings.fonts_dir / FONT_FIRMA)) if visibile else None

@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     """Key passwords per identity as a JSON object: ``CURIT_IDENTITA_PASSWORD='{"ente-bergamo": "…"}'``."""
     tsa_url: str | None = None
     """RFC 3161 timestamp authority; set → PAdES B-T, None → B-B."""
+    firma_livello: Literal["auto", "B-B", "B-T", "B-LT", "B-LTA"] = "auto"
+    """PAdES level of issued documents: ``auto`` = B-T with ``tsa_url``, else B-B (works offline);
+    ``B-LT``/``B-LTA`` (need ``tsa_url``) embed the validation data fetched from the OCSP/CRL addresses
+    in the signing certificates, B-LTA then adds a document timestamp (docs/parts/conservazione-firme.md)."""
+    rinnovo_marche_giorni: int = 90
+    """``archivio rinnova-marche`` and its scheduled task: renew documents whose last timestamp's TSA
+    certificate expires within this many days."""
+    rinnovo_marche_ore: float = 24.0
+    """How often the worker's scheduled task (Celery beat) runs the renewal; 0 = never."""
     trust_roots: tuple[Path, ...] = ()
     """PEM files of the CAs whose signatures ``verifica`` accepts (JSON list in the environment)."""
     firma_visibile_tipi: tuple[str, ...] = ()

@@ -36,13 +36,17 @@ def register(app: typer.Typer) -> None:
                                                          help="Riquadro visibile sull'ultima pagina")] = None,
         motivo: Annotated[Optional[str], typer.Option(help="Motivo della firma")] = None,
         luogo: Annotated[Optional[str], typer.Option(help="Luogo della firma")] = None,
-        livello: Annotated[str, typer.Option(help="auto | B-B | B-T (B-T richiede CURIT_TSA_URL)")] = "auto",
+        livello: Annotated[str, typer.Option(
+            help="auto | B-B | B-T | B-LT | B-LTA (B-T e oltre richiedono CURIT_TSA_URL; auto segue "
+                 "CURIT_FIRMA_LIVELLO)")] = "auto",
     ) -> None:
         """Firma un PDF (PAdES). Esempio: curit-docs firma g.pdf -o g-firmato.pdf --identita ente-bergamo"""
         from service.firma import firma_documento, spec_per_tipo
 
-        if livello not in ("auto", "B-B", "B-T"):
-            raise RuleViolation("Livello non valido: usare auto, B-B o B-T.", path=("livello",))
+        from renderers.sign import LIVELLI
+
+        if livello not in LIVELLI:
+            raise RuleViolation("Livello non valido: usare auto, B-B, B-T, B-LT o B-LTA.", path=("livello",))
         spec = spec_per_tipo(tipo, visibile=visibile, motivo=motivo, luogo=luogo, livello=livello)  # type: ignore[arg-type]
         signed = firma_documento(_leggi_pdf(pdf), identita, spec=spec)
         write_atomically(output, signed)
@@ -50,7 +54,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def verifica(pdf: Annotated[Path, typer.Argument(help="PDF firmato da verificare")]) -> None:
-        """Verifica le firme di un PDF: esito JSON; codice d'uscita 0 se valida, 1 se no.
+        """Verifica le firme di un PDF: esito JSON con il livello PAdES raggiunto (B-B, B-T, B-LT,
+        B-LTA) e fino a quando la prova regge; codice d'uscita 0 se valida, 1 se no.
 
         Esempio: curit-docs verifica g-firmato.pdf
         """
@@ -58,6 +63,8 @@ def register(app: typer.Typer) -> None:
 
         verdetto = verifica_documento(_leggi_pdf(pdf))
         typer.echo(json.dumps(verdetto.as_dict(), ensure_ascii=False, indent=2))
+        if verdetto.conservazione:
+            print(verdetto.conservazione, file=sys.stderr)
         if not verdetto.valida:
             print(f"Firma non valida: {verdetto.motivo}", file=sys.stderr)
             raise SystemExit(1)
