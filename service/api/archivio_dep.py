@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 TIPI_RAPPORTO = ("allegato-g", "allegato-f", "allegato-a", "allegato-b")
+TIPI_ISPETTORE = (*TIPI_RAPPORTO, "lettera-esito", "avviso-ispezione")
+"""What an inspector sees of its Ente's archive: the rapporti, and the letters and avvisi of its inspections."""
 """Rapporti di controllo tecnico (G, F) and rapporti di prova (A, B): what an ispettore reads."""
 
 _lock = threading.Lock()
@@ -132,7 +134,7 @@ def condizione_tenant(session: Session, user: Principal) -> ColumnElement[bool] 
     if user.ruolo in ("ente", "archivista") and user.ente_id:
         return Documento.ente == user.ente_id
     if user.ruolo == "ispettore" and user.ente_id:
-        return (Documento.ente == user.ente_id) & Documento.tipo.in_(TIPI_RAPPORTO)
+        return (Documento.ente == user.ente_id) & Documento.tipo.in_(TIPI_ISPETTORE)
     if user.ruolo == "cait" and user.cait_id:
         return Documento.cait == user.cait_id
     if user.ruolo == "manutentore" and user.manutentore_id is not None:

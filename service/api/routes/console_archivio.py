@@ -61,9 +61,22 @@ def archivio(request: Request, user: ConsoleUser, session: SessionDep) -> Respon
     except (AppError, ValidationError) as exc:
         messaggio, errati = messaggi_campi(exc, CAMPI_RICERCA)
         return pagina(request, "archivio", utente=user, titolo="Archivio", status=422, filtri=campi,
-                      risultati={"documenti": [], "prossima": None}, errore=messaggio, errati=errati, coda=None)
+                      risultati={"documenti": [], "prossima": None}, errore=messaggio, errati=errati, coda=None,
+                      tipi_documento=_tipi_documento(user))
     return pagina(request, "archivio", utente=user, titolo="Archivio", filtri=campi, risultati=risultati, errore=None,
-                  errati=set(), coda=api_archivio.coda_console(session, user))
+                  errati=set(), coda=api_archivio.coda_console(session, user), tipi_documento=_tipi_documento(user))
+
+
+def _tipi_documento(user: Any) -> list[tuple[str, str]]:
+    """The document types of the search's «Tipo di documento» (an inspector: those it may see)."""
+    from service.api.archivio_dep import TIPI_ISPETTORE
+    from service.console.nomi import titolo_tipo
+    from service.documents import ALL
+
+    codici = [t.code for t in ALL]
+    if user.ruolo == "ispettore":
+        codici = [c for c in codici if c in TIPI_ISPETTORE]
+    return sorted(((c, titolo_tipo(c)) for c in codici), key=lambda v: v[1].lower())
 
 
 def _pagina_documento(request: Request, user: Any, session: Any, documento_id: str, *, status: int = 200,

@@ -5,6 +5,9 @@
   codici not in the catasto are reported line by line, never printed.
 - ``POST /stampe/{avvisi|esiti}/file``: a JSON list (an inspection plan, or rapporti di prova with
   protocollo, data and funzionario, as for ``curit-docs batch``) → a job of avvisi or lettere di esito.
+- ``POST /stampe/esiti/archivio``: lettere di esito from the rapporti di prova already in the caller's
+  archive (period, type, esito; ``service.stampe``).
+- ``POST /stampe/moduli/{tipo}/file``: any form (Allegato A … M) for a CSV/JSON list of records.
 - ``POST /distributori/importazione``: the distributors' yearly file (``curit-docs
   importa-distributore``) → new impianti "da ispezionare" in the caller's catasto, a line-by-line
   error report and, on request, a plates job of the impianti just created.
@@ -20,7 +23,11 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from datetime import date
+
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import Path as ApiPath
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -151,7 +158,107 @@ def targhe_importati(esito: dict[str, Any], user: Principal, session: Session, s
     return api_lavori.crea(body, user, session, settings, engine, request.app, request)
 
 
+def esiti_archivio(sel: Any, user: Principal, session: Session, settings: Settings, engine: Engine, request: Request,
+                   *, protocollo: str, funzionario: str, data_lettera: Any, per_record: bool = False,
+                   dividi_ogni: int | None = None, dividi_per: Literal["cap", "comune"] | None = None) -> dict[str, Any]:
+    """A job of lettere di esito from the caller's archived rapporti di prova (``service.stampe``)."""
+    from service.api.archivio_dep import archivio_per, limita_al_tenant
+    from service.stampe import esiti_da_archivio
+
+    archivio = archivio_per(request.app, settings)
+    trovati = esiti_da_archivio(limita_al_tenant(session, user), lambda i: archivio.recupera(i).dati, sel,
+                                protocollo=protocollo, funzionario=funzionario, data_lettera=data_lettera)
+    if not trovati.dati:
+        motivo = (f"{trovati.esclusi} con un altro esito" if trovati.esclusi else "") + \
+            (f"{', ' if trovati.esclusi else ''}{len(trovati.scartati)} non leggibili" if trovati.scartati else "")
+        raise RuleViolation(f"Nessun rapporto da cui stampare lettere ({trovati.letti} letti: {motivo or 'nessuno'}).",
+                            path=("esito",))
+    body = api_lavori.NuovoLavoro(tipo="esiti", dati=trovati.dati, per_record=per_record, dividi_ogni=dividi_ogni,
+                                  dividi_per=dividi_per)
+    creato = api_lavori.crea(body, user, session, settings, engine, request.app, request)
+    scarti = trovati.scartati + [{"riga": s["riga"], "valore": s["chiave"], "motivo": s["motivo"]}
+                                 for s in creato.get("scartati", [])]
+    return {**creato, "rapporti": len(trovati.dati), "esclusi_per_esito": trovati.esclusi, "righe_scartate": scarti}
+
+
+def moduli_file(tipo: str, data: bytes, nome: str, user: Principal, session: Session, settings: Settings,
+                engine: Engine, request: Request, *, per_record: bool = False,
+                dividi_ogni: int | None = None) -> dict[str, Any]:
+    """A ``moduli:<tipo>`` job from an uploaded CSV/JSON list; refused lines, naming the field, in
+    ``righe_scartate`` (CSV: the file's line number)."""
+    from service.stampe import record_da_file
+
+    tipo_modulo(tipo)
+    dati, primo = record_da_file(data, nome)
+    body = api_lavori.NuovoLavoro(tipo=f"moduli:{tipo}", dati=dati, per_record=per_record, dividi_ogni=dividi_ogni)
+    try:
+        creato = api_lavori.crea(body, user, session, settings, engine, request.app, request)
+    except RuleViolation as exc:
+        if exc.path[:1] == ("dati",) and len(exc.path) > 1 and isinstance(exc.path[1], int):
+            riga = exc.path[1] + (primo - 1 if primo else 1)
+            raise RuleViolation(f"Riga {riga}: {exc.message}", path=("file",)) from None
+        raise
+    sposta = primo - 1 if primo else 0
+    scarti = [{"riga": s["riga"] + sposta, "valore": s["chiave"], "motivo": s["motivo"]} for s in creato["scartati"]]
+    return {**creato, "righe_scartate": scarti}
+
+
+def tipi_modulo() -> list[tuple[str, str]]:
+    """The form types a list of records can be printed as (code, title)."""
+    from service.registry import _entries
+
+    return [(t.code, t.title) for t in _entries() if t.code.startswith("allegato-")]
+
+
+def tipo_modulo(tipo: str) -> str:
+    if tipo not in dict(tipi_modulo()):
+        raise RuleViolation("Modulo: scegliere uno dei modelli elencati.", path=("tipo",))
+    return tipo
+
+
+class RichiestaEsitiArchivio(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dal: date | None = None
+    al: date | None = None
+    tipi: list[Literal["allegato-a", "allegato-b"]] = Field(default_factory=lambda: ["allegato-a", "allegato-b"],
+                                                            min_length=1)
+    esito: Literal["", "9.a", "9.b"] = ""
+    protocollo: str = Field(max_length=30, description="protocollo della prima lettera; i seguenti crescono di uno")
+    funzionario: str = Field(max_length=60)
+    data_lettera: date
+    per_record: bool = False
+    dividi_ogni: int | None = Field(default=None, ge=1, le=10_000)
+    dividi_per: Literal["cap", "comune"] | None = None
+
+
 Upload = Annotated[UploadFile, File(description="Il file da caricare")]
+
+
+@router.post("/stampe/esiti/archivio", status_code=202, dependencies=[richiede("ente")])
+def esiti_da_archivio(body: RichiestaEsitiArchivio, user: CurrentUser, session: SessionDep, settings: SettingsDep,
+                      state: StateDep, request: Request) -> dict[str, Any]:
+    """Lavoro di stampa delle lettere di esito dai rapporti di prova (Allegati A e B) già nell'archivio
+    dell'Ente, scelti per periodo, tipo ed esito; i rapporti non leggibili, con il motivo, in
+    ``righe_scartate``."""
+    from service.stampe import Selezione
+
+    sel = Selezione(dal=body.dal, al=body.al, tipi=tuple(body.tipi), esito=body.esito)
+    return esiti_archivio(sel, user, session, settings, state.engine, request, protocollo=body.protocollo,
+                          funzionario=body.funzionario, data_lettera=body.data_lettera, per_record=body.per_record,
+                          dividi_ogni=body.dividi_ogni, dividi_per=body.dividi_per)
+
+
+@router.post("/stampe/moduli/{tipo}/file", status_code=202, dependencies=[richiede("ente")])
+def moduli(tipo: Annotated[str, ApiPath(max_length=40, pattern=r"^[a-z0-9-]+$")], file: Upload, user: CurrentUser,
+           session: SessionDep, settings: SettingsDep, state: StateDep, request: Request,
+           per_record: Annotated[bool, Form()] = False,
+           dividi_ogni: Annotated[int | None, Form(ge=1, le=10_000)] = None) -> dict[str, Any]:
+    """Lavoro di stampa di un modulo (Allegato A … M) per un elenco di record: CSV con «;» e una prima
+    riga dei nomi dei campi (``a.b`` per i campi annidati) oppure elenco JSON; le righe rifiutate, con
+    la riga e il campo, in ``righe_scartate``."""
+    return moduli_file(tipo, leggi_file(file), file.filename or "", user, session, settings, state.engine, request,
+                       per_record=per_record, dividi_ogni=dividi_ogni)
 
 
 @router.post("/stampe/targhe/file", status_code=202, dependencies=[richiede("ente")])
