@@ -104,13 +104,25 @@ def contesto_validazione(
 def aggiungi_marca_archivio(pdf: bytes, timestamper: TimeStamper, contesto: ValidationContext) -> bytes:
     """``pdf`` + validation data for its last timestamp + a new document timestamp (one
     incremental update: the input bytes are the output's prefix)."""
+    import asyncio
+
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        out = signers.PdfTimeStamper(timestamper).update_archival_timestamp_chain(
-            reader, contesto, in_place=False)
+        # roots stay out of the DSS: a self-signed copy there lets path building chain the root to
+        # itself, and past validation then asks for the root's own revocation status
+        out = asyncio.run(_e_chiudi(signers.PdfTimeStamper(timestamper).async_update_archival_timestamp_chain(
+            reader, contesto, in_place=False, embed_roots=False), contesto))
     except Exception as exc:  # pyHanko, certificate validation, TSA/OCSP over HTTP
         raise SigningError(_messaggio(exc)) from exc
     return out.getvalue()
+
+
+async def _e_chiudi(coro, contesto: ValidationContext):  # noqa: ANN001, ANN202
+    """Await ``coro``, then close the HTTP session the context opened (OCSP/CRL fetching)."""
+    try:
+        return await coro
+    finally:
+        await contesto.aclose()
 
 
 def _messaggio(exc: Exception) -> str:

@@ -29,7 +29,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.ades.report import AdESIndeterminate, AdESSubIndic
+from pyhanko.sign.ades.report import AdESIndeterminate, AdESStatus, AdESSubIndic
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
@@ -203,8 +203,11 @@ class Verificatore:
             risultato = asyncio.run(ades_lta_validation(firma, spec, timing_info=timing))
         except Exception:
             return esito
+        # pyHanko 0.38 reports a passed LTA validation either way: AdES indication PASSED, or an
+        # API status whose bottom line holds (validated through the archive timestamps)
         st = risultato.api_status
-        if st is None or not st.bottom_line or risultato.oldest_evidence_record_timestamp is None:
+        superata = risultato.ades_subindic.status is AdESStatus.PASSED or (st is not None and st.bottom_line)
+        if not superata or risultato.oldest_evidence_record_timestamp is None:
             return esito
         prova = risultato.oldest_evidence_record_timestamp
         motivo = (f"Firma valida a lungo termine (PAdES B-LTA): documento integro, firmato da "

@@ -316,6 +316,26 @@ def _leaf_lt(ca: Coppia, base: str, cn: str, org: str, *, start: dt.datetime, en
     return _leaf(ca, cn, org, start=start, end=end, tsa=tsa, servizi=base)
 
 
+def _risponditore_ocsp(ca: Coppia, now: dt.datetime) -> Coppia:
+    """Delegated OCSP responder (RFC 6960 4.2.2.2): id-kp-OCSPSigning and id-pkix-ocsp-nocheck, so
+    its own status needs no check (a CA signing its responses directly makes long-term validators
+    ask for the root's revocation status)."""
+    key = _key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Risponditore OCSP di prova", "Regione Lombardia (test)"))
+        .issuer_name(ca.cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=30)).not_valid_after(now + dt.timedelta(days=3600))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
+        .add_extension(x509.OCSPNoCheck(), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    return Coppia(key, cert)
+
+
 def _stamper(tsa: Coppia, ca: Coppia):  # noqa: ANN202 - pyHanko test helper
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
@@ -347,6 +367,7 @@ def pki_lt() -> PkiLt:
         base_url=base, revocati=set(), richieste_ocsp=[],
     )
     emessi = {c.cert.serial_number: c.cert for c in (pki.firmatario, pki.tsa, pki.tsa_breve)}
+    risponditore = _risponditore_ocsp(ca, now)
     stampers = {"/tsa": _stamper(pki.tsa, ca), "/tsa-breve": _stamper(pki.tsa_breve, ca)}
 
     def risposta_ocsp(body: bytes) -> bytes:
@@ -368,11 +389,11 @@ def pki_lt() -> PkiLt:
             this_update=adesso - dt.timedelta(minutes=1), next_update=adesso + dt.timedelta(days=7),
             revocation_time=adesso - dt.timedelta(minutes=1) if revocato else None,
             revocation_reason=x509.ReasonFlags.key_compromise if revocato else None,
-        ).responder_id(ocsp.OCSPResponderEncoding.HASH, ca.cert)
+        ).responder_id(ocsp.OCSPResponderEncoding.HASH, risponditore.cert).certificates([risponditore.cert])
         for ext in req.extensions:
             if isinstance(ext.value, x509.OCSPNonce):
                 builder = builder.add_extension(ext.value, critical=False)
-        return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        return builder.sign(risponditore.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
     def crl() -> bytes:
         adesso = pki.adesso()

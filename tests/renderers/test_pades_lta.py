@@ -1,0 +1,181 @@
+"""PAdES B-LT and B-LTA on real parts: the test PKI's OCSP responder, CRL and RFC 3161 TSAs over
+HTTP (tests/pki.py ``pki_lt``); judged by pyHanko (AdES-LTA validation at a time after the signer's
+certificate expired), poppler's ``pdfsig`` (signatures) and ``openssl ts -verify`` (every timestamp
+token: poppler 22.12 cannot validate RFC 3161 document timestamps, it reports them "not verified")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from asn1crypto import cms
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+
+from renderers.errors import SigningError
+from renderers.lta import aggiungi_marca_archivio, contesto_validazione, livello_pades
+from renderers.sign import ChiaveSoftware, FirmaSpec, Firmatario
+from renderers.verify import verifica_pdf
+from tests.pki import asn1_cert, nss_db, pdf_di_prova, pki_lt
+from tests.pki import _leaf_lt
+
+UTC = dt.timezone.utc
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return pki_lt()
+
+
+def _firmatario(pki, coppia=None, tsa: str | None = None) -> Firmatario:
+    coppia = coppia or pki.firmatario
+    return Firmatario.da_dispositivo(ChiaveSoftware(coppia.key, coppia.cert, [pki.ca.cert]),
+                                     timestamper=RequestsHTTPTimeStamper(tsa or pki.url_tsa, timeout=5))
+
+
+@pytest.fixture(scope="module")
+def firmati(pki) -> dict[str, bytes]:
+    firmatario = _firmatario(pki)
+    return {livello: firmatario.firma(pdf_di_prova(), FirmaSpec(livello=livello))
+            for livello in ("B-B", "B-T", "B-LT", "B-LTA")}
+
+
+@pytest.fixture
+def orologio(pki):
+    """Moves the OCSP responder's clock (as the responder of that year would answer); restored after."""
+    def sposta(quando: dt.datetime) -> dt.datetime:
+        pki.orologio = quando
+        return quando
+
+    yield sposta
+    pki.orologio = None
+
+
+def test_livelli_e_dati_di_validazione_incorporati(firmati, pki):
+    for livello, pdf in firmati.items():
+        stato = livello_pades(pdf)
+        assert stato is not None and stato.livello == livello
+        assert pdf.startswith(pdf_di_prova())  # incremental updates only
+    lta = livello_pades(firmati["B-LTA"])
+    assert lta.marche_documento == 1 and lta.autorita == "TSA di prova LTV"
+    assert lta.fino_al == pki.tsa.cert.not_valid_after_utc
+    assert "fino al" in lta.descrizione() and "B-LTA" in lta.descrizione()
+    assert livello_pades(firmati["B-B"]).fino_al == pki.firmatario.cert.not_valid_after_utc
+    # the DSS holds real OCSP responses signed by the CA, about the signer and the TSA
+    from cryptography.x509 import ocsp
+
+    with pikepdf.open(io.BytesIO(firmati["B-LT"])) as pdf:
+        risposte = [ocsp.load_der_ocsp_response(bytes(o.read_bytes())) for o in pdf.Root.DSS.OCSPs]
+        assert pdf.Root.DSS.Certs and len(pdf.Root.DSS.Certs) >= 2
+    seriali = {r.serial_number for r in risposte}
+    assert {pki.firmatario.cert.serial_number, pki.tsa.cert.serial_number} <= seriali
+    assert all(r.certificate_status == ocsp.OCSPCertStatus.GOOD for r in risposte)
+    assert pki.firmatario.cert.serial_number in pki.richieste_ocsp  # asked over HTTP
+    with pikepdf.open(io.BytesIO(firmati["B-LTA"])) as pdf:  # still PDF/A-3b, Info and XMP in step
+        xmp = pdf.open_metadata()
+        assert xmp["pdfaid:part"] == "3" and str(pdf.docinfo["/Producer"]) == xmp["pdf:Producer"]
+
+
+def test_verifica_dopo_la_scadenza_del_certificato(firmati, pki, orologio):
+    adesso = verifica_pdf(firmati["B-LTA"], trust_roots=[pki.ca.cert])
+    assert adesso.valida and adesso.livello == "B-LTA"
+    assert adesso.prova_fino_al == pki.tsa.cert.not_valid_after_utc
+    assert "B-LTA" in adesso.conservazione and f"{pki.tsa.cert.not_valid_after_utc:%d/%m/%Y}" in adesso.conservazione
+    # two years on: the signer's certificate expired a year ago
+    futuro = orologio(dt.datetime.now(UTC) + dt.timedelta(days=730))
+    assert futuro > pki.firmatario.cert.not_valid_after_utc
+    lta = verifica_pdf(firmati["B-LTA"], trust_roots=[pki.ca.cert], momento=futuro)
+    assert lta.valida, lta.motivo
+    assert "lungo termine" in lta.motivo and "Giulia Neri" in lta.motivo
+    for livello in ("B-B", "B-T"):
+        vecchio = verifica_pdf(firmati[livello], trust_roots=[pki.ca.cert], momento=futuro)
+        assert not vecchio.valida and "scaduto" in vecchio.motivo, livello
+    # a trust list without the CA: the timestamps prove nothing
+    from tests.pki import materiale
+
+    estranea = verifica_pdf(firmati["B-LTA"], trust_roots=[materiale().altra_ca.cert], momento=futuro)
+    assert not estranea.valida
+
+
+def _marche(pdf: bytes) -> list[tuple[bytes, bytes | None, bytes | None]]:
+    """Every RFC 3161 token of ``pdf``: (token DER, data it stamps, or the digest it stamps)."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    out = []
+    for sig in reader.embedded_signatures:
+        if sig.sig_object_type == "/DocTimeStamp":
+            a, la, b, lb = [int(v) for v in sig.byte_range]
+            out.append((cms.ContentInfo.load(sig.pkcs7_content).dump(), pdf[a:a + la] + pdf[b:b + lb], None))
+        for attr in sig.signer_info["unsigned_attrs"] or ():
+            if attr["type"].native == "signature_time_stamp_token":
+                firma = sig.signer_info["signature"].native
+                out.append((attr["values"][0].dump(), None, hashlib.sha256(firma).digest()))
+    return out
+
+
+def test_pdfsig_e_openssl_confermano_firma_e_marche(firmati, pki, tmp_path):
+    nss = nss_db(tmp_path / "nss", pki.ca)
+    path = tmp_path / "lta.pdf"
+    path.write_bytes(firmati["B-LTA"])
+    out = subprocess.run(["pdfsig", "-nssdir", nss, str(path)], capture_output=True, text=True).stdout
+    firme = out.split("Signature #")[1:]
+    assert len(firme) == 2  # the signature and the document timestamp
+    assert "Signature is Valid." in firme[0] and "Certificate is Trusted." in firme[0], out
+    assert "Giulia Neri" in firme[0] and "TSA di prova LTV" in firme[1]
+    (tmp_path / "ca.pem").write_bytes(pki.ca.cert_pem)
+    marche = _marche(firmati["B-LTA"])
+    assert len(marche) == 2  # signature timestamp + document timestamp
+    for n, (token, dati, digest) in enumerate(marche):
+        (tmp_path / f"t{n}.der").write_bytes(token)
+        cmd = ["openssl", "ts", "-verify", "-in", str(tmp_path / f"t{n}.der"), "-token_in",
+               "-CAfile", str(tmp_path / "ca.pem")]
+        if dati is not None:
+            (tmp_path / f"d{n}.bin").write_bytes(dati)
+            cmd += ["-data", str(tmp_path / f"d{n}.bin")]
+        else:
+            cmd += ["-digest", digest.hex()]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0 and "Verification: OK" in r.stdout, (n, r.stdout, r.stderr)
+    # a byte changed in the stamped range: openssl refuses the document timestamp
+    n, dati = next((n, m[1]) for n, m in enumerate(marche) if m[1] is not None)
+    (tmp_path / "alterato.bin").write_bytes(dati[:-1] + bytes([dati[-1] ^ 1]))
+    r = subprocess.run(["openssl", "ts", "-verify", "-in", str(tmp_path / f"t{n}.der"), "-token_in", "-CAfile",
+                        str(tmp_path / "ca.pem"), "-data", str(tmp_path / "alterato.bin")], capture_output=True, text=True)
+    assert r.returncode != 0
+
+
+def test_marca_d_archivio_prolunga_la_prova(pki, orologio):
+    breve = _firmatario(pki, tsa=pki.url_tsa_breve).firma(pdf_di_prova(), FirmaSpec(livello="B-LTA"))
+    prima = livello_pades(breve)
+    assert prima.fino_al == pki.tsa_breve.cert.not_valid_after_utc  # expires in 20 days
+    rinnovato = aggiungi_marca_archivio(breve, RequestsHTTPTimeStamper(pki.url_tsa, timeout=5),
+                                        contesto_validazione([asn1_cert(pki.ca.cert)]))
+    assert rinnovato.startswith(breve)
+    dopo = livello_pades(rinnovato)
+    assert dopo.livello == "B-LTA" and dopo.marche_documento == 2
+    assert dopo.fino_al == pki.tsa.cert.not_valid_after_utc and dopo.autorita == "TSA di prova LTV"
+    # five years on, both the signer's and the first TSA's certificates have expired
+    futuro = orologio(dt.datetime.now(UTC) + dt.timedelta(days=5 * 365))
+    assert verifica_pdf(rinnovato, trust_roots=[pki.ca.cert], momento=futuro).valida
+    assert not verifica_pdf(breve, trust_roots=[pki.ca.cert], momento=futuro).valida
+
+
+def test_senza_risposta_di_revoca_nessuna_firma_lt(pki):
+    now = dt.datetime.now(UTC)
+    muto = _leaf_lt(pki.ca, "http://127.0.0.1:9", "Paola Muti", "Comune di Lodi",
+                    start=now - dt.timedelta(days=1), end=now + dt.timedelta(days=30))
+    firmatario = _firmatario(pki, muto)
+    with pytest.raises(SigningError, match="revoca"):
+        firmatario.firma(pdf_di_prova(), FirmaSpec(livello="B-LT"))
+    assert livello_pades(firmatario.firma(pdf_di_prova(), FirmaSpec(livello="B-T"))).livello == "B-T"
+
+
+def test_b_lta_senza_tsa_rifiutata(pki):
+    firmatario = Firmatario.da_dispositivo(ChiaveSoftware(pki.firmatario.key, pki.firmatario.cert, [pki.ca.cert]))
+    with pytest.raises(SigningError, match="B-LTA"):
+        firmatario.firma(pdf_di_prova(), FirmaSpec(livello="B-LTA"))
+    assert livello_pades(firmatario.firma(pdf_di_prova())).livello == "B-B"  # auto without TSA: works offline
