@@ -51,7 +51,7 @@ from renderers.stamp import (
 )
 from service.settings import Settings, get_settings
 
-__all__ = ["Variante", "Pagina", "Piano", "MotoreTipo", "MotoreLotto", "compilato", "pagine_semplici", "sagome",
+__all__ = ["Variante", "Pagina", "Piano", "MotoreTipo", "MotoreLotto", "compilato", "pagine_semplici", "pagine", "sagome",
            "NeedsFullRender", "CONTEGGI"]
 
 CONTEGGI: dict[str, int] = {}
@@ -268,18 +268,27 @@ class MotoreLotto(MotoreTipo):
         return Piano(tuple(varianti.values()), disegna)
 
 
+def pagine(doc: Any, model: Any, modo: str, settings: Settings | None = None) -> list[Pagina]:
+    """The stamped pages of one document (without writing a file)."""
+    return _pagine(doc, model, modo, settings or get_settings())[0]
+
+
+def _pagine(doc: Any, model: Any, modo: str, settings: Settings) -> tuple[list[Pagina], _Prefisso]:
+    piano = doc.motore.piano(model, modo, settings)
+    prefisso = _prefisso(piano, modo, settings)
+    return piano.disegna(lambda chiave: copy.copy(prefisso.stampers[chiave])), prefisso
+
+
 def sagome(doc: Any, model: Any, modo: str, settings: Settings | None = None) -> list[CompiledPage]:
     """Page by page, where the engine draws the document's values: every slot of the items placed
     on the page, at its place on the page (the per-slot equivalence tests compare these boxes)."""
-    settings = settings or get_settings()
-    piano = doc.motore.piano(model, modo, settings)
-    prefisso = _prefisso(piano, modo, settings)
+    fogli, prefisso = _pagine(doc, model, modo, settings or get_settings())
     dove: dict[str, CompiledPage] = {}
     for stamper in prefisso.stampers.values():
         for i, page in enumerate(stamper.compiled.pages):
             dove[stamper.background_name(i)] = page
     out = []
-    for p in piano.disegna(lambda chiave: copy.copy(prefisso.stampers[chiave])):
+    for p in fogli:
         slots = tuple(replace(s, x=s.x + x, y=s.y + y) for item, x, y in p.posti
                       for s in dove[item.placement_xobject].slots)
         out.append(CompiledPage(p.width, p.height, slots))

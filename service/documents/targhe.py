@@ -15,9 +15,9 @@ from typing import Any
 from domain.etichetta import AnteprimaEtichette, numero_etichetta, prefisso_ente
 from domain.targa import COPIE_TARGA, ElencoImpiantiTarga
 from renderers import barcode
-from service.motore_lotti import MotoreLotto
+from service.motore_lotti import MotoreLotto, MotoreTipo, Piano, Variante, pagine_semplici
 from service.registry import DocumentType
-from service.settings import get_settings
+from service.settings import Settings, get_settings
 
 
 def esempio_impianti() -> list[dict[str, Any]]:
@@ -64,9 +64,10 @@ def esempio_etichette() -> dict[str, Any]:
     return {"ente_id": "provincia-cremona", "tipo": "G", "fascia": None, "stagione": 2026, "quantita": 7}
 
 
-def derive_etichette(model: AnteprimaEtichette) -> Mapping[str, Any]:
-    """FAC-SIMILE sheets: example numbers (progressives 1…n, never allocated), laid out on the A4-1x7
-    profile at the measured positions; no database is opened."""
+def _anteprima(model: AnteprimaEtichette, *, valori: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The FAC-SIMILE sheets (``calcoli`` of the template) and each sheet's slot values: example
+    numbers (progressives 1…n, never allocated) on the A4-1x7 profile at the measured positions; no
+    database is opened. ``valori=False``: every slot empty (the sheet layout the engine compiles)."""
     from renderers.impose import get_profile
     from service.etichette_stampa import FOGLIO_ETICHETTE, contesto_etichetta, pers_etichetta
     from service.targhe import enti_da_settings
@@ -82,19 +83,51 @@ def derive_etichette(model: AnteprimaEtichette) -> Mapping[str, Any]:
     profilo = get_profile(FOGLIO_ETICHETTE)
     prefisso = prefisso_ente(ente.tipo, ente.sigla, ente.istat)
     fogli: list[list[dict[str, Any]]] = []
+    per_foglio: list[dict[str, str]] = []
     for i in range(model.quantita):
         numero = numero_etichetta(prefisso, model.stagione, model.tipo, i + 1, model.fascia)
-        valori = {"numero": numero.leggibile, "qr": numero.compatto, "barre": numero.compatto}
+        v = {"numero": numero.leggibile, "qr": numero.compatto, "barre": numero.compatto}
         svg = {"qr": barcode.qr_svg(barcode.qr_matrix(numero.compatto, error="M")),
-               "barre": barcode.code128_svg(numero.compatto)}
-        e = contesto_etichetta(ente, pers, numero, valori, svg)
+               "barre": barcode.code128_svg(numero.compatto)} if valori else None
+        e = contesto_etichetta(ente, pers, numero, v if valori else None, svg)
         cella = i % profilo.per_sheet
         if cella == 0:
             fogli.append([])
+            per_foglio.append({})
         e["x"], e["y"] = profilo.cell(cella)
+        e["cella"] = cella + 1
         fogli[-1].append(e)
-    return {"fogli": fogli, "facsimile": True,
-            "foglio": {"larghezza": profilo.page_width, "altezza": profilo.page_height}}
+        per_foglio[-1].update({f"{k}{cella + 1}": testo for k, testo in v.items()})
+    calcoli = {"fogli": fogli, "facsimile": True,
+               "foglio": {"larghezza": profilo.page_width, "altezza": profilo.page_height}}
+    return calcoli, per_foglio
+
+
+def derive_etichette(model: AnteprimaEtichette) -> Mapping[str, Any]:
+    """FAC-SIMILE sheets laid out in full (the engine's fallback and reference)."""
+    return _anteprima(model, valori=True)[0]
+
+
+class MotoreEtichette(MotoreTipo):
+    """The FAC-SIMILE sheets stamped: one compiled sheet per Ente, type, band, stagione and number
+    of etichette on it (a full sheet, and the last one), the numbers and codes stamped per cell."""
+
+    def piano(self, model: AnteprimaEtichette, modo: str, settings: Settings) -> Piano:
+        calcoli, valori = _anteprima(model, valori=False)
+        varianti: dict[tuple[Any, ...], Variante] = {}
+        stampe = []
+        for foglio, v in zip(calcoli["fogli"], valori):
+            chiave = ("etichette", model.ente_id, model.tipo, model.fascia, model.stagione, len(foglio))
+            if chiave not in varianti:
+                contesto = {"calcoli": {**calcoli, "fogli": [foglio]}, "copie": ("",)}
+                varianti[chiave] = Variante(chiave, "etichetta/documento.html.j2", "Etichette di validazione (FAC-SIMILE)",
+                                            lambda c=contesto: c)
+            stampe.append((chiave, v))
+
+        def disegna(stamper):
+            return pagine_semplici([item for chiave, v in stampe for item in stamper(chiave).stamp_all(v)])
+
+        return Piano(tuple(varianti.values()), disegna)
 
 
 DOCUMENT_TYPES = (
@@ -119,5 +152,6 @@ DOCUMENT_TYPES = (
         derive=derive_etichette,
         codice_impianto=lambda m: None,
         modulo_in_bianco=False,
+        motore=MotoreEtichette(),
     ),
 )
