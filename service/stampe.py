@@ -164,7 +164,8 @@ MAX_RIGHE = 5000
 
 
 def _annida(riga: dict[str, str]) -> dict[str, Any]:
-    """A CSV row → a record: ``a.b`` headers become nested objects, empty cells are left out."""
+    """A CSV row → a record: ``a.b`` headers become nested objects, a cell ``[...]`` is a list (its
+    JSON), empty cells are left out."""
     out: dict[str, Any] = {}
     for chiave, valore in riga.items():
         if not chiave or valore is None or not str(valore).strip():
@@ -176,7 +177,14 @@ def _annida(riga: dict[str, str]) -> dict[str, Any]:
             if not isinstance(nodo, dict):
                 raise RuleViolation(f"Intestazione «{chiave}»: il campo {parte} non è un gruppo di campi.",
                                     path=("file",))
-        nodo[ultima] = valore.strip()
+        testo = valore.strip()
+        if testo.startswith("[") and testo.endswith("]"):  # a list field: its JSON, e.g. ["a", "c"]
+            try:
+                nodo[ultima] = json.loads(testo)
+                continue
+            except ValueError:
+                pass
+        nodo[ultima] = testo
     return out
 
 

@@ -128,8 +128,8 @@ def _piatto(d: dict, prefisso: str = "") -> dict:
     for k, v in d.items():
         if isinstance(v, dict):
             out.update(_piatto(v, f"{prefisso}{k}."))
-        elif not isinstance(v, list):
-            out[f"{prefisso}{k}"] = v
+        else:
+            out[f"{prefisso}{k}"] = json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
     return out
 
 

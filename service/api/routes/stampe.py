@@ -191,14 +191,21 @@ def moduli_file(tipo: str, data: bytes, nome: str, user: Principal, session: Ses
     tipo_modulo(tipo)
     dati, primo = record_da_file(data, nome)
     body = api_lavori.NuovoLavoro(tipo=f"moduli:{tipo}", dati=dati, per_record=per_record, dividi_ogni=dividi_ogni)
+    sposta = primo - 1 if primo else 0
     try:
         creato = api_lavori.crea(body, user, session, settings, engine, request.app, request)
     except RuleViolation as exc:
         if exc.path[:1] == ("dati",) and len(exc.path) > 1 and isinstance(exc.path[1], int):
-            riga = exc.path[1] + (primo - 1 if primo else 1)
+            riga = exc.path[1] + (sposta or 1)
             raise RuleViolation(f"Riga {riga}: {exc.message}", path=("file",)) from None
+        if exc.path == ("sorgente",):  # no valid record: say why, line by line
+            from service.batch.tipi import tipo_lotto
+
+            _, scarti = tipo_lotto(f"moduli:{tipo}").records(dati, {})
+            altre = f" (e altre {len(scarti) - 10} righe)" if len(scarti) > 10 else ""
+            raise RuleViolation("Nessun record valido da stampare. " + " · ".join(
+                f"Riga {s.riga + sposta}: {s.motivo}" for s in scarti[:10]) + altre, path=("file",)) from None
         raise
-    sposta = primo - 1 if primo else 0
     scarti = [{"riga": s["riga"] + sposta, "valore": s["chiave"], "motivo": s["motivo"]} for s in creato["scartati"]]
     return {**creato, "righe_scartate": scarti}
 
