@@ -12,8 +12,9 @@
   ``domain.avvisi.riepilogo_da_rapporto`` / ``lettere_esito`` (as the Ente's batch of esiti does),
   the responsabile's postal address coming from the catasto.
 
-The Allegato B (35 kW and over, several generators) is not filled here yet: the form refuses it with
-an Italian message naming the model.
+The Allegato B (35 kW and over, one sheet per generator) is composed by ``rapporto_ispettore_b`` on
+the same section 1 (:func:`generali`) and instruments (:func:`strumento`); :func:`strumenti` lists the
+instruments registered by the CAIT in convention with the inspector's Ente, offered as choices.
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from archive.anagrafiche import Cait, CaitEnte, Strumento
 from archive.catasto import ImpiantoCatasto
 from domain.avvisi import Destinatario, LetteraEsito, lettere_esito, riepilogo_da_rapporto
 from domain.errors import NotFound, RuleViolation, ValidationFailed
 from service.produce import validate
 from service.registry import get_document_type
 
-__all__ = ["Campo", "CAMPI", "CAMPI_BARRABILI", "impianto", "modulo", "verifica", "lettere", "dati_archiviati", "errori_per_campo"]
+__all__ = ["Campo", "CAMPI", "CAMPI_BARRABILI", "impianto", "modulo", "verifica", "lettere", "dati_archiviati",
+           "errori_per_campo", "generali", "strumento", "strumenti", "scegli_strumenti"]
 
 SI_NO = (("Si", "Sì"), ("No", "No"))
 EVACUAZIONE = ("L'apparecchio scarica in un sistema fumario (singolo o collettivo)",
@@ -119,12 +122,14 @@ CAMPI_BARRABILI: list[Campo] = [
     Campo("strumento_marca", "7 Analizzatore: marca"),
     Campo("strumento_modello", "7 Analizzatore: modello"),
     Campo("strumento_matricola", "7 Analizzatore: matricola"),
+    Campo("strumento_tiraggio_marca", "7.c Strumento del tiraggio: marca (vuoto = l'analizzatore)"),
+    Campo("strumento_tiraggio_modello", "7.c Strumento del tiraggio: modello"),
+    Campo("strumento_tiraggio_matricola", "7.c Strumento del tiraggio: matricola"),
 ]
 """Fields of the rapporto that may be struck: left empty, they are printed BARRATO (never blank)."""
 CHIAVI = {c.chiave for c in CAMPI}
 ETICHETTE = {c.chiave: c.etichetta for c in (*CAMPI, *CAMPI_BARRABILI)}
-BARRABILI = {c.chiave for c in CAMPI_BARRABILI} - {"consumi_m3_anno", "strumento_marca", "strumento_modello",
-                                                    "strumento_matricola"}
+BARRABILI = {c.chiave for c in CAMPI_BARRABILI if not c.chiave.startswith("strumento_")} - {"consumi_m3_anno"}
 
 # The model's field → the console field it comes from (errors are shown there).
 ORIGINE = {"data_installazione_gen": "data_installazione", "pot_utile_nom_kw": "pn_utile_kw",
@@ -132,7 +137,8 @@ ORIGINE = {"data_installazione_gen": "data_installazione", "pot_utile_nom_kw": "
            "proprietario": "responsabile_nome", "amministratore": "responsabile_nome",
            "terzo_resp_manutentore": "responsabile_nome", "ubicazione": "codice", "codice_catasto": "codice",
            "destinazione_uso": "destinazione_uso", "combustibile_altro": "combustibile",
-           "consumi": "consumi_m3_anno", "strumento_combustione": "strumento_marca", "delegato": "codice"}
+           "consumi": "consumi_m3_anno", "strumento_combustione": "strumento_marca", "delegato": "codice",
+           "strumento_tiraggio": "strumento_tiraggio_marca"}
 RUOLO_BLOCCO = {"Occupante": "occupante", "Proprietario/i": "proprietario", "Amministratore": "amministratore",
                 "Terzo responsabile (manutentore)": "terzo_resp_manutentore"}
 
@@ -146,6 +152,32 @@ def impianto(session: Session, ente_id: str | None, codice: str) -> ImpiantoCata
     if imp is None:
         raise NotFound(f"Impianto {codice} non trovato nel catasto dell'Ente.", path=("codice",))
     return imp
+
+
+def strumenti(session: Session, ente_id: str | None, cait_id: str | None = None) -> list[dict[str, str]]:
+    """The instruments an inspector may choose: those the CAIT in convention with its Ente (and its own
+    CAIT, if any) registered as theirs (not a manutentore's); admin (no Ente, no CAIT): every CAIT's."""
+    q = (select(Strumento, Cait.denominazione).join(Cait, Cait.id == Strumento.cait_id)
+         .where(Strumento.manutentore_id.is_(None)).order_by(Strumento.marca, Strumento.modello, Strumento.matricola))
+    if ente_id is not None or cait_id is not None:
+        cond = Strumento.cait_id.in_(select(CaitEnte.cait_id).where(CaitEnte.ente_id == ente_id))
+        q = q.where(or_(cond, Strumento.cait_id == cait_id) if cait_id else cond)
+    return [{"id": str(s.id), "marca": s.marca, "modello": s.modello, "matricola": s.matricola, "cait": nome,
+             "etichetta": f"{s.marca} {s.modello} · matricola {s.matricola} ({nome})"}
+            for s, nome in session.execute(q.limit(500))]
+
+
+def scegli_strumenti(valori: dict[str, str], registrati: list[dict[str, str]]) -> dict[str, str]:
+    """The instrument chosen in a select (``strumento_scelto`` / ``strumento_tiraggio_scelto``: a
+    registered id) fills its marca, modello and matricola where nothing was typed (the page's script
+    does it while choosing; this is the same without JavaScript)."""
+    per_id = {s["id"]: s for s in registrati}
+    out = dict(valori)
+    for prefisso in ("strumento_", "strumento_tiraggio_"):
+        scelto = per_id.get((valori.get(f"{prefisso}scelto") or "").strip())
+        if scelto and not any((valori.get(f"{prefisso}{k}") or "").strip() for k in ("marca", "modello", "matricola")):
+            out.update({f"{prefisso}{k}": scelto[k] for k in ("marca", "modello", "matricola")})
+    return out
 
 
 def allegato_di(imp: ImpiantoCatasto) -> str:
@@ -174,23 +206,43 @@ def _num(v: str | None) -> str | None:
     return v or None
 
 
-def _componi(imp: ImpiantoCatasto, v: dict[str, str], barrati: set[str]) -> dict[str, Any]:
-    t = {k: (v.get(k) or "").strip() for k in v}
+def generali(imp: ImpiantoCatasto, t: dict[str, str]) -> dict[str, Any]:
+    """Section 1 (catasto, ubicazione, responsabile) and 2.c of a rapporto A or B, from the catasto
+    and the typed values ``t`` (already stripped)."""
     ruolo = t.get("responsabile_ruolo") or "Occupante"
     soggetto = {"ragione_sociale": "BARRATO", "cognome_nome": t.get("responsabile_nome") or None,
                 "cf_piva": t.get("responsabile_cf") or "BARRATO",
                 "indirizzo": imp.responsabile_indirizzo or "BARRATO", "comune": imp.responsabile_comune or "BARRATO",
                 "telefono": imp.responsabile_telefono or "BARRATO", "fax": "BARRATO"}
-    comb = t.get("combustibile") or "gas naturale"
     dati: dict[str, Any] = {
         "codice_catasto": imp.codice_impianto,
         "ubicazione": {"comune": f"{imp.comune} ({imp.provincia})" if imp.provincia else imp.comune,
                        "indirizzo": " ".join(p for p in (imp.indirizzo, imp.civico) if p),
                        "localita": imp.localita or "BARRATO", "scala": imp.scala or "BARRATO",
                        "piano": imp.piano or "BARRATO"},
-        "delegato": "BARRATO", "portata_kgh": "BARRATO",
-        **{blocco: "BARRATO" for blocco in RUOLO_BLOCCO.values()},
+        "delegato": "BARRATO", **{blocco: "BARRATO" for blocco in RUOLO_BLOCCO.values()},
         "responsabile_ruolo": ruolo,
+        "destinazione_uso": USI.get(t.get("destinazione_uso", ""), t.get("destinazione_uso") or None),
+        "consumi": {"m3_anno": _num(t["consumi_m3_anno"])} if t.get("consumi_m3_anno") else "BARRATO",
+    }
+    dati[RUOLO_BLOCCO.get(ruolo, "occupante")] = soggetto
+    for campo in ("biennio_da", "biennio_a"):
+        valore = t.get(campo) or None
+        dati[campo] = int(valore) if (valore or "").isdigit() else valore
+    return dati
+
+
+def strumento(t: dict[str, str], prefisso: str = "strumento_") -> dict[str, Any] | str:
+    """The instrument block (marca, modello, matricola) typed or chosen; empty: BARRATO."""
+    valori = {k: t.get(f"{prefisso}{k}") or None for k in ("marca", "modello", "matricola")}
+    return valori if any(valori.values()) else "BARRATO"
+
+
+def _componi(imp: ImpiantoCatasto, v: dict[str, str], barrati: set[str]) -> dict[str, Any]:
+    t = {k: (v.get(k) or "").strip() for k in v}
+    comb = t.get("combustibile") or "gas naturale"
+    dati: dict[str, Any] = {
+        **generali(imp, t), "portata_kgh": "BARRATO",
         "combustibile": COMBUSTIBILE_A.get(comb, "Altro"),
         "combustibile_altro": None if comb in COMBUSTIBILE_A else comb,
         "fluido": t.get("fluido") or "acqua", "tipo_caldaia": t.get("tipo_caldaia") or None,
@@ -203,23 +255,21 @@ def _componi(imp: ImpiantoCatasto, v: dict[str, str], barrati: set[str]) -> dict
         "manut_corrente": t.get("manut_corrente") or "Effettuata",
         "manut_precedenti": t.get("manut_precedenti") or "Effettuata",
         "cella": t.get("cella") or "O2", "tiraggio_pa": _num(t.get("tiraggio_pa")),
-        "destinazione_uso": USI.get(t.get("destinazione_uso", ""), t.get("destinazione_uso") or None),
     }
-    dati[RUOLO_BLOCCO.get(ruolo, "occupante")] = soggetto
     for k in RIGHE:
         prove = [_num(t.get(f"{k}_{n}")) for n in (1, 2, 3)]
         dati[k] = prove if any(prove) else None
-    for k in CHIAVI - {"costruttore_caldaia", "modello_matricola_caldaia", "destinazione_uso", "responsabile_ruolo", "responsabile_nome", "responsabile_cf"}:
+    for k in CHIAVI - {"costruttore_caldaia", "modello_matricola_caldaia", "destinazione_uso", "responsabile_ruolo",
+                       "responsabile_nome", "responsabile_cf", "biennio_da", "biennio_a"}:
         dati[k] = t.get(k) or None
     for k in (*BARRABILI, "costruttore_caldaia", "modello_matricola_caldaia"):
         dati[k] = _num(t.get(k)) if k in ("volumetria_m3", "portata_m3h", "pot_focolare_misurata_kw") \
             else (t.get(k) or None)
         dati[k] = dati[k] or "BARRATO"
-    dati["consumi"] = {"m3_anno": _num(t["consumi_m3_anno"])} if t.get("consumi_m3_anno") else "BARRATO"
-    strumento = {k: t.get(f"strumento_{k}") or None for k in ("marca", "modello", "matricola")}
-    dati["strumento_combustione"] = strumento if any(strumento.values()) else "BARRATO"
-    for campo in ("biennio_da", "biennio_a"):
-        dati[campo] = int(dati[campo]) if (dati[campo] or "").isdigit() else dati[campo]
+    dati["strumento_combustione"] = strumento(t)
+    dati["strumento_tiraggio"] = strumento(t, "strumento_tiraggio_")
+    if dati["strumento_tiraggio"] == "BARRATO" and dati.get("tiraggio_pa"):
+        dati["strumento_tiraggio"] = dati["strumento_combustione"]  # the analyser measured the draught too
     # the points the esito strikes: an empty field there is written BARRATO (FORMS.md §1.8)
     for punto, campi in (("7.a", ("bacharach",)), ("7.c", ("tiraggio_pa",)), ("5.b", ("compilazione_libretto",)),
                          ("4.c", ("idoneita_locale", "aperture_dimensioni", "aperture_libere"))):
@@ -246,10 +296,9 @@ def errori_per_campo(exc: Exception) -> dict[str, str]:
 
 def verifica(imp: ImpiantoCatasto, valori: dict[str, str], barrati: set[str]) -> tuple[str, dict[str, Any]]:
     """(document type, validated data) or ValidationFailed with Italian errors; nothing is written."""
-    if allegato_di(imp) == "B" or valori.get("allegato") == "B":
-        raise RuleViolation(f"L'impianto {imp.codice_impianto} richiede il rapporto di prova Allegato B (35 kW e "
-                            "oltre), che non si compila ancora dalla console: emetterlo con curit-docs render "
-                            "allegato-b o con l'API dei documenti.", path=("allegato",))
+    if allegato_di(imp) == "B":
+        raise RuleViolation(f"L'impianto {imp.codice_impianto} ha 35 kW o più al focolare: il suo rapporto di prova "
+                            "è l'Allegato B.", path=("allegato",))
     dati = _componi(imp, valori, barrati)
     validate(get_document_type("allegato-a"), dati)
     return "allegato-a", dati

@@ -161,25 +161,101 @@ def _pagina_rapporto(request: Request, user: Any, session: Any, codice: str, val
     from datetime import date
 
     from service import rapporto_ispettore as ri
+    from service import rapporto_ispettore_b as rb
+    from service.api.routes import ispettore_rapporto as api
 
     imp = ri.impianto(session, None if user.ruolo == "admin" else user.ente_id, codice)
+    strumenti = api.strumenti(session, user)
+    titolo = f"Rapporto di prova · impianto {imp.codice_impianto}"
+    if ri.allegato_di(imp) == "B":
+        valori = rb.completa({**rb.modulo(imp, user.username, oggi=date.today()), **valori})
+        n = rb.numero_generatori(valori)
+        calcolo = rb.esiti(valori, _verdetto)
+        return pagina(request, "ispettore/rapporto_b", utente=user, titolo=titolo, impianto=imp, campi=rb.CAMPI_FOGLIO,
+                      barrabili=[c for c in rb.BARRABILI_FOGLIO if not c.chiave.startswith("strumento_")],
+                      campi_gen=rb.CAMPI_GENERATORE, barrabili_gen=rb.BARRABILI_GENERATORE, righe=RIGHE,
+                      generatori=range(1, n + 1), n_generatori=n, max_generatori=rb.MAX_GENERATORI, calcolo=calcolo,
+                      barrati_it=BARRATI_IT, strumenti=strumenti, valori=valori, errori=errori or {}, status=status)
     valori = {**ri.modulo(imp, user.username, oggi=date.today()), **valori}
-    prove = {k: v for k, v in valori.items() if k not in {c.chiave for c in (*ri.CAMPI, *ri.CAMPI_BARRABILI)}}
-    return pagina(request, "ispettore/rapporto", utente=user, titolo=f"Rapporto di prova · impianto {imp.codice_impianto}",
-                  impianto=imp, allegato=ri.allegato_di(imp), campi=ri.CAMPI, barrabili=ri.CAMPI_BARRABILI,
-                  valori=valori, prove=prove, errori=errori or {}, status=status)
+    prove = {k: v for k, v in valori.items()
+             if k not in {c.chiave for c in (*ri.CAMPI, *ri.CAMPI_BARRABILI)} and not k.endswith("_scelto")}
+    return pagina(request, "ispettore/rapporto", utente=user, titolo=titolo, impianto=imp, allegato="A",
+                  campi=ri.CAMPI, barrabili=[c for c in ri.CAMPI_BARRABILI if not c.chiave.startswith("strumento_")],
+                  strumenti=strumenti, valori=valori, prove=prove, errori=errori or {}, status=status)
 
 
-@router.post("/console/ispettore/rapporto/{codice}/compila", dependencies=[Csrf])
-async def compila_rapporto(request: Request, codice: str, user: ConsoleUser, session: SessionDep) -> Response:
-    """From the prova page: the rapporto's form with the trials carried over (nothing is written)."""
+def _dalla_prova(valori: dict[str, str]) -> dict[str, str]:
+    """The prova page's values (one generator, unprefixed) as the first sheet of a B."""
+    from service import rapporto_ispettore_b as rb
+
+    if any(k.startswith("g1_") for k in valori):
+        return valori
+    generali = {c.chiave for c in (*rb.CAMPI_FOGLIO, *rb.BARRABILI_FOGLIO)} | {"generatori", "azione", "csrf"}
+    out = {(k if k in generali else f"g1_{k}"): v for k, v in valori.items()
+           if k not in ("allegato", "codice", "combustibile", "libretto_presente")}
+    stampato = {"gas naturale": "Gas naturale", "gpl": "GPL", "gasolio": "Gasolio", "olio combustibile": "Olio combustibile"}
+    if valori.get("combustibile"):
+        out["combustibile"] = stampato.get(valori["combustibile"], "Altro")
+        if out["combustibile"] == "Altro":
+            out["combustibile_altro"] = valori["combustibile"]
+    if valori.get("libretto_presente"):
+        out["libretto_centrale"] = "No" if valori["libretto_presente"] == "NO" else "Si"
+    return out
+
+
+def _azione_generatori(valori: dict[str, str]) -> dict[str, str]:
+    """"Aggiungi un generatore" / "Togli l'ultimo generatore": the sheets of the form, nothing written."""
+    from service import rapporto_ispettore_b as rb
+
+    n, azione = rb.numero_generatori(valori), valori.pop("azione", "")
+    if azione == "aggiungi" and n < rb.MAX_GENERATORI:
+        n += 1
+    elif azione == "togli" and n > 1:
+        valori = {k: v for k, v in valori.items() if not k.startswith(f"g{n}_")}
+        n -= 1
+    return {**valori, "generatori": str(n)}
+
+
+@router.get("/console/ispettore/rapporto/{codice}")
+def modulo_rapporto(request: Request, codice: str, user: ConsoleUser, session: SessionDep) -> Response:
+    """The rapporto di prova of an impianto of the catasto: A below 35 kW, B (one sheet per generator) from 35 kW."""
     from service.api.routes.console import _errore
 
     _ruoli(user, "ispettore", "ente")
     try:
-        return _pagina_rapporto(request, user, session, codice[:20], await _form(request))
+        return _pagina_rapporto(request, user, session, codice[:20], {})
     except AppError as exc:
         return _errore(request, user, exc)
+
+
+@router.post("/console/ispettore/rapporto/{codice}/compila", dependencies=[Csrf])
+async def compila_rapporto(request: Request, codice: str, user: ConsoleUser, session: SessionDep) -> Response:
+    """From the prova page: the rapporto's form with the trials carried over; on a B, a sheet added or
+    taken away (nothing is written)."""
+    from service import rapporto_ispettore as ri
+    from service.api.routes.console import _errore
+
+    _ruoli(user, "ispettore", "ente")
+    valori = await _form(request)
+    try:
+        if ri.allegato_di(ri.impianto(session, None if user.ruolo == "admin" else user.ente_id, codice[:20])) == "B":
+            valori = _azione_generatori(_dalla_prova(valori))
+        return _pagina_rapporto(request, user, session, codice[:20], valori)
+    except AppError as exc:
+        return _errore(request, user, exc)
+
+
+@router.post("/console/ispettore/rapporto/{codice}/esito", dependencies=[Csrf])
+async def esito_rapporto(request: Request, codice: str, user: ConsoleUser, session: SessionDep) -> JSONResponse:
+    """With JavaScript: each generator's esito and the overall one after each change (nothing is written)."""
+    from service.api.routes import ispettore_rapporto as api
+
+    _ruoli(user, "ispettore", "ente")
+    valori = await _form(request)
+    try:
+        return JSONResponse(api.esiti(session, user, codice[:20], valori))
+    except AppError as exc:
+        return JSONResponse({"errori": errori_di(exc)}, status_code=422)
 
 
 @router.post("/console/ispettore/rapporto/{codice}", dependencies=[Csrf])
@@ -188,7 +264,6 @@ async def emetti_rapporto(request: Request, codice: str, user: ConsoleUser, sess
     """Issue: signed by the Ente, archived; errors re-show the form with what was typed."""
     from starlette.concurrency import run_in_threadpool
 
-    from service import rapporto_ispettore as ri
     from service.api.routes import ispettore_rapporto as api
     from service.api.routes.console import _errore
 
@@ -199,8 +274,8 @@ async def emetti_rapporto(request: Request, codice: str, user: ConsoleUser, sess
     except AppError as exc:
         session.rollback()
         try:
-            return _pagina_rapporto(request, user, session, codice[:20], valori, errori=ri.errori_per_campo(exc),
-                                    status=422)
+            errori = api.errori_per_campo(api.allegato(session, user, codice[:20]), exc)
+            return _pagina_rapporto(request, user, session, codice[:20], valori, errori=errori, status=422)
         except AppError as exc2:
             return _errore(request, user, exc2)
     record = emesso.record or {}

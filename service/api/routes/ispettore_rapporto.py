@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from domain.errors import AppError, NotFound, RuleViolation, from_pydantic
 from service import rapporto_ispettore as ri
+from service import rapporto_ispettore_b as rb
 from service.api.archivio_dep import archivio_per, documento_visibile, rilascia
 from service.api.deps import Principal, SessionDep, SettingsDep, audit, richiede
 from service.api.routes.documenti import emissione_per, emittente_di
@@ -44,10 +45,36 @@ def barrati(valori: dict[str, str]) -> set[str]:
         raise from_pydantic(exc) from exc
 
 
+def verdetto(valori: dict[str, str]) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """One generator's esito as ``POST /ispettore/esito`` computes it (errors keyed by field)."""
+    from service.api.routes.console_ispettore import _verdetto
+
+    return _verdetto(valori)
+
+
+def strumenti(session: Session, user: Principal) -> list[dict[str, str]]:
+    """The registered instruments the caller may choose (its Ente's CAIT; admin: all)."""
+    return ri.strumenti(session, _ente(user), None if user.ruolo == "admin" else user.cait_id)
+
+
 def verifica(session: Session, user: Principal, codice: str, valori: dict[str, str]) -> tuple[Any, str, dict[str, Any]]:
+    """Validate the rapporto of the impianto (A below 35 kW, B from 35 kW); nothing is written."""
     imp = ri.impianto(session, _ente(user), codice)
-    tipo, dati = ri.verifica(imp, valori, barrati(valori))
+    valori = ri.scegli_strumenti(valori, strumenti(session, user))
+    if ri.allegato_di(imp) == "B":
+        tipo, dati = rb.verifica(imp, valori, verdetto)
+    else:
+        tipo, dati = ri.verifica(imp, valori, barrati(valori))
     return imp, tipo, dati
+
+
+def errori_per_campo(allegato: str, exc: Exception) -> dict[str, str]:
+    """Italian errors keyed by the form's fields of that model."""
+    return (rb.errori_per_campo if allegato == "B" else ri.errori_per_campo)(exc)
+
+
+def allegato(session: Session, user: Principal, codice: str) -> str:
+    return ri.allegato_di(ri.impianto(session, _ente(user), codice))
 
 
 def emetti_rapporto(request: Request, settings: Settings, session: Session, user: Principal, codice: str,
@@ -91,14 +118,46 @@ def emetti_lettere(request: Request, settings: Settings, session: Session, user:
     return out
 
 
+def _campi(campi: list[ri.Campo]) -> list[dict[str, Any]]:
+    return [{"chiave": c.chiave, "etichetta": c.etichetta, "tipo": c.tipo, "opzioni": c.opzioni,
+             "obbligatorio": c.obbligatorio} for c in campi]
+
+
 @router.get("/impianti/{codice}/rapporto")
 def modulo(codice: Codice, user: IspettoreUser, session: SessionDep) -> dict[str, Any]:
-    """The rapporto di prova's form for an impianto: model, pre-filled values, fields."""
+    """The rapporto di prova's form for an impianto: model (A below 35 kW, B from 35 kW), pre-filled
+    values, fields and the registered instruments to choose from (``strumento_scelto``). For B the
+    fields of each generator sheet are sent as ``g<n>_<chiave>`` (``generatori``: how many sheets),
+    the trials as ``g<n>_t_fumi_1`` … ``_3``."""
     imp = ri.impianto(session, _ente(user), codice)
-    return {"allegato": ri.allegato_di(imp), "codice_impianto": imp.codice_impianto,
-            "valori": ri.modulo(imp, user.username, oggi=date.today()),
-            "campi": [{"chiave": c.chiave, "etichetta": c.etichetta, "tipo": c.tipo, "opzioni": c.opzioni,
-                       "obbligatorio": c.obbligatorio} for c in [*ri.CAMPI, *ri.CAMPI_BARRABILI]]}
+    allegato_ = ri.allegato_di(imp)
+    out: dict[str, Any] = {"allegato": allegato_, "codice_impianto": imp.codice_impianto,
+                           "strumenti": strumenti(session, user)}
+    if allegato_ == "B":
+        return {**out, "valori": rb.modulo(imp, user.username, oggi=date.today()),
+                "campi": _campi([*rb.CAMPI_FOGLIO, *rb.BARRABILI_FOGLIO]),
+                "campi_generatore": _campi([*rb.CAMPI_GENERATORE, *rb.BARRABILI_GENERATORE]),
+                "prove_generatore": [{"chiave": k, "etichetta": e} for k, e in rb.PROVE_IT.items()]}
+    return {**out, "valori": ri.modulo(imp, user.username, oggi=date.today()),
+            "campi": _campi([*ri.CAMPI, *ri.CAMPI_BARRABILI])}
+
+
+def esiti(session: Session, user: Principal, codice: str, valori: dict[str, str]) -> dict[str, Any]:
+    """The esito of each generator sheet (one for A) and the rapporto's overall esito; nothing is written."""
+    imp = ri.impianto(session, _ente(user), codice)
+    if ri.allegato_di(imp) == "B":
+        return {"allegato": "B", **rb.esiti(valori, verdetto)}
+    esito, errori = verdetto({**valori, "allegato": "A"})
+    return {"allegato": "A", "generatori": [{"n": 1, "esito": esito, "errori": errori}],
+            "esito_complessivo": esito["esito"] if esito else None}
+
+
+@router.post("/impianti/{codice}/rapporto/esito")
+def esito_rapporto(codice: Codice, valori: Valori, user: IspettoreUser, session: SessionDep) -> dict[str, Any]:
+    """Live esito of the rapporto's sheets (η min, CO corretto, Bacharach, 9.a / 9.b, fields to strike),
+    by the same function as ``POST /ispettore/esito``; the overall esito of a B is 9.b when one
+    generator fails."""
+    return esiti(session, user, codice, _pulisci(valori))
 
 
 def _pulisci(valori: dict[str, str | None]) -> dict[str, str]:
@@ -113,14 +172,15 @@ def verifica_rapporto(codice: Codice, valori: Valori, user: IspettoreUser, sessi
     except AppError as exc:
         if isinstance(exc, NotFound):
             raise
-        return JSONResponse({"errori": ri.errori_per_campo(exc)}, status_code=422)
+        return JSONResponse({"errori": errori_per_campo(allegato(session, user, codice), exc)}, status_code=422)
     return JSONResponse({"errori": {}})
 
 
 @router.post("/impianti/{codice}/rapporto", status_code=201, response_class=Response)
 def emetti(codice: Codice, valori: Valori, user: IspettoreUser, session: SessionDep, settings: SettingsDep,
            request: Request) -> Response:
-    """Issue the rapporto di prova: the PDF (three copies) signed by the Ente and archived."""
+    """Issue the rapporto di prova (A, or B with one sheet per generator): the PDF (three copies)
+    signed by the Ente and archived."""
     emesso = emetti_rapporto(request, settings, session, user, codice, _pulisci(valori))
     record = emesso.record or {}
     return Response(emesso.pdf, status_code=201, media_type="application/pdf",
