@@ -7,9 +7,9 @@
 For each registered type, its ``curit-docs esempio`` record (all copies) goes through
 ``service.produce.render_document`` twice over: ``completo=True`` (the naive path: validate → HTML →
 WeasyPrint layout → PDF/A-3b + XMP + dati.json, per document) and the default path (the engine,
-``service.motore``, for the types whose template is stampable; the others still take the full
-layout). Both are timed in the same run, one process, after a first call that compiles the blank
-layout (its time is the "primo uso" column; the template cache starts empty in a temporary
+``service.motore`` for the types whose template is stampable, ``service.motore_lotti`` for those
+laid out from layout variants; the others still take the full layout). Both are timed in the same
+run, one process, after a first call that compiles the blank layout (its time is the "primo uso" column; the template cache starts empty in a temporary
 directory). ``fallback`` counts the engine documents laid out in full because a value did not fit.
 """
 
@@ -45,6 +45,12 @@ def _tempo(fn, n: int) -> float:
     return (time.perf_counter() - start) / n * 1000
 
 
+def _motore(doc) -> bool:
+    """Whether the type's filled documents go through an engine: ``service.motore`` (stamped on the
+    blank form) or ``service.motore_lotti`` (letters, targhe, etichette, CAIT paper: layout variants)."""
+    return doc.stampa or doc.motore is not None
+
+
 def main(argv: list[str]) -> int:
     tipi = [a for a in argv if not a.startswith("-")] or sorted(DOCUMENT_TYPES)
     righe = []
@@ -58,12 +64,12 @@ def main(argv: list[str]) -> int:
             pdf = render_document(code, data, modo="normalizzato", settings=settings)
             primo = (time.perf_counter() - t0) * 1000
             engine = _tempo(lambda: render_document(code, data, modo="normalizzato", settings=settings),
-                            MOTORE if doc.stampa else NAIVE)
+                            MOTORE if _motore(doc) else NAIVE)
             naive = _tempo(lambda: render_document(code, data, modo="normalizzato", settings=settings, completo=True),
                            NAIVE)
             stampati = motore.CONTEGGI["motore"] - prima.get("motore", 0)
             fallback = motore.CONTEGGI["completo"] - prima.get("completo", 0)
-            via = "motore" if doc.stampa else "impaginazione completa"
+            via = ("motore" if doc.stampa else "motore (varianti)") if _motore(doc) else "impaginazione completa"
             righe.append(f"| {code} | {via} | {_pagine(pdf)} | {naive:.0f} ms | {engine:.1f} ms | "
                          f"{naive / engine:.1f}× | {primo:.0f} ms | {fallback} / {stampati + fallback} |")
             print(righe[-1], file=sys.stderr, flush=True)
