@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, select, tuple_
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, select, text, tuple_
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.db import Base
@@ -106,8 +106,11 @@ class Documento(Base):
         Index("ix_archivio_documenti_ente_stagione", "ente", "stagione", "data_documento", "id"),
         Index("ix_archivio_documenti_conserva", "conserva_fino_al"),
         Index("ix_archivio_documenti_sha256", "sha256"),
-        Index("ix_archivio_documenti_titolare_sha256", "titolare", "sha256"),
+        Index("uq_archivio_documenti_titolare_sha256", "titolare", "sha256", unique=True,
+              postgresql_where=text("smaltito_il IS NULL"), sqlite_where=text("smaltito_il IS NULL")),
     )
+    """One owner's bytes are one document (migration 0015): two simultaneous uploads of the same bytes
+    cannot become two rows; a disposed document no longer holds its bytes' place."""
 
     def metadati_agid(self) -> dict[str, Any]:
         """The minimum metadata of a documento informatico (AgID Linee guida, all. 5)."""
@@ -221,16 +224,32 @@ def registra(session: Session, dati: DatiIndice) -> Documento:
     A row is never handed to another owner or key: when ``dati.id`` exists, only a new version
     of the same document (same owner, key, tipo, impianto, given by a stable id) is accepted and
     moves the row's current version; anything else is a :class:`Conflict` and changes nothing.
+
+    Idempotent on (owner, SHA-256): when a concurrent registration of the same owner's bytes got
+    there first (the unique index refuses the second row), that document is adopted and returned,
+    with this S3 version recorded on it when it is a version of its key. The other key's object
+    stays in the version ledger (``archivio_versioni_s3``), locked and accounted for.
     """
     try:
         doc = session.get(Documento, dati.id)
         fields = {k: getattr(dati, k) for k in dati.__dataclass_fields__ if k != "id"}
         fields["firma_esito"] = dati.firma_esito or {}
+        inserito = False
         if doc is None:
-            doc = Documento(id=dati.id, blocco_legale=False, titolare=dati.titolare, **fields)
-            session.add(doc)
-            session.flush()
-        else:
+            nuovo = Documento(id=dati.id, blocco_legale=False, titolare=dati.titolare, **fields)
+            try:
+                with session.begin_nested():  # a savepoint: a refused INSERT leaves the transaction usable
+                    session.add(nuovo)
+                    session.flush()
+                doc, inserito = nuovo, True
+            except IntegrityError:  # registered meanwhile by a concurrent writer
+                gia = per_impronta(session, dati.titolare, dati.sha256)
+                if gia is not None and gia.id != dati.id:
+                    return gia  # the same owner's same bytes: that document (idempotent)
+                doc = gia or session.get(Documento, dati.id)  # the same stable id: a version of it
+                if doc is None:
+                    raise
+        if not inserito:
             diversi = [k for k in _IDENTITA if getattr(doc, k) != fields[k]]
             if diversi or doc.titolare != dati.titolare:
                 raise Conflict(f"Il documento {dati.id} è già archiviato con altri dati ({', '.join(diversi) or 'titolare'}): "
@@ -238,6 +257,10 @@ def registra(session: Session, dati: DatiIndice) -> Documento:
             if doc.smaltito_il is not None:
                 raise Conflict(f"Il documento {dati.id} è stato smaltito: non riceve nuove versioni.", path=("id",))
             if doc.version_id != dati.version_id:
+                altro = per_impronta(session, dati.titolare, dati.sha256)
+                if altro is not None and altro.id != doc.id:
+                    raise Conflict(f"Lo stesso contenuto è già archiviato come documento {altro.id}: non diventa "
+                                   f"una nuova versione di {dati.id}.", path=("id",))
                 for k in _VERSIONE:
                     setattr(doc, k, fields[k])
                 doc.conserva_fino_al = max(doc.conserva_fino_al, dati.conserva_fino_al)

@@ -4,32 +4,23 @@ headless Chromium with every outside request refused the page makes none and dra
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
 from service.api.documentazione import ASSETS_DIR, LOGO_CDN, LOGO_LOCALE
 from service.settings import Settings
+from tests.service.test_docs_offline import impostazioni, server  # noqa: F401 - module fixtures: settings, uvicorn
 
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):
-    var = tmp_path_factory.mktemp("redoc-logo") / "var"
-    return create_app(Settings(var_dir=var, secret_key="redoc-logo", demo=False, demo_documenti=False))
-
-
-def test_the_bundle_is_served_with_the_local_logo_and_the_file_stays_as_released(app) -> None:
+def test_the_bundle_is_served_with_the_local_logo_and_the_file_stays_as_released(impostazioni: Settings) -> None:
     su_disco = (ASSETS_DIR / "redoc" / "redoc.standalone.js").read_bytes()
     assert su_disco.count(LOGO_CDN) == 1  # the released file, untouched (see static/docs/README.md)
-    with TestClient(app) as c:
+    with TestClient(create_app(impostazioni)) as c:
         js = c.get("/docs-static/redoc/redoc.standalone.js")
         assert js.status_code == 200 and "javascript" in js.headers["content-type"]
         assert b"cdn.redoc.ly" not in js.content and js.content.count(LOGO_LOCALE.encode()) == 1
@@ -37,30 +28,6 @@ def test_the_bundle_is_served_with_the_local_logo_and_the_file_stays_as_released
         logo = c.get(LOGO_LOCALE)
         assert logo.status_code == 200 and logo.headers["content-type"].startswith("image/svg+xml")
         assert logo.content.lstrip().startswith(b"<svg")
-
-
-@pytest.fixture(scope="module")
-def server(app) -> Iterator[str]:
-    import socket
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        porta = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=porta, log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    url = f"http://127.0.0.1:{porta}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield url
-    srv.should_exit = True
-    t.join(timeout=10)
 
 
 @pytest.mark.slow
