@@ -159,10 +159,14 @@ def _rinnova(archivio: Any, riga: dict[str, Any], *, limite: datetime, solo_elen
     nuovo = aggiungi_marca_archivio(dati, timestamper, contesto)
     verdetto = archivio.verifica(nuovo)
     dopo = livello_pades(nuovo)
-    if not verdetto.valida or dopo is None or dopo.livello != "B-LTA" or (
-            stato.fino_al is not None and dopo.fino_al is not None and dopo.fino_al <= stato.fino_al):
+    if not verdetto.valida or dopo is None or dopo.livello != "B-LTA":
         return replace(base, esito="errore", motivo="La nuova marca temporale d'archivio non supera la verifica "
                        f"({verdetto.motivo}): nessuna nuova versione registrata.")
+    if stato.fino_al is not None and (dopo.fino_al is None or dopo.fino_al <= stato.fino_al):
+        return replace(base, esito="non_rinnovabile", motivo=(
+            f"Il certificato dell'autorità di marca temporale configurata ({dopo.autorita}) non scade dopo "
+            f"il {stato.fino_al:%d/%m/%Y}: una nuova marca non prolungherebbe la prova. Configurare una TSA "
+            "con un certificato più recente (CURIT_TSA_URL)."))
     ritenzione = store.retention(chiave, versione)
     if ritenzione.mode != "COMPLIANCE" or ritenzione.until is None:
         return replace(base, esito="errore", motivo=f"La versione attuale non è sotto conservazione obbligatoria "

@@ -139,3 +139,10 @@ def scarica_esito(cartella: Path, esito: dict[str, Any], *, settings: Settings |
         dep.scarica_uscite(cartella, ["rapporto.json"])
         dep.scarica_uscite(cartella, uscite(cartella))
     return esito
+
+
+# the renewal of archive timestamps (service/marche.py): task ``curit.archivio.rinnova_marche``, run every
+# CURIT_RINNOVO_MARCHE_ORE hours by ``celery -A service.batch.celery_app beat`` next to the workers
+from service.marche import registra_pianificazione  # noqa: E402 - after the app it registers on
+
+registra_pianificazione(app, _settings)

@@ -124,11 +124,27 @@ def test_rinnova_marche_nuova_versione_stessa_conservazione(ambiente, cli_locale
         assert nuovo.startswith(pdf.read_bytes())
         stato = livello_pades(nuovo)
         assert stato.livello == "B-LTA" and stato.marche_documento == 2
+        assert stato.fino_al == pki.tsa.cert.not_valid_after_utc
 
         r = cli_locale("archivio", "controlla", env=env, cwd=tmp_path)
         assert r.returncode == 0, (r.stdout, r.stderr)
         r = cli_locale("archivio", "rinnova-marche", "--giorni", "30", env=env, cwd=tmp_path)
         assert r.returncode == 0 and r.stdout == ""  # nothing left to renew
+        # the scheduled task (Celery beat) runs the same renewal with the configured window; with a window
+        # reaching the TSA's own expiry a new timestamp from that TSA would prove nothing longer: refused
+        from service.batch.celery_app import app
+        from service.settings import get_settings
+
+        assert app.conf.beat_schedule["curit-rinnova-marche"]["task"] == "curit.archivio.rinnova_marche"
+        for k, v in {**env, "CURIT_RINNOVO_MARCHE_GIORNI": "10000"}.items():
+            monkeypatch.setenv(k, v)
+        get_settings.cache_clear()
+        try:
+            assert app.tasks["curit.archivio.rinnova_marche"].apply().get() == {"non_rinnovabile": 1}
+        finally:
+            get_settings.cache_clear()
+        with _archivio(var, env) as archivio:
+            assert archivio.store.versions(key) == [v2, v1] and archivio.record(doc_id)["version_id"] == v2
 
     # verifica: the level and, in Italian, until when the evidence holds
     (tmp_path / "rinnovato.pdf").write_bytes(nuovo)
