@@ -74,12 +74,15 @@ __all__ = [
     "CodeOptions",
 ]
 
-ENGINE_VERSION = "stamp-2"
+ENGINE_VERSION = "stamp-3"
 """Bumped when the cache format or the slot reading changes."""
 SLOT_KINDS = ("text", "qr", "code128", "check", "strike")
 PX_TO_PT = 0.75
 MIN_FONT_PT = 5.0
 SHRINK_FLOOR = 0.7
+SHRINK_MARGIN_PT = 0.05
+"""A value shrunk to its slot's width is this much under the exact fit, as the forms' field macro
+sizes it (``templates/_base/campi.html.j2``): the engine and the full layout draw it alike."""
 _ENCODING = "cp1252"
 
 
@@ -122,6 +125,9 @@ class Slot:
     max_lines: int = 1
     min_font_size: float = 0.0
     color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    wrap_first: bool = False
+    """A text that does not fit on one line wraps at its size before it shrinks (a block of lines,
+    as the full layout wraps it), instead of shrinking to one line first."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,10 @@ class CompiledPage:
     """Page width in points."""
     height: float
     slots: tuple[Slot, ...]
+    foglio: str = ""
+    """Kind of the sheet this page belongs to (``data-foglio`` of the first such element on it; "" none)."""
+    istanza: int = -1
+    """Which ``data-foglio`` element that is, counted in document order from 0 (-1: none)."""
 
 
 @dataclass(frozen=True)
@@ -169,21 +179,27 @@ def _rgb(color: Any) -> tuple[float, float, float]:
 
 
 def read_slots(document: Any) -> tuple[CompiledPage, ...]:
-    """Slot boxes of a rendered WeasyPrint ``Document`` (first box of each element)."""
+    """Slot boxes of a rendered WeasyPrint ``Document`` (first box of each element), and the sheet
+    (``data-foglio`` element) each page belongs to: a document made of sheets of a few kinds (one
+    per generator…) is assembled from the pages of each kind's sheet."""
     pages = []
+    fogli: dict[int, int] = {}
     for index, page in enumerate(document.pages):
         seen: set[int] = set()
         slots: list[Slot] = []
+        foglio, istanza = "", -1
         height_px = page.height
         for box in _walk(page._page_box):
             element = getattr(box, "element", None)
+            if istanza < 0 and element is not None and element.get("data-foglio"):
+                foglio, istanza = element.get("data-foglio"), fogli.setdefault(id(element), len(fogli))
             if element is None or id(element) in seen or not element.get("data-campo"):
                 continue
             if getattr(box, "element_tag", None) != element.tag.rsplit("}", 1)[-1]:
                 continue
             seen.add(id(element))
             slots.append(_slot_of(box, element, index, height_px))
-        pages.append(CompiledPage(page.width * PX_TO_PT, page.height * PX_TO_PT, tuple(slots)))
+        pages.append(CompiledPage(page.width * PX_TO_PT, page.height * PX_TO_PT, tuple(slots), foglio, istanza))
     return tuple(pages)
 
 
@@ -326,7 +342,7 @@ def _load(entry: Path, key: str) -> CompiledTemplate | None:
                 return None
         pages = tuple(
             CompiledPage(p["width"], p["height"], tuple(
-                Slot(**{**s, "color": tuple(s["color"])}) for s in p["slots"]))
+                Slot(**{**s, "color": tuple(s["color"])}) for s in p["slots"]), p["foglio"], p["istanza"])
             for p in meta["pages"]
         )
         return CompiledTemplate(key, pages, (entry / "sfondo.pdf").read_bytes())
@@ -551,10 +567,12 @@ class Stamper:
             self.writer.provide(name, Provider(import_pdf_page, (self.compiled.background, page)))
         return name
 
-    def stamp(self, values: Mapping[str, Value], page: int = 0) -> Item:
-        """Overlay of ``values`` on template page ``page``; NeedsFullRender when text won't fit."""
+    def stamp(self, values: Mapping[str, Value], page: int = 0, *, memo: dict[Any, Any] | None = None) -> Item:
+        """Overlay of ``values`` on template page ``page``; NeedsFullRender when text won't fit.
+        ``memo``: shared by the pages of one record (see :func:`draw_slots`)."""
         cpage = self.compiled.pages[page]
-        ops, fonts = draw_slots(cpage.slots, values, self.fonts, self.codes, text=True, memo={})
+        ops, fonts = draw_slots(cpage.slots, values, self.fonts, self.codes, text=True,
+                                memo={} if memo is None else memo)
         for name in fonts:
             self._ensure_font(name)
         return Item(cpage.width, cpage.height, self._background(page), ops, frozenset(fonts))
@@ -677,8 +695,8 @@ def fit_text(slot: Slot, text: str, face: FontFace) -> tuple[float, list[bytes]]
     if raw is None:
         raise NeedsFullRender(slot.campo, "glyph")
     unit = face.width(raw, 1.0)
-    size = slot.font_size if unit == 0 else min(slot.font_size, slot.width / unit)
-    if size >= slot.min_font_size - 1e-9:
+    size = slot.font_size if unit == 0 or slot.width / unit >= slot.font_size else slot.width / unit - SHRINK_MARGIN_PT
+    if size >= slot.min_font_size - 1e-9 and (size == slot.font_size or not slot.wrap_first or slot.max_lines < 2):
         return size, [raw]
     if slot.max_lines > 1:
         words = raw.split(b" ")
@@ -722,8 +740,10 @@ def text_ops(slot: Slot, text: str, face: FontFace, memo: dict[Any, Any] | None 
             memo[key] = fitted
     size, lines = fitted
     lh = slot.line_height * size / slot.font_size
-    half_leading = (lh - (face.ascent + face.descent) * size / 1000.0) / 2
-    baseline = slot.y + slot.height - half_leading - face.ascent * size / 1000.0
+    # one line sits on the slot's own baseline (its strut: a smaller inline value is baseline-aligned)
+    ref = slot.font_size if len(lines) == 1 else size
+    half_leading = (slot.line_height * ref / slot.font_size - (face.ascent + face.descent) * ref / 1000.0) / 2
+    baseline = slot.y + slot.height - half_leading - face.ascent * ref / 1000.0
     r, g, b = slot.color
     out = [b"BT %s %s %s rg /%s %s Tf\n" % (bnum(r), bnum(g), bnum(b), face.resource.encode(), bnum(size))]
     for k, (_, w, literal) in enumerate(lines):

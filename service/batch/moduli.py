@@ -24,17 +24,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 from lxml import html as lxml_html
 
 from renderers.html import render_html
+from renderers.errors import RenderError
 from renderers.pdfstream import bnum
-from renderers.stamp import CompiledPage, CompiledTemplate, Item, NeedsFullRender, Slot, Stamper, compile_template
+from renderers.stamp import CompiledTemplate, Item, NeedsFullRender, Slot, Stamper, compile_template
 
-__all__ = ["STAMPABILI", "valori_da_html", "StampaModulo", "BARRATO"]
+__all__ = ["STAMPABILI", "valori_da_html", "StampaModulo", "BARRATO", "Foglio", "fogli_del_modello"]
 
 class _Stampabili:
     """The registered types whose blank and filled layouts agree box for box (``DocumentType.stampa``,
@@ -69,9 +70,10 @@ def _classi(el: Any) -> set[str]:
     return set((el.get("class") or "").split())
 
 
-def valori_da_html(html: str) -> dict[str, Any]:
-    """Slot values of a filled form's HTML: ``{key: text | True}`` and ``{key!barrato: True}``."""
-    radice = lxml_html.fromstring(html)
+def valori_da_html(html: str | Any) -> dict[str, Any]:
+    """Slot values of a filled form's HTML (or of one element of it, e.g. a sheet):
+    ``{key: text | True}`` and ``{key!barrato: True}``."""
+    radice = lxml_html.fromstring(html) if isinstance(html, str) else html
     valori: dict[str, Any] = {}
     for el in radice.iter():
         campo = el.get("data-campo") if isinstance(el.tag, str) else None
@@ -117,11 +119,13 @@ def _adatta(compiled: CompiledTemplate, forme: Mapping[str, tuple[str, frozenset
             tag, classi = forme.get(s.campo, ("", frozenset()))
             if s.kind == "text" and tag == "td" and "cella-valore" in classi and s.height > s.line_height:
                 slots.append(replace(s, y=s.y + (s.height - s.line_height) / 2, height=s.line_height))
+            elif s.kind == "text" and "multiriga" in classi:  # a note wraps on its lines, as laid out in full
+                slots.append(replace(s, wrap_first=True))
             else:
                 slots.append(s)
             if s.kind == "text":
                 slots.append(replace(s, campo=s.campo + BARRATO, kind="strike"))
-        pagine.append(CompiledPage(p.width, p.height, tuple(slots)))
+        pagine.append(replace(p, slots=tuple(slots)))
     return CompiledTemplate(compiled.key, tuple(pagine), compiled.background)
 
 
@@ -133,7 +137,7 @@ def _regole(slots: tuple[Slot, ...], valori: Mapping[str, Any],
         if s.kind != "text" or not valori.get(s.campo) or valori.get(s.campo + BARRATO):
             continue
         _tag, classi = forme.get(s.campo, ("", frozenset()))
-        if "campo" not in classi:
+        if "campo" not in classi or "su-righe" in classi:  # a note written on its dotted lines: no rule
             continue
         if "multiriga" in classi:  # the value's block rule sits where the first dotted line is
             x, y, w = s.x, s.y, s.width
@@ -141,6 +145,52 @@ def _regole(slots: tuple[Slot, ...], valori: Mapping[str, Any],
             x, y, w = s.x - _PADDING_CAMPO, s.y - _REGOLA, s.width + 2 * _PADDING_CAMPO
         parti.append(b"%s %s %s %s re " % (bnum(x), bnum(y), bnum(w), bnum(_REGOLA)))
     return b"q 0 g " + b"".join(parti) + b"f Q\n" if parti else b""
+
+
+@dataclass(frozen=True)
+class Foglio:
+    """One sheet of the compiled blank layout: its kind's key prefix and its pages."""
+
+    tipo: str
+    prefisso: str
+    """``data-prefisso`` of the blank sheet (``generatori[0].``): a record's sheet of the same kind
+    with another prefix (``generatori[2].``) has its keys renamed to this one to be stamped here."""
+    pagine: tuple[int, ...]
+    campi: frozenset[str]
+    """The ``data-campo`` keys the blank sheet has: a record's sheet with another key needs a full layout."""
+
+
+def fogli_del_modello(compiled: CompiledTemplate, html: str, copie: int) -> tuple[dict[str, Foglio], ...] | None:
+    """Per copy, each sheet kind (``data-foglio``) → its first blank sheet; None when the template has no
+    sheets (its pages are stamped as they are). ``RenderError`` when pages and sheets do not agree."""
+    if all(p.istanza < 0 for p in compiled.pages):
+        return None
+    elementi = [el for el in lxml_html.fromstring(html).iter() if isinstance(el.tag, str) and el.get("data-foglio")]
+    pagine: dict[int, list[int]] = {}
+    for n, p in enumerate(compiled.pages):
+        pagine.setdefault(p.istanza, []).append(n)
+    if -1 in pagine or sorted(pagine) != list(range(len(elementi))) or len(elementi) % copie:
+        raise RenderError("Modello di stampa non valido.") from ValueError("pagine fuori da un data-foglio")
+    fogli = [Foglio(el.get("data-foglio"), el.get("data-prefisso") or "", tuple(pagine[i]),
+                    frozenset(e.get("data-campo") for e in el.iter() if isinstance(e.tag, str) and e.get("data-campo")))
+             for i, el in enumerate(elementi)]
+    per_copia = len(fogli) // copie
+    out = []
+    for c in range(copie):
+        gruppo = fogli[c * per_copia:(c + 1) * per_copia]
+        if [f.tipo for f in gruppo] != [f.tipo for f in fogli[:per_copia]]:
+            raise RenderError("Modello di stampa non valido.") from ValueError("copie con fogli diversi")
+        tipi: dict[str, Foglio] = {}
+        for f in gruppo:
+            tipi.setdefault(f.tipo, f)
+        out.append(tipi)
+    return tuple(out)
+
+
+def _rinomina(valori: dict[str, Any], da: str, a: str) -> dict[str, Any]:
+    if da == a:
+        return valori
+    return {(a + k[len(da):] if k.startswith(da) else k): v for k, v in valori.items()}
 
 
 class StampaModulo:
@@ -156,6 +206,8 @@ class StampaModulo:
         self.settings = settings
         self.holders = holders or doc.copies or ("",)
         """The copies printed (all of the type's by default), one blank layout per choice."""
+        self.fogli: tuple[dict[str, Foglio], ...] | None = None
+        """Set by :meth:`stamper` for a template made of sheets (``fogli_del_modello``)."""
 
     def contesto(self, model: Any) -> dict[str, Any]:
         calcoli = dict(self.doc.derive(model)) if (model is not None and self.doc.derive) else {}
@@ -172,10 +224,13 @@ class StampaModulo:
                                     asset_roots=(self.settings.templates_dir, self.settings.fonts_dir),
                                     cache_dir=self.settings.stampa_cache_dir)
         forme = _forme(vuoto)
+        self.fogli = fogli_del_modello(compiled, vuoto, len(self.holders))
         return Stamper(_adatta(compiled, forme), fonts, writer, codes=codes), forme
 
     def items(self, stamper: Stamper, forme: Mapping[str, tuple[str, frozenset[str]]], model: Any) -> list[Item]:
         """The record's pages (every copy); NeedsFullRender when a value cannot be stamped."""
+        if self.fogli is not None:
+            return self._items_fogli(stamper, forme, model)
         valori = valori_da_html(self.html(model, self.holders[:1]))
         for campo in valori:
             if campo not in forme and not campo.endswith(BARRATO):
@@ -187,3 +242,30 @@ class StampaModulo:
             out.append(replace(item, ops=item.ops + regole) if regole else item)
         return out
 
+
+    def _items_fogli(self, stamper: Stamper, forme: Mapping[str, tuple[str, frozenset[str]]], model: Any) -> list[Item]:
+        """A document made of sheets: the record's sheets in order (e.g. one per generator), each
+        stamped on the blank sheet of its kind, copy after copy."""
+        assert self.fogli is not None
+        modelli = self.fogli[0]
+        fogli: list[tuple[str, dict[str, Any]]] = []
+        for el in lxml_html.fromstring(self.html(model, self.holders[:1])).iter():
+            if not isinstance(el.tag, str) or not el.get("data-foglio"):
+                continue
+            vuoto = modelli.get(el.get("data-foglio"))
+            if vuoto is None:
+                raise NeedsFullRender(el.get("data-foglio"), "overflow")  # a sheet the blank form does not have
+            valori = _rinomina(valori_da_html(el), el.get("data-prefisso") or "", vuoto.prefisso)
+            for campo in valori:
+                if campo not in vuoto.campi and not campo.endswith(BARRATO):
+                    raise NeedsFullRender(campo, "overflow")  # e.g. a second row of measurements
+            fogli.append((vuoto.tipo, valori))
+        memo: dict[Any, Any] = {}
+        out = []
+        for copia in self.fogli:
+            for tipo, valori in fogli:
+                for n in copia[tipo].pagine:
+                    item = stamper.stamp(valori, n, memo=memo)
+                    regole = _regole(stamper.compiled.pages[n].slots, valori, forme)
+                    out.append(replace(item, ops=item.ops + regole) if regole else item)
+        return out

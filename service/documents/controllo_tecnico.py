@@ -226,6 +226,7 @@ DOCUMENT_TYPES = (
             "esame_generatore": allegato_f.ESAME_GENERATORE_F,
         },
         data_documento=lambda m: m.data,
+        stampa=True,
         **_COMUNI,
     ),
 )

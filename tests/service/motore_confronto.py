@@ -133,3 +133,26 @@ def pdfa(pdf: bytes) -> dict:
     except Exception:  # noqa: BLE001 - a blank form has none
         out["dati"] = None
     return out
+
+
+def coppie(tipo: str, records: dict, impostazioni, *, modo: str = "normalizzato") -> dict[str, tuple[bytes, bytes]]:
+    """(engine, full render) of each record; fails if any record fell back to the full layout."""
+    from service import motore
+    from service.produce import render_document
+
+    prima = motore.CONTEGGI["motore"]
+    out = {k: (render_document(tipo, r, modo=modo, settings=impostazioni),
+               render_document(tipo, r, modo=modo, settings=impostazioni, completo=True))
+           for k, r in records.items()}
+    assert motore.CONTEGGI["motore"] == prima + len(records)  # no fallback for these records
+    return out
+
+
+def parole_in_ordine(pdf: bytes, valore: str, campo: str) -> None:
+    """Every word of ``valore`` is drawn, in order. A value wrapped inside its slot reads back with the
+    text beside its first line between its lines, so the words are found in order, not contiguously."""
+    testo, da = "".join(estrai_testo(pdf).split()), 0
+    for parola in valore.split():
+        da = testo.find(parola, da)
+        assert da >= 0, f"{campo}: «{parola}» di «{valore}» non è nel documento"
+        da += len(parola)
