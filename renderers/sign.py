@@ -430,7 +430,13 @@ def _stile(aspetto: AspettoFirma | None) -> TextStampStyle | None:
 
 
 def _messaggio(exc: Exception, con_tsa: bool, lungo: bool = False) -> str:
-    text = f"{type(exc).__name__} {exc}".lower()
+    catena, causa = [], exc
+    while causa is not None and len(catena) < 5:  # pyHanko wraps the certificate validator's error
+        catena.append(f"{type(causa).__name__} {causa}")
+        causa = causa.__cause__ or causa.__context__
+    text = " ".join(catena).lower()
+    if lungo and "revoked" in text:
+        return "Il certificato di firma risulta revocato dal suo emittente: firma non apposta."
     if lungo and any(w in text for w in ("revinfo", "revocation", "ocsp", "crl", "path", "validat")):
         return ("Le informazioni di revoca (OCSP/CRL) del certificato di firma non sono disponibili: "
                 "firma di lungo periodo (B-LT/B-LTA) non apposta.")

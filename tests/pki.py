@@ -14,7 +14,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -286,6 +286,8 @@ class PkiLt:
     """Serial numbers the OCSP responder and the CRL report revoked (tests may add to it)."""
     richieste_ocsp: list[int]
     """Serial numbers asked about, in order (shows the responder was really consulted)."""
+    emessi: dict[int, x509.Certificate] = field(default_factory=dict)
+    """Certificates the OCSP responder knows, by serial (tests may register more)."""
     orologio: dt.datetime | None = None
     """The OCSP responder's and CRL issuer's clock; None = now. A test validating "in 2030" sets it
     to that instant, as the responder of 2030 would answer."""
@@ -366,7 +368,8 @@ def pki_lt() -> PkiLt:
                            start=now - dt.timedelta(days=30), end=now + dt.timedelta(days=20)),
         base_url=base, revocati=set(), richieste_ocsp=[],
     )
-    emessi = {c.cert.serial_number: c.cert for c in (pki.firmatario, pki.tsa, pki.tsa_breve)}
+    emessi = pki.emessi
+    emessi.update({c.cert.serial_number: c.cert for c in (pki.firmatario, pki.tsa, pki.tsa_breve)})
     risponditore = _risponditore_ocsp(ca, now)
     stampers = {"/tsa": _stamper(pki.tsa, ca), "/tsa-breve": _stamper(pki.tsa_breve, ca)}
 

@@ -117,18 +117,17 @@ def _marche(pdf: bytes) -> list[tuple[bytes, bytes | None, bytes | None]]:
     return out
 
 
-def test_pdfsig_e_openssl_confermano_firma_e_marche(firmati, pki, tmp_path):
+def _verifica_esterna(pdf: bytes, pki, tmp_path: Path) -> tuple[list[str], list]:
+    """pdfsig on the file (signature valid, certificate trusted) and ``openssl ts -verify`` on every
+    timestamp token; returns pdfsig's blocks and the tokens."""
     nss = nss_db(tmp_path / "nss", pki.ca)
     path = tmp_path / "lta.pdf"
-    path.write_bytes(firmati["B-LTA"])
+    path.write_bytes(pdf)
     out = subprocess.run(["pdfsig", "-nssdir", nss, str(path)], capture_output=True, text=True).stdout
     firme = out.split("Signature #")[1:]
-    assert len(firme) == 2  # the signature and the document timestamp
     assert "Signature is Valid." in firme[0] and "Certificate is Trusted." in firme[0], out
-    assert "Giulia Neri" in firme[0] and "TSA di prova LTV" in firme[1]
     (tmp_path / "ca.pem").write_bytes(pki.ca.cert_pem)
-    marche = _marche(firmati["B-LTA"])
-    assert len(marche) == 2  # signature timestamp + document timestamp
+    marche = _marche(pdf)
     for n, (token, dati, digest) in enumerate(marche):
         (tmp_path / f"t{n}.der").write_bytes(token)
         cmd = ["openssl", "ts", "-verify", "-in", str(tmp_path / f"t{n}.der"), "-token_in",
@@ -140,6 +139,14 @@ def test_pdfsig_e_openssl_confermano_firma_e_marche(firmati, pki, tmp_path):
             cmd += ["-digest", digest.hex()]
         r = subprocess.run(cmd, capture_output=True, text=True)
         assert r.returncode == 0 and "Verification: OK" in r.stdout, (n, r.stdout, r.stderr)
+    return firme, marche
+
+
+def test_pdfsig_e_openssl_confermano_firma_e_marche(firmati, pki, tmp_path):
+    firme, marche = _verifica_esterna(firmati["B-LTA"], pki, tmp_path)
+    assert len(firme) == 2  # the signature and the document timestamp
+    assert "Giulia Neri" in firme[0] and "TSA di prova LTV" in firme[1]
+    assert len(marche) == 2  # signature timestamp + document timestamp
     # a byte changed in the stamped range: openssl refuses the document timestamp
     n, dati = next((n, m[1]) for n, m in enumerate(marche) if m[1] is not None)
     (tmp_path / "alterato.bin").write_bytes(dati[:-1] + bytes([dati[-1] ^ 1]))
@@ -148,7 +155,7 @@ def test_pdfsig_e_openssl_confermano_firma_e_marche(firmati, pki, tmp_path):
     assert r.returncode != 0
 
 
-def test_marca_d_archivio_prolunga_la_prova(pki, orologio):
+def test_marca_d_archivio_prolunga_la_prova(pki, orologio, tmp_path):
     breve = _firmatario(pki, tsa=pki.url_tsa_breve).firma(pdf_di_prova(), FirmaSpec(livello="B-LTA"))
     prima = livello_pades(breve)
     assert prima.fino_al == pki.tsa_breve.cert.not_valid_after_utc  # expires in 20 days
@@ -158,6 +165,8 @@ def test_marca_d_archivio_prolunga_la_prova(pki, orologio):
     dopo = livello_pades(rinnovato)
     assert dopo.livello == "B-LTA" and dopo.marche_documento == 2
     assert dopo.fino_al == pki.tsa.cert.not_valid_after_utc and dopo.autorita == "TSA di prova LTV"
+    firme, marche = _verifica_esterna(rinnovato, pki, tmp_path)
+    assert len(firme) == 3 and len(marche) == 3  # signature, two document timestamps, each token verified
     # five years on, both the signer's and the first TSA's certificates have expired
     futuro = orologio(dt.datetime.now(UTC) + dt.timedelta(days=5 * 365))
     assert verifica_pdf(rinnovato, trust_roots=[pki.ca.cert], momento=futuro).valida
@@ -172,6 +181,27 @@ def test_senza_risposta_di_revoca_nessuna_firma_lt(pki):
     with pytest.raises(SigningError, match="revoca"):
         firmatario.firma(pdf_di_prova(), FirmaSpec(livello="B-LT"))
     assert livello_pades(firmatario.firma(pdf_di_prova(), FirmaSpec(livello="B-T"))).livello == "B-T"
+
+
+def test_certificato_revocato_nessuna_firma_lt(pki):
+    now = dt.datetime.now(UTC)
+    revocato = _leaf_lt(pki.ca, pki.base_url, "Carlo Revocato", "Comune di Pavia",
+                        start=now - dt.timedelta(days=1), end=now + dt.timedelta(days=30))
+    pki.emessi[revocato.cert.serial_number] = revocato.cert
+    pki.revocati.add(revocato.cert.serial_number)
+    with pytest.raises(SigningError, match="revocato"):
+        _firmatario(pki, revocato).firma(pdf_di_prova(), FirmaSpec(livello="B-LTA"))
+
+
+def test_livello_configurato_per_i_documenti_emessi(pki, tmp_path):
+    from service.firma import firma_documento
+    from service.settings import Settings
+
+    impostazioni = Settings(var_dir=tmp_path, demo=False, tsa_url=pki.url_tsa, firma_livello="B-LTA")
+    firmato = firma_documento(pdf_di_prova(), _firmatario(pki), settings=impostazioni)
+    assert livello_pades(firmato).livello == "B-LTA"
+    predefinito = firma_documento(pdf_di_prova(), _firmatario(pki), settings=Settings(var_dir=tmp_path, demo=False))
+    assert livello_pades(predefinito).livello == "B-T"  # auto with a TSA, as before
 
 
 def test_b_lta_senza_tsa_rifiutata(pki):
