@@ -22,6 +22,8 @@ from domain.tariffe import prezzo_per_fascia
 from renderers import barcode
 from service.documents.controllo_tecnico import COPIE as COPIE_CONTROLLO
 from service.documents.controllo_tecnico import comune_del_codice as COMUNE_DEL_CODICE
+from renderers.html import formato_euro
+from service.motore_lotti import MotoreTabella
 from service.registry import DocumentType
 
 __all__ = ["DOCUMENT_TYPES", "quando", "qr_distinta", "COPIE_DISTINTA", "COPIE_LETTERA"]
@@ -228,8 +230,58 @@ def _deriva_lettera(model: m.LetteraTrasmissione) -> dict[str, Any]:
             "allegati_f": sum(r.tipo == "F" for r in model.righe)}
 
 
+_PAGAMENTO = {"contanti": "in contanti", "POS": "con carta (POS)", "bonifico": "con bonifico bancario",
+              "portafoglio": "addebito sul Portafoglio CURIT"}
+
+
+def _valori_ricevuta(model: m.RicevutaCait) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Slot values of a ricevuta (the same for the stamp engine and the full layout) and its rows."""
+    t = m.totale_ricevuta(model.righe)
+    i = model.intestatario
+    fiscale = " · ".join(p for p in (f"P. IVA {i.partita_iva}" if i.partita_iva else "",
+                                     f"utente CURIT {i.username}" if i.partita_iva and i.username else "") if p)
+    fissi = {"numero": f"N. {model.numero}", "numero_piede": model.numero,
+             "luogo_data": f"{model.luogo}, {quando(model.emessa_il)}", "pagamento": _PAGAMENTO[model.pagamento],
+             "int_nome": i.ragione_sociale, "int_fiscale": fiscale,
+             "int_indirizzo": " - ".join(p for p in (i.indirizzo, i.comune) if p) if i.indirizzo else "",
+             "n_righe": str(len(model.righe)), "totale_testo": formato_euro(t["totale"]) + ".",
+             "totale_righe": f"Totale ({len(model.righe)} etichette)", "totale_quota": formato_euro(t["quota_ente"]),
+             "totale_contributo": formato_euro(t["contributo_regionale"]), "totale": formato_euro(t["totale"]),
+             "operatore": model.operatore, "firma_ditta": i.ragione_sociale}
+    if model.saldo_portafoglio is not None:
+        fissi["saldo"] = formato_euro(model.saldo_portafoglio) + "."
+    if model.causale == "etichette":
+        righe = [{"n": str(n), "etichetta": r.numero_etichetta or "", "tipo": r.tipo or "",
+                  "fascia": r.fascia_descrizione or r.fascia or "", "ente": r.ente or "",
+                  "quota": formato_euro(r.quota_ente), "contributo": formato_euro(r.contributo_regionale),
+                  "importo": formato_euro(r.importo)} for n, r in enumerate(model.righe, start=1)]
+    else:
+        righe = [{"n": str(n), "descrizione": r.descrizione, "importo": formato_euro(r.importo)}
+                 for n, r in enumerate(model.righe, start=1)]
+    return fissi, righe
+
+
+def _contesto_ricevuta(model: m.RicevutaCait, righe: int, banda: str | None = None,
+                       valori: dict[str, str] | None = None) -> dict[str, Any]:
+    """Template context of a ricevuta with ``righe`` rows: values given (full layout) or absent;
+    ``banda``: only that part of the page visible (``service.motore_lotti.MotoreTabella``)."""
+    t = {"vendita": model.causale == "etichette", "saldo": model.saldo_portafoglio is not None, "righe": righe,
+         "cait": model.cait, "v": valori, "banda": banda}
+    return {"calcoli": {"t": t}, "copie": ("",)}
+
+
 def _deriva_ricevuta(model: m.RicevutaCait) -> dict[str, Any]:
-    return {"quando": quando(model.emessa_il), "totali": m.totale_ricevuta(model.righe)}
+    fissi, righe = _valori_ricevuta(model)
+    valori = dict(fissi)
+    for n, riga in enumerate(righe, start=1):
+        valori.update({f"r{n}_{c}": x for c, x in riga.items()})
+    return _contesto_ricevuta(model, len(righe), valori=valori)["calcoli"]
+
+
+MOTORE_RICEVUTA = MotoreTabella(
+    "ricevuta/documento.html.j2", "Ricevuta del CAIT (etichette di validazione, ricarica del Portafoglio)",
+    valori=_valori_ricevuta, contesto=_contesto_ricevuta, margine_basso_mm=18,
+    variante=lambda x: (x.cait.model_dump_json(), x.causale, x.saldo_portafoglio is not None))
 
 
 def _periodo(model: Any) -> str:
@@ -289,7 +341,7 @@ DOCUMENT_TYPES = (
                  modulo_in_bianco=False),
     DocumentType(code="ricevuta", title="Ricevuta del CAIT (etichette di validazione, ricarica del Portafoglio)",
                  model=m.RicevutaCait, template="ricevuta", example=esempio_ricevuta, derive=_deriva_ricevuta,
-                 modulo_in_bianco=False, **_OFFICE),
+                 modulo_in_bianco=False, motore=MOTORE_RICEVUTA, **_OFFICE),
     DocumentType(code="rendiconto-cait", title="Rendiconto mensile delle etichette vendute dal CAIT",
                  model=m.RendicontoCait, template="rendiconto_cait", example=esempio_rendiconto_cait,
                  derive=_deriva_rendiconto, codice_impianto=lambda x: None, data_documento=lambda x: x.emesso_il,
@@ -301,12 +353,14 @@ DOCUMENT_TYPES = (
     DocumentType(code="allegato-g-precompilato",
                  title="Rapporto di controllo tecnico (Allegato G) precompilato dal catasto",
                  model=m.PrecompilatoG, template="allegato_g", example=esempio_precompilato_g, copies=COPIE_CONTROLLO,
+                 stampa=True,
                  contesto={"righe": allegato_g.RIGHE_G, "senza_nc": {k: ("SI", "NO") for k in allegato_g.SENZA_NC}},
                  codice_impianto=lambda x: x.codice_catasto, data_documento=lambda x: x.data_controllo,
                  rules=(COMUNE_DEL_CODICE,)),
     DocumentType(code="allegato-f-precompilato",
                  title="Rapporto di controllo tecnico (Allegato F) precompilato dal catasto",
                  model=m.PrecompilatoF, template="allegato_f", example=esempio_precompilato_f, copies=COPIE_CONTROLLO,
+                 stampa=True,
                  contesto={"documenti": allegato_f.DOCUMENTI_F, "esame_impianto": allegato_f.ESAME_IMPIANTO_F,
                            "esame_generatore": allegato_f.ESAME_GENERATORE_F},
                  codice_impianto=lambda x: x.codice_catasto, data_documento=lambda x: x.data_controllo,
