@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import threading
 from datetime import datetime
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
@@ -30,22 +29,18 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
-from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata import model as xmp_model
-from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import TimeStamper
-from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from renderers.errors import SigningError
+from renderers.firma_aspetto import AspettoFirma
+from renderers.firma_aspetto import stile as _stile
 
 __all__ = [
     "AspettoFirma",
@@ -62,28 +57,8 @@ __all__ = [
 Livello = Literal["auto", "B-B", "B-T", "B-LT", "B-LTA"]
 LIVELLI: tuple[str, ...] = ("auto", "B-B", "B-T", "B-LT", "B-LTA")
 
-TESTO_FIRMA = "Firmato digitalmente da %(signer)s\n%(organizzazione)s\nil %(ts)s"
-"""Default appearance text; pyHanko fills ``signer`` (CN) and ``ts``, we add ``organizzazione``."""
-
 _MARGINE_CMS = 4096
 """Bytes reserved above the first measured signature (TSA tokens vary in size)."""
-
-
-@dataclass(frozen=True)
-class AspettoFirma:
-    """How a visible signature looks and where it sits."""
-
-    font: bytes
-    """TrueType font data for the text, embedded as a subset (PDF/A forbids non-embedded fonts)."""
-    box: tuple[float, float, float, float] = (340.0, 28.0, 565.0, 82.0)
-    """``(x1, y1, x2, y2)`` in PDF points from the lower-left corner of the page."""
-    pagina: int = -1
-    """Page index, 0-based; negative values count from the end (-1 = last page)."""
-    testo: str = TESTO_FIRMA
-    """Template with ``%(signer)s``, ``%(organizzazione)s`` and ``%(ts)s``."""
-    formato_data: str = "%d/%m/%Y %H:%M:%S %Z"
-    dimensione: int = 10
-    """Font size in points."""
 
 
 @dataclass(frozen=True)
@@ -375,58 +350,6 @@ def _campo_libero(writer: IncrementalPdfFileWriter, base: str) -> str:
         n += 1
         nome = f"{base}_{n}"
     return nome
-
-
-@dataclass(frozen=True)
-class _FontInMemoria(GlyphAccumulatorFactory):
-    """pyHanko's font factory reading the TrueType data from memory instead of a path."""
-
-    dati: bytes = b""
-
-    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:  # noqa: ANN001 - pyHanko API
-        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-            obj_stream = writer.prepare_object_stream()
-        return GlyphAccumulator(
-            writer=writer, font_handle=io.BytesIO(self.dati), font_size=self.font_size, obj_stream=obj_stream
-        )
-
-
-@lru_cache(maxsize=8)
-def _font_timbro(ttf: bytes) -> bytes:
-    """The font without OpenType layout tables (GSUB/GPOS/GDEF/kern): every glyph stays,
-    but pyHanko's per-document subsetting gets ~5x cheaper (measured in bench_firma)."""
-    try:
-        font = TTFont(io.BytesIO(ttf))
-        options = ft_subset.Options()
-        options.layout_features = []
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern"]
-        options.name_IDs = ["*"]
-        options.notdef_outline = True
-        subsetter = ft_subset.Subsetter(options)
-        subsetter.populate(unicodes=font.getBestCmap().keys())
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-    except Exception as exc:
-        raise SigningError("Il carattere per la firma visibile non è un TrueType leggibile.") from exc
-    return out.getvalue()
-
-
-@lru_cache(maxsize=32)
-def _stile(aspetto: AspettoFirma | None) -> TextStampStyle | None:
-    """Stamp style per appearance (pyHanko styles and font factories are stateless: cached)."""
-    if aspetto is None:
-        return None
-    font = _FontInMemoria(font_file="", font_size=aspetto.dimensione, dati=_font_timbro(aspetto.font))
-    return TextStampStyle(
-        stamp_text=aspetto.testo,
-        timestamp_format=aspetto.formato_data,
-        border_width=1,
-        inner_content_layout=SimpleBoxLayoutRule(
-            x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MID, margins=Margins(left=6, right=6)
-        ),
-        text_box_style=TextBoxStyle(font=font, font_size=aspetto.dimensione, leading=round(aspetto.dimensione * 1.3)),
-    )
 
 
 def _messaggio(exc: Exception, con_tsa: bool, lungo: bool = False) -> str:
