@@ -1,0 +1,122 @@
+"""CAIT paper with tables issued through the compile-once engine (``service.motore_lotti.MotoreTabella``)
+vs the full WeasyPrint render of the same record: same text, every slot box the same, same PDF/A-3b
+markers, XMP and dati.json, for tables stamped whole (up to four rows), drawn from bands (more rows,
+one page) and laid out in full (more rows than a page holds: counted)."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from renderers.stamp import CompiledTemplate
+from service import motore, motore_lotti
+from service.documents import cait
+from service.produce import render_document, validate
+from service.registry import get_document_type
+from service.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).parent))
+from motore_confronto import estrai_testo, pagine, pdfa, slot_diversi  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+MODO = "normalizzato"
+DOC = get_document_type("ricevuta")
+
+
+def _vendita(n: int) -> dict:
+    dati = copy.deepcopy(DOC.example())
+    dati["righe"] = [cait._riga_etichetta(cait._etichetta("020066", "G", 18000 + i, "F1"), "provincia-mantova", "F1")
+                     for i in range(n)]
+    return dati
+
+
+RECORDS = {
+    "esempio": DOC.example(),  # four rows: drawn from bands
+    "due-righe": _vendita(2),  # stamped whole
+    "quindici-righe": _vendita(15),
+    "ricarica": {**copy.deepcopy(DOC.example()), "causale": "ricarica", "pagamento": "contanti", "saldo_portafoglio": "150.00",
+                 "righe": [{"descrizione": "Ricarica del Portafoglio CURIT", "importo": "100.00"}]},
+}
+
+
+@pytest.fixture(scope="module")
+def impostazioni(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var = tmp_path_factory.mktemp("motore-cait")
+    return Settings(var_dir=var, stampa_cache_dir=var / "cache" / "stampa")
+
+
+@pytest.fixture(scope="module")
+def coppie(impostazioni: Settings) -> dict[str, tuple[bytes, bytes]]:
+    out = {}
+    for nome, dati in RECORDS.items():
+        prima = motore_lotti.CONTEGGI.get("ricevuta", 0)
+        out[nome] = (render_document("ricevuta", dati, modo=MODO, settings=impostazioni),
+                     render_document("ricevuta", dati, modo=MODO, settings=impostazioni, completo=True))
+        assert motore_lotti.CONTEGGI["ricevuta"] == prima + 1  # stamped, no fallback
+    return out
+
+
+def _layout(pdf: bytes) -> str:
+    """``pdftotext -layout``, whitespace normalised: table cells read row by row (the raw reading
+    order groups a table's stamped cells by font, apart from the printed labels beside them)."""
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    return " ".join(out.decode().split())
+
+
+@pytest.mark.parametrize("nome", RECORDS)
+def test_same_text_as_full_render(coppie, nome: str) -> None:
+    a, b = coppie[nome]
+    assert _layout(a) == _layout(b)
+    assert "CAIT-MN-01/RIC/2026/000458" in _layout(a)
+
+
+def test_bands_draw_each_text_once(coppie) -> None:
+    """Every band is compiled with only its part visible: no text of the page is drawn twice
+    (pdftotext reads hidden-by-clipping text too), so the plain reading is the full render's."""
+    for nome in ("esempio", "quindici-righe"):
+        a, b = coppie[nome]
+        assert estrai_testo(a) == estrai_testo(b)
+        assert estrai_testo(a).count("Via Luzio 7") == 1
+
+
+@pytest.mark.parametrize("nome", RECORDS)
+def test_every_slot_box_as_full_render(coppie, impostazioni: Settings, nome: str) -> None:
+    a, b = coppie[nome]
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(DOC, validate(DOC, RECORDS[nome]), MODO, impostazioni)), b"")
+    ra, rb = pagine(a), pagine(b)
+    assert len(ra) == len(rb) == len(sagome.pages) == 1
+    assert slot_diversi(sagome, ra, rb) == []
+
+
+@pytest.mark.parametrize("nome", RECORDS)
+def test_same_pdfa_markers_xmp_and_dati(coppie, nome: str) -> None:
+    a, b = coppie[nome]
+    pa, pb = pdfa(a), pdfa(b)
+    assert pa["pdfa"] == "3B" and pa["af"] == ["/Data" + "dati.json"]
+    assert pa == pb
+
+
+def test_slot_check_catches_one_wrong_row(coppie, impostazioni: Settings) -> None:
+    """Proof the comparison can fail: a different amount in the 9th row differs in its boxes only."""
+    altro = _vendita(15)
+    altro["righe"][8] = cait._riga_etichetta(cait._etichetta("020066", "F", 415, "F4"), "provincia-mantova", "F4")
+    b = pagine(render_document("ricevuta", altro, modo=MODO, settings=impostazioni, completo=True))
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(DOC, validate(DOC, RECORDS["quindici-righe"]), MODO,
+                                                             impostazioni)), b"")
+    diversi = {c for _, c, _ in slot_diversi(sagome, pagine(coppie["quindici-righe"][0]), b)}
+    assert {"r2_etichetta", "r2_importo", "totale"} <= diversi
+    assert not any(c.startswith(("r1_", "r4_")) for c in diversi)
+
+
+def test_more_rows_than_a_page_are_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
+    dati = _vendita(60)
+    prima = motore.CONTEGGI["completo:ricevuta:righe"]
+    pdf = render_document("ricevuta", dati, modo=MODO, settings=impostazioni)
+    assert motore.CONTEGGI["completo:ricevuta:righe"] == prima + 1
+    testo = _layout(pdf)
+    assert len(pagine(pdf)) >= 2 and all(r["numero_etichetta"] in testo for r in dati["righe"])
