@@ -30,6 +30,8 @@ __all__ = [
     "potenza_per_modello",
     "verifica_comune",
     "solleva",
+    "testo",
+    "breve",
     "RuoloDitta",
     "DestinazioneE1",
     "DestinazioneE2",
@@ -119,7 +121,23 @@ Evacuazione = Literal["Camino", "Canna fumaria collettiva ramificata", "Scarico 
 CategoriaEdificio = Literal["E.1", "E.2", "E.3", "E.4", "E.5", "E.6", "E.7", "E.8"]
 """Building categories of art. 3 D.P.R. 412/93, printed as labels only (AMB-28)."""
 
-Testo = Annotated[str, Field(min_length=1, max_length=300)]
+def testo(massimo: int) -> object:
+    """A required text of at most ``massimo`` characters (refused in Italian naming field and maximum)."""
+    return Annotated[str, Field(min_length=1, max_length=massimo)]
+
+
+def breve(massimo: int) -> object:
+    """An optional text of at most ``massimo`` characters."""
+    return Annotated[str, Field(max_length=massimo)]
+
+
+# Maximum lengths sized to the printed boxes (9 pt monospace values, ~1.9 mm a character): a value
+# up to its maximum fits its box on the sheet, except where noted (a longer box on E1 than on E2);
+# a value that does not fit is laid out in full, never cut.
+_RIGHE_2 = 180
+"""1.5, 1.6, 1.9: two dotted lines of 95 characters."""
+_RIGA = 90
+"""1.7, 1.8 (E2): one full line of 95 characters."""
 
 
 class _SchedaIdentificativa(Modello):
@@ -129,24 +147,29 @@ class _SchedaIdentificativa(Modello):
     """«n. catasto impianto»; blank on a first notification when not yet assigned (AMB-27)."""
     volumetria_m3: Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
     """«Volumetria riscaldata (m3)»."""
-    indirizzo: Testo
-    civico: Testo
+    indirizzo: testo(80)  # type: ignore[valid-type]
+    """75 characters fit on E1's line, 55 on E2's."""
+    civico: testo(8)  # type: ignore[valid-type]
     """«N.»"""
-    palazzo: Barrabile[str] = None
+    palazzo: Barrabile[breve(15)] = None  # type: ignore[valid-type]
+    """16 characters fit on E1, 11 on E2."""
     cap: Cap
-    localita: Barrabile[str] = None
-    comune: Testo
-    provincia: Testo
+    localita: Barrabile[breve(40)] = None  # type: ignore[valid-type]
+    """26 characters fit on the line."""
+    comune: testo(40)  # type: ignore[valid-type]
+    """24 characters fit on the line (it must be the comune of the codice impianto)."""
+    provincia: testo(25)  # type: ignore[valid-type]
+    """The sigla fits its box; a province's name is laid out in full."""
     data_installazione: date
-    progettista: Barrabile[str] = None
+    progettista: Barrabile[breve(_RIGHE_2)] = None  # type: ignore[valid-type]
     """1.5 nominativo e n° di iscrizione all'ordine o collegio (BARRATO when there is no project)."""
-    installatore: Testo
+    installatore: testo(_RIGHE_2)  # type: ignore[valid-type]
     """1.6 ragione sociale e n° di iscrizione a CCIAA e/o AA."""
     ruolo_ditta: Barrabile[RuoloDitta] = None
     """1.9 MANUTENTORE ☐ TERZO RESPONSABILE ☐."""
     dal: date | None = None
     al: Barrabile[date] = None
-    ditta: Barrabile[str] = None
+    ditta: Barrabile[breve(_RIGHE_2)] = None  # type: ignore[valid-type]
     """1.9 ragione sociale, n° di iscrizione a CCIAA e/o AA ed indirizzo."""
     data: date
     """«Data» of the footer, next to the two signatures."""
@@ -175,20 +198,20 @@ def _verifica_scheda(s: _SchedaIdentificativa) -> list[RuleViolation]:
 class AllegatoE1(_SchedaIdentificativa):
     """Allegato E1 - Scheda identificativa per impianti inferiori a 35 kW (DGR 18/09/2007, Allegato E1)."""
 
-    scala: Barrabile[str] = None
-    piano: Barrabile[str] = None
-    interno: Barrabile[str] = None
+    scala: Barrabile[breve(15)] = None  # type: ignore[valid-type]
+    piano: Barrabile[breve(15)] = None  # type: ignore[valid-type]
+    interno: Barrabile[breve(15)] = None  # type: ignore[valid-type]
     destinazione: DestinazioneE1
     """1.2 IMPIANTO TERMICO INDIVIDUALE DESTINATO A (one choice)."""
     pot_focolare_kw: potenza_per_modello(  # type: ignore[valid-type]
         "Potenza termica del focolare nominale (kW)", sotto_soglia=True, alternativo="E2"
     )
-    combustibile: Testo
+    combustibile: testo(60)  # type: ignore[valid-type]
     evacuazione: Evacuazione
     """1.4 (no text slot is printed for «Altro»)."""
-    proprietario: Testo
+    proprietario: testo(_RIGA)  # type: ignore[valid-type]
     """1.7 cognome, nome ed indirizzo."""
-    occupante: Barrabile[str] = None
+    occupante: Barrabile[breve(60)] = None  # type: ignore[valid-type]
     occupante_dal: Barrabile[date] = None
 
 
@@ -203,21 +226,21 @@ def verifica_e1(e1: AllegatoE1) -> None:
 class AllegatoE2(_SchedaIdentificativa):
     """Allegato E2 - Scheda identificativa per impianti uguali o superiori a 35 kW (DGR 18/09/2007, Allegato E2)."""
 
-    edificio_adibito_a: Testo
+    edificio_adibito_a: testo(80)  # type: ignore[valid-type]
     categoria: CategoriaEdificio
     """Single choice (AMB-28)."""
     destinazione: Annotated[list[DestinazioneE2], Field(min_length=1)]
     """1.2 IMPIANTO TERMICO DESTINATO A (more than one box may be crossed)."""
-    altro_testo: Barrabile[str] = None
+    altro_testo: Barrabile[breve(70)] = None  # type: ignore[valid-type]
     """«altro (descrivere): ……»"""
     n_generatori: Annotated[int, Field(ge=1, le=99)]
     pot_totale_kw: potenza_per_modello(  # type: ignore[valid-type]
         "Potenza termica del focolare nominale totale (kW)", sotto_soglia=False, alternativo="E1"
     )
-    combustibile: Testo
-    proprietari: Testo
+    combustibile: testo(60)  # type: ignore[valid-type]
+    proprietari: testo(_RIGA)  # type: ignore[valid-type]
     """1.7 PROPRIETARIO O PROPRIETARI: condòmini, or the ragione sociale of a persona giuridica."""
-    amministratore: Barrabile[str] = None
+    amministratore: Barrabile[breve(_RIGA)] = None  # type: ignore[valid-type]
     """1.8, to fill in for condominio or persona giuridica ownership (footnote 2)."""
 
 

@@ -21,12 +21,13 @@ from pydantic import AfterValidator, Field
 
 from domain.codice import CodiceImpiantoStr
 from domain.errors import RuleViolation
-from domain.forms.allegato_e import potenza_per_modello, solleva, verifica_comune
+from domain.forms.allegato_e import breve, potenza_per_modello, solleva, testo, verifica_comune
 from domain.forms.comuni import BARRATO, Barrabile, IndirizzoEnte, Modello
 from domain.identificativi import CfOPiva
 
 __all__ = [
     "Mittente",
+    "EnteDestinatario",
     "Lettera",
     "TipoComunicazione",
     "MotivoCessazione",
@@ -46,7 +47,6 @@ Lettera = Literal["a", "b", "c", "d", "e", "f", "g"]
 TipoComunicazione = Literal["assunzione", "cessazione"]
 MotivoCessazione = Literal["per revoca dell’incarico", "per dimissioni"]
 
-Testo = Annotated[str, Field(min_length=1, max_length=300)]
 
 _GASSOSI = re.compile(r"\b(gas|metano|gpl|g\.p\.l\.|propano|butano|biogas)\b", re.IGNORECASE)
 
@@ -65,20 +65,33 @@ def _telefono(value: str) -> str:
 
 Telefono = Barrabile[Annotated[str, AfterValidator(_telefono)]]
 """A phone number, ``BARRATO`` or None (domain.errors reports a bad number once, not per union branch)."""
-Email = Barrabile[Annotated[str, AfterValidator(_email)]]
+Email = Barrabile[Annotated[str, Field(max_length=90), AfterValidator(_email)]]
 """An e-mail address, ``BARRATO`` or None."""
+
+
+# Maximum lengths sized to the printed lines of H and I (9 pt monospace values, ~1.9 mm a character):
+# a value up to its maximum fits its line on the sheet; refused past it, in Italian, naming the field.
+
+
+class EnteDestinatario(IndirizzoEnte):
+    """The addressee block «Al Comune / Alla Provincia di …» of H and I, sized to its three lines
+    (every Ente of the registry fits: the longest name has 21 characters, address 31)."""
+
+    denominazione: testo(40)  # type: ignore[valid-type]
+    via: breve(40) | None = None  # type: ignore[valid-type]
+    citta: breve(40) | None = None  # type: ignore[valid-type]
 
 
 class Mittente(Modello):
     """Sender block printed under the text of H, I and L."""  # FORMS.md §9.2 item 5, §11.2 item 4
 
-    ragione_sociale: Barrabile[str] = None
+    ragione_sociale: Barrabile[breve(70)] = None  # type: ignore[valid-type]
     """«Ragione sociale della Ditta» (BARRATO for an amministratore who is a natural person)."""
-    legale_rappresentante: Barrabile[str] = None
+    legale_rappresentante: Barrabile[breve(60)] = None  # type: ignore[valid-type]
     """«Nome e cognome del legale rappresentante»."""
     cf_piva: CfOPiva | None = None
     """Codice fiscale or partita IVA: not on the printed model, printed only in normalised mode."""
-    indirizzo: Barrabile[str] = None
+    indirizzo: Barrabile[breve(85)] = None  # type: ignore[valid-type]
     telefono: Telefono = None
     cellulare: Telefono = None
     fax: Telefono = None
@@ -113,35 +126,35 @@ def verifica_mittente(m: Mittente, *, ditta: bool) -> list[RuleViolation]:
 class _Comunicazione(Modello):
     """Allegato H and I share every printed line but the impianto options and the power range."""
 
-    ente: IndirizzoEnte
+    ente: EnteDestinatario
     """Addressee: «Al Comune / Alla Provincia di …»."""
-    sottoscritto: Testo
-    ditta: Testo
+    sottoscritto: testo(60)  # type: ignore[valid-type]
+    ditta: testo(70)  # type: ignore[valid-type]
     """«Legale rappresentante della Ditta …»."""
-    cciaa_provincia: Testo
+    cciaa_provincia: testo(30)  # type: ignore[valid-type]
     """«iscritta alla CCIAA di …»."""
-    cciaa_numero: Testo
+    cciaa_numero: testo(30)  # type: ignore[valid-type]
     """«al numero …» (numero REA)."""
     lettere_abilitazione: Annotated[list[Lettera], Field(min_length=1)]
-    cert_qualita_norma: Barrabile[str] = None
+    cert_qualita_norma: Barrabile[breve(20)] = None  # type: ignore[valid-type]
     """«… ai sensi della norma UNI ISO EN …»."""
-    altro: Barrabile[str] = None
+    altro: Barrabile[breve(90)] = None  # type: ignore[valid-type]
     tipo_comunicazione: TipoComunicazione
     data_assunzione: date | None = None
     data_cessazione: date | None = None
     motivo_cessazione: MotivoCessazione | None = None
     codice_catasto: CodiceImpiantoStr
-    via: Testo
-    comune: Testo
-    proprietario: Testo
+    via: testo(45)  # type: ignore[valid-type]
+    comune: testo(30)  # type: ignore[valid-type]
+    proprietario: testo(85)  # type: ignore[valid-type]
     combustibile: str | None = None
     """Fuel as registered in the catasto: not printed on H/I, used to require letter e) for gas (§9.3)."""
     mittente: Mittente
-    fornitore_energia: Barrabile[str] = None
+    fornitore_energia: Barrabile[breve(70)] = None  # type: ignore[valid-type]
     """«Nominativo del fornitore di energia» (a cura del committente)."""
-    committente: Barrabile[str] = None
+    committente: Barrabile[breve(55)] = None  # type: ignore[valid-type]
     """«Nome e cognome/ Ragione sociale del committente»."""
-    luogo: str | None = None
+    luogo: breve(40) | None = None  # type: ignore[valid-type]
     """Place of signature: not printed on the model (AMB-39), shown in normalised mode."""
     data_firma: date | None = None
     """Date of signature: not printed on the model (AMB-39), shown in normalised mode."""

@@ -10,10 +10,9 @@ The model prints no place, date or signature (AMB-41): the optional ``luogo``,
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field
-
+from domain.forms.allegato_e import breve, testo
 from domain.forms.comuni import Modello
 
 __all__ = ["AllegatoM", "DESTINATARIO_M"]
@@ -27,21 +26,23 @@ DESTINATARIO_M = (
 )
 """The fixed addressee printed on the model (S1 L4442–4446)."""
 
-Testo = Annotated[str, Field(min_length=1, max_length=300)]
+_RIGA = 80
+"""Texts on a full line of the model (9 pt monospace values: 80–88 characters fit)."""
 
 
 class AllegatoM(Modello):
     """Allegato M - Modello dichiarazione responsabile trattamento dati (DGR 18/09/2007, Allegato M)."""
 
-    sottoscritto: Testo
-    qualita: Testo
+    sottoscritto: testo(_RIGA)  # type: ignore[valid-type]
+    qualita: testo(_RIGA)  # type: ignore[valid-type]
     """«In qualità di …»."""
     tipo: Literal["Ente", "società"]
     """Which word of «dell'Ente/della società» applies; the other is struck through."""
-    ente_societa: Testo
-    responsabile_trattamento: Testo
-    """«… il Responsabile del trattamento dati … è …»."""
-    utilizzatore: Testo
+    ente_societa: testo(_RIGA)  # type: ignore[valid-type]
+    responsabile_trattamento: testo(180)  # type: ignore[valid-type]
+    """«… il Responsabile del trattamento dati … è …» on two dotted lines (98 characters each)."""
+    utilizzatore: testo(40)  # type: ignore[valid-type]
     """«… saranno utilizzati da …»."""
-    luogo: str | None = None
+    """«… saranno utilizzati da …»: the rest of the line after the printed text (40 characters)."""
+    luogo: breve(40) | None = None  # type: ignore[valid-type]
     data_firma: date | None = None

@@ -189,11 +189,13 @@ def _esempio_m() -> dict[str, Any]:
     }
 
 
-def _comunicazione(code: str, title: str, model: type, example: Any, rule: Any, data: Any) -> DocumentType:
-    """Every comunicazione with a codice impianto: stored under it, dated by ``data``."""
+def _comunicazione(code: str, title: str, model: type, example: Any, rule: Any, data: Any, *,
+                  stampa: bool = False) -> DocumentType:
+    """Every comunicazione with a codice impianto: stored under it, dated by ``data``; ``stampa``:
+    stamped on its compiled blank layout (``service.motore``)."""
     return DocumentType(
         code=code, title=title, model=model, template=code.replace("-", "_"), example=example,
-        rules=(rule,), codice_impianto=lambda m: m.codice_catasto, data_documento=data,
+        rules=(rule,), codice_impianto=lambda m: m.codice_catasto, data_documento=data, stampa=stampa,
     )
 
 
@@ -203,13 +205,13 @@ def _data_incarico(m: Any) -> Any:
 
 DOCUMENT_TYPES = (
     _comunicazione("allegato-e1", "Allegato E1 - Scheda identificativa per impianti inferiori a 35 kW",
-                   AllegatoE1, _esempio_e1, verifica_e1, lambda m: m.data),
+                   AllegatoE1, _esempio_e1, verifica_e1, lambda m: m.data, stampa=True),
     _comunicazione("allegato-e2", "Allegato E2 - Scheda identificativa per impianti uguali o superiori a 35 kW",
-                   AllegatoE2, _esempio_e2, verifica_e2, lambda m: m.data),
+                   AllegatoE2, _esempio_e2, verifica_e2, lambda m: m.data, stampa=True),
     _comunicazione("allegato-h", "Allegato H - Modello per impianti inferiori a 35 kW",
-                   AllegatoH, _esempio_h, verifica_h, _data_incarico),
+                   AllegatoH, _esempio_h, verifica_h, _data_incarico, stampa=True),
     _comunicazione("allegato-i", "Allegato I - Modello per impianti uguali o superiori a 35 kW",
-                   AllegatoI, _esempio_i, verifica_i, _data_incarico),
+                   AllegatoI, _esempio_i, verifica_i, _data_incarico, stampa=True),
     _comunicazione("allegato-l", "Allegato L - Modello dichiarazione per Amministratori di Condominio",
                    AllegatoL, _esempio_l, verifica_l, lambda m: m.data_firma or m.data),
     DocumentType(
@@ -221,5 +223,6 @@ DOCUMENT_TYPES = (
         example=_esempio_m,
         codice_impianto=lambda m: None,
         data_documento=lambda m: m.data_firma,
+        stampa=True,
     ),
 )
