@@ -271,11 +271,7 @@ def _contesto_ricevuta(model: m.RicevutaCait, righe: int, banda: str | None = No
 
 
 def _deriva_ricevuta(model: m.RicevutaCait) -> dict[str, Any]:
-    fissi, righe = _valori_ricevuta(model)
-    valori = dict(fissi)
-    for n, riga in enumerate(righe, start=1):
-        valori.update({f"r{n}_{c}": x for c, x in riga.items()})
-    return _contesto_ricevuta(model, len(righe), valori=valori)["calcoli"]
+    return _contesto_tabella(_valori_ricevuta, _contesto_ricevuta, model)
 
 
 MOTORE_RICEVUTA = MotoreTabella(
@@ -298,13 +294,15 @@ def _deriva_rendiconto(model: Any) -> dict[str, Any]:
 
 _ELENCHI = {
     m.ElencoManutentori: ("Elenco dei manutentori associati", (
-        ("Ragione sociale", "ragione_sociale"), ("Partita IVA", "partita_iva"), ("Utente CURIT", "username"),
-        ("E-mail", "email"), ("Sede", "sede"), ("Registrato il", "registrato_il"))),
+        ("Ragione sociale", "ragione_sociale", 42), ("Partita IVA", "partita_iva", 21), ("Utente CURIT", "username", 21),
+        ("E-mail", "email", 34), ("Sede", "sede", 33), ("Registrato il", "registrato_il", 18))),
     m.ElencoOperatori: ("Elenco degli operatori del CAIT", (
-        ("Cognome e nome", "cognome_nome"), ("Utente", "username"), ("Stato", "stato"))),
+        ("Cognome e nome", "cognome_nome", 90), ("Utente", "username", 50), ("Stato", "stato", 29))),
     m.ElencoStrumenti: ("Elenco degli strumenti di misura", (
-        ("Marca", "marca"), ("Modello", "modello"), ("Matricola", "matricola"), ("Manutentore", "manutentore"))),
+        ("Marca", "marca", 35), ("Modello", "modello", 40), ("Matricola", "matricola", 34),
+        ("Manutentore", "manutentore", 60))),
 }
+"""Per list: title and columns (label, field, width in mm: with the N. column, the 176 mm of the page)."""
 
 
 def _cella(riga: Any, chiave: str) -> str:
@@ -318,10 +316,41 @@ def _cella(riga: Any, chiave: str) -> str:
     return str(valore) if valore not in (None, "") else "—"
 
 
-def _deriva_elenco(model: Any) -> dict[str, Any]:
+def _valori_elenco(model: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Slot values of a CAIT list (the same for the stamp engine and the full layout) and its rows."""
+    _, colonne = _ELENCHI[type(model)]
+    data = model.data.strftime("%d/%m/%Y")
+    fissi = {"luogo_data": f"{model.luogo}, {data}", "data": f"{data}.", "data_piede": data,
+             "totale": f"Totale: {len(model.righe)}"}
+    righe = [{"n": str(n), **{f"c{j}": _cella(r, k) for j, (_, k, _) in enumerate(colonne)}}
+             for n, r in enumerate(model.righe, start=1)]
+    return fissi, righe
+
+
+def _contesto_elenco(model: Any, righe: int, banda: str | None = None,
+                     valori: dict[str, str] | None = None) -> dict[str, Any]:
     titolo, colonne = _ELENCHI[type(model)]
-    return {"titolo_elenco": titolo, "colonne": [c for c, _ in colonne],
-            "righe": [[_cella(r, k) for _, k in colonne] for r in model.righe]}
+    t = {"titolo": titolo, "cait": model.cait, "colonne": [(c, mm) for c, _, mm in colonne], "righe": righe,
+         "v": valori, "banda": banda}
+    return {"calcoli": {"t": t}, "copie": ("",)}
+
+
+def _deriva_elenco(model: Any) -> dict[str, Any]:
+    return _contesto_tabella(_valori_elenco, _contesto_elenco, model)
+
+
+def _contesto_tabella(valori_di: Any, contesto_di: Any, model: Any) -> dict[str, Any]:
+    """``calcoli`` of the full layout of a table document: its context with every value in place."""
+    fissi, righe = valori_di(model)
+    valori = dict(fissi)
+    for n, riga in enumerate(righe, start=1):
+        valori.update({f"r{n}_{c}": x for c, x in riga.items()})
+    return contesto_di(model, len(righe), valori=valori)["calcoli"]
+
+
+MOTORE_ELENCO = MotoreTabella(
+    "elenchi_cait/documento.html.j2", "Elenco del CAIT", valori=_valori_elenco, contesto=_contesto_elenco,
+    margine_basso_mm=18, variante=lambda x: (type(x).__name__, x.cait.model_dump_json()))
 
 
 def _num(model: Any) -> dict[str, str]:
@@ -367,7 +396,7 @@ DOCUMENT_TYPES = (
                  rules=(COMUNE_DEL_CODICE,)),
     *(DocumentType(code=code, title=title, model=model, template="elenchi_cait", example=example,
                    derive=_deriva_elenco, codice_impianto=lambda x: None, data_documento=lambda x: x.data,
-                   modulo_in_bianco=False)
+                   modulo_in_bianco=False, motore=MOTORE_ELENCO)
       for code, title, model, example in (
           ("elenco-manutentori", "Elenco dei manutentori associati al CAIT", m.ElencoManutentori,
            esempio_elenco_manutentori),

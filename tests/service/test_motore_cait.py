@@ -44,6 +44,15 @@ RECORDS = {
 }
 
 
+ELENCHI = ("elenco-manutentori", "elenco-operatori", "elenco-strumenti")
+
+
+def _operatori(n: int) -> dict:
+    return {**get_document_type("elenco-operatori").example(),
+            "righe": [{"cognome_nome": f"Operatore Numero {i}", "username": f"op.{i}", "attivo": i % 3 > 0}
+                      for i in range(n)]}
+
+
 @pytest.fixture(scope="module")
 def impostazioni(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     var = tmp_path_factory.mktemp("motore-cait")
@@ -120,3 +129,29 @@ def test_more_rows_than_a_page_are_laid_out_in_full_and_counted(impostazioni: Se
     assert motore.CONTEGGI["completo:ricevuta:righe"] == prima + 1
     testo = _layout(pdf)
     assert len(pagine(pdf)) >= 2 and all(r["numero_etichetta"] in testo for r in dati["righe"])
+
+
+LISTE = {**{t: (t, get_document_type(t).example()) for t in ELENCHI},
+         "operatori-vuoto": ("elenco-operatori", _operatori(0)), "operatori-12": ("elenco-operatori", _operatori(12))}
+
+
+@pytest.mark.parametrize("nome", LISTE)
+def test_lists_as_full_render(impostazioni: Settings, nome: str) -> None:
+    """CAIT lists (every kind, empty, 12 rows drawn from bands): text, slot boxes, PDF/A as the full render."""
+    tipo, dati = LISTE[nome]
+    doc = get_document_type(tipo)
+    prima = motore_lotti.CONTEGGI.get(tipo, 0)
+    a = render_document(tipo, dati, modo=MODO, settings=impostazioni)
+    assert motore_lotti.CONTEGGI[tipo] == prima + 1
+    b = render_document(tipo, dati, modo=MODO, settings=impostazioni, completo=True)
+    assert estrai_testo(a) == estrai_testo(b) and _layout(a) == _layout(b)
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
+    assert slot_diversi(sagome, pagine(a), pagine(b)) == []
+    assert pdfa(a) == pdfa(b)
+
+
+def test_long_list_is_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
+    prima = motore.CONTEGGI["completo:elenco-operatori:righe"]
+    pdf = render_document("elenco-operatori", _operatori(80), modo=MODO, settings=impostazioni)
+    assert motore.CONTEGGI["completo:elenco-operatori:righe"] == prima + 1
+    assert "Operatore Numero 79" in _layout(pdf) and len(pagine(pdf)) >= 2
