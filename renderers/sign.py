@@ -158,7 +158,8 @@ class Firmatario:
             raise SigningError("L'identità di firma non ha un certificato.")
         self._signer = signer
         self._timestamper = timestamper
-        self._riservati: dict[bool, int] = {}
+        self._riservati: dict[str, int] = {}
+        """Bytes reserved for the CMS per PAdES level, measured on the first signature of each."""
         self._lock = threading.Lock()
 
     @classmethod
