@@ -180,3 +180,23 @@ def test_senza_tsa_o_con_giorni_negativi_rifiutato_in_italiano(tmp_path):
         list(rinnova_marche(None, Settings(var_dir=tmp_path, demo=False), giorni=30))
     with pytest.raises(RuleViolation, match="giorni"):
         list(rinnova_marche(None, Settings(var_dir=tmp_path, demo=False), giorni=-1))
+
+
+def test_firma_da_riga_di_comando_al_livello_configurato(tmp_path, cli_locale, pki):
+    from tests.pki import scrivi_pem
+
+    scrivi_pem(pki.firmatario, pki.ca, tmp_path / "identita" / "ente-prova")
+    (tmp_path / "g.pdf").write_bytes(pdf_di_prova())
+    env = {"CURIT_VAR_DIR": str(tmp_path / "var"), "CURIT_IDENTITA_DIR": str(tmp_path / "identita"),
+           "CURIT_DEMO": "0", "CURIT_TSA_URL": pki.url_tsa, "CURIT_FIRMA_LIVELLO": "B-LTA"}
+    r = cli_locale("firma", "g.pdf", "-o", "f.pdf", "--identita", "ente-prova", env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Livello PAdES B-LTA" in r.stderr and f"{pki.tsa.cert.not_valid_after_utc:%d/%m/%Y}" in r.stderr
+    assert livello_pades((tmp_path / "f.pdf").read_bytes()).livello == "B-LTA"
+    # without a TSA the production default still signs, offline, and says B-B
+    senza = {k: v for k, v in env.items() if k not in ("CURIT_TSA_URL", "CURIT_FIRMA_LIVELLO")}
+    r = cli_locale("firma", "g.pdf", "-o", "b.pdf", "--identita", "ente-prova", env=senza, cwd=tmp_path)
+    assert r.returncode == 0 and "Livello PAdES B-B" in r.stderr, r.stderr
+    r = cli_locale("firma", "g.pdf", "-o", "x.pdf", "--identita", "ente-prova", "--livello", "B-LTA",
+                   env=senza, cwd=tmp_path)
+    assert r.returncode == 2 and "TSA" in r.stderr and not (tmp_path / "x.pdf").exists()

@@ -51,6 +51,11 @@ def register(app: typer.Typer) -> None:
         signed = firma_documento(_leggi_pdf(pdf), identita, spec=spec)
         write_atomically(output, signed)
         typer.echo(str(output))
+        from renderers.lta import livello_pades
+
+        stato = livello_pades(signed)
+        if stato is not None:  # the level reached, and until when its evidence holds
+            print(f"Firma apposta. {stato.descrizione()}", file=sys.stderr)
 
     @app.command()
     def verifica(pdf: Annotated[Path, typer.Argument(help="PDF firmato da verificare")]) -> None:
