@@ -28,6 +28,7 @@ router = APIRouter(include_in_schema=False)
 
 STATIC = {"bootstrap-italia.min.css": "text/css", "console.css": "text/css", "console.js": "text/javascript",
           "modulo.js": "text/javascript", "favicon.svg": "image/svg+xml", "prova.js": "text/javascript",
+          "file.js": "text/javascript",
           "LICENSE-bootstrap-italia.txt": "text/plain"}
 FONT_DIR = FsPath("titillium-web")
 
