@@ -115,13 +115,13 @@ def rinnova_marche(
 
 
 def _candidati(archivio: Any, limite: datetime) -> Iterator[dict[str, Any]]:
-    """Index rows of signed, not disposed documents whose recorded evidence date is before
+    """Index rows of validly signed, not disposed documents whose recorded evidence date is before
     ``limite`` or unknown (read in pages of 500, oldest first)."""
     dopo = ""
     while True:
         with session_scope(archivio.engine) as session:
             righe = list(session.scalars(
-                select(idx.Documento).where(idx.Documento.smaltito_il.is_(None), idx.Documento.firma_valida.is_not(None),
+                select(idx.Documento).where(idx.Documento.smaltito_il.is_(None), idx.Documento.firma_valida.is_(True),
                                             idx.Documento.id > dopo)
                 .order_by(idx.Documento.id).limit(500)))
             pagina = [idx.as_dict(r) for r in righe]
