@@ -55,6 +55,7 @@ class Campo:
     tipo: str = "text"
     opzioni: tuple[tuple[str, str], ...] = ()
     obbligatorio: bool = False
+    aiuto: str = ""
 
 
 def _s(*valori: str) -> tuple[tuple[str, str], ...]:

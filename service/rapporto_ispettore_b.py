@@ -81,23 +81,22 @@ BARRABILI_FOGLIO: list[Campo] = [
 """Foglio 1's strikable fields, then the instruments (the same on every generator sheet)."""
 
 CAMPI_GENERATORE: list[Campo] = [
-    Campo("data_installazione", "5.b Data di installazione del generatore (vuoto = dopo il 29/10/1993)", "date"),
+    Campo("data_installazione", "5.b Data di installazione", "date", aiuto="Vuota: «dopo il 29/10/1993»."),
     Campo("fluido", "5.d Fluido termovettore", "select", (("acqua", "Acqua"), ("aria", "Aria")), True),
     Campo("classificazione", "5.i Classificazione (D.P.R. 660/96)", "select",
           ri._s("Standard", "a bassa temperatura", "a gas a condensazione"), True),
-    Campo("pn_utile_kw", "5.l Potenza termica utile nominale (kW)", "number", obbligatorio=True),
+    Campo("pn_utile_kw", "5.l Potenza utile nominale (kW)", "number", obbligatorio=True),
     Campo("tipo_caldaia", "7.c Tipo di apparecchio (tiraggio)", "select", (("B", "B (aperto)"), ("C", "C (stagno)")),
           True),
-    Campo("foro_presente", "7 Foro per il prelievo presente e accessibile", "select", (("SI", "Sì"), ("NO", "No")),
+    Campo("foro_presente", "7 Foro di prelievo accessibile", "select", (("SI", "Sì"), ("NO", "No")),
           True),
-    Campo("combustibile_in_uso", "2.d Combustibile in uso nella prova (se due)", "select",
-          (("", "— il combustibile del foglio 1 —"), *COMBUSTIBILI)),
-    Campo("analisi_combustione", "6.b Analisi di combustione del manutentore", "select",
+    Campo("combustibile_in_uso", "2.d Combustibile della prova", "select",
+          (("", "— quello del foglio 1 —"), *COMBUSTIBILI), aiuto="Solo se il foglio 1 ne indica due."),
+    Campo("analisi_combustione", "6.b Analisi di combustione", "select",
           ri._s("Effettuata", "Non effettuata"), True),
-    Campo("rct_presente", "6.c Rapporto di controllo tecnico presente", "select", SI_NO, True),
-    Campo("manut_corrente", "8.a Manutenzione anno/biennio in corso", "select", ri._s("Effettuata", "Non effettuata"),
-          True),
-    Campo("manut_precedenti", "8.a Manutenzione anni/bienni precedenti", "select",
+    Campo("rct_presente", "6.c Rapporto di controllo presente", "select", SI_NO, True),
+    Campo("manut_corrente", "8.a Manutenzione in corso", "select", ri._s("Effettuata", "Non effettuata"), True),
+    Campo("manut_precedenti", "8.a Manutenzioni precedenti", "select",
           ri._s("Effettuata", "Non effettuata"), True),
 ]
 BARRABILI_GENERATORE: list[Campo] = [

@@ -119,7 +119,7 @@ def test_console_rapporto_b(client, login, db_url, tmp_path) -> None:
     r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN)
     assert r.status_code == 422, r.text
     assert re.search(r'id="g2_pn_utile_kw"[^>]*aria-invalid="true"', r.text)
-    assert "Generatore 2, 5.l Potenza termica utile nominale" in r.text
+    assert "Generatore 2, 5.l Potenza utile nominale" in r.text
     dati.update({"g2_pn_utile_kw": "140", "g2_t_aria_3": "18"})
     r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN,
                     follow_redirects=False)
