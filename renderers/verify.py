@@ -148,6 +148,10 @@ class Verificatore:
                 esito = self._a_lungo_termine(firma, esito, momento)
             esiti.append(esito)
         decisiva = next((e for e in esiti if not e.valida), esiti[-1])
+        alterata = _marca_archivio_alterata(firme[0].reader)
+        if alterata is not None:
+            decisiva = replace(decisiva, valida=False, motivo=alterata)
+            esiti = [replace(e, valida=False) if e is esiti[-1] else e for e in esiti]
         return VerdettoFirma(
             valida=all(e.valida for e in esiti),
             integra=decisiva.integra,
@@ -232,6 +236,24 @@ def verifica_pdf(
 ) -> VerdettoFirma:
     """One-off verification; use ``Verificatore`` to check many files with the same trust list."""
     return Verificatore(trust_roots, tsa_trust_roots=tsa_trust_roots).verifica(pdf, momento=momento)
+
+
+def _marca_archivio_alterata(reader: PdfFileReader) -> str | None:
+    """Why a document timestamp of the file fails its integrity check (None when all hold):
+    the bytes it covers must hash to its imprint and its CMS signature must verify. Trust in its
+    TSA is for the AdES-LTA validation to judge (an old archive timestamp's certificate expires)."""
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    for indice, marca in enumerate(reader.embedded_timestamp_signatures, start=1):
+        try:
+            st = validate_pdf_timestamp(marca, ValidationContext(trust_roots=[], allow_fetching=False), skip_diff=True)
+            integra = bool(st.intact and st.valid)
+        except Exception:
+            integra = False
+        if not integra:
+            return (f"Documento alterato: la marca temporale d'archivio n. {indice} non corrisponde più al "
+                    "contenuto che attesta.")
+    return None
 
 
 def _marche_dopo(firma: Any) -> bool:

@@ -102,6 +102,19 @@ def test_verifica_dopo_la_scadenza_del_certificato(firmati, pki, orologio):
     assert not estranea.valida
 
 
+def test_marca_d_archivio_alterata(firmati, pki):
+    pdf = firmati["B-LTA"]
+    marca = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_timestamp_signatures[-1]
+    # a blank in the padding after its /ByteRange: the PDF parses the same, but the bytes the document
+    # timestamp covers (and only it: the signature's range ended before) no longer match its imprint
+    pos = pdf.index(b"]", int(marca.byte_range[2])) + 3
+    assert pdf[pos:pos + 1] == b" "
+    alterato = pdf[:pos] + b"\t" + pdf[pos + 1:]
+    verdetto = verifica_pdf(alterato, trust_roots=[pki.ca.cert])
+    assert not verdetto.valida and "marca temporale d'archivio n. 1" in verdetto.motivo
+    assert verifica_pdf(pdf, trust_roots=[pki.ca.cert]).valida
+
+
 def _marche(pdf: bytes) -> list[tuple[bytes, bytes | None, bytes | None]]:
     """Every RFC 3161 token of ``pdf``: (token DER, data it stamps, or the digest it stamps)."""
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
