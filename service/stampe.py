@@ -28,8 +28,7 @@ from archive.catasto import ImpiantoCatasto
 from archive.indice import Documento
 from domain.errors import AppError, RuleViolation
 
-TIPI_RAPPORTO = {"allegato-a": "Allegato A (rapporto di prova, impianti fino a 35 kW)",
-                 "allegato-b": "Allegato B (rapporto di prova, impianti da 35 kW)"}
+TIPI_RAPPORTO = {"allegato-a": "Allegato A (sotto 35 kW)", "allegato-b": "Allegato B (da 35 kW)"}
 ESITI = {"": "Tutti gli esiti", "9.a": "9.a: impianto conforme", "9.b": "9.b: impianto non conforme"}
 MAX_RAPPORTI = 1000
 """Rapporti read from the archive for one job (each is fetched and its signature verified)."""

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from service.registry import get_document_type
-from tests.e2e.conftest import ServerE2E, shot
+from tests.e2e.conftest import ServerE2E, shot, violazioni_axe
 from tests.service.test_console_ispettore_rapporto import PROVE
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-lettere")]
@@ -74,6 +74,7 @@ def test_lettere_dai_rapporti_in_archivio_e_moduli_da_elenco(e2e: ServerE2E, ent
     page.get_by_label("Funzionario che firma").fill("Dott.ssa Laura Castelli")
     page.get_by_label("Dividi il file da stampare per destinatario").select_option("cap")
     shot(page, "ente-lettere-archivio")
+    assert violazioni_axe(page) == []
     page.locator("#avvia-esiti-archivio").click()
     lavoro = _attendi_lavoro(page)
     assert "File da stampare, parte 46019" in page.locator("#file-lavoro").inner_text()  # split by CAP
@@ -111,6 +112,7 @@ def test_lettere_dai_rapporti_in_archivio_e_moduli_da_elenco(e2e: ServerE2E, ent
     page.get_by_label("Elenco dei record (CSV o JSON)").set_input_files(str(elenco))
     assert page.locator("#file-scelto").inner_text() == "File scelto: allegati-h.csv"
     shot(page, "ente-moduli")
+    assert violazioni_axe(page) == []
     page.locator("#avvia-moduli").click()
     scartate = page.locator("#righe-scartate tbody tr")
     assert scartate.count() == 1

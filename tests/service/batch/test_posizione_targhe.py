@@ -90,3 +90,24 @@ def test_opzioni_del_foglio_rifiutate_con_il_campo(settings, engine, records) ->
             crea_lavoro("targhe", records, settings=settings, engine=engine, opzioni=opzioni, firma=False)
         assert exc.value.path == (campo,), opzioni
     assert not list(Path(settings.batch_dir).glob("*/lavoro.json"))  # nothing half-written
+
+
+def test_foglio_di_prova_e_lavoro_in_coda_coincidono(settings, engine, records) -> None:
+    """The test sheet (outlines of every label, moved by the calibration) and the queued job put the
+    plates in the same places for the same options: calibrating with one holds for the other."""
+    from service.targhe import OpzioniFoglio, render_targhe
+
+    profilo = get_profile("A4-2x5")
+    buf = io.BytesIO()
+    render_targhe(records[:3], buf, opzioni=OpzioniFoglio(inizio=4, offset_x=3, offset_y=-2, prova=True),
+                  settings=settings)
+    prova = buf.getvalue()
+    with pdfplumber.open(io.BytesIO(prova)) as doc:
+        assert len(doc.pages) == 1
+        contorni = sorted((round(r["x0"] / MM, 1), round(r["top"] / MM, 1)) for r in doc.pages[0].rects
+                          if abs(r["width"] / MM - 84) < 0.2 and abs(r["height"] / MM - 55) < 0.2)
+    attesi = {(round(x + 3, 1), round(y - 2, 1)) for x, y in (profilo.cell(c) for c in range(10))}
+    assert attesi <= set(contorni), contorni  # every label's outline, the free ones too, moved by the calibration
+    assert not set(contorni) - attesi  # the plates' own borders sit on their labels
+    lavoro = _codici_per_pagina(_stampa(settings, engine, records, inizio=4, offset_x=3, offset_y=-2))[0]
+    assert _codici_per_pagina(prova)[0] == lavoro
