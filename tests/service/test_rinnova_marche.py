@@ -96,6 +96,7 @@ def test_rinnova_marche_nuova_versione_stessa_conservazione(ambiente, cli_locale
             assert archivio.record(doc_id)["version_id"] == v1
             assert archivio.store.versions(key) == [v1]
             assert archivio.recupera(doc_id).firma["valida"]
+            archivio.blocco_legale(doc_id, True, da="test")  # the new version must keep it too
 
         r = cli_locale("archivio", "rinnova-marche", "--giorni", "30", env=env, cwd=tmp_path)
         assert r.returncode == 0, r.stderr
@@ -109,6 +110,7 @@ def test_rinnova_marche_nuova_versione_stessa_conservazione(ambiente, cli_locale
             assert store.versions(key) == [v2, v1]  # a new version; the old one is still there
             vecchia, nuova = store.retention(key, v1), store.retention(key, v2)
             assert nuova.mode == vecchia.mode == "COMPLIANCE" and nuova.until == vecchia.until
+            assert store.legal_hold(key, v2) and store.legal_hold(key, v1)
             riga = archivio.record(doc_id)
             assert riga["version_id"] == v2 and riga["firma_valida"]
             assert riga["conserva_fino_al"] == record["conserva_fino_al"]
