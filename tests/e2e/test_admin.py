@@ -1,76 +1,28 @@
 """The administrator in headless Chromium, against ``curit-docs serve --demo`` started as a newcomer
-would (empty ``var/``, embedded SeaweedFS, SQLite; one Allegato G archived beforehand with the CLI):
-its menu lists every console page admin may open, and it does one job in each area: an archive
-search and the document's details, a legal hold with its reason (seen again in Conservazione), a
-request for the paper original marked as sent, a plates job to 100 %, an etichette lot generated for
-an Ente it names, a PDF verified against the archive. Each step is read back from the database.
+would (tests/e2e/conftest.py: empty ``var/``, embedded SeaweedFS, SQLite; one Allegato G archived
+beforehand with the CLI; a server of its own, since its legal hold and etichette would change what
+the other modules count): its menu lists every console page admin may open, and it does one job in
+each area: an archive search and the document's details, a legal hold with its reason (seen again in
+Conservazione), a request for the paper original marked as sent, a plates job to 100 %, an etichette
+lot generated for an Ente it names, a PDF verified against the archive. Each step is read back from
+the database.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.test_console import _cli, _porta, _shot, browser  # noqa: F401 - module fixture: Chromium
+from tests.e2e.conftest import CODICE, DOC, ServerE2E, shot as _shot
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-admin")]
 
-DOC = "g-admin-2025"
 MENU = ["Home", "Archivio", "Verifica un PDF", "Originali cartacei", "Stampe massive", "Conservazione", "Ispezioni",
         "Prova di combustione", "Etichette"]
-
-
-@pytest.fixture(scope="module")
-def ambiente(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    base = tmp_path_factory.mktemp("e2e-admin")
-    db = base / "var" / "curit.db"
-    env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{db}",
-           "CURIT_SECRET_KEY": "e2e-admin", "CURIT_BATCH_DIR": str(base / "var" / "lavori"),
-           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache")}
-    for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY", "CURIT_DEMO"):
-        env.pop(k, None)
-    (base / "g.json").write_text(json.dumps(json.loads(_cli(env, "esempio", "allegato-g").stdout)))
-    _cli(env, "render", "allegato-g", str(base / "g.json"), "-o", str(base / "g.pdf"))
-    _cli(env, "archivia", str(base / "g.pdf"), "--ente", "provincia-mantova", "--cait", "CAIT-MN-01",
-         "--codice", "020066IN0000001", "--id", DOC)
-    port = _porta()
-    log = (base / "serve.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("curit-docs")), "serve", "--demo", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/salute", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise AssertionError((base / "serve.log").read_text())
-            time.sleep(0.2)
-        else:
-            raise AssertionError("server did not start: " + (base / "serve.log").read_text()[-2000:])
-        yield {"url": url, "db": db, "pdf": base / "g.pdf"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-
-
-def _api(url: str, username: str) -> dict[str, str]:
-    r = httpx.post(f"{url}/auth/token", data={"username": username, "password": "curit-demo"}, timeout=30)
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def _uno(db: Path, sql: str, *params):
@@ -78,25 +30,19 @@ def _uno(db: Path, sql: str, *params):
         return c.execute(sql, params).fetchone()
 
 
-def test_giornata_dell_admin(ambiente: dict, browser) -> None:  # noqa: F811
-    url, db = ambiente["url"], ambiente["db"]
+def test_giornata_dell_admin(e2e: ServerE2E, entra) -> None:
+    url, db = e2e.url, e2e.db
     # the CAIT keeps the paper original, the Ente asks for it (their own areas, not this test's subject)
     r = httpx.post(f"{url}/archivio/documenti/{DOC}/originale", json={"ricevuto_il": "2025-10-03", "faldone": "F-1"},
-                   headers=_api(url, "cait.mantova"), timeout=30)
+                   headers=e2e.token("cait.mantova"), timeout=30)
     assert r.status_code == 201, r.text
     r = httpx.post(f"{url}/archivio/documenti/{DOC}/originale/richieste", json={},
-                   headers=_api(url, "ente.mantova"), timeout=30)
+                   headers=e2e.token("ente.mantova"), timeout=30)
     assert r.status_code == 201, r.text
     richiesta = r.json()["id"]
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="it-IT")
-    context.set_default_timeout(90_000)
-    page = context.new_page()
-    page.goto(url + "/console/accesso")
-    page.get_by_label("Nome utente").fill("admin")
-    page.get_by_label("Password").fill("curit-demo")
-    page.get_by_role("button", name="Accedi").click()
-    page.wait_for_url(url + "/")
+    page = entra("admin", accept_downloads=True)
+    page.context.set_default_timeout(90_000)
     nav = page.get_by_role("navigation", name="Navigazione principale")
     assert [t.strip() for t in nav.get_by_role("link").all_inner_texts()] == MENU
     for voce in MENU[1:]:  # every entry opens an Italian page, never an error
@@ -109,7 +55,7 @@ def test_giornata_dell_admin(ambiente: dict, browser) -> None:  # noqa: F811
 
     # Archivio: search, details, legal hold with its reason
     nav.get_by_role("link", name="Archivio", exact=True).click()
-    page.get_by_label("Codice impianto").fill("020066IN0000001")
+    page.get_by_label("Codice impianto").fill(CODICE)
     page.get_by_role("button", name="Cerca").click()
     righe = page.locator("#risultati tbody tr")
     assert righe.count() == 1 and "Allegato G" in righe.first.inner_text()
@@ -163,7 +109,6 @@ def test_giornata_dell_admin(ambiente: dict, browser) -> None:  # noqa: F811
     # Verifica: the archived PDF is recognised
     page.get_by_role("navigation", name="Navigazione principale").get_by_role(
         "link", name="Verifica un PDF", exact=True).click()
-    page.locator("#file").set_input_files(str(ambiente["pdf"]))
+    page.locator("#file").set_input_files(str(e2e.pdf))
     page.get_by_role("button", name="Verifica", exact=True).click()
     assert "Lo stesso file è in archivio" in page.content()
-    context.close()

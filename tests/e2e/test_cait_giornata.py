@@ -1,6 +1,7 @@
 """A CAIT operator's day and then a manutentore's day, in headless Chromium against
-``curit-docs serve --demo`` started as a newcomer would (empty ``var/``, embedded SeaweedFS,
-SQLite), with outgoing mail going to a real SMTP server (aiosmtpd on 127.0.0.1).
+``curit-docs serve --demo`` started as a newcomer would (tests/e2e/conftest.py: empty ``var/``,
+embedded SeaweedFS, SQLite; a server of its own, as it counts the receipts and mail it makes), with
+outgoing mail going to a real SMTP server (aiosmtpd on 127.0.0.1).
 
 CAIT (cait.mantova): Portafoglio top-up, sale of etichette paid from the Portafoglio and its
 ricevuta, dichiarazioni registered at the counter, closing the distinta, the lettera di
@@ -17,115 +18,39 @@ passes axe-core's WCAG 2.1 A/AA rules. ``CURIT_SCREENSHOTS=1`` refreshes
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date
-from email import message_from_bytes
-from email.policy import default as politica
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-IMG = ROOT / "docs" / "img" if os.environ.get("CURIT_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="cait-"))
-AXE = Path(__file__).resolve().parent / "axe" / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+from tests.e2e.conftest import AXE, WCAG, gruppo_di, shot, token as _token, violazioni_axe  # noqa: F401 - AXE, WCAG
+# (AXE, WCAG: importable from here by modules written before conftest.py)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-cait")]
 
 
-def _porta() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Casella:
-    def __init__(self) -> None:
-        self.messaggi: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
-        self.messaggi.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=politica)))
-        return "250 OK"
-
-
 @pytest.fixture(scope="module")
-def ambiente(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    from aiosmtpd.controller import Controller
-
-    base = tmp_path_factory.mktemp("cait-e2e")
-    casella, smtp_porta = _Casella(), _porta()
-    smtp = Controller(casella, hostname="127.0.0.1", port=smtp_porta)
-    smtp.start()
-    db = base / "var" / "curit.db"
-    env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{db}",
-           "CURIT_SECRET_KEY": "e2e-cait", "CURIT_BATCH_DIR": str(base / "var" / "lavori"),
-           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache"), "CURIT_SMTP_HOST": "127.0.0.1",
-           "CURIT_SMTP_PORT": str(smtp_porta), "CURIT_SMTP_TLS": "nessuno",
-           "CURIT_POSTA_MITTENTE": "CURIT <noreply@curit.example.it>"}
-    for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY", "CURIT_DEMO"):
-        env.pop(k, None)
-    port = _porta()
-    log = (base / "serve.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("curit-docs")), "serve", "--demo", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    engine = None
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/salute", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise AssertionError((base / "serve.log").read_text())
-            time.sleep(0.2)
-        else:
-            raise AssertionError("server did not start: " + (base / "serve.log").read_text()[-2000:])
-        # the Ente of Mantova hands three G etichette to the CAIT (its own area, not this test's subject)
-        ente = _token(url, "ente.mantova")
-        numeri = httpx.post(f"{url}/etichette/lotti", json={"tipo": "G", "quantita": 3}, headers=ente,
-                            timeout=30).json()["numeri"]
-        r = httpx.post(f"{url}/etichette/assegnazioni", json={"cait_id": "CAIT-MN-01", "numeri": numeri}, headers=ente,
-                       timeout=30)
-        assert r.status_code == 200, r.text
-        engine = create_engine(f"sqlite:///{db}")
-        yield {"url": url, "casella": casella, "numeri": numeri, "db": engine, "log": base / "serve.log"}
-    finally:
-        if engine is not None:
-            engine.dispose()
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-        smtp.stop()
-
-
-def _token(url: str, username: str, password: str = "curit-demo") -> dict[str, str]:
-    r = httpx.post(f"{url}/auth/token", data={"username": username, "password": password}, timeout=30)
+def ambiente(server_del_gruppo, request: pytest.FixtureRequest) -> Iterator[dict]:
+    srv = server_del_gruppo(gruppo_di(request), con_documento=False)  # it counts the Allegati G it issues
+    url = srv.url
+    # the Ente of Mantova hands three G etichette to the CAIT (its own area, not this test's subject)
+    ente = _token(url, "ente.mantova")
+    numeri = httpx.post(f"{url}/etichette/lotti", json={"tipo": "G", "quantita": 3}, headers=ente,
+                        timeout=30).json()["numeri"]
+    r = httpx.post(f"{url}/etichette/assegnazioni", json={"cait_id": "CAIT-MN-01", "numeri": numeri}, headers=ente,
+                   timeout=30)
     assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+    engine = create_engine(f"sqlite:///{srv.db}")
+    try:
+        yield {"url": url, "casella": srv.casella, "numeri": numeri, "db": engine, "log": srv.log}
+    finally:
+        engine.dispose()
 
 
 def _uno(db, sql: str, **params):
@@ -140,18 +65,12 @@ def _tutti(db, sql: str, **params) -> list:
 
 def _axe(page) -> None:
     """No WCAG 2.1 A/AA violation on the page (axe-core, vendored)."""
-    page.add_script_tag(path=str(AXE))
-    violazioni = page.evaluate("""async (tags) => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodi: v.nodes.slice(0, 4).map(n => n.target.join(' '))}));
-    }""", WCAG)
+    violazioni = violazioni_axe(page)
     assert violazioni == [], f"{page.url}: {json.dumps(violazioni, ensure_ascii=False, indent=1)}"
 
 
 def _shot(page, nome: str) -> None:
-    IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / f"console-{nome}.png"), full_page=True)
+    shot(page, nome)
 
 
 def _entra(page, url: str, username: str, password: str = "curit-demo") -> None:

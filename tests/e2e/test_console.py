@@ -1,100 +1,26 @@
 """The web console end to end in headless Chromium (Debian ``chromium`` driven by Playwright).
 
-The real programs run as processes with a temporary ``var/``: ``curit-docs render`` renders a
-filled Allegato G, ``curit-docs archivia`` stores it (embedded SeaweedFS + SQLite), then
-``curit-docs serve --demo`` (API + console + embedded SeaweedFS + in-process batch workers + demo
-data), as ``make run`` starts it. The browser logs in as the Ente of Mantova, searches the archive, downloads the
-verified PDF, starts a targhe batch and waits for the progress bar to reach 100 %.
+The real programs run as processes with a temporary ``var/`` (tests/e2e/conftest.py): ``curit-docs
+render`` renders a filled Allegato G, ``curit-docs archivia`` stores it (embedded SeaweedFS + SQLite),
+then ``curit-docs serve --demo`` (API + console + embedded SeaweedFS + in-process batch workers + demo
+data), as ``make run`` starts it. The browser logs in as the Ente of Mantova, searches the archive,
+downloads the verified PDF, starts a targhe batch and waits for the progress bar to reach 100 %.
 Screenshots go to a temporary folder; with ``CURIT_SCREENSHOTS=1`` they refresh
 ``docs/img/console-*.png`` (the README's pictures).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-IMG = ROOT / "docs" / "img" if os.environ.get("CURIT_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="console-"))
+from tests.e2e.conftest import CODICE, browser, cli as _cli, porta as _porta, server, shot as _shot  # noqa: F401
+# (browser, server: the shared fixtures, importable from here by modules written before conftest.py)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
-
-
-def _porta() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cli(env: dict[str, str], *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).with_name("curit-docs")
-    return subprocess.run([str(exe), *args], env=env, input=stdin, capture_output=True, timeout=300, check=True)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{base / 'var' / 'curit.db'}",
-           "CURIT_SECRET_KEY": "e2e-secret", "CURIT_BATCH_DIR": str(base / "var" / "lavori"),
-           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache")}
-    for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY", "CURIT_DEMO"):
-        env.pop(k, None)
-    esempio = json.loads(_cli(env, "esempio", "allegato-g").stdout)
-    esempio_file = base / "g.json"
-    esempio_file.write_text(json.dumps(esempio))
-    _cli(env, "render", "allegato-g", str(esempio_file), "-o", str(base / "g.pdf"))
-    _cli(env, "archivia", str(base / "g.pdf"), "--ente", "provincia-mantova", "--cait", "CAIT-MN-01",
-         "--codice", "020066IN0000001", "--id", "g-viadana-2025")
-    port = _porta()
-    log = (base / "serve.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("curit-docs")), "serve", "--demo", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/salute", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise AssertionError((base / "serve.log").read_text())
-            time.sleep(0.2)
-        else:
-            raise AssertionError("server did not start: " + (base / "serve.log").read_text()[-2000:])
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def _shot(page, nome: str) -> None:
-    IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / f"console-{nome}.png"), full_page=True)
 
 
 def test_login_search_download_batch(server: str, browser, tmp_path: Path) -> None:
@@ -120,7 +46,7 @@ def test_login_search_download_batch(server: str, browser, tmp_path: Path) -> No
     _shot(page, "home")
 
     page.get_by_role("navigation").get_by_role("link", name="Archivio", exact=True).click()
-    page.get_by_label("Codice impianto").fill("020066IN0000001")
+    page.get_by_label("Codice impianto").fill(CODICE)
     page.get_by_role("button", name="Cerca").click()
     righe = page.locator("#risultati tbody tr")
     assert righe.count() == 1 and "Allegato G" in righe.first.inner_text()

@@ -1,5 +1,5 @@
 """Every console link, per role, as the demo serves it (``curit-docs serve --demo``, the module
-server of ``test_console``): no raw JSON page, no 5xx, Italian pages (``lang="it"``) without
+server of tests/e2e/conftest.py): no raw JSON page, no 5xx, Italian pages (``lang="it"``) without
 common English words; forbidden and unknown pages are styled Italian pages."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from tests.e2e.test_cait_giornata import AXE, WCAG
-from tests.e2e.test_console import browser, server  # noqa: F401 - module fixtures: Chromium, the real server
+from tests.e2e.conftest import AXE, WCAG
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
@@ -104,7 +103,7 @@ def _crawl(c: httpx.Client, server: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("username", RUOLI)
-def test_ogni_link_della_console(server: str, username: str) -> None:  # noqa: F811
+def test_ogni_link_della_console(server: str, username: str) -> None:
     c = _entra(server, username)
     visti, problemi = _crawl(c, server)
     assert len(visti) > 3, visti
@@ -117,7 +116,7 @@ def test_ogni_link_della_console(server: str, username: str) -> None:  # noqa: F
     c.close()
 
 
-def test_pagine_di_errore_senza_sessione(server: str) -> None:  # noqa: F811
+def test_pagine_di_errore_senza_sessione(server: str) -> None:
     r = httpx.get(f"{server}/console/pagina-inesistente")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html") and "Pagina non trovata" in r.text
     assert httpx.get(f"{server}/archivio/documenti").headers["content-type"].startswith("application/json")
@@ -130,7 +129,7 @@ def _forma(path: str) -> str:
 
 
 @pytest.mark.parametrize("username", RUOLI)
-def test_accessibilita_di_ogni_pagina(server: str, browser, username: str) -> None:  # noqa: F811
+def test_accessibilita_di_ogni_pagina(server: str, browser, username: str) -> None:
     """Every kind of page the crawl reaches passes axe-core's WCAG 2.1 A/AA rules in Chromium, and
     every file input has an Italian label and an Italian help text (Chromium's own "Choose File"
     button text is the browser's, not the page's)."""

@@ -1,6 +1,6 @@
 """The Ente's mass printing, distributors' file and etichette in headless Chromium (Playwright,
-Debian ``chromium``), against ``curit-docs serve --demo`` started like a newcomer would, on an
-empty ``var/``: a plates test sheet with the start position and calibration typed in, a plates
+Debian ``chromium``), against the ``curit-docs serve --demo`` of tests/e2e/conftest.py (started like
+a newcomer would, on an empty ``var/``; no other module of its group touches etichette): a plates test sheet with the start position and calibration typed in, a plates
 job from an uploaded file (refused lines listed, live progress, the file to print), the
 distributors' file with its line-by-line report and the plates of the new impianti, an etichette
 lot generated, printed, assigned to a CAIT and one annulled with the reason, avvisi from an
@@ -11,81 +11,22 @@ refresh ``docs/img/console-ente-stampe-*.png``.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
 import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-IMG = ROOT / "docs" / "img" if os.environ.get("CURIT_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="stampe-"))
+from tests.e2e.conftest import ServerE2E, shot
+
 BUONA = ("Rossi Mario;VIA;Giuseppe Verdi;41;46019;Viadana;30020066;0375 781204;METANO;00881234567890;1250,50;MC;E;"
          "240;RSSMRA75C12L826I;")
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
-def _porta() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    base = tmp_path_factory.mktemp("e2e-stampe")
-    env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{base / 'var' / 'curit.db'}",
-           "CURIT_SECRET_KEY": "e2e-secret", "CURIT_BATCH_DIR": str(base / "var" / "lavori"),
-           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache")}
-    for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY", "CURIT_DEMO"):
-        env.pop(k, None)
-    port = _porta()
-    log = (base / "serve.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("curit-docs")), "serve", "--demo", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/salute", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise AssertionError((base / "serve.log").read_text())
-            time.sleep(0.2)
-        else:
-            raise AssertionError("server did not start: " + (base / "serve.log").read_text()[-2000:])
-        yield url, base / "var" / "curit.db"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 def _shot(page, nome: str) -> None:
-    IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / f"console-ente-stampe{nome}.png"), full_page=True)
+    shot(page, f"ente-stampe{nome}")
 
 
 def _pagine(pdf: Path) -> int:
@@ -99,15 +40,9 @@ def _attendi_lavoro(page) -> None:
     assert page.locator("#barra").get_attribute("aria-valuenow") == "100"
 
 
-def test_ente_stampe_distributori_etichette(server, browser, tmp_path: Path) -> None:
-    url, db = server
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True, locale="it-IT")
-    page = context.new_page()
-    page.goto(url + "/console/accesso")
-    page.get_by_label("Nome utente").fill("ente.mantova")
-    page.get_by_label("Password").fill("curit-demo")
-    page.get_by_role("button", name="Accedi").click()
-    page.wait_for_url(url + "/")
+def test_ente_stampe_distributori_etichette(e2e: ServerE2E, entra, tmp_path: Path) -> None:
+    url, db = e2e.url, e2e.db
+    page = entra("ente.mantova", viewport={"width": 1100, "height": 900}, accept_downloads=True)
 
     # plates: a test sheet with the start position and the calibration typed in
     page.get_by_role("navigation", name="Navigazione principale").get_by_role("link", name="Stampe massive").click()
@@ -193,7 +128,6 @@ def test_ente_stampe_distributori_etichette(server, browser, tmp_path: Path) -> 
     _shot(page, "-avvisi")
     page.locator("#avvia-lavoro").click()
     _attendi_lavoro(page)
-    context.close()
 
     with sqlite3.connect(db) as c:
         nuovi = c.execute("SELECT comune, stato FROM impianti WHERE chiave_esterna = 'PDR:00881234567890'").fetchall()
