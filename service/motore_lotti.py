@@ -181,15 +181,15 @@ class MotoreTipo(ABC):
     """How one registered type is stamped; subclasses say which layouts and which values."""
 
     @abstractmethod
-    def piano(self, model: Any, modo: str, settings: Settings) -> Piano:
-        """Variants and drawing of one validated record; ``NeedsFullRender`` when it cannot be
-        stamped (more rows than the layout has, a value too long for its slot)."""
+    def piano(self, model: Any, modo: str, settings: Settings, holders: tuple[str, ...]) -> Piano:
+        """Variants and drawing of one validated record in the copies ``holders``; ``NeedsFullRender``
+        when it cannot be stamped (more rows than the layout has, a value too long for its slot)."""
 
     def emetti(self, doc: Any, model: Any, modo: str, holders: tuple[str, ...], *, metadata: PdfMetadata,
                dati: Any | None, settings: Settings | None = None) -> bytes:
         """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given)."""
         settings = settings or get_settings()
-        piano = self.piano(model, modo, settings)
+        piano = self.piano(model, modo, settings, holders)
         prefisso = _prefisso(piano, modo, settings)
         now = datetime.now(timezone.utc)
         out = io.BytesIO()
@@ -243,12 +243,13 @@ class MotoreLotto(MotoreTipo):
     multi-copy template prints them."""
 
     def __init__(self, lotto: str, *, records: Callable[[Any], list[dict[str, Any]]] | None = None,
-                 per_copia: bool = False) -> None:
+                 per_copia: tuple[str, ...] = ()) -> None:
         self.lotto = lotto
         self.records = records or (lambda m: [m.model_dump(mode="json")])
         self.per_copia = per_copia
+        """The copies of a record's pages, when the document prints them copy by copy."""
 
-    def piano(self, model: Any, modo: str, settings: Settings) -> Piano:
+    def piano(self, model: Any, modo: str, settings: Settings, holders: tuple[str, ...] = ("",)) -> Piano:
         from service.batch.tipi import Contesto, tipo_lotto
 
         tipo = tipo_lotto(self.lotto)
@@ -261,25 +262,24 @@ class MotoreLotto(MotoreTipo):
             if variante not in varianti:
                 varianti[variante] = Variante((self.lotto, variante), str(tipo.template), tipo.titolo, contesto)
         stampe = [((self.lotto, variante), valori) for variante, _, valori in cattura.stampe]
-        per_copia = self.per_copia
+        copie = [c for c, h in enumerate(self.per_copia) if h in holders]
 
         def disegna(stamper: Callable[[tuple[Any, ...]], Stamper]) -> list[Pagina]:
             gruppi = [stamper(chiave).stamp_all(valori) for chiave, valori in stampe]
-            if per_copia:
-                return pagine_semplici([g[c] for c in range(max(map(len, gruppi), default=0))
-                                        for g in gruppi if c < len(g)])
+            if copie:
+                return pagine_semplici([g[c] for c in copie for g in gruppi if c < len(g)])
             return pagine_semplici([item for g in gruppi for item in g])
 
         return Piano(tuple(varianti.values()), disegna)
 
 
 def pagine(doc: Any, model: Any, modo: str, settings: Settings | None = None) -> list[Pagina]:
-    """The stamped pages of one document (without writing a file)."""
+    """The stamped pages of one document, every copy (without writing a file)."""
     return _pagine(doc, model, modo, settings or get_settings())[0]
 
 
 def _pagine(doc: Any, model: Any, modo: str, settings: Settings) -> tuple[list[Pagina], _Prefisso]:
-    piano = doc.motore.piano(model, modo, settings)
+    piano = doc.motore.piano(model, modo, settings, doc.copies or ("",))
     prefisso = _prefisso(piano, modo, settings)
     return piano.disegna(lambda chiave: copy.copy(prefisso.stampers[chiave])), prefisso
 
@@ -328,12 +328,12 @@ class MotoreTabella(MotoreTipo):
     too long for its cell: ``NeedsFullRender``, the document is laid out in full.
 
     ``valori(model)``: the slot values outside the rows and each row's ``{column: text}``;
-    ``contesto(model, righe, banda)``: the template context of a page with ``righe`` empty rows
-    (``banda``: only that part visible; None: all of it); ``variante(model)``: what else makes the
-    layout differ (the issuer's letterhead, the kind)."""
+    ``contesto(model, righe, banda, copie=…)``: the template context of a page with ``righe`` empty
+    rows (``banda``: only that part visible; None: all of it), one page per copy; ``variante(model)``:
+    what else makes the layout differ (the issuer's letterhead, the kind)."""
 
     def __init__(self, template: str, titolo: str, *, valori: Callable[[Any], tuple[dict[str, str], list[dict[str, str]]]],
-                 contesto: Callable[[Any, int, str | None], Mapping[str, Any]],
+                 contesto: Callable[..., Mapping[str, Any]],
                  variante: Callable[[Any], tuple[Any, ...]], margine_basso_mm: float) -> None:
         self.template = template
         self.titolo = titolo
@@ -343,29 +343,38 @@ class MotoreTabella(MotoreTipo):
         self.fondo = margine_basso_mm * 72 / 25.4
         """Bottom of the page's content area (points from the page's bottom edge)."""
 
-    def piano(self, model: Any, modo: str, settings: Settings) -> Piano:
+    def piano(self, model: Any, modo: str, settings: Settings, holders: tuple[str, ...] = ("",)) -> Piano:
         fissi, righe = self.valori(model)
         n = len(righe)
         k = min(n, RIGHE_COMPILATE)
-        chiave = ("tabella", self.template, self.variante(model), k)
+        chiave = ("tabella", self.template, self.variante(model), k, holders)
         if n <= RIGHE_COMPILATE:
             valori = dict(fissi)
             for i, riga in enumerate(righe, start=1):
                 valori.update({f"r{i}_{c}": x for c, x in riga.items()})
-            variante = Variante(chiave, self.template, self.titolo, lambda: self.contesto(model, k, None))
-            return Piano((variante,), lambda stamper: pagine_semplici(stamper(chiave).stamp_all(valori)))
-        varianti = tuple(Variante(chiave + (b,), self.template, self.titolo,
-                                  lambda b=b: self.contesto(model, k, b)) for b in BANDE)
-        return Piano(varianti, lambda stamper: [self._pagina({b: stamper(chiave + (b,)) for b in BANDE}, fissi, righe)])
+            variante = Variante(chiave, self.template, self.titolo, lambda: self.contesto(model, k, None, copie=holders))
 
-    def _pagina(self, stampers: Mapping[str, Stamper], fissi: Mapping[str, str], righe: list[dict[str, str]]) -> Pagina:
+            def intera(stamper: Callable[[tuple[Any, ...]], Stamper]) -> list[Pagina]:
+                if len(stamper(chiave).compiled.pages) != len(holders):
+                    raise NeedsFullRender("righe", "overflow")  # a copy longer than a page
+                return pagine_semplici(stamper(chiave).stamp_all(valori))
+
+            return Piano((variante,), intera)
+        varianti = tuple(Variante(chiave + (b,), self.template, self.titolo,
+                                  lambda b=b: self.contesto(model, k, b, copie=holders)) for b in BANDE)
+        return Piano(varianti, lambda stamper: [
+            self._pagina({b: stamper(chiave + (b,)) for b in BANDE}, p, fissi, righe) for p in range(len(holders))])
+
+    def _pagina(self, stampers: Mapping[str, Stamper], indice: int, fissi: Mapping[str, str],
+                righe: list[dict[str, str]]) -> Pagina:
+        """Page ``indice`` of the layout (one per copy) with ``righe``, drawn from its bands."""
         compiled = stampers["alto"].compiled
-        if len(compiled.pages) != 1:
+        if len(compiled.pages) != len(stampers["alto"].compiled.pages) or indice >= len(compiled.pages):
             raise NeedsFullRender("righe", "overflow")
-        page = compiled.pages[0]
+        page = compiled.pages[indice]
         geo = {s.campo: s for s in page.slots if s.campo in ("riga1", "riga2", "riga3", "riga4", "fine")}
         if len(geo) != 5:
-            raise RenderError("Modello di stampa non valido.") from ValueError(f"{self.template}: righe/fine")
+            raise NeedsFullRender("righe", "overflow")  # the compiled copy is longer than a page
         passo = geo["riga2"].y - geo["riga3"].y
         n = len(righe)
         spinta = (n - RIGHE_COMPILATE) * passo
@@ -388,7 +397,8 @@ class MotoreTabella(MotoreTipo):
             stamper = stampers[banda]
             ops, fonts = draw_slots(slots[banda], valori, stamper.fonts, stamper.codes, text=True)
             sagoma.extend(replace(s, y=s.y - dy) for s in slots[banda])
-            posti.append((Item(page.width, page.height, stamper.background_name(0), ops, frozenset(fonts)), 0.0, -dy))
+            posti.append((Item(page.width, page.height, stamper.background_name(indice), ops, frozenset(fonts)),
+                          0.0, -dy))
 
         def riga(i: int, valori: Mapping[str, str]) -> dict[str, str]:
             return {f"r{i}_{c}": x for c, x in valori.items()}

@@ -225,9 +225,35 @@ def _deriva_distinta(model: m.DistintaRicevuta) -> dict[str, Any]:
             "qr": barcode.qr_svg(barcode.qr_matrix(qr_distinta(model), error="M"))}
 
 
+def _valori_lettera(model: m.LetteraTrasmissione) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Slot values of a lettera di trasmissione (the same for the stamp engine and the full layout)."""
+    n = len(model.righe)
+    fissi = {"protocollo": model.protocollo, "protocollo_piede": model.protocollo,
+             "luogo_data": f"{model.luogo}, {model.data:%d/%m/%Y}", "distinta": model.distinta or "",
+             "allegati": f"{n}.", "allegati_g": f"{sum(r.tipo == 'G' for r in model.righe)};",
+             "allegati_f": f"{sum(r.tipo == 'F' for r in model.righe)}.", "totale": f"Totale rapporti allegati: {n}"}
+    righe = [{"n": str(i), "responsabile": r.responsabile, "indirizzo": r.indirizzo, "codice": r.codice_impianto,
+              "tipo": r.tipo, "data": f"{r.data_controllo:%d/%m/%Y}", "etichetta": r.numero_etichetta or "—"}
+             for i, r in enumerate(model.righe, start=1)]
+    return fissi, righe
+
+
+def _contesto_lettera(model: m.LetteraTrasmissione, righe: int, banda: str | None = None,
+                      valori: dict[str, str] | None = None, copie: tuple[str, ...] = COPIE_LETTERA) -> dict[str, Any]:
+    t = {"mittente": model.mittente, "tramite": model.tramite, "ente": model.ente, "distinta": bool(model.distinta),
+         "righe": righe, "v": valori, "banda": banda}
+    return {"calcoli": {"t": t}, "copie": copie}
+
+
 def _deriva_lettera(model: m.LetteraTrasmissione) -> dict[str, Any]:
-    return {"allegati": len(model.righe), "allegati_g": sum(r.tipo == "G" for r in model.righe),
-            "allegati_f": sum(r.tipo == "F" for r in model.righe)}
+    return _contesto_tabella(_valori_lettera, _contesto_lettera, model)
+
+
+MOTORE_LETTERA = MotoreTabella(
+    "lettera_trasmissione/documento.html.j2", "Lettera di trasmissione dei rapporti di controllo tecnico all'Ente",
+    valori=_valori_lettera, contesto=_contesto_lettera, margine_basso_mm=18,
+    variante=lambda x: (x.mittente.model_dump_json(), x.tramite.model_dump_json() if x.tramite else "",
+                        x.ente.model_dump_json(), bool(x.distinta)))
 
 
 _PAGAMENTO = {"contanti": "in contanti", "POS": "con carta (POS)", "bonifico": "con bonifico bancario",
@@ -262,12 +288,12 @@ def _valori_ricevuta(model: m.RicevutaCait) -> tuple[dict[str, str], list[dict[s
 
 
 def _contesto_ricevuta(model: m.RicevutaCait, righe: int, banda: str | None = None,
-                       valori: dict[str, str] | None = None) -> dict[str, Any]:
+                       valori: dict[str, str] | None = None, copie: tuple[str, ...] = ("",)) -> dict[str, Any]:
     """Template context of a ricevuta with ``righe`` rows: values given (full layout) or absent;
     ``banda``: only that part of the page visible (``service.motore_lotti.MotoreTabella``)."""
     t = {"vendita": model.causale == "etichette", "saldo": model.saldo_portafoglio is not None, "righe": righe,
          "cait": model.cait, "v": valori, "banda": banda}
-    return {"calcoli": {"t": t}, "copie": ("",)}
+    return {"calcoli": {"t": t}, "copie": copie}
 
 
 def _deriva_ricevuta(model: m.RicevutaCait) -> dict[str, Any]:
@@ -328,11 +354,11 @@ def _valori_elenco(model: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
 
 
 def _contesto_elenco(model: Any, righe: int, banda: str | None = None,
-                     valori: dict[str, str] | None = None) -> dict[str, Any]:
+                     valori: dict[str, str] | None = None, copie: tuple[str, ...] = ("",)) -> dict[str, Any]:
     titolo, colonne = _ELENCHI[type(model)]
     t = {"titolo": titolo, "cait": model.cait, "colonne": [(c, mm) for c, _, mm in colonne], "righe": righe,
          "v": valori, "banda": banda}
-    return {"calcoli": {"t": t}, "copie": ("",)}
+    return {"calcoli": {"t": t}, "copie": copie}
 
 
 def _deriva_elenco(model: Any) -> dict[str, Any]:
@@ -367,7 +393,7 @@ DOCUMENT_TYPES = (
                  model=m.LetteraTrasmissione, template="lettera_trasmissione", example=esempio_lettera,
                  derive=_deriva_lettera, copies=COPIE_LETTERA, codice_impianto=lambda x: None,
                  data_documento=lambda x: x.data, metadati=lambda x: {"numeroDocumento": x.protocollo},
-                 modulo_in_bianco=False),
+                 modulo_in_bianco=False, motore=MOTORE_LETTERA),
     DocumentType(code="ricevuta", title="Ricevuta del CAIT (etichette di validazione, ricarica del Portafoglio)",
                  model=m.RicevutaCait, template="ricevuta", example=esempio_ricevuta, derive=_deriva_ricevuta,
                  modulo_in_bianco=False, motore=MOTORE_RICEVUTA, **_OFFICE),

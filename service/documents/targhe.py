@@ -112,7 +112,8 @@ class MotoreEtichette(MotoreTipo):
     """The FAC-SIMILE sheets stamped: one compiled sheet per Ente, type, band, stagione and number
     of etichette on it (a full sheet, and the last one), the numbers and codes stamped per cell."""
 
-    def piano(self, model: AnteprimaEtichette, modo: str, settings: Settings) -> Piano:
+    def piano(self, model: AnteprimaEtichette, modo: str, settings: Settings,
+              holders: tuple[str, ...] = ("",)) -> Piano:
         calcoli, valori = _anteprima(model, valori=False)
         varianti: dict[tuple[Any, ...], Variante] = {}
         stampe = []
@@ -141,7 +142,7 @@ DOCUMENT_TYPES = (
         copies=COPIE_TARGA,
         codice_impianto=lambda m: m.impianti[0].codice_impianto if len(m.impianti) == 1 else None,
         motore=MotoreLotto("targhe", records=lambda m: [i.model_dump(mode="json") for i in m.impianti],
-                           per_copia=True),
+                           per_copia=COPIE_TARGA),
     ),
     DocumentType(
         code="etichette",

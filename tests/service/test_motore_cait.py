@@ -155,3 +155,35 @@ def test_long_list_is_laid_out_in_full_and_counted(impostazioni: Settings) -> No
     pdf = render_document("elenco-operatori", _operatori(80), modo=MODO, settings=impostazioni)
     assert motore.CONTEGGI["completo:elenco-operatori:righe"] == prima + 1
     assert "Operatore Numero 79" in _layout(pdf) and len(pagine(pdf)) >= 2
+
+
+def _lettera(n: int) -> dict:
+    dati = copy.deepcopy(get_document_type("lettera-trasmissione").example())
+    riga = dati["righe"][0]
+    dati["righe"] = [{**riga, "codice_impianto": f"020066IN{1000 + i:07d}", "responsabile": f"Responsabile {i}"}
+                     for i in range(n)]
+    return dati
+
+
+LETTERE = {"esempio": (get_document_type("lettera-trasmissione").example(), None), "dodici-righe": (_lettera(12), None),
+           "copia-ente": (_lettera(12), ["ente"])}
+
+
+@pytest.mark.parametrize("nome", LETTERE)
+def test_lettera_trasmissione_as_full_render(impostazioni: Settings, nome: str) -> None:
+    """Two copies (each its own page of the layout), rows from bands, one copy chosen."""
+    dati, copie = LETTERE[nome]
+    doc = get_document_type("lettera-trasmissione")
+    prima = motore_lotti.CONTEGGI.get(doc.code, 0)
+    a = render_document(doc.code, dati, modo=MODO, copie=copie, settings=impostazioni)
+    assert motore_lotti.CONTEGGI[doc.code] == prima + 1
+    b = render_document(doc.code, dati, modo=MODO, copie=copie, settings=impostazioni, completo=True)
+    assert _layout(a) == _layout(b)
+    assert _layout(a).count("Totale rapporti allegati") == (1 if copie else 2)
+    sagome = motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)
+    if copie:  # sagome() gives every copy: keep the chosen one's page
+        sagome = sagome[:1]
+    ra, rb = pagine(a), pagine(b)
+    assert len(ra) == len(rb) == len(sagome)
+    assert slot_diversi(CompiledTemplate("", tuple(sagome), b""), ra, rb) == []
+    assert pdfa(a) == pdfa(b)
