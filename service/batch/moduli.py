@@ -123,7 +123,11 @@ def _adatta(compiled: CompiledTemplate, forme: Mapping[str, tuple[str, frozenset
                 slots.append(replace(s, wrap_first=True))
             else:
                 slots.append(s)
-            if s.kind == "text":
+            if s.kind == "text" and tag == "td" and "cella-valore" in classi:
+                # a struck cell's rule (``.linea-barrata``) reaches 0.6 mm into the cell's padding
+                slots.append(replace(s, campo=s.campo + BARRATO, kind="strike", x=s.x - _PADDING_CAMPO,
+                                     width=s.width + 2 * _PADDING_CAMPO))
+            elif s.kind == "text":
                 slots.append(replace(s, campo=s.campo + BARRATO, kind="strike"))
         pagine.append(replace(p, slots=tuple(slots)))
     return CompiledTemplate(compiled.key, tuple(pagine), compiled.background)

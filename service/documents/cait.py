@@ -220,9 +220,45 @@ def esempio_elenco_strumenti() -> dict[str, Any]:
 # --------------------------------------------------------------------------- derive
 
 
+def _valori_distinta(model: m.DistintaRicevuta) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Slot values of a distinta-ricevuta (the same for the stamp engine and the full layout)."""
+    t = m.riepilogo_distinta(model.righe)
+    ditta = model.manutentore
+    fissi = {"numero": f"N. {model.numero}", "numero_piede": model.numero,
+             "luogo_data": f"{model.luogo}, {quando(model.emessa_il)}", "operatore_prot": model.operatore,
+             "ditta": ditta.ragione_sociale,
+             "ditta_fiscale": f"P. IVA {ditta.partita_iva}" if ditta.partita_iva else "",
+             "ditta_utente": f"utente CURIT {ditta.username}" if ditta.username else "",
+             "ditta_indirizzo": " - ".join(p for p in (ditta.indirizzo, ditta.comune) if p) if ditta.indirizzo else "",
+             "qr": qr_distinta(model), "totale_oggetto": f"{t['totale']}.",
+             **{k: str(t[k]) for k in ("allegati_g", "allegati_f", "con_anomalie", "sicurezza", "senza_etichetta",
+                                       "totale")},
+             "operatore": model.operatore, "firma_ditta": ditta.ragione_sociale}
+    for i, (ente, n) in enumerate(t["per_ente"], start=1):
+        fissi[f"ente{i}"], fissi[f"ente_n{i}"] = ente, str(n)
+    righe = [{"n": str(i), "codice": r.codice_impianto, "responsabile": r.responsabile or "—",
+              "indirizzo": r.indirizzo or "", "tipo": r.tipo, "data": f"{r.data_controllo:%d/%m/%Y}",
+              "etichetta": r.numero_etichetta or "—",
+              "anomalie": (r.anomalie + (" (pregiudica la sicurezza)" if r.pregiudica_sicurezza else ""))
+              if r.anomalie else "nessuna"} for i, r in enumerate(model.righe, start=1)]
+    return fissi, righe
+
+
+def _contesto_distinta(model: m.DistintaRicevuta, righe: int, banda: str | None = None,
+                       valori: dict[str, str] | None = None, copie: tuple[str, ...] = COPIE_DISTINTA) -> dict[str, Any]:
+    t = {"cait": model.cait, "enti": len(m.riepilogo_distinta(model.righe)["per_ente"]), "righe": righe, "v": valori,
+         "banda": banda, "qr_svg": barcode.qr_svg(barcode.qr_matrix(qr_distinta(model), error="M")) if valori else None}
+    return {"calcoli": {"t": t}, "copie": copie}
+
+
 def _deriva_distinta(model: m.DistintaRicevuta) -> dict[str, Any]:
-    return {"quando": quando(model.emessa_il), "riepilogo": m.riepilogo_distinta(model.righe),
-            "qr": barcode.qr_svg(barcode.qr_matrix(qr_distinta(model), error="M"))}
+    return _contesto_tabella(_valori_distinta, _contesto_distinta, model)
+
+
+MOTORE_DISTINTA = MotoreTabella(
+    "distinta_ricevuta/documento.html.j2", "Distinta - ricevuta di consegna delle dichiarazioni (CAIT)",
+    valori=_valori_distinta, contesto=_contesto_distinta, margine_basso_mm=18,
+    variante=lambda x: (x.cait.model_dump_json(), len(m.riepilogo_distinta(x.righe)["per_ente"])))
 
 
 def _valori_lettera(model: m.LetteraTrasmissione) -> tuple[dict[str, str], list[dict[str, str]]]:
@@ -388,7 +424,8 @@ _OFFICE = dict(data_documento=lambda x: x.emessa_il.date(), metadati=_num, codic
 DOCUMENT_TYPES = (
     DocumentType(code="distinta-ricevuta", title="Distinta - ricevuta di consegna delle dichiarazioni (CAIT)",
                  model=m.DistintaRicevuta, template="distinta_ricevuta", example=esempio_distinta,
-                 derive=_deriva_distinta, copies=COPIE_DISTINTA, modulo_in_bianco=False, **_OFFICE),
+                 derive=_deriva_distinta, copies=COPIE_DISTINTA, modulo_in_bianco=False, motore=MOTORE_DISTINTA,
+                 **_OFFICE),
     DocumentType(code="lettera-trasmissione", title="Lettera di trasmissione dei rapporti di controllo tecnico all'Ente",
                  model=m.LetteraTrasmissione, template="lettera_trasmissione", example=esempio_lettera,
                  derive=_deriva_lettera, copies=COPIE_LETTERA, codice_impianto=lambda x: None,
