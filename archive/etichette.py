@@ -12,7 +12,9 @@ Lifecycle of one etichetta (S1 §10.5, Convenzione CAIT art. "in conto-vendita")
 * the CAIT sells one etichetta to a manutentore (:func:`vendi`); the price is recorded:
   contributo regionale + quota dell'Ente (:mod:`domain.tariffe`);
 * the etichetta validates exactly one G/F dichiarazione (:func:`vincola`), or it is
-  annulled with a reason (:func:`annulla`).
+  annulled with a reason (:func:`annulla`); a binding whose G/F could not be archived is undone
+  (:func:`svincola`, ``vincolata`` → ``venduta``, recorded as ``svincolata``): the issue of a
+  dichiarazione binds and archives as one operation.
 
 Every transition appends one ``movimenti_etichette`` row (who, when, from/to, details);
 the database refuses UPDATE and DELETE on that table (migration 0005).
@@ -82,6 +84,7 @@ __all__ = [
     "assegna_a_cait",
     "vendi",
     "vincola",
+    "svincola",
     "annulla",
     "stato",
     "elenco",
@@ -392,6 +395,29 @@ def vincola(session: Session, numero: str, codice_impianto: str, tipo_dichiarazi
     _storia(session, [numero], autore, "vincolata", "venduta", {
         "codice_impianto": codice, "tipo_dichiarazione": tipo_dich, "data_controllo": data_controllo.isoformat()})
     return stato(session, numero, ambito=ambito)
+
+
+def svincola(session: Session, numero: str, codice_impianto: str, tipo_dichiarazione: str, data_controllo: date, *,
+             autore: Autore, motivo: str, ambito: Ambito = TUTTO) -> bool:
+    """Undo :func:`vincola` when the dichiarazione it validated was not archived: the etichetta is
+    ``venduta`` again (free for the re-issued G/F). Only that exact binding is undone (same impianto,
+    type and date); the history keeps both rows (``vincolata``, then ``svincolata`` with the reason).
+    False when the etichetta is not bound to that dichiarazione (nothing to undo)."""
+    numero = _leggi(numero)
+    codice = str(parse_codice_impianto(codice_impianto))
+    tipo_dich = (tipo_dichiarazione or "").strip().upper()
+    esito = _esegui(session, ambito.filtra(update(Etichetta).where(
+        Etichetta.numero == numero, Etichetta.stato == "vincolata", Etichetta.codice_impianto == codice,
+        Etichetta.tipo_dichiarazione == tipo_dich, Etichetta.data_controllo == data_controllo)).values(
+        stato="venduta", codice_impianto=None, tipo_dichiarazione=None, data_controllo=None, vincolata_il=None))
+    if esito.rowcount != 1:
+        return False
+    _esegui(session, insert(MovimentoEtichetta), [{
+        "numero": numero, "istante": _now(), "evento": "svincolata", "stato_da": "vincolata", "stato_a": "venduta",
+        "utente": autore.username[:64], "ruolo": autore.ruolo[:16],
+        "dettagli": {"codice_impianto": codice, "tipo_dichiarazione": tipo_dich,
+                     "data_controllo": data_controllo.isoformat(), "motivo": motivo[:500]}}])
+    return True
 
 
 def annulla(session: Session, numero: str, motivo: str, *, autore: Autore, ambito: Ambito = TUTTO) -> dict[str, Any]:

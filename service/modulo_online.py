@@ -11,7 +11,9 @@
   the osservazioni: the printed G/F has no box for it); its own bought etichette of the right
   model are the choices for the etichetta;
 * ``service/api/routes/manutentore.emetti_online`` signs as the manutentore's CAIT, binds the
-  etichetta (``venduta`` → ``vincolata``), commits, and archives the three copies in one PDF.
+  etichetta (``venduta`` → ``vincolata``), commits, and archives the three copies in one PDF; when
+  archiving fails (an error, or the archive refusing the document for good) the binding is undone
+  (:func:`svincola`) and the issue is refused: nothing half-written.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from service import cait as sc
 from service.produce import validate
 from service.registry import get_document_type
 
-__all__ = ["Campo", "CAMPI", "modulo", "verifica", "vincola", "emittente", "errori_per_campo"]
+__all__ = ["Campo", "CAMPI", "modulo", "verifica", "vincola", "svincola", "emittente", "errori_per_campo"]
 
 SI_NO = [("SI", "Sì"), ("NO", "No"), ("N.C.", "Non controllabile"), ("BARRATO", "Non pertinente (barrato)")]
 
@@ -220,6 +222,14 @@ def vincola(session: Session, tipo: str, dati: dict[str, Any], attore: cd.Attore
                   autore=stock.Autore(attore.username, attore.ruolo),
                   ambito=stock.Ambito(manutentore_id=attore.manutentore_id),
                   potenza_focolare_kw=Decimal(str(dati["pot_focolare_kw"])) if dati.get("pot_focolare_kw") else None)
+
+
+def svincola(session: Session, tipo: str, dati: dict[str, Any], attore: cd.Attore, motivo: str) -> bool:
+    """Undo :func:`vincola` when the G/F could not be archived (the etichetta is free again)."""
+    return stock.svincola(session, dati["numero_etichetta"], dati["codice_catasto"], tipo,
+                          date.fromisoformat(str(dati["data_controllo"])),
+                          autore=stock.Autore(attore.username, attore.ruolo), motivo=motivo,
+                          ambito=stock.Ambito(manutentore_id=attore.manutentore_id))
 
 
 def emittente(session: Session, attore: cd.Attore) -> str:

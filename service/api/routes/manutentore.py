@@ -18,6 +18,7 @@ from archive import cait_documenti as cd
 from archive import etichette as stock
 from archive.anagrafiche import Manutentore, ManutenzioneImpianto
 from archive.catasto import ImpiantoCatasto
+from archive.errors import StorageError
 from domain.errors import AppError
 from service import modulo_online as mo
 from service import servizi_cait as sv
@@ -67,7 +68,10 @@ def portafoglio(session: Session, user: Principal) -> dict[str, Any]:
 def emetti_online(request: Request, settings: Settings, session: Session, user: Principal, codice: str,
                   valori: dict[str, str]) -> Emesso:
     """Check, render and sign as the CAIT; then bind the etichetta and commit; then archive (after
-    the request's transaction: SQLite has one writer). Nothing is bound when signing fails."""
+    the request's transaction: SQLite has one writer). Nothing is bound when signing fails; when
+    archiving fails (an error, or S3 refusing the document for good) the binding is undone and the
+    issue refused. A document the archive queues (S3 down for now) keeps its binding: it is archived
+    from the durable queue."""
     attore = _attore(user)
     tipo, dati = mo.verifica(session, codice, attore, valori, oggi=date.today())
     emittente = mo.emittente(session, attore)
@@ -87,8 +91,21 @@ def emetti_online(request: Request, settings: Settings, session: Session, user: 
     audit(session, request, user, "manutentore.etichetta.vincola", oggetto=dati["numero_etichetta"],
           codice_impianto=dati["codice_catasto"])
     rilascia(session)
-    emesso = emissione.archivia(firmato)
-    record = emesso.record or {}
+    try:
+        emesso = emissione.archivia(firmato)
+        record = emesso.record or {}
+        if record.get("stato") == "scartato":
+            raise StorageError(
+                f"L'archivio ha rifiutato l'Allegato {tipo} ({record.get('motivo') or 'rifiuto definitivo'}): "
+                f"la dichiarazione non è emessa e l'etichetta {dati['numero_etichetta']} resta disponibile. "
+                "Il documento rifiutato resta nella coda dell'archivio per l'operatore.")
+    except BaseException as exc:
+        session.rollback()
+        if mo.svincola(session, tipo, dati, attore, motivo=f"archiviazione non riuscita: {exc}"[:500]):
+            audit(session, request, user, "manutentore.etichetta.svincola", oggetto=dati["numero_etichetta"],
+                  codice_impianto=dati["codice_catasto"], motivo="archiviazione non riuscita")
+        rilascia(session)
+        raise
     audit(session, request, user, "documento.emetti", oggetto=str(record.get("id", "")), tipo=code,
           emittente=emittente, sha256=record.get("sha256", ""), codice_impianto=dati["codice_catasto"])
     return emesso
