@@ -22,7 +22,7 @@ from typing import Any
 
 import pikepdf
 
-from domain.errors import AppError
+from domain.errors import AppError, RuleViolation
 from renderers.impose import Imposer, get_profile, write_one_up
 from renderers.stamp import CodeOptions, FontSet, Item, parse_font_faces
 from service.batch.tipi import Contesto, TipoLotto, _motivo, _sicuro, tipo_lotto
@@ -30,7 +30,7 @@ from service.settings import Settings
 from service.targhe import SessioneStampa
 
 __all__ = ["SessioneLotto", "esegui_blocco", "blocco_fatto", "percorso_blocco", "leggi_lavoro", "records_blocco",
-           "scrivi_atomico"]
+           "opzioni_foglio", "scrivi_atomico"]
 
 
 class SessioneLotto(SessioneStampa):
@@ -135,7 +135,7 @@ def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[st
             continue
         if imposer is not None:
             if primo and imposer.non_entra(len(items)):
-                imposer.nuovo_foglio()  # a plate's copies stay on one sheet (see lavoro._opzioni_foglio)
+                imposer.nuovo_foglio()  # a plate's copies stay on one sheet (see opzioni_foglio)
             imposer.place_all(items)
         else:
             for item in items:
@@ -147,6 +147,48 @@ def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[st
         imposer.finish()
     sessione.close()
     return voci
+
+
+def opzioni_foglio(tipo: Any, opz: dict[str, Any]) -> int:
+    """Check (and normalise in ``opz``) the sheet options of a label kind: ``foglio`` (profile),
+    ``inizio`` (first free position of the first sheet, 1-based), ``offset_x``/``offset_y`` (printer
+    calibration, mm). Returns the job's ``spostamento``: the records the first chunk leaves to the
+    used positions of the first sheet, so that every chunk still ends on a whole sheet."""
+    if tipo.foglio is None:
+        for campo in ("foglio", "inizio", "offset_x", "offset_y"):
+            if opz.get(campo) not in (None, "", 0, 1 if campo == "inizio" else 0):
+                raise RuleViolation(f"Il lotto {tipo.codice} non si stampa su fogli di etichette: "
+                                    f"opzione {campo} non ammessa.", path=(campo,))
+        return 0
+    profilo = get_profile(str(opz.get("foglio") or tipo.foglio))
+    if profilo.code == "A4-1x7" and tipo.foglio != "A4-1x7" or tipo.foglio == "A4-1x7" and profilo.code != "A4-1x7":
+        raise RuleViolation(f"Foglio {profilo.code}: non adatto alle etichette di questo lotto.", path=("foglio",))
+    try:
+        inizio = int(opz.get("inizio") or 1)
+        offset = {c: float(opz.get(c) or 0) for c in ("offset_x", "offset_y")}
+    except (TypeError, ValueError):
+        raise RuleViolation("Posizione iniziale e spostamenti devono essere numeri.", path=("inizio",)) from None
+    if not 1 <= inizio <= profilo.per_sheet:
+        raise RuleViolation(f"Posizione iniziale: indicare un numero intero tra 1 e {profilo.per_sheet}.",
+                            path=("inizio",))
+    ppr = tipo.pagine_per_record
+    if profilo.per_sheet % ppr == 0 and profilo.per_sheet - inizio + 1 < ppr:
+        raise RuleViolation(f"Posizione iniziale: da {inizio} il foglio non ha i {ppr} posti di un record "
+                            f"(le copie di una targa stanno sullo stesso foglio): indicare al massimo "
+                            f"{profilo.per_sheet - ppr + 1}.", path=("inizio",))
+    for campo, valore in offset.items():
+        if not -10 <= valore <= 10:
+            raise RuleViolation(f"Spostamento {'orizzontale' if campo == 'offset_x' else 'verticale'} (mm): "
+                                "indicare un numero tra -10 e 10.", path=(campo,))
+    if profilo.code != tipo.foglio:
+        opz["foglio"] = profilo.code
+    if inizio != 1:
+        opz["inizio"] = inizio
+    opz.update({c: v for c, v in offset.items() if v})
+    for c in ("inizio", "offset_x", "offset_y"):
+        if not opz.get(c) or (c == "inizio" and opz[c] == 1):
+            opz.pop(c, None)
+    return -(-(inizio - 1) // tipo.pagine_per_record)
 
 
 class _ImposerLotto(Imposer):

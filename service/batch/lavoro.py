@@ -45,7 +45,7 @@ from sqlalchemy import Engine
 from archive.lavori import Lavoro, aggiorna_lavoro, get_lavoro, registra_blocco, registra_lavoro
 from domain.errors import AppError, RuleViolation
 from renderers.impose import get_profile
-from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, scrivi_atomico
+from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, opzioni_foglio, scrivi_atomico
 from service.batch.firme import configura_firma, firma_uscite
 from service.batch.tipi import RecordCompatti, Scarto, canonico, mappa_anomalie, tipo_lotto
 from service.batch.unione import scrivi_unione
@@ -128,7 +128,7 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     if uscita.dividi_per:
         records.sort(key=lambda r: tipo.gruppo(r, uscita.dividi_per))  # stable: input order within a group
     opz = tipo.opzioni_lotto(records, opz, settings)
-    spostamento = _opzioni_foglio(tipo, opz)
+    spostamento = opzioni_foglio(tipo, opz)
     if archivia and not (uscita.per_record and tipo.foglio is None):
         raise RuleViolation("L'archiviazione riguarda i PDF per record di lettere e moduli: aggiungere --per-record.",
                             path=("archivia",))
@@ -155,48 +155,6 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
                                    record_scartati=len(scarti), record_falliti=0, impaginazioni_complete=0, pagine=0,
                                    emittente=conf_firma["stampa"]))
     return lavoro_id, scarti
-
-
-def _opzioni_foglio(tipo: Any, opz: dict[str, Any]) -> int:
-    """Check (and normalise in ``opz``) the sheet options of a label kind: ``foglio`` (profile),
-    ``inizio`` (first free position of the first sheet, 1-based), ``offset_x``/``offset_y`` (printer
-    calibration, mm). Returns the job's ``spostamento``: the records the first chunk leaves to the
-    used positions of the first sheet, so that every chunk still ends on a whole sheet."""
-    if tipo.foglio is None:
-        for campo in ("foglio", "inizio", "offset_x", "offset_y"):
-            if opz.get(campo) not in (None, "", 0, 1 if campo == "inizio" else 0):
-                raise RuleViolation(f"Il lotto {tipo.codice} non si stampa su fogli di etichette: "
-                                    f"opzione {campo} non ammessa.", path=(campo,))
-        return 0
-    profilo = get_profile(str(opz.get("foglio") or tipo.foglio))
-    if profilo.code == "A4-1x7" and tipo.foglio != "A4-1x7" or tipo.foglio == "A4-1x7" and profilo.code != "A4-1x7":
-        raise RuleViolation(f"Foglio {profilo.code}: non adatto alle etichette di questo lotto.", path=("foglio",))
-    try:
-        inizio = int(opz.get("inizio") or 1)
-        offset = {c: float(opz.get(c) or 0) for c in ("offset_x", "offset_y")}
-    except (TypeError, ValueError):
-        raise RuleViolation("Posizione iniziale e spostamenti devono essere numeri.", path=("inizio",)) from None
-    if not 1 <= inizio <= profilo.per_sheet:
-        raise RuleViolation(f"Posizione iniziale: indicare un numero intero tra 1 e {profilo.per_sheet}.",
-                            path=("inizio",))
-    ppr = tipo.pagine_per_record
-    if profilo.per_sheet % ppr == 0 and profilo.per_sheet - inizio + 1 < ppr:
-        raise RuleViolation(f"Posizione iniziale: da {inizio} il foglio non ha i {ppr} posti di un record "
-                            f"(le copie di una targa stanno sullo stesso foglio): indicare al massimo "
-                            f"{profilo.per_sheet - ppr + 1}.", path=("inizio",))
-    for campo, valore in offset.items():
-        if not -10 <= valore <= 10:
-            raise RuleViolation(f"Spostamento {'orizzontale' if campo == 'offset_x' else 'verticale'} (mm): "
-                                "indicare un numero tra -10 e 10.", path=(campo,))
-    if profilo.code != tipo.foglio:
-        opz["foglio"] = profilo.code
-    if inizio != 1:
-        opz["inizio"] = inizio
-    opz.update({c: v for c, v in offset.items() if v})
-    for c in ("inizio", "offset_x", "offset_y"):
-        if not opz.get(c) or (c == "inizio" and opz[c] == 1):
-            opz.pop(c, None)
-    return -(-(inizio - 1) // tipo.pagine_per_record)
 
 
 def _scrivi_manifest(percorso: Path, records: Any) -> str:
