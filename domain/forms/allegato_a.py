@@ -55,6 +55,8 @@ __all__ = [
     "MisureEsito",
     "richiede_altro",
     "Kw",
+    "Nome",
+    "Corto",
     "Misura",
     "valori_stampa",
     "osservazioni_stampa",
@@ -67,6 +69,20 @@ Prove = tuple[Misura, Misura, Misura]
 CodiceNcA = Literal["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11", "A12",
                     "A13", "A14", "A15", "A16", "A17", "A18"]
 Effettuata = Literal["Effettuata", "Non effettuata"]
+# Issue 17: maximum lengths sized to the printed slots of A and B (the narrowest one, two lines at
+# ≥ 5 pt; see templates/_base/campi.html.j2), refused in Italian naming the field and its maximum.
+Nome = Annotated[str, Field(max_length=60)]
+"""Names, ragioni sociali, comuni, indirizzi of a subject, costruttori (43–44 mm slots)."""
+Indirizzo = Annotated[str, Field(max_length=80)]
+"""Indirizzo of the ubicazione and of the delegato (62–78 mm)."""
+Telefono = Annotated[str, Field(max_length=25)]
+Codice = Annotated[str, Field(max_length=30)]
+"""N° ispezione (24 mm), scala and piano are shorter still (:data:`Minimo`)."""
+Minimo = Annotated[str, Field(max_length=10)]
+Corto = Annotated[str, Field(max_length=40)]
+"""'Altro (specificare)' texts, n° dichiarazione, modello / matricola (30–52 mm)."""
+Nota = Annotated[str, Field(max_length=230)]
+"""Texts printed on the two ruled lines of 6.d and 11 (185 mm at 7.4 pt), and the reason of 7."""
 
 
 def voce(punto: str, etichetta: str, default: Any = None, *, facoltativo: bool = False) -> Any:
@@ -97,26 +113,26 @@ def _cf_o_barrato(value: str) -> str:
 class SoggettoRdP(BloccoRdP):
     """Subject block printed four times in section 1."""  # FORMS.md §0.5
 
-    ragione_sociale: Barrabile[str] = voce("", "Ragione sociale")
-    cognome_nome: Barrabile[str] = voce("", "Cognome e nome")
-    indirizzo: Barrabile[str] = voce("", "Indirizzo")
-    comune: Barrabile[str] = voce("", "Comune")
+    ragione_sociale: Barrabile[Nome] = voce("", "Ragione sociale")
+    cognome_nome: Barrabile[Nome] = voce("", "Cognome e nome")
+    indirizzo: Barrabile[Nome] = voce("", "Indirizzo")
+    comune: Barrabile[Nome] = voce("", "Comune")
     cf_piva: Annotated[str, AfterValidator(_cf_o_barrato)] | None = voce("", "Cod. Fiscale / P. IVA")
-    telefono: Barrabile[str] = voce("", "Telefono")
-    fax: Barrabile[str] = voce("", "Fax")
+    telefono: Barrabile[Telefono] = voce("", "Telefono")
+    fax: Barrabile[Telefono] = voce("", "Fax")
 
 
 class Ubicazione(Modello):
-    comune: str = voce("1.g", "Comune", ...)
-    localita: Barrabile[str] = voce("1.g", "Località")
-    indirizzo: str = voce("1.g", "Indirizzo", ...)
-    scala: Barrabile[str] = voce("1.g", "Scala")
-    piano: Barrabile[str] = voce("1.g", "Piano")
+    comune: Nome = voce("1.g", "Comune", ...)
+    localita: Barrabile[Nome] = voce("1.g", "Località")
+    indirizzo: Indirizzo = voce("1.g", "Indirizzo", ...)
+    scala: Barrabile[Minimo] = voce("1.g", "Scala")
+    piano: Barrabile[Minimo] = voce("1.g", "Piano")
 
 
 class Delegato(BloccoRdP):
-    cognome_nome: Barrabile[str] = voce("1.h", "Cognome e nome")
-    indirizzo: Barrabile[str] = voce("1.h", "Indirizzo")
+    cognome_nome: Barrabile[Nome] = voce("1.h", "Cognome e nome")
+    indirizzo: Barrabile[Indirizzo] = voce("1.h", "Indirizzo")
 
 
 class Consumi(BloccoRdP):
@@ -170,10 +186,10 @@ class DatiGenerali(Modello):
 
     codice_catasto: CodiceImpiantoStr = voce("1.a", "Catasto impianti/codice", ...)
     data_ispezione: date = voce("1.b", "Data ispezione", ...)
-    numero_ispezione: str = voce("1.b", "N° ispezione", ...)
-    ispettore: str = voce("1.c", "Ispettore/estremi qualifica", ...)
+    numero_ispezione: Codice = voce("1.b", "N° ispezione", ...)
+    ispettore: Annotated[str, Field(max_length=100)] = voce("1.c", "Ispettore/estremi qualifica", ...)
     dichiarato: SiNo = voce("1.d", "Dichiarato", ...)
-    n_dichiarazione: Barrabile[str] = voce("1.e", "N° dichiarazione")
+    n_dichiarazione: Barrabile[Corto] = voce("1.e", "N° dichiarazione")
     data_dichiarazione: Barrabile[date] = voce("1.f", "Data dichiarazione")
     ubicazione: Ubicazione = voce("1.g", "Ubicazione", ...)
     delegato: Delegato | None = voce("1.h", "Delegato")
@@ -202,7 +218,7 @@ class Destinazione(Modello):
     destinazione_prevalente: Literal["Residenziale", "Terziario/Artigianale/Industriale",
                                      "Edificio pubblico od a uso pubblico", "Altro"] = voce(
         "2.a", "Destinazione prevalente dell'immobile", ...)
-    destinazione_prevalente_altro: str | None = voce("2.a", "Altro (specificare)", facoltativo=True)
+    destinazione_prevalente_altro: Corto | None = voce("2.a", "Altro (specificare)", facoltativo=True)
     servizio: Literal["Singola unità Immobiliare", "Più unità immobiliari"] = voce("2.b", "Impianto a servizio di", ...)
     destinazione_uso: list[Literal["Riscaldamento ambienti", "Produzione di acqua calda sanitaria"]] = Field(
         ..., min_length=1, max_length=2, title="2.c Destinazione d'uso dell'impianto")
@@ -264,7 +280,7 @@ class MisureEsito(Modello):
     analisi_combustione: Effettuata = voce("6.b", "Analisi di combustione", ...)
     rct_presente: SiNo = voce("6.c", "Rapporto di controllo tecnico presente", ...)
     rct_con_prescrizioni: Barrabile[SiNo] = voce("6.c", "Rapporto di controllo tecnico con prescrizioni")
-    note_prescrizioni: Barrabile[str] = voce("6.d", "Note")
+    note_prescrizioni: Barrabile[Nota] = voce("6.d", "Note")
 
     strumento_combustione: StrumentoRdP | None = voce("7", "Strumento (marca, modello, matricola)")
     bacharach: Barrabile[Prove] = voce("7.a", "Bacharach")
@@ -283,15 +299,15 @@ class MisureEsito(Modello):
         facoltativo=True)
     prova_in_acs: bool = voce("7.b", "Prova eseguita in produzione di acqua calda sanitaria", False,
                               facoltativo=True)
-    misure_impossibili: str | None = voce("7", "Motivo per cui le misure non sono eseguibili (R-A-01)",
+    misure_impossibili: Nota | None = voce("7", "Motivo per cui le misure non sono eseguibili (R-A-01)",
                                           facoltativo=True)
     limiti_libretto_rispettati: bool | None = voce(
         "9", "Limiti di esercizio del libretto rispettati (combustibili non UNI 10389)", facoltativo=True)
-    esito_note: str | None = voce("9.b", "Annotazioni", facoltativo=True)
+    esito_note: Annotated[str, Field(max_length=50)] | None = voce("9.b", "Annotazioni", facoltativo=True)
 
     osservazioni: list[Osservazione] = voce("10.a", "Note", [], facoltativo=True)
     codici_nc: list[CodiceNcA] | Literal["BARRATO"] | None = voce("10.b", "Codici elenco non conformità")
-    dichiarazioni_responsabile: Barrabile[str] = voce(
+    dichiarazioni_responsabile: Barrabile[Nota] = voce(
         "11", "Dichiarazioni del responsabile impianto", facoltativo=True)
     rifiuto_firma: bool = voce("12.a", "Il responsabile rifiuta di firmare", False, facoltativo=True)
 
@@ -303,16 +319,16 @@ class AllegatoA(Intestazione, DatiGenerali, Destinazione, DatiInstallazione, Mis
     """Rapporto di prova per impianti termici inferiori a 35 kW (DGR 18/09/2007, Allegato A)."""
 
     combustibile: CombustibileA = voce("2.d", "Combustibile", ...)
-    combustibile_altro: str | None = voce("2.d", "Altro combustibile (specificare)", facoltativo=True)
+    combustibile_altro: Corto | None = voce("2.d", "Altro combustibile (specificare)", facoltativo=True)
 
     fluido: Literal["acqua", "aria", "altro"] = voce("3.a", "Fluido termovettore", ...)
-    fluido_altro: str | None = voce("3.a", "Altro fluido (specificare)", facoltativo=True)
+    fluido_altro: Corto | None = voce("3.a", "Altro fluido (specificare)", facoltativo=True)
     tipo_caldaia: Literal["B", "C"] = voce("3.b", "Tipo caldaia", ...)
     data_realizzazione_impianto: date = voce("3.c", "Data realizzazione impianto", ...)
-    costruttore_caldaia: Barrabile[str] = voce("3.e", "Costruttore caldaia")
-    modello_matricola_caldaia: Barrabile[str] = voce("3.f", "Modello e matricola caldaia")
+    costruttore_caldaia: Barrabile[Nome] = voce("3.e", "Costruttore caldaia")
+    modello_matricola_caldaia: Barrabile[Annotated[str, Field(max_length=80)]] = voce("3.f", "Modello e matricola caldaia")
     locale: Literal["Locale tecnico", "Esterno", "Interno"] = voce("3.g", "Locale d'installazione", ...)
-    interno_uso: str | None = voce("3.g", "Interno (uso del locale)", facoltativo=True)
+    interno_uso: Corto | None = voce("3.g", "Interno (uso del locale)", facoltativo=True)
     classificazione: Literal["Standard", "a bassa temperatura", "a gas a condensazione"] = voce(
         "3.h", "Classificazione DPR 660/96", ...)
     pot_focolare_nom_kw: Barrabile[Kw] = voce("3.i", "Potenza termica al focolare nominale (kW)")

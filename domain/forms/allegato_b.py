@@ -13,7 +13,7 @@ presence of the sampling hole (R-A-09, printed on A only).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -22,6 +22,7 @@ from domain.errors import RuleViolation, ValidationFailed
 from domain.esito import EsitoRapporto, IngressoEsito
 from domain.forms.allegato_a import (
     Correzione,
+    Corto,
     DatiGenerali,
     DatiInstallazione,
     Destinazione,
@@ -29,6 +30,7 @@ from domain.forms.allegato_a import (
     Kw,
     Misura,
     MisureEsito,
+    Nome,
     richiede_altro,
     barrati_dati_generali,
     barrati_foglio,
@@ -55,13 +57,13 @@ class GeneratoreB(DatiInstallazione, MisureEsito):
     data_installazione_gen: date | Literal["dopo il 29/10/1993"] = voce("5.b", "Data installazione gen.", ...)
     data_realizzazione_impianto: date = voce("5.c", "Data realizzazione impianto", ...)
     fluido: Literal["Acqua", "Aria", "Altro"] = voce("5.d", "Fluido termovettore", ...)
-    fluido_altro: str | None = voce("5.d", "Altro fluido (specificare)", facoltativo=True)
-    costruttore_caldaia: Barrabile[str] = voce("5.e", "Costruttore caldaia")
-    modello_caldaia: str | None = voce("5.f", "Modello caldaia", facoltativo=True)  # AMB-20
-    matricola_caldaia: Barrabile[str] = voce("5.f", "Matricola caldaia")
-    costruttore_bruciatore: Barrabile[str] = voce("5.g", "Costruttore bruciatore")
-    modello_bruciatore: str | None = voce("5.h", "Modello bruciatore", facoltativo=True)  # AMB-20
-    matricola_bruciatore: Barrabile[str] = voce("5.h", "Matricola bruciatore")
+    fluido_altro: Corto | None = voce("5.d", "Altro fluido (specificare)", facoltativo=True)
+    costruttore_caldaia: Barrabile[Nome] = voce("5.e", "Costruttore caldaia")
+    modello_caldaia: Corto | None = voce("5.f", "Modello caldaia", facoltativo=True)  # AMB-20
+    matricola_caldaia: Barrabile[Corto] = voce("5.f", "Matricola caldaia")
+    costruttore_bruciatore: Barrabile[Annotated[str, Field(max_length=50)]] = voce("5.g", "Costruttore bruciatore")
+    modello_bruciatore: Corto | None = voce("5.h", "Modello bruciatore", facoltativo=True)  # AMB-20
+    matricola_bruciatore: Barrabile[Corto] = voce("5.h", "Matricola bruciatore")
     classificazione: Literal["Standard", "a bassa temperatura", "a gas a condensazione"] = voce(
         "5.i", "Classificazione DPR 660/96", ...)
     pot_focolare_nom_kw: Barrabile[Kw] = voce("5.l", "Potenza termica al focolare nominale (kW)")
@@ -115,7 +117,7 @@ class AllegatoB(Intestazione, DatiGenerali, Destinazione):
     """Rapporto di prova per impianti termici uguali o superiori a 35 kW (DGR 18/09/2007, Allegato B)."""
 
     combustibile: list[CombustibileB] = Field(..., min_length=1, max_length=2, title="2.d Combustibile")
-    combustibile_altro: str | None = voce("2.d", "Altro combustibile (specificare)", facoltativo=True)
+    combustibile_altro: Corto | None = voce("2.d", "Altro combustibile (specificare)", facoltativo=True)
 
     ubicazione_conforme: Barrabile[SiNo] = voce("3.a", "Ubicazione locale conforme alle prescrizioni di legge")
     areazione_sufficiente: Barrabile[SiNo] = voce("3.b", "Sistema di areazione del locale sufficiente")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -72,7 +72,12 @@ Breve = Annotated[str, Field(max_length=80)]
 # Issue 17: narrower slots take fewer characters (two lines at ≥ 5 pt in the slot, G and F).
 Medio = Annotated[str, Field(max_length=60)]
 Corto = Annotated[str, Field(max_length=40)]
-Telefono = Annotated[str, Field(max_length=25)]
+Telefono = Annotated[str, Field(max_length=20)]
+# Issue 17: on G every row is full; a value on two lines raises its row, and a G whose every field is
+# at its maximum must keep two pages per copy. The fields below fit ONE line at ≥ 5 pt in their G slot
+# (width in mm × 0.94 characters); only indirizzo and responsabile_nome may take two lines.
+def _riga(n: int) -> Any:
+    return Annotated[str, Field(max_length=n)]
 Anno = Annotated[int, Field(ge=1900, le=2100)]
 
 
@@ -96,11 +101,11 @@ class Consumo(Modello):
 class Tecnico(Modello):
     """TECNICO CHE HA EFFETTUATO IL CONTROLLO."""  # FORMS.md F §7.11, G §8.6
 
-    nome_cognome: Medio | None = None
-    ragione_sociale: Breve | None = None
+    nome_cognome: _riga(35) | None = None
+    ragione_sociale: _riga(45) | None = None
     telefono: Telefono | None = None
-    indirizzo: Breve | None = None
-    estremi_qualifica: Breve | None = None
+    indirizzo: _riga(50) | None = None
+    estremi_qualifica: _riga(55) | None = None
 
 
 class MisuraCombustione(Modello):
@@ -254,18 +259,18 @@ class Note(Modello):
 class Controllo(Modello):
     """Fields F and G share: where, who, consumptions, technician, etichetta."""
 
-    numero_rapporto: Corto | None = None
-    comune: Breve
+    numero_rapporto: _riga(28) | None = None
+    comune: _riga(45)
     provincia_sigla: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     indirizzo: Breve
     cap: Cap | None = None
     responsabile_nome: Medio
     responsabile_tel: Telefono | None = None
-    responsabile_indirizzo: Breve | None = None
+    responsabile_indirizzo: _riga(55) | None = None
     responsabile_qualita: Qualita | None = None
-    proprietario_nome: Breve | None = None
+    proprietario_nome: _riga(45) | None = None
     proprietario_tel: Telefono | None = None
-    proprietario_indirizzo: Breve | None = None
+    proprietario_indirizzo: _riga(70) | None = None
     codice_catasto: CodiceImpiantoStr
     volumetria_m3: Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
     """Required for validity as a dichiarazione (S1 L789–792)."""
@@ -314,25 +319,30 @@ class AllegatoG(Note, Controllo):
     """RAPPORTO DI CONTROLLO TECNICO (Allegato G), potenza al focolare < 35 kW."""
 
     data_controllo: date
-    civico: Breve | None = None
-    piano: Breve | None = None
-    interno: Breve | None = None
+    # Issue 17: the 8–10 mm slots (one line at ≥ 5 pt) and the notes' single ruled line (186 mm, one
+    # line shrunk down to the engine's 5.3 pt floor): all at their maximum, a copy keeps two pages.
+    civico: Annotated[str, Field(max_length=9)] | None = None
+    piano: Annotated[str, Field(max_length=7)] | None = None
+    interno: Annotated[str, Field(max_length=7)] | None = None
+    osservazioni: Annotated[str, Field(max_length=160)] | None = None
+    raccomandazioni: Annotated[str, Field(max_length=160)] | None = None
+    prescrizioni: Annotated[str, Field(max_length=160)] | None = None
     # A. IDENTIFICAZIONE DELL'IMPIANTO
-    costruttore: Medio | None = None
-    modello: Medio | None = None
-    matricola: Corto | None = None
+    costruttore: _riga(40) | None = None
+    modello: _riga(40) | None = None
+    matricola: _riga(30) | None = None
     pot_utile_kw: Kw | None = None
     pot_focolare_kw: Kw
     anno_costruzione: Anno | None = None
     data_installazione: date | None = None
-    marcatura_efficienza: Annotated[str, Field(max_length=70)] | None = None
+    marcatura_efficienza: _riga(45) | None = None
     uso: list[Literal["riscaldamento", "acqua calda sanitaria"]] = Field(default_factory=list, max_length=2)
     tipo_caldaia: Literal["B", "C"] | None = None
     combustibile: Literal["gas naturale", "Gpl", "Gasolio", "Kerosene", "Altro"] | None = None
-    altro_testo: Annotated[str, Field(max_length=30)] | None = None
+    altro_testo: _riga(24) | None = None
     tiraggio_tipo: Literal["naturale", "forzato"] | None = None
     locale: Literal["Locale tecnico", "Esterno", "Interno"] | None = None
-    interno_testo: Medio | None = None
+    interno_testo: _riga(35) | None = None
     # B–G
     documentazione: DocumentazioneG = Field(default_factory=DocumentazioneG)
     esame_locale: EsameLocaleG = Field(default_factory=EsameLocaleG)

@@ -34,7 +34,7 @@ class GeneratoreL(Modello):
     """«Gn potenza termica del focolare nominale di …… kW · Combustibile ……»."""
 
     potenza_kw: Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)]
-    combustibile: Testo
+    combustibile: Annotated[str, Field(min_length=1, max_length=30)]  # issue 17: one line of its 61 mm slot
 
 
 class AllegatoL(Modello):
@@ -57,12 +57,12 @@ class AllegatoL(Modello):
     proprietario: Testo
     generatori: Annotated[list[GeneratoreL], Field(min_length=1)]
     """G1..Gn, in order; not capped at the four printed rows (AMB-40)."""
-    generatori_altri: Barrabile[str] = None
+    generatori_altri: Barrabile[Annotated[str, Field(max_length=90)]] = None  # issue 17: one line, 183 mm
     """The spare dotted line under G4 (notes on the generators, or BARRATO)."""
     mittente: Mittente
-    fornitore_energia: Barrabile[str] = None
+    fornitore_energia: Barrabile[Annotated[str, Field(max_length=70)]] = None  # one line, 137 mm
     """«Nominativo del fornitore di energia»."""
-    luogo: str | None = None
+    luogo: Annotated[str, Field(max_length=40)] | None = None
     """Not printed on the model (AMB-39); shown in normalised mode."""
     data_firma: date | None = None
     """Not printed on the model (AMB-39); shown in normalised mode."""

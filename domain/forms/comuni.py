@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar, Union
+from typing import Annotated, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["BARRATO", "Barrabile", "Modello", "SiNo", "Strumento", "IndirizzoEnte"]
 
@@ -28,15 +28,17 @@ SiNo = Literal["Si", "No"]
 class Strumento(Modello):
     """Measuring instrument (A/B §7, CURIT 'strumenti')."""
 
-    marca: str | None = None
-    modello: str | None = None
-    matricola: str | None = None
+    # Issue 17: the 19 mm slots of A/B 7.c (two lines at ≥ 5 pt)
+    marca: Annotated[str, Field(max_length=20)] | None = None
+    modello: Annotated[str, Field(max_length=20)] | None = None
+    matricola: Annotated[str, Field(max_length=20)] | None = None
 
 
 class IndirizzoEnte(Modello):
     """Addressee block of H, I and L."""  # FORMS.md §0.5
 
     tipo_ente: Literal["Comune", "Provincia"]
-    denominazione: str
-    via: str | None = None
-    citta: str | None = None
+    # issue 17: one line of the addressee block (H and I narrow them further)
+    denominazione: Annotated[str, Field(max_length=40)]
+    via: Annotated[str, Field(max_length=40)] | None = None
+    citta: Annotated[str, Field(max_length=40)] | None = None

@@ -78,3 +78,23 @@ def test_f_timbro_e_firma_25mm(vuoti: dict[str, bytes]) -> None:
             break
     assert linea is not None, "linea della firma non trovata"
     assert (linea - w["top"]) / MM >= 25 - 0.2, (linea - w["top"]) / MM
+
+
+@pytest.mark.parametrize("code", ["allegato-a", "allegato-b"])
+def test_l_m_n_o_rows_6mm_apart_on_the_blank_form(vuoti: dict[str, bytes], code: str) -> None:
+    """Each row of the subject blocks (l, m, n, o) is a handwritten line: its label is ≥ 6 mm below
+    the previous one, on every copy, and the copy keeps its pages (checked above)."""
+    etichette = ("Ragione", "Cognome", "Indirizzo", "Comune", "Cod.", "Telefono", "Fax")
+    with pdfplumber.open(io.BytesIO(vuoti[code])) as doc:
+        prime = [p for p in doc.pages if "Occupante" in (p.extract_text() or "")]
+        assert len(prime) == len(doc.pages) // PAGINE[code]
+        for page in prime:
+            fax = sorted((w for w in page.extract_words() if w["text"] == "Fax"), key=lambda w: (w["top"], w["x0"]))
+            assert len(fax) == 4, [w["top"] for w in fax]  # l, m, n, o
+            for f in fax:
+                colonna = sorted(w["top"] for w in page.extract_words() if w["text"] in etichette
+                                 and abs(w["x0"] - f["x0"]) < 1 and f["top"] - 60 * MM < w["top"] <= f["top"])
+                blocco = colonna[-len(etichette):]
+                assert len(blocco) == len(etichette), (code, blocco)
+                passi = [(b - a) / MM for a, b in zip(blocco, blocco[1:])]
+                assert min(passi) >= 6 - 0.1, (code, page.page_number, passi)
