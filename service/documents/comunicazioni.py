@@ -213,7 +213,7 @@ DOCUMENT_TYPES = (
     _comunicazione("allegato-i", "Allegato I - Modello per impianti uguali o superiori a 35 kW",
                    AllegatoI, _esempio_i, verifica_i, _data_incarico, stampa=True),
     _comunicazione("allegato-l", "Allegato L - Modello dichiarazione per Amministratori di Condominio",
-                   AllegatoL, _esempio_l, verifica_l, lambda m: m.data_firma or m.data),
+                   AllegatoL, _esempio_l, verifica_l, lambda m: m.data_firma or m.data, stampa=True),
     DocumentType(
         code="allegato-m",
         title="Allegato M - Modello dichiarazione responsabile trattamento dati ai sensi dell’art. 13 "
