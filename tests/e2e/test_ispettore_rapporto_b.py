@@ -1,7 +1,7 @@
 """The ispettore's rapporti di prova A and B in Chromium, on the real server: the CAIT of its Ente has
 registered an analyser, chosen in a select that fills marca, modello and matricola; the esito follows
 the typing (A on the prova page; B per generator and overall on the rapporto page, a second sheet
-added with "Aggiungi un generatore"); issued signed by the Ente and archived (the database row and
+added with "Aggiungi un generatore"; axe-core finds no WCAG 2.1 A/AA violation); issued signed by the Ente and archived (the database row and
 the archived PDF read back with pdftotext), then the lettera di esito in one step.
 Screenshots ``console-ispettore-rapporto-a.png`` and ``console-ispettore-rapporto-b.png``."""
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import shot, token
+from tests.e2e.conftest import shot, token, violazioni_axe
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ispettore")]
 
@@ -96,6 +96,7 @@ def test_rapporto_a(e2e, entra, strumento, tmp_path: Path) -> None:
     page.get_by_label("3.c Data di realizzazione dell'impianto").fill("2010-05-01")
     page.get_by_label("3.g Uso del locale interno (es. cucina)").fill("cucina")
     _scegli_strumento(page, strumento)
+    assert violazioni_axe(page) == []
     shot(page, "ispettore-rapporto-a")
     testo = _emesso_e_lettera(page, e2e, tmp_path, codice, "allegato-a", "MN-ESI-E2E/A")
     assert testo.count("Allegato A - Rapporto di prova") == 3 and "MN-2026/E2E-A" in testo
@@ -135,6 +136,7 @@ def test_rapporto_b(e2e, entra, strumento, tmp_path: Path) -> None:
     assert "irregolare" in page.locator("#v-g2-co_corretto_ppm").inner_text()
     page.wait_for_function("document.getElementById('esito-complessivo').textContent.includes('9.b')", timeout=20_000)
     _scegli_strumento(page, strumento)
+    assert violazioni_axe(page) == []
     shot(page, "ispettore-rapporto-b")
     testo = _emesso_e_lettera(page, e2e, tmp_path, codice, "allegato-b", "MN-ESI-E2E/B")
     assert testo.count("Foglio n°3 di 3") == 3 and "MN-2026/E2E-B" in testo and strumento["matricola"] in testo
