@@ -229,7 +229,7 @@ def _valori_distinta(model: m.DistintaRicevuta) -> tuple[dict[str, str], list[di
              "ditta": ditta.ragione_sociale,
              "ditta_fiscale": f"P. IVA {ditta.partita_iva}" if ditta.partita_iva else "",
              "ditta_utente": f"utente CURIT {ditta.username}" if ditta.username else "",
-             "ditta_indirizzo": " - ".join(p for p in (ditta.indirizzo, ditta.comune) if p) if ditta.indirizzo else "",
+             "ditta_indirizzo": ditta.indirizzo or "", "ditta_comune": ditta.comune or "",
              "qr": qr_distinta(model), "totale_oggetto": f"{t['totale']}.",
              **{k: str(t[k]) for k in ("allegati_g", "allegati_f", "con_anomalie", "sicurezza", "senza_etichetta",
                                        "totale")},

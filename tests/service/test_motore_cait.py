@@ -187,3 +187,36 @@ def test_lettera_trasmissione_as_full_render(impostazioni: Settings, nome: str) 
     assert len(ra) == len(rb) == len(sagome)
     assert slot_diversi(CompiledTemplate("", tuple(sagome), b""), ra, rb) == []
     assert pdfa(a) == pdfa(b)
+
+
+def _distinta(n: int) -> dict:
+    dati = copy.deepcopy(get_document_type("distinta-ricevuta").example())
+    dati["righe"] = [{**dati["righe"][i % 5], "codice_impianto": f"020066IN{2000 + i:07d}"} for i in range(n)]
+    return dati
+
+
+DISTINTE = {"esempio": get_document_type("distinta-ricevuta").example(), "due-righe": _distinta(2)}
+
+
+@pytest.mark.parametrize("nome", DISTINTE)
+def test_distinta_as_full_render(impostazioni: Settings, nome: str) -> None:
+    """Two copies; cells of two and three lines; the QR code; a summary line per Ente."""
+    dati = DISTINTE[nome]
+    doc = get_document_type("distinta-ricevuta")
+    prima = motore_lotti.CONTEGGI.get(doc.code, 0)
+    a = render_document(doc.code, dati, modo=MODO, settings=impostazioni)
+    assert motore_lotti.CONTEGGI[doc.code] == prima + 1
+    b = render_document(doc.code, dati, modo=MODO, settings=impostazioni, completo=True)
+    assert _layout(a) == _layout(b) and estrai_testo(a) == estrai_testo(b)
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
+    ra, rb = pagine(a), pagine(b)
+    assert len(ra) == len(rb) == 2
+    assert slot_diversi(sagome, ra, rb) == []
+    assert pdfa(a) == pdfa(b)
+
+
+def test_distinta_of_many_rows_is_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
+    prima = motore.CONTEGGI["completo:distinta-ricevuta:righe"]
+    pdf = render_document("distinta-ricevuta", _distinta(30), modo=MODO, settings=impostazioni)
+    assert motore.CONTEGGI["completo:distinta-ricevuta:righe"] == prima + 1
+    assert "020066IN0002029" in _layout(pdf)
