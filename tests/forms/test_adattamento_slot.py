@@ -286,3 +286,24 @@ def test_past_the_maximum_refused_naming_the_field(code: str) -> None:
         errori = getattr(err.value, "errors", None) or [err.value]
         testo = " ".join(str(e) for e in errori)
         assert f"al massimo {massimo} caratteri" in testo and chiave in testo, (percorso, testo)
+
+
+def test_g_every_field_at_its_maximum_keeps_two_pages_per_copy() -> None:
+    """The worst case at once (every free text at its maximum, wide glyphs, words of 10): the seed's
+    structure, the form page + the Avvertenze page, with the signatures on the form page."""
+    parole = iter(range(10**6))
+
+    def massimo(strategia) -> str:
+        n = int(re.search(r"_testo\((\d+)\)", repr(strategia)).group(1))
+        testo = ""
+        while len(testo) < n:
+            testo += (" " if testo else "") + f"W{next(parole):09d}"
+        return testo[:n].strip()
+
+    dati, valori = _riempi("allegato-g", massimo)
+    assert len(valori) >= 20 and all(len(v) >= 7 for v in valori.values()), valori
+    document, pdf, _ = _impagina("allegato-g", dati)
+    assert len(document.pages) == 2
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        assert "Timbro e firma dell’operatore" in (doc.pages[0].extract_text() or "")
+    assert not misura("allegato-g", dati, valori)
