@@ -108,6 +108,14 @@ def test_console_rapporto_b(client, login, db_url, tmp_path) -> None:
     assert 'id="generatore-2"' in r.text and 'name="g1_t_fumi_1" id="g1_t_fumi_1"' in r.text
     assert re.search(r'<option value="Gasolio" selected>', r.text)
     assert "9.a · positivo" in r.text  # the first sheet's esito, computed on the page
+    # without JavaScript "Calcola l'esito" posts the form back: the second sheet (CO 1500) fails, so does the rapporto
+    secondo = {"csrf": csrf, "azione": "calcola", "generatori": "2", "combustibile": "Gasolio",
+               **{f"g{n}_{k}": v for n in (1, 2) for k, v in prova.items() if k not in ("allegato", "combustibile",
+                                                                                       "csrf", "azione")},
+               **{f"g2_co_misurato_{i}": "1500" for i in (1, 2, 3)}}
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}/compila", data=secondo, headers=ORIGIN)
+    assert r.status_code == 200 and 'id="generatore-3"' not in r.text
+    assert "9.b · negativo: almeno un generatore non rientra" in r.text, r.text
     prefill = client.get(f"/ispettore/impianti/{imp.codice_impianto}/rapporto", headers=login("ispettore.mantova"))
     dati = {**_due_generatori(prefill.json()["valori"], co_secondo="30"), "csrf": csrf,
             "strumento_scelto": str(registrato["id"]), "g2_pn_utile_kw": "", "g2_t_aria_3": "freddo"}
