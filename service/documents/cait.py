@@ -350,8 +350,57 @@ def _periodo(model: Any) -> str:
     return f"{_MESI[dal.month - 1]} {dal.year}"
 
 
+def _valori_rendiconto(model: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Slot values of a rendiconto (CAIT or Ente; the same for the engine and the full layout)."""
+    r = m.riepilogo_rendiconto(model.righe)
+    e = formato_euro
+    periodo = _periodo(model)
+    fissi = {"protocollo": model.protocollo, "piede": f"{model.protocollo} - {periodo}",
+             "luogo_data": f"{model.luogo}, {model.emesso_il:%d/%m/%Y}", "periodo": periodo,
+             "periodo_date": f"{periodo} ({model.periodo_dal:%d/%m/%Y} – {model.periodo_al:%d/%m/%Y})",
+             "quantita": f"{r['quantita']};", "ricevute": f"{r['ricevute']};", "incasso": e(r["totale"]) + ".",
+             "contributo_testo": e(r["contributo_regionale"]) + ";", "quote_testo": e(r["quota_ente"]) + ".",
+             "tot_q": str(r["quantita"]), "tot_quota": e(r["quota_ente"]), "tot_contr": e(r["contributo_regionale"]),
+             "tot_tot": e(r["totale"]), "vr_titolo": f"contributo regionale ({r['quantita']} etichette)",
+             "da_versare": e(r["quota_ente"] + r["contributo_regionale"] if isinstance(model, m.RendicontoCait)
+                             else r["contributo_regionale"])}
+    for i, ente in enumerate(r["per_ente"], start=1):
+        fissi.update({f"e{i}_q": str(ente["quantita"]), f"e{i}_quota": e(ente["quota_ente"]),
+                      f"e{i}_contr": e(ente["contributo_regionale"]), f"e{i}_tot": e(ente["totale"]),
+                      f"v{i}_titolo": f"quota dell'Ente ({ente['quantita']} etichette)", f"v{i}_quota": e(ente["quota_ente"])})
+        for j, f in enumerate(ente["fasce"], start=1):
+            fissi.update({f"e{i}f{j}_q": str(f["quantita"]), f"e{i}f{j}_quota": e(f["quota_ente"]),
+                          f"e{i}f{j}_contr": e(f["contributo_regionale"]),
+                          f"e{i}f{j}_tot": e(f["quota_ente"] + f["contributo_regionale"])})
+    ordinate = sorted(model.righe, key=lambda x: (x.ente, x.numero_etichetta))
+    righe = [{"n": str(n), "etichetta": x.numero_etichetta, "tipo": x.tipo, "fascia": x.fascia, "ente": x.ente,
+              "ricevuta": x.ricevuta, "data": f"{x.data:%d/%m/%Y}", "quota": e(x.quota_ente),
+              "contr": e(x.contributo_regionale)} for n, x in enumerate(ordinate, start=1)]
+    return fissi, righe
+
+
+def _struttura_rendiconto(model: Any) -> list[dict[str, Any]]:
+    """The Enti and their power bands (static text of the layout)."""
+    return [{"ente": x["ente"], "fasce": [{"descrizione": f["descrizione"], "tipo": f["tipo"]} for f in x["fasce"]]}
+            for x in m.riepilogo_rendiconto(model.righe)["per_ente"]]
+
+
+def _contesto_rendiconto(model: Any, righe: int, banda: str | None = None, valori: dict[str, str] | None = None,
+                         copie: tuple[str, ...] = ("",)) -> dict[str, Any]:
+    t = {"emittente": model.emittente, "ente": getattr(model, "ente", None), "enti": _struttura_rendiconto(model),
+         "righe": righe, "v": valori, "banda": banda}
+    return {"calcoli": {"t": t}, "copie": copie}
+
+
 def _deriva_rendiconto(model: Any) -> dict[str, Any]:
-    return {"periodo": _periodo(model), "riepilogo": m.riepilogo_rendiconto(model.righe)}
+    return _contesto_tabella(_valori_rendiconto, _contesto_rendiconto, model)
+
+
+def _motore_rendiconto(template: str, titolo: str) -> MotoreTabella:
+    return MotoreTabella(
+        template, titolo, valori=_valori_rendiconto, contesto=_contesto_rendiconto, margine_basso_mm=18,
+        variante=lambda x: (x.emittente.model_dump_json(), x.ente.model_dump_json() if hasattr(x, "ente") else "",
+                            repr(_struttura_rendiconto(x))))
 
 
 _ELENCHI = {
@@ -437,11 +486,15 @@ DOCUMENT_TYPES = (
     DocumentType(code="rendiconto-cait", title="Rendiconto mensile delle etichette vendute dal CAIT",
                  model=m.RendicontoCait, template="rendiconto_cait", example=esempio_rendiconto_cait,
                  derive=_deriva_rendiconto, codice_impianto=lambda x: None, data_documento=lambda x: x.emesso_il,
-                 metadati=lambda x: {"numeroDocumento": x.protocollo}, modulo_in_bianco=False),
+                 metadati=lambda x: {"numeroDocumento": x.protocollo}, modulo_in_bianco=False,
+                 motore=_motore_rendiconto("rendiconto_cait/documento.html.j2",
+                                           "Rendiconto mensile delle etichette vendute dal CAIT")),
     DocumentType(code="rendiconto-ente-trimestrale", title="Rendiconto trimestrale dell'Ente (vendita diretta delle etichette)",
                  model=m.RendicontoEnte, template="rendiconto_ente", example=esempio_rendiconto_ente,
                  derive=_deriva_rendiconto, codice_impianto=lambda x: None, data_documento=lambda x: x.emesso_il,
-                 metadati=lambda x: {"numeroDocumento": x.protocollo}, modulo_in_bianco=False),
+                 metadati=lambda x: {"numeroDocumento": x.protocollo}, modulo_in_bianco=False,
+                 motore=_motore_rendiconto("rendiconto_ente/documento.html.j2",
+                                           "Rendiconto trimestrale dell'Ente (vendita diretta delle etichette)")),
     DocumentType(code="allegato-g-precompilato",
                  title="Rapporto di controllo tecnico (Allegato G) precompilato dal catasto",
                  model=m.PrecompilatoG, template="allegato_g", example=esempio_precompilato_g, copies=COPIE_CONTROLLO,

@@ -220,3 +220,28 @@ def test_distinta_of_many_rows_is_laid_out_in_full_and_counted(impostazioni: Set
     pdf = render_document("distinta-ricevuta", _distinta(30), modo=MODO, settings=impostazioni)
     assert motore.CONTEGGI["completo:distinta-ricevuta:righe"] == prima + 1
     assert "020066IN0002029" in _layout(pdf)
+
+
+def test_rendiconto_ente_as_full_render(impostazioni: Settings) -> None:
+    """Summary tables fixed by the Enti and bands sold, the list of etichette as the repeated rows."""
+    doc = get_document_type("rendiconto-ente-trimestrale")
+    dati = doc.example()
+    prima = motore_lotti.CONTEGGI.get(doc.code, 0)
+    a = render_document(doc.code, dati, modo=MODO, settings=impostazioni)
+    assert motore_lotti.CONTEGGI[doc.code] == prima + 1
+    b = render_document(doc.code, dati, modo=MODO, settings=impostazioni, completo=True)
+    assert _layout(a) == _layout(b)
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
+    ra, rb = pagine(a), pagine(b)
+    assert len(ra) == len(rb) == 1
+    assert slot_diversi(sagome, ra, rb) == []
+    assert pdfa(a) == pdfa(b)
+
+
+def test_rendiconto_longer_than_a_page_is_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
+    """The monthly CAIT statement of the example takes two pages: not stamped (one page only), counted."""
+    dati = get_document_type("rendiconto-cait").example()
+    prima = motore.CONTEGGI["completo:rendiconto-cait:righe"]
+    pdf = render_document("rendiconto-cait", dati, modo=MODO, settings=impostazioni)
+    assert motore.CONTEGGI["completo:rendiconto-cait:righe"] == prima + 1
+    assert len(pagine(pdf)) == 2 and all(r["numero_etichetta"] in _layout(pdf) for r in dati["righe"])
