@@ -123,26 +123,27 @@ ESAME_GENERATORE_F: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 class DatiGeneratore(Modello):
     """D. "Generatore di calore: Costruttore … Fluido termovettore"."""
 
-    costruttore: Breve | None = None
-    modello: Breve | None = None
-    matricola: Breve | None = None
+    # issue 17: sized to the slots of the generator sheet (two lines at ≥ 5 pt)
+    costruttore: Annotated[str, Field(max_length=50)] | None = None
+    modello: Annotated[str, Field(max_length=55)] | None = None
+    matricola: Annotated[str, Field(max_length=40)] | None = None
     anno_costruzione: Anno | None = None
-    tipologia: Breve | None = None
-    marcatura_efficienza: Breve | None = None
+    tipologia: Annotated[str, Field(max_length=60)] | None = None
+    marcatura_efficienza: Annotated[str, Field(max_length=40)] | None = None
     pot_utile_kw: Kw | None = None
     pot_focolare_kw: Kw
-    fluido: Breve | None = None
+    fluido: Annotated[str, Field(max_length=25)] | None = None
 
 
 class Bruciatore(Modello):
     """D. "Bruciatore abbinato: Costruttore … Campo di funzionamento (kW)"."""
 
-    costruttore: Breve | None = None
-    modello: Breve | None = None
-    matricola: Breve | None = None
+    costruttore: Annotated[str, Field(max_length=50)] | None = None
+    modello: Annotated[str, Field(max_length=55)] | None = None
+    matricola: Annotated[str, Field(max_length=40)] | None = None
     anno_costruzione: Anno | None = None
-    tipologia: Breve | None = None
-    campo_funzionamento_kw: Breve | None = None
+    tipologia: Annotated[str, Field(max_length=60)] | None = None
+    campo_funzionamento_kw: Annotated[str, Field(max_length=30)] | None = None
     """As printed on the plate, e.g. ``"60–190"``."""
 
 

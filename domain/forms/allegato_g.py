@@ -266,7 +266,7 @@ class Controllo(Modello):
     cap: Cap | None = None
     responsabile_nome: Medio
     responsabile_tel: Telefono | None = None
-    responsabile_indirizzo: _riga(55) | None = None
+    responsabile_indirizzo: Breve | None = None  # two lines allowed (62 mm)
     responsabile_qualita: Qualita | None = None
     proprietario_nome: _riga(45) | None = None
     proprietario_tel: Telefono | None = None
