@@ -37,7 +37,6 @@ import pikepdf
 
 from renderers.html import render_html
 from renderers.pdf import PdfMetadata, pdfa_parts, srgb_profile
-from renderers.errors import RenderError
 from renderers.pdfstream import Placement, PdfStreamWriter, WriterSnapshot
 from renderers.stamp import (
     CodeOptions,
