@@ -55,6 +55,11 @@ def adesso_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
+UNICO_DOVE_PG = "smaltito_il IS NULL AND NOT id_stabile"
+UNICO_DOVE_SQLITE = "smaltito_il IS NULL AND id_stabile = 0"
+"""Where (titolare, sha256) is unique: documents not disposed of, with a generated id."""
+
+
 class Documento(Base):
     """One archived document (its current S3 version)."""
 
@@ -92,6 +97,9 @@ class Documento(Base):
     smaltito_da: Mapped[str | None] = mapped_column(String(120))
     titolare: Mapped[str] = mapped_column(String(200))
     """Owner key (:func:`titolare`): who archived it; with ``sha256`` the idempotency key."""
+    id_stabile: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The id was given by the caller (a CAIT record's number, ``archivia --id``): that id is then the
+    idempotency key, and the same bytes under another stable id are another document."""
     nota_conservazione: Mapped[str | None] = mapped_column(String(300))
     """Why the retention date is not the one of the policy (e.g. raised to a minimum from today)."""
     anomalia: Mapped[str | None] = mapped_column(Text)
@@ -107,10 +115,11 @@ class Documento(Base):
         Index("ix_archivio_documenti_conserva", "conserva_fino_al"),
         Index("ix_archivio_documenti_sha256", "sha256"),
         Index("uq_archivio_documenti_titolare_sha256", "titolare", "sha256", unique=True,
-              postgresql_where=text("smaltito_il IS NULL"), sqlite_where=text("smaltito_il IS NULL")),
+              postgresql_where=text(UNICO_DOVE_PG), sqlite_where=text(UNICO_DOVE_SQLITE)),
     )
     """One owner's bytes are one document (migration 0015): two simultaneous uploads of the same bytes
-    cannot become two rows; a disposed document no longer holds its bytes' place."""
+    cannot become two rows; a disposed document no longer holds its bytes' place; documents with a
+    caller's stable id are keyed by that id (their primary key)."""
 
     def metadati_agid(self) -> dict[str, Any]:
         """The minimum metadata of a documento informatico (AgID Linee guida, all. 5)."""
@@ -164,6 +173,8 @@ class DatiIndice:
     firma_valida: bool | None = None
     firma_esito: dict[str, Any] | None = None
     nota_conservazione: str | None = None
+    id_stabile: bool = False
+    """``id`` was given by the caller (see :attr:`Documento.id_stabile`)."""
 
     @property
     def titolare(self) -> str:
@@ -208,13 +219,17 @@ _VERSIONE = ("version_id", "sha256", "dimensione", "firma_valida", "firma_esito"
 """Fields that follow the current S3 version."""
 
 
-def per_impronta(session: Session, titolare_: str, sha256: str, documento_id: str | None = None) -> Documento | None:
+def per_impronta(session: Session, titolare_: str, sha256: str, documento_id: str | None = None, *,
+                 generati: bool = False) -> Documento | None:
     """The owner's (not disposed) document holding these bytes, if any: the idempotency key
-    (with a stable ``documento_id`` given by the caller, only that document counts)."""
+    (with a stable ``documento_id`` given by the caller, only that document counts; ``generati``:
+    only documents with a generated id, those the unique index covers)."""
     q = select(Documento).where(Documento.titolare == titolare_, Documento.sha256 == sha256,
                                 Documento.smaltito_il.is_(None))
     if documento_id is not None:
         q = q.where(Documento.id == documento_id)
+    if generati:
+        q = q.where(Documento.id_stabile.is_(False))
     return session.scalars(q.order_by(Documento.archiviato_il, Documento.id).limit(1)).first()
 
 
@@ -243,7 +258,7 @@ def registra(session: Session, dati: DatiIndice) -> Documento:
                     session.flush()
                 doc, inserito = nuovo, True
             except IntegrityError:  # registered meanwhile by a concurrent writer
-                gia = per_impronta(session, dati.titolare, dati.sha256)
+                gia = None if dati.id_stabile else per_impronta(session, dati.titolare, dati.sha256, generati=True)
                 if gia is not None and gia.id != dati.id:
                     return gia  # the same owner's same bytes: that document (idempotent)
                 doc = gia or session.get(Documento, dati.id)  # the same stable id: a version of it
@@ -257,7 +272,7 @@ def registra(session: Session, dati: DatiIndice) -> Documento:
             if doc.smaltito_il is not None:
                 raise Conflict(f"Il documento {dati.id} è stato smaltito: non riceve nuove versioni.", path=("id",))
             if doc.version_id != dati.version_id:
-                altro = per_impronta(session, dati.titolare, dati.sha256)
+                altro = None if doc.id_stabile else per_impronta(session, dati.titolare, dati.sha256, generati=True)
                 if altro is not None and altro.id != doc.id:
                     raise Conflict(f"Lo stesso contenuto è già archiviato come documento {altro.id}: non diventa "
                                    f"una nuova versione di {dati.id}.", path=("id",))
@@ -401,6 +416,8 @@ def as_dict(doc: Documento) -> dict[str, Any]:
     """The index record as JSON-ready values (CLI and API)."""
     out: dict[str, Any] = {}
     for col in Documento.__table__.columns:
+        if col.key == "id_stabile":  # an index detail, not part of the record
+            continue
         value = getattr(doc, col.key)
         out[col.key] = value.isoformat() if isinstance(value, (date, datetime)) else value
     out["metadati_agid"] = doc.metadati_agid()

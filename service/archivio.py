@@ -210,7 +210,7 @@ class Archivio:
             codice_impianto=meta.codice_impianto, ente=meta.ente, cait=meta.cait, manutentore=meta.manutentore,
             etichetta=meta.etichetta, responsabile_cf=meta.responsabile_cf,
             autore=meta.autore or meta.manutentore or meta.ente, destinatario=meta.destinatario or meta.ente,
-            firma_valida=firma_valida, firma_esito=esito,
+            firma_valida=firma_valida, firma_esito=esito, id_stabile=meta.documento_id is not None,
         )
         s3_meta = {"documento-id": doc_id, "tipo": meta.tipo, "stagione": stagione.replace("/", "-")}
         if meta.codice_impianto:

@@ -17,14 +17,17 @@ from domain.errors import Conflict
 
 ORA = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 SHA = "ab" * 32
+D = {n: f"{n:032x}" for n in range(1, 6)}
+"""Ids as the archive generates them (32 hex digits)."""
 
 
-def _dati(doc_id: str, *, sha: str = SHA, ente: str = "provincia-mantova", version: str | None = None) -> idx.DatiIndice:
+def _dati(doc_id: str, *, sha: str = SHA, ente: str = "provincia-mantova", version: str | None = None,
+          stabile: bool = False) -> idx.DatiIndice:
     return idx.DatiIndice(
         id=doc_id, tipo="allegato-g", data_documento=date(2025, 10, 1), stagione="2025/2026",
         s3_key=f"{ente}/2025-2026/allegato-g/020066IN0000001/{doc_id}.pdf", version_id=version or f"v-{doc_id}",
         sha256=sha, dimensione=1234, conserva_fino_al=date(2032, 7, 31), riferimento_temporale=ORA,
-        oggetto="Allegato G", codice_impianto="020066IN0000001", ente=ente, cait="CAIT-MN-01")
+        oggetto="Allegato G", codice_impianto="020066IN0000001", ente=ente, cait="CAIT-MN-01", id_stabile=stabile)
 
 
 def _in_attesa_di_un_lock(engine) -> bool:
@@ -78,6 +81,8 @@ def test_two_simultaneous_registrations_of_the_same_bytes_are_one_document(db_ur
             idx.registra(s, _dati("doc-e", sha="cd" * 32))
             with pytest.raises(Conflict, match="già archiviato come documento doc-d"):
                 idx.registra(s, _dati("doc-e", version="v-e-2"))
+        with session_scope(motore_a) as s:  # ids the caller gave are the key: same bytes, two documents
+            assert [idx.registra(s, _dati(n, stabile=True)).id for n in ("st-1", "st-2")] == ["st-1", "st-2"]
     finally:
         filo.join(timeout=120)
         motore_a.dispose()
@@ -107,12 +112,15 @@ def test_the_migration_keeps_documents_already_duplicated(db_url: str) -> None:
         colonne = ("id", "tipo", "data_documento", "stagione", "s3_key", "version_id", "sha256", "dimensione",
                    "conserva_fino_al", "riferimento_temporale", "oggetto", "ente", "cait", "titolare",
                    "archiviato_il", "smaltito_il", "blocco_legale", "firma_esito")
-        righe = [  # three of one owner with the same bytes, one of them disposed; one of another owner
-            ("d-1", "provincia-mantova|CAIT-MN-01", datetime(2026, 1, 3, tzinfo=timezone.utc), None),
-            ("d-2", "provincia-mantova|CAIT-MN-01", datetime(2026, 1, 1, tzinfo=timezone.utc), None),
-            ("d-3", "provincia-mantova|CAIT-MN-01", datetime(2026, 1, 2, tzinfo=timezone.utc), None),
-            ("d-4", "provincia-mantova|CAIT-MN-01", datetime(2025, 1, 1, tzinfo=timezone.utc), ORA),
-            ("d-5", "provincia-brescia|-", datetime(2026, 1, 1, tzinfo=timezone.utc), None),
+        righe = [  # generated ids: three of one owner with the same bytes, one of them disposed; one of another
+            # owner; two ids a caller gave (stable: keyed by their id, left alone)
+            (D[1], "provincia-mantova|CAIT-MN-01", datetime(2026, 1, 3, tzinfo=timezone.utc), None),
+            (D[2], "provincia-mantova|CAIT-MN-01", datetime(2026, 1, 1, tzinfo=timezone.utc), None),
+            (D[3], "provincia-mantova|CAIT-MN-01", datetime(2026, 1, 2, tzinfo=timezone.utc), None),
+            (D[4], "provincia-mantova|CAIT-MN-01", datetime(2025, 1, 1, tzinfo=timezone.utc), ORA),
+            (D[5], "provincia-brescia|-", datetime(2026, 1, 1, tzinfo=timezone.utc), None),
+            ("CAIT-MN-01/2026/000001", "provincia-mantova|CAIT-MN-01", datetime(2026, 1, 4, tzinfo=timezone.utc), None),
+            ("CAIT-MN-01/2026/000002", "provincia-mantova|CAIT-MN-01", datetime(2026, 1, 5, tzinfo=timezone.utc), None),
         ]
         with engine.begin() as c:
             for doc_id, titolare, quando, smaltito in righe:
@@ -132,15 +140,21 @@ def test_the_migration_keeps_documents_already_duplicated(db_url: str) -> None:
     try:
         with engine.connect() as c:
             titolari = dict(c.execute(text("SELECT id, titolare FROM archivio_documenti")).all())
-        assert titolari == {"d-1": "doppione:d-1#provincia-mantova|CAIT-MN-01",
-                            "d-2": "provincia-mantova|CAIT-MN-01",
-                            "d-3": "doppione:d-3#provincia-mantova|CAIT-MN-01",
-                            "d-4": "provincia-mantova|CAIT-MN-01", "d-5": "provincia-brescia|-"}
+        assert titolari == {D[1]: f"doppione:{D[1]}#provincia-mantova|CAIT-MN-01",
+                            D[2]: "provincia-mantova|CAIT-MN-01",
+                            D[3]: f"doppione:{D[3]}#provincia-mantova|CAIT-MN-01",
+                            D[4]: "provincia-mantova|CAIT-MN-01", D[5]: "provincia-brescia|-",
+                            "CAIT-MN-01/2026/000001": "provincia-mantova|CAIT-MN-01",
+                            "CAIT-MN-01/2026/000002": "provincia-mantova|CAIT-MN-01"}
+        with engine.connect() as c:
+            stabili = {i for (i,) in c.execute(text("SELECT id FROM archivio_documenti WHERE id_stabile = :v"),
+                                               {"v": True})}
+        assert stabili == {"CAIT-MN-01/2026/000001", "CAIT-MN-01/2026/000002"}
         indici = {i["name"]: i for i in inspect(engine).get_indexes("archivio_documenti")}
         assert indici["uq_archivio_documenti_titolare_sha256"]["unique"]
         assert "ix_archivio_documenti_titolare_sha256" not in indici
         with session_scope(engine) as s:  # a new upload of those bytes finds the oldest one
-            assert idx.per_impronta(s, "provincia-mantova|CAIT-MN-01", SHA).id == "d-2"
+            assert idx.per_impronta(s, "provincia-mantova|CAIT-MN-01", SHA, generati=True).id == D[2]
     finally:
         engine.dispose()
 
