@@ -179,7 +179,7 @@ def _valori_rendiconto(model: Any) -> tuple[dict[str, str], list[dict[str, str]]
     fissi = {"protocollo": model.protocollo, "piede": f"{model.protocollo} - {periodo}",
              "luogo_data": f"{model.luogo}, {model.emesso_il:%d/%m/%Y}", "periodo": periodo,
              "periodo_date": f"{periodo} ({model.periodo_dal:%d/%m/%Y} – {model.periodo_al:%d/%m/%Y})",
-             "quantita": f"{r['quantita']};", "ricevute": f"{r['ricevute']};", "incasso": e(r["totale"]) + ".",
+             "quantita": str(r["quantita"]), "ricevute": str(r["ricevute"]), "incasso": e(r["totale"]) + ".",
              "contributo_testo": e(r["contributo_regionale"]) + ";", "quote_testo": e(r["quota_ente"]) + ".",
              "tot_q": str(r["quantita"]), "tot_quota": e(r["quota_ente"]), "tot_contr": e(r["contributo_regionale"]),
              "tot_tot": e(r["totale"]), "vr_titolo": f"contributo regionale ({r['quantita']} etichette)",
