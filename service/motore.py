@@ -11,7 +11,14 @@ into the ``data-campo`` slots by ``service.batch.moduli.StampaModulo``), the XMP
 output intent and ``dati.json`` (``renderers.pdf.pdfa_parts``): the same PDF/A-3b markers,
 XMP and attachment as the full layout.
 
+A document made of sheets of a few kinds (Allegato F: a first sheet, one sheet per generator, the
+Avvertenze) marks each sheet with ``data-foglio`` (and the key prefix of its fields, ``data-prefisso``):
+the blank layout holds one sheet of each kind per copy, compiled once, and a record's sheets (1, 3, 30
+generators) are stamped on the blank sheet of their kind (``StampaModulo.fogli``).
+
 The blank form of every type (``model=None``) is its compiled blank layout, served the same way.
+Compiled backgrounds draw dotted rules as dashes, not one circle per dot (``renderers.stamp._slim``):
+an issued G is ~195 KB, less than its full layout.
 A value that does not fit its box, or a character the font lacks, raises ``NeedsFullRender``:
 the caller lays that document out in full with WeasyPrint, logs it and counts it
 (:data:`CONTEGGI`, read by ``bench/bench_motore.py``). :func:`riscalda` compiles every engine

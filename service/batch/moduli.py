@@ -18,6 +18,10 @@ What the stamp engine does not draw by itself is added here as operators on the 
 rule under a filled field (the blank one is dotted) and the strike of a struck field or row.
 A value that does not fit its box (the engine shrinks, then wraps, then gives up) or uses a
 character the font lacks sends the record to a full WeasyPrint render, counted in the report.
+
+A form made of sheets (``data-foglio="<kind>"``, ``data-prefisso="generatori[0]."``) has one blank sheet
+per kind and copy (:func:`fogli_del_modello`); a record's sheets are read from its filled HTML in order,
+their keys renamed to the blank sheet's prefix, and each is stamped on the pages of its kind.
 """
 
 from __future__ import annotations
