@@ -92,17 +92,18 @@ def _fonts(settings: Settings) -> FontSet:
 
 
 def modello(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: Settings, *,
-            vuoto: bool = False) -> Modello:
+            vuoto: bool = False, variante: tuple[tuple[str, Any], ...] = ()) -> Modello:
     """The compiled blank layout of ``doc`` for ``modo`` and ``holders``, warm in memory per process;
-    ``vuoto``: the blank form for handwriting rather than the background of filled documents.
+    ``vuoto``: the blank form for handwriting rather than the background of filled documents;
+    ``variante``: template variables of a blank layout with more printed rows (``variante_stampa``).
     ``NeedsFullRender`` when it cannot be used as a stamp template."""
-    key = (doc.code, modo, holders, vuoto, str(settings.templates_dir), str(settings.fonts_dir),
+    key = (doc.code, modo, holders, vuoto, variante, str(settings.templates_dir), str(settings.fonts_dir),
            str(settings.stampa_cache_dir))
     if key not in _MODELLI:
         with _LOCK:
             if key not in _MODELLI:
                 try:
-                    _MODELLI[key] = _compila(doc, modo, holders, settings, vuoto)
+                    _MODELLI[key] = _compila(doc, modo, holders, settings, vuoto, dict(variante))
                 except RenderError as exc:
                     if doc.stampa and not vuoto:
                         raise
@@ -114,8 +115,9 @@ def modello(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: Se
     return found
 
 
-def _compila(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: Settings, vuoto: bool) -> Modello:
-    stampa = StampaModulo(doc, modo, settings, holders, vuoto=vuoto)
+def _compila(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: Settings, vuoto: bool,
+             variante: dict[str, Any]) -> Modello:
+    stampa = StampaModulo(doc, modo, settings, holders, vuoto=vuoto, variante=variante)
     fonts = _fonts(settings)
     out = io.BytesIO()
     writer = PdfStreamWriter(out, print_scaling_none=False)
@@ -139,7 +141,9 @@ def emetti(doc: DocumentType, model: Any | None, modo: str, holders: tuple[str, 
     """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given), stamped on the
     compiled blank layout; ``model=None`` is the blank form. ``NeedsFullRender`` when a value
     cannot be stamped: the caller lays it out in full (and counts it, :func:`conta_completo`)."""
-    m = modello(doc, modo, holders, settings or get_settings(), vuoto=model is None)
+    variante = doc.variante_stampa(model) if (model is not None and doc.variante_stampa) else {}
+    m = modello(doc, modo, holders, settings or get_settings(), vuoto=model is None,
+                variante=tuple(sorted(variante.items())))
     now = datetime.now(timezone.utc)
     out = io.BytesIO()
     file_id = hashlib.sha256(repr((doc.code, modo, holders, dati, now.isoformat())).encode()).digest()[:16]

@@ -50,6 +50,10 @@ class DocumentType:
     stampa: bool = False
     """The template keeps every field's box whether blank or filled (``stampabile``): documents
     are stamped on its compiled blank layout (``service.motore``) instead of laid out per record."""
+    variante_stampa: Callable[[Any], Mapping[str, Any]] | None = None
+    """For a ``stampa`` type whose blank layout has a record-dependent number of printed rows (L: the
+    generator rows): the template variables of the blank layout this record is stamped on (e.g.
+    ``{"righe_generatori": 6}``), each variant compiled once per process; None or {} = the blank form's."""
     motore: Any = None
     """The engine of a type laid out from layout variants (letters, targhe, etichette, CAIT paper):
     a ``service.motore_lotti.MotoreTipo``; None = ``service.motore`` or the full layout."""

@@ -205,7 +205,9 @@ class StampaModulo:
     """One form type in one mode: compiled blank layout, record → stamped pages."""
 
     def __init__(self, doc: Any, modo: str, settings: Any, holders: tuple[str, ...] | None = None, *,
-                 vuoto: bool = False) -> None:
+                 vuoto: bool = False, variante: Mapping[str, Any] | None = None) -> None:
+        self.variante = dict(variante or {})
+        """Template variables of the blank layout (more printed rows, ``DocumentType.variante_stampa``)."""
         self.vuoto = vuoto
         """True: the layout is the blank form for handwriting itself (``vuoto`` in the template),
         not the background of filled records."""
@@ -219,8 +221,8 @@ class StampaModulo:
 
     def contesto(self, model: Any) -> dict[str, Any]:
         calcoli = dict(self.doc.derive(model)) if (model is not None and self.doc.derive) else {}
-        return {**self.doc.contesto, "d": model, "calcoli": calcoli, "modo": self.modo, "vuoto": self.vuoto,
-                "titolo": self.doc.title}
+        return {**self.doc.contesto, **self.variante, "d": model, "calcoli": calcoli, "modo": self.modo,
+                "vuoto": self.vuoto, "titolo": self.doc.title}
 
     def html(self, model: Any, copie: tuple[str, ...]) -> str:
         return render_html(self.settings.templates_dir, self.doc.template_path,

@@ -9,6 +9,7 @@ with an individual boiler in the same building.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from domain.forms.allegato_e import AllegatoE1, AllegatoE2, verifica_e1, verifica_e2
@@ -212,8 +213,10 @@ DOCUMENT_TYPES = (
                    AllegatoH, _esempio_h, verifica_h, _data_incarico, stampa=True),
     _comunicazione("allegato-i", "Allegato I - Modello per impianti uguali o superiori a 35 kW",
                    AllegatoI, _esempio_i, verifica_i, _data_incarico, stampa=True),
-    _comunicazione("allegato-l", "Allegato L - Modello dichiarazione per Amministratori di Condominio",
-                   AllegatoL, _esempio_l, verifica_l, lambda m: m.data_firma or m.data, stampa=True),
+    replace(_comunicazione("allegato-l", "Allegato L - Modello dichiarazione per Amministratori di Condominio",
+                           AllegatoL, _esempio_l, verifica_l, lambda m: m.data_firma or m.data, stampa=True),
+            # more generators than the four printed rows: stamped on a blank layout with as many rows
+            variante_stampa=lambda m: {"righe_generatori": len(m.generatori)} if len(m.generatori) > 4 else {}),
     DocumentType(
         code="allegato-m",
         title="Allegato M - Modello dichiarazione responsabile trattamento dati ai sensi dell’art. 13 "

@@ -1,8 +1,8 @@
 """Allegato L issued through the compile-once engine (``service.motore``) vs its full WeasyPrint render:
-up to the four printed generator rows (unused rows struck) it is stamped on the blank layout; the two
-alternatives (assunzione / cessazione) have a box each. Same text, every slot box the same, same PDF/A-3b
-markers, XMP and dati.json; more generators than printed rows, or values longer than their line, are laid
-out in full and counted, never clipped."""
+up to the four printed generator rows (unused rows struck) it is stamped on the blank layout; with more
+generators, on a blank layout with as many rows (compiled once per row count); the two alternatives
+(assunzione / cessazione) have a box each. Same text, every slot box the same, same PDF/A-3b markers, XMP
+and dati.json; values longer than their line are laid out in full and counted, never clipped."""
 
 from __future__ import annotations
 
@@ -37,7 +37,13 @@ def _cessazione() -> dict:
     return l_
 
 
-RECORDS = {"esempio": DOC.example(), "cessazione": _cessazione()}
+def _sei() -> dict:
+    l_ = _cessazione()
+    l_["generatori"] += [{"potenza_kw": "71", "combustibile": "Gasolio"}, {"potenza_kw": "72", "combustibile": "GPL"}]
+    return l_
+
+
+RECORDS = {"esempio": DOC.example(), "cessazione": _cessazione(), "sei": _sei()}
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +65,24 @@ def compilato(impostazioni: Settings):
     return motore.modello(DOC, "normalizzato", DOC.copies or ("",), impostazioni).stamper.compiled
 
 
+def _compilato_di(nome: str, impostazioni: Settings):
+    n = len(RECORDS[nome]["generatori"])
+    variante = (("righe_generatori", n),) if n > 4 else ()
+    return motore.modello(DOC, "normalizzato", ("",), impostazioni, variante=variante).stamper.compiled
+
+
 @pytest.fixture(scope="module")
 def raster(coppie) -> dict[str, tuple[list, list]]:
     return {k: (pagine(a), pagine(b)) for k, (a, b) in coppie.items()}
 
 
 @pytest.mark.parametrize("nome", RECORDS)
-def test_same_text_pdfa_and_every_slot_box_as_full_render(coppie, raster, compilato, nome: str) -> None:
+def test_same_text_pdfa_and_every_slot_box_as_full_render(coppie, raster, impostazioni: Settings, nome: str) -> None:
     a, b = coppie[nome]
     assert estrai_testo(a) == estrai_testo(b)
     pa, pb = pdfa(a), pdfa(b)
     assert pa["pdfa"] == "3B" and pa["af"] == ["/Datadati.json"] and pa == pb
-    assert slot_diversi(compilato, *raster[nome]) == []
+    assert slot_diversi(_compilato_di(nome, impostazioni), *raster[nome]) == []
 
 
 def test_slot_check_catches_one_wrong_date(compilato, raster, impostazioni: Settings) -> None:
@@ -80,13 +92,13 @@ def test_slot_check_catches_one_wrong_date(compilato, raster, impostazioni: Sett
     assert {c for _, c, _ in slot_diversi(compilato, raster["esempio"][0], b)} == {"data"}
 
 
-def test_more_generators_than_printed_rows_laid_out_in_full(impostazioni: Settings) -> None:
-    rec = copy.deepcopy(RECORDS["cessazione"])
-    rec["generatori"] += [{"potenza_kw": "71", "combustibile": "Gasolio"}, {"potenza_kw": "72", "combustibile": "GPL"}]
-    prima = motore.CONTEGGI["completo"]
-    testo = estrai_testo(render_document(TIPO, rec, modo="normalizzato", settings=impostazioni))
-    assert motore.CONTEGGI["completo"] == prima + 1
-    assert "G6" in testo and "72" in testo and "GPL" in testo
+def test_more_generators_than_printed_rows_stamped_on_their_own_blank_layout(coppie, impostazioni: Settings) -> None:
+    """Six generators: a blank layout with six rows, not the four of the blank form; the blank form keeps four."""
+    testo = estrai_testo(coppie["sei"][0])
+    assert "G6" in testo and "GPL" in testo and "G7" not in testo
+    sei = {s.campo for p in _compilato_di("sei", impostazioni).pages for s in p.slots}
+    quattro = {s.campo for p in _compilato_di("esempio", impostazioni).pages for s in p.slots}
+    assert "generatori[5].potenza_kw" in sei and "generatori[4].potenza_kw" not in quattro
 
 
 def test_blank_form(impostazioni: Settings) -> None:
