@@ -28,7 +28,8 @@ TOL = 0.15
 
 def _spazio(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
     """Inner rectangle (mm, top-left origin) of the dashed "Spazio per l'etichetta" border of a page."""
-    dashed = [o for o in page.lines if o.get("dash") and o["dash"][0]]
+    # dashes of a length (the border), not the zero-length round dots of the dotted rules
+    dashed = [o for o in page.lines if o.get("dash") and o["dash"][0] and o["dash"][0][0] > 0]
     h = [o for o in dashed if abs(o["top"] - o["bottom"]) < 0.01 * MM]
     v = [o for o in dashed if abs(o["x0"] - o["x1"]) < 0.01 * MM]
     assert len(h) == 2 and len(v) == 2, "il riquadro tratteggiato dello spazio per l'etichetta non si trova"
