@@ -20,7 +20,7 @@ from service.registry import get_document_type
 from service.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from motore_confronto import coppie as _coppie, estrai_testo, pagine, parole_in_ordine, pdfa, slot_diversi  # noqa: E402
+from motore_confronto import estrai_testo, pagine, parole_in_ordine, pdfa, slot_diversi  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +48,8 @@ def _un_generatore() -> dict:
 
 
 RECORDS = {"uno": _un_generatore(), "tre": _tre_generatori()}
+COPIE = {"uno": DOC.copies[1:2], "tre": DOC.copies}
+"""One generator in the Ente's copy alone, three generators in every copy (sheets copy after copy)."""
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +60,12 @@ def impostazioni(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def coppie(impostazioni: Settings) -> dict[str, tuple[bytes, bytes]]:
-    """(engine, full render) of each record, rendered once for the module."""
-    return _coppie(TIPO, RECORDS, impostazioni)
+    """(engine, full render) of each record, rendered once for the module; no fallback."""
+    prima = motore.CONTEGGI["motore"]
+    out = {k: tuple(render_document(TIPO, r, modo="normalizzato", copie=COPIE[k], settings=impostazioni, completo=c)
+                    for c in (False, True)) for k, r in RECORDS.items()}
+    assert motore.CONTEGGI["motore"] == prima + len(RECORDS)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -93,15 +99,16 @@ def test_same_text_as_full_render(coppie, nome: str) -> None:
     assert estrai_testo(a) == estrai_testo(b)
     testo = estrai_testo(a)
     for g in RECORDS[nome]["generatori"]:
-        assert testo.count(g["generatore"]["matricola"]) == 3  # each generator's sheet, in every copy
+        assert testo.count(g["generatore"]["matricola"]) == len(COPIE[nome])  # its sheet, in every copy
 
 
 @pytest.mark.parametrize("nome", RECORDS)
-def test_every_slot_box_as_full_render(modello, raster, nome: str) -> None:
+def test_every_slot_box_as_full_render(impostazioni: Settings, raster, nome: str) -> None:
     a, b = raster[nome]
     n = len(RECORDS[nome]["generatori"])
-    assert len(a) == len(b) == 3 * (n + 2)
-    assert slot_diversi(_pagine_del_record(modello, n), a, b) == []
+    assert len(a) == len(b) == len(COPIE[nome]) * (n + 2)
+    m = motore.modello(DOC, "normalizzato", COPIE[nome], impostazioni)
+    assert slot_diversi(_pagine_del_record(m, n), a, b) == []
 
 
 @pytest.mark.parametrize("nome", RECORDS)
@@ -110,27 +117,29 @@ def test_same_pdfa_markers_xmp_and_dati(coppie, nome: str) -> None:
     assert (pa["pdfa"], pa["af"], pa == pb) == ("3B", ["/Datadati.json"], True) and pa["intents"]
 
 
-def test_slot_check_catches_one_wrong_value_on_the_third_sheet(modello, raster, impostazioni: Settings) -> None:
+def test_slot_check_catches_one_wrong_value_on_the_third_sheet(impostazioni: Settings) -> None:
     """Proof the comparison can fail: another matricola of the third generator differs in that slot of the
-    third generator sheet of each copy, and nowhere else."""
+    third generator sheet, and nowhere else (one copy: the Ente's)."""
     altro = copy.deepcopy(RECORDS["tre"])
     altro["generatori"][2]["generatore"]["matricola"] = "WXM740-2266-4411"
-    b = pagine(render_document(TIPO, altro, modo="normalizzato", settings=impostazioni, completo=True))
-    diversi = slot_diversi(_pagine_del_record(modello, 3), raster["tre"][0], b)
-    assert {(p % 5, c) for p, c, _ in diversi} == {(3, "generatori[0].generatore.matricola")}
-    assert len(diversi) == 3
+    kw = dict(modo="normalizzato", copie=["ente"], settings=impostazioni)
+    a = pagine(render_document(TIPO, RECORDS["tre"], **kw))
+    b = pagine(render_document(TIPO, altro, completo=True, **kw))
+    m = motore.modello(DOC, "normalizzato", COPIE["uno"], impostazioni)
+    diversi = slot_diversi(_pagine_del_record(m, 3), a, b)
+    assert {(p, c) for p, c, _ in diversi} == {(3, "generatori[0].generatore.matricola")}
 
 
 def test_blank_form_and_a_second_measurement_row(impostazioni: Settings) -> None:
     """The blank form is the compiled blank layout; a layout the blank sheet does not have (two rows of
     measurements) is laid out in full and counted."""
-    vuoto = render_document(TIPO, None, modo="facsimile", settings=impostazioni)
-    assert estrai_testo(vuoto) == estrai_testo(render_document(TIPO, None, modo="facsimile", settings=impostazioni,
-                                                               completo=True))
+    kw = dict(modo="facsimile", copie=["utente"], settings=impostazioni)
+    assert estrai_testo(render_document(TIPO, None, **kw)) == estrai_testo(render_document(TIPO, None, completo=True,
+                                                                                           **kw))
     rec = copy.deepcopy(RECORDS["uno"])
     rec["generatori"][0]["misure"].append(dict(rec["generatori"][0]["misure"][0], temp_fumi="63.0"))
     prima = motore.CONTEGGI["completo:allegato-f:generatori[0].misure[1].temp_fumi"]
-    pdf = render_document(TIPO, rec, modo="normalizzato", settings=impostazioni)
+    pdf = render_document(TIPO, rec, modo="normalizzato", copie=["ente"], settings=impostazioni)
     assert motore.CONTEGGI["completo:allegato-f:generatori[0].misure[1].temp_fumi"] == prima + 1
     assert "63,0" in estrai_testo(pdf)
 
@@ -152,6 +161,6 @@ def test_long_values_never_clip(impostazioni: Settings, campo: str, parole: list
     else:
         rec[campo] = valore
     prima = motore.CONTEGGI["motore"] + motore.CONTEGGI["completo"]
-    pdf = render_document(TIPO, rec, modo="normalizzato", settings=impostazioni)
+    pdf = render_document(TIPO, rec, modo="normalizzato", copie=["ente"], settings=impostazioni)
     assert motore.CONTEGGI["motore"] + motore.CONTEGGI["completo"] == prima + 1
     parole_in_ordine(pdf, valore, campo)
