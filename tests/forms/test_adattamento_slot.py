@@ -242,17 +242,6 @@ def _slot_testo(code: str) -> set[str]:
 
 
 TIPI = sorted(DOCUMENT_TYPES)
-DA_SISTEMARE = {
-    "rendiconto-cait": "issue 17: with every text at its maximum the rendiconto's table runs off the page "
-                       "(templates/rendiconto_cait, not yet sized)",
-}
-"""Findings of this check in templates not yet fixed (reported; not strict: whether one example runs
-off the page depends on the lengths drawn)."""
-
-
-def _tipi() -> list:
-    return [pytest.param(c, marks=pytest.mark.xfail(strict=False, reason=DA_SISTEMARE[c])) if c in DA_SISTEMARE
-            else c for c in TIPI]
 
 
 @pytest.mark.parametrize("code", TIPI)
@@ -263,7 +252,7 @@ def test_every_free_text_field_in_a_slot_has_a_maximum(code: str) -> None:
     assert not senza, f"{code}: campi stampati in un riquadro senza lunghezza massima: {senza}"
 
 
-@pytest.mark.parametrize("code", _tipi())
+@pytest.mark.parametrize("code", TIPI)
 @settings(max_examples=1, deadline=None, phases=[Phase.explicit, Phase.generate],  # no shrinking: one layout per example
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
