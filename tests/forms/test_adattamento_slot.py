@@ -17,7 +17,7 @@ import re
 import typing
 from collections.abc import Iterator
 from types import UnionType
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
 import pdfplumber
 import pytest
