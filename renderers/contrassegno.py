@@ -1,110 +1,256 @@
-"""Draw the contrassegno (a seal's QR code + a short Italian legend) on every page of a PDF.
+"""Draw the contrassegno (a seal's QR code + a one-line Italian legend) on every page of a PDF.
 
-The overlay is an *incremental update*: the bytes of the PDF as rendered stay untouched at
-the start of the file (the seal's hash covers exactly them), then one new revision adds, to
-every page, a content stream drawing the same Form XObject (QR as vector rectangles, see
-``renderers.barcode``) in the bottom-right corner on a white box. Existing page content is
-wrapped in ``q <scale> cm … Q``: scaled into the area above the strip the code needs, and a page
-that leaves its graphics state changed cannot move the code.
+The overlay is an *incremental update*: the bytes of the PDF as rendered stay untouched at the
+start of the file (the seal's hash covers exactly them), then one new revision adds, to every
+page, a content stream drawing the code where the page has room for it. The page content is
+never moved or scaled (the forms keep their 1:1 geometry: the etichetta matrice still fits its
+box). Where the code goes is read from the rendered page itself (:func:`posti`): the page is
+rasterised coarsely (``pdftoppm``, 36 dpi: one cell = 2 pt) and, along each edge, the depth of
+blank paper between the edge and the first drawn mark is measured column by column (row by row for
+the side edges). A block (QR square + legend) is placed against an edge, at least :data:`BORDO`
+from it, only where the blank paper reaches from that edge to beyond the block plus
+:data:`DISTACCO` of clearance: the code lands in a margin or an open blank area, never inside a
+drawn frame (a field left blank for handwriting, a signature box). Bottom edge first, rightmost
+first; then top, right, left; legend beside the code, else rotated along it.
+
+A page with no such room gets the old layout (content scaled into the area above a bottom strip):
+counted in :attr:`Esito.ridotte`, and logged by the caller. The legend font is DejaVu Sans,
+embedded as a subset (pyHanko's OpenType engine, a Type0/CIDFontType2 font with ToUnicode): a
+sealed file stays PDF/A-3b.
 """
 
 from __future__ import annotations
 
 import io
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.scaleUpem import scale_upem
+from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from renderers.barcode import QR_QUIET, qr_matrix, qr_ops
 from renderers.errors import RenderError
+from renderers.firma_aspetto import _FontInMemoria
+from renderers.sign import _ScrittorePdfA
 
-__all__ = ["LATO", "MARGINE", "STRISCIA", "posizione", "disegna_contrassegno"]
+__all__ = ["MODULO", "BORDO", "DISTACCO", "STRISCIA", "Posto", "Esito", "posti", "disegna_contrassegno"]
 
-LATO = 68.0
-"""Side of the QR square in points, quiet zone included (2.4 cm: about 2 px per module at 150 dpi)."""
-MARGINE = 10.0
-"""Distance of the square from the bottom and right edges of the page, in points."""
+MODULO = 1.15
+"""Side of one QR module in points (0.406 mm, 2.4 px at 150 dpi: the least that zbar reads from a
+150 dpi scan rotated 2°; 0.35 mm read only at 300 dpi; measured, docs/parts/contrassegno.md)."""
+BORDO = 14.0
+"""Least distance of the block from the page edge, in points (5 mm: what office printers print)."""
+DISTACCO = 4.0
+"""Least blank clearance between the block and anything drawn on the page, in points."""
 STRISCIA = 62.0
-"""Height freed at the bottom of the page for the contrassegno: the page content is scaled down
-(about 7% on A4 portrait), centred and kept at the top, so the code never covers a field or a
-signature line (forms keep a bottom margin of their own, ~18 pt, which makes up the rest)."""
+"""Fallback only: height freed at the bottom of a page with no room, its content scaled above it."""
 _CORPO = 5.5
+_PASSO = 2.0  # points per raster cell (36 dpi)
+_SOGLIA = 250  # grey level under which a cell holds ink
 
 
-def posizione(larghezza: float) -> tuple[float, float, float]:
-    """(x, y, side) of the QR square on a page ``larghezza`` points wide, origin bottom-left."""
-    return larghezza - MARGINE - LATO, MARGINE, LATO
+@dataclass(frozen=True)
+class Posto:
+    """Where the block goes on one page: its box in points from the page's lower-left corner."""
+
+    x: float
+    y: float
+    larghezza: float
+    altezza: float
+    lato: str
+    """'basso', 'alto', 'destra', 'sinistra': the edge it stands against."""
+    verticale: bool
+    """The legend runs along the code, rotated 90°, instead of beside it."""
 
 
-def _testo(s: str) -> bytes:
-    return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("cp1252", "replace")
+@dataclass
+class Esito:
+    """The sealed PDF and, per page, where the code went (None: no room, content scaled)."""
+
+    pdf: bytes
+    posti: list[Posto | None] = field(default_factory=list)
+
+    @property
+    def ridotte(self) -> list[int]:
+        """1-based numbers of the pages that had no room (fallback layout)."""
+        return [i + 1 for i, p in enumerate(self.posti) if p is None]
 
 
-def _larghezza(s: str, corpo: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
+def _profondita(img: Image.Image) -> dict[str, list[int]]:
+    """Per edge, per cell along it: blank cells between the edge and the first ink cell."""
+    w, h = img.size
+    px = img.load()
+    basso, alto = [h] * w, [h] * w
+    sinistra, destra = [w] * h, [w] * h
+    for y in range(h):
+        for x in range(w):
+            if px[x, y] < _SOGLIA:
+                if alto[x] == h:
+                    alto[x] = y
+                basso[x] = h - 1 - y
+                if sinistra[y] == w:
+                    sinistra[y] = x
+                destra[y] = w - 1 - x
+    for x in range(w):  # a column without ink: blank through
+        if alto[x] == h:
+            basso[x] = h
+    return {"basso": basso, "alto": alto, "sinistra": sinistra, "destra": destra}
 
-    return stringWidth(s, "Helvetica", corpo)
 
-
-def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: list[str]) -> bytes:
-    """``pdf`` + one incremental revision drawing the QR of ``testo_qr`` and ``legenda`` (lines,
-    right-aligned to the left of the code) on every page."""
+def _raster(pdf: bytes) -> list[Image.Image]:
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        with tempfile.TemporaryDirectory(prefix="curit-contr-") as tmp:
+            Path(tmp, "in.pdf").write_bytes(pdf)
+            subprocess.run(["pdftoppm", "-r", str(72 / _PASSO), "-gray", "-aa", "yes", "-aaVector", "yes",
+                            str(Path(tmp, "in.pdf")), str(Path(tmp, "p"))], check=True, capture_output=True)
+            out = []
+            for p in sorted(Path(tmp).glob("p-*.pgm"), key=lambda q: int(q.stem.split("-")[-1])):
+                with Image.open(p) as im:
+                    out.append(im.convert("L").copy())
+            return out
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise RenderError(f"Impossibile leggere le pagine per collocare il contrassegno: {exc}") from None
+
+
+def _cerca(prof: list[int], lungo: int, larga: float, fondo: float, preferisci_fine: bool) -> int | None:
+    """First cell index along an edge where a block ``larga`` points wide, ``fondo`` deep fits."""
+    n = len(prof)
+    w = int(-(-(larga + 2 * DISTACCO) // _PASSO))
+    serve = (BORDO + fondo + DISTACCO) / _PASSO
+    bordo = int(-(-BORDO // _PASSO))
+    inizi = range(bordo - int(DISTACCO // _PASSO), n - bordo + int(DISTACCO // _PASSO) - w + 1)
+    for i in (reversed(inizi) if preferisci_fine else inizi):
+        if i < 0 or i + w > n:
+            continue
+        if min(prof[i:i + w]) >= serve:
+            return i
+    return None
+
+
+def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int) -> list[Posto | None]:
+    """Per page, where a block fits: a ``lato_qr`` square plus a legend ``legenda`` points long on
+    ``righe`` lines (see the module docstring); None when the page has no room."""
+    spessore = righe * (_CORPO + 1.5) + 2
+    forme = [(lato_qr + 3 + legenda, lato_qr, False), (lato_qr + spessore, max(lato_qr, legenda), True)]
+    out: list[Posto | None] = []
+    for img in _raster(pdf):
+        W, H = img.size[0] * _PASSO, img.size[1] * _PASSO
+        prof = _profondita(img)
+        posto = None
+        for lato in ("basso", "alto", "destra", "sinistra"):
+            for larga, alta, verticale in forme:
+                orizz = lato in ("basso", "alto")
+                lungo, fondo = (larga, alta) if orizz else (alta, larga)
+                i = _cerca(prof[lato], 0, lungo, fondo, preferisci_fine=lato != "destra" and lato != "sinistra")
+                if i is None:
+                    continue
+                a = i * _PASSO + DISTACCO
+                if lato == "basso":
+                    x, y = a, BORDO
+                elif lato == "alto":
+                    x, y = a, H - BORDO - alta
+                else:  # along a side: i counts from the top of the page
+                    x = BORDO if lato == "sinistra" else W - BORDO - larga
+                    y = H - a - alta
+                posto = Posto(round(x, 2), round(y, 2), larga, alta, lato, verticale)
+                break
+            if posto is not None:
+                break
+        out.append(posto)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _font_mille(ttf: bytes) -> bytes:
+    """``ttf`` scaled to 1000 units per em (pyHanko writes the glyph widths in font units, PDF reads
+    them per 1000) and without OpenType layout tables (cheaper subsetting, the legend needs none)."""
+    try:
+        font = TTFont(io.BytesIO(ttf))
+        if font["head"].unitsPerEm != 1000:
+            scale_upem(font, 1000)
+        for tabella in ("GSUB", "GPOS", "GDEF", "kern", "FFTM"):
+            if tabella in font:
+                del font[tabella]
+        out = io.BytesIO()
+        font.save(out)
+    except Exception as exc:  # noqa: BLE001 - any unreadable font file
+        raise RenderError(f"Il carattere della legenda del contrassegno non è un TrueType leggibile: {exc}") from None
+    return out.getvalue()
+
+
+def _testo_xobj(writer: IncrementalPdfFileWriter, font: bytes, riga: str) -> tuple[bytes, float, generic.IndirectObject]:
+    engine = _FontInMemoria(font_file="", font_size=_CORPO, dati=_font_mille(font)).create_font_engine(writer)
+    forma = engine.shape(riga)
+    engine.prepare_write()
+    return forma.graphics_ops, forma.x_advance * _CORPO, engine.as_resource()
+
+
+def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -> Esito:
+    """``pdf`` + one incremental revision drawing the QR of ``testo_qr`` and the one-line
+    ``legenda`` (in ``font``, TrueType, embedded as a subset) on every page, where each page has room."""
+    try:
+        writer = _ScrittorePdfA(io.BytesIO(pdf), strict=False)  # Info and XMP kept equivalent (PDF/A)
     except Exception as exc:  # noqa: BLE001 - any unreadable PDF
         raise RenderError(f"PDF non leggibile per il contrassegno: {exc}") from None
     matrix = qr_matrix(testo_qr, error="M")
-    n = matrix.size + 2 * QR_QUIET
-    # the XObject is drawn in a 0..LATO box; white background first (the code must stay readable
-    # even where a form prints near its bottom-right corner)
-    corpo = b"1 g 0 0 %.2f %.2f re f 0 g\n" % (LATO, LATO) + qr_ops(matrix, 0, 0, LATO)
-    larghezza_testo = max((_larghezza(r, _CORPO) for r in legenda), default=0.0)
-    righe = b""
-    if legenda:
-        alto = len(legenda) * (_CORPO + 1.5) + 3
-        righe += b"1 g %.2f 0 %.2f %.2f re f 0 g\n" % (-larghezza_testo - 6, larghezza_testo + 6, alto)
-        righe += b"BT /CuritF %.1f Tf\n" % _CORPO
-        for i, riga in enumerate(legenda):
-            x = -3 - _larghezza(riga, _CORPO)
-            y = alto - (i + 1) * (_CORPO + 1.5)
-            righe += b"1 0 0 1 %.2f %.2f Tm (%s) Tj\n" % (x, y, _testo(riga))
-        righe += b"ET\n"
-    font = generic.DictionaryObject({
-        generic.NameObject("/Type"): generic.NameObject("/Font"),
-        generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
-        generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica"),
-        generic.NameObject("/Encoding"): generic.NameObject("/WinAnsiEncoding"),
-    })
-    xobj = generic.StreamObject({
-        generic.NameObject("/Type"): generic.NameObject("/XObject"),
-        generic.NameObject("/Subtype"): generic.NameObject("/Form"),
-        generic.NameObject("/BBox"): generic.ArrayObject(
-            [generic.FloatObject(-larghezza_testo - 6), generic.FloatObject(0),
-             generic.FloatObject(LATO), generic.FloatObject(LATO)]),
-        generic.NameObject("/Resources"): generic.DictionaryObject({
-            generic.NameObject("/Font"): generic.DictionaryObject({generic.NameObject("/CuritF"): writer.add_object(font)}),
-        }),
-    }, stream_data=corpo + righe)
-    xobj.compress()
-    xref = writer.add_object(xobj)
-    risorse = generic.DictionaryObject({
-        generic.NameObject("/XObject"): generic.DictionaryObject({generic.NameObject("/CuritContrassegno"): xref}),
-    })
-    pagine = writer.root["/Pages"]["/Count"]
-    for i in range(int(pagine)):
+    lato_qr = (matrix.size + 2 * QR_QUIET) * MODULO
+    glifi, lungo, font_ref = _testo_xobj(writer, font, legenda)
+    trovati = posti(pdf, lato_qr, lungo, 1)
+    qr = b"1 g 0 0 %.2f %.2f re f 0 g\n" % (lato_qr, lato_qr) + qr_ops(matrix, 0, 0, lato_qr)
+    risorse_font = generic.DictionaryObject({generic.NameObject("/CuritL"): font_ref})
+
+    def blocco(verticale: bool) -> generic.IndirectObject:
+        # the legend in a Form XObject of its own, baseline at y=1.5, from x=0 (font size 1 scaled by _CORPO)
+        testo = b"BT /CuritL %.2f Tf 1 0 0 1 0 1.5 Tm %s ET\n" % (_CORPO, glifi)
+        if verticale:  # legend rotated 90° left of the code, reading upwards
+            w, h = lato_qr + _CORPO + 3.5, max(lato_qr, lungo)
+            corpo = (b"1 g 0 0 %.2f %.2f re f 0 g\n" % (w, h) + b"q 0 1 -1 0 %.2f 0 cm\n" % (_CORPO + 2) + testo + b"Q\n"
+                     + b"q 1 0 0 1 %.2f 0 cm\n" % (_CORPO + 3.5) + qr + b"Q\n")
+        else:  # legend left of the code, on its bottom line
+            w, h = lato_qr + 3 + lungo, lato_qr
+            corpo = (b"1 g 0 0 %.2f %.2f re f 0 g\n" % (w, h) + testo
+                     + b"q 1 0 0 1 %.2f 0 cm\n" % (lungo + 3) + qr + b"Q\n")
+        xobj = generic.StreamObject({
+            generic.NameObject("/Type"): generic.NameObject("/XObject"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+            generic.NameObject("/BBox"): generic.ArrayObject([generic.FloatObject(v) for v in (0, 0, w, h)]),
+            generic.NameObject("/Resources"): generic.DictionaryObject({generic.NameObject("/Font"): risorse_font}),
+        }, stream_data=corpo)
+        xobj.compress()
+        return writer.add_object(xobj)
+
+    forme: dict[bool, generic.IndirectObject] = {}
+    for i, posto in enumerate(trovati):
         page = writer.find_page_for_modification(i)[0].get_object()
         box = [float(v) for v in page["/MediaBox"]]
-        x, y, _ = posizione(box[2] - box[0])
-        k = (box[3] - box[1] - STRISCIA) / (box[3] - box[1])
-        tx, ty = (box[0] + box[2]) / 2 * (1 - k), box[3] * (1 - k)
-        apri = writer.add_object(generic.StreamObject(stream_data=b"q %.5f 0 0 %.5f %.3f %.3f cm\n" % (k, k, tx, ty)))
-        chiudi = writer.add_object(generic.StreamObject(
-            stream_data=b"Q\nq 1 0 0 1 %.2f %.2f cm /CuritContrassegno Do Q\n" % (box[0] + x, box[1] + y)))
-        writer.add_stream_to_page(i, apri, prepend=True)
+        verticale = posto.verticale if posto else False
+        if verticale not in forme:
+            forme[verticale] = blocco(verticale)
+        nome = "/CuritContrassegnoV" if verticale else "/CuritContrassegno"
+        if posto is None:  # no room: the old layout, content scaled above a bottom strip
+            k = (box[3] - box[1] - STRISCIA) / (box[3] - box[1])
+            tx, ty = (box[0] + box[2]) / 2 * (1 - k), box[3] * (1 - k)
+            apri = writer.add_object(generic.StreamObject(stream_data=b"q %.5f 0 0 %.5f %.3f %.3f cm\n" % (k, k, tx, ty)))
+            writer.add_stream_to_page(i, apri, prepend=True)
+            x, y = box[2] - 10 - (lato_qr + 3 + lungo), box[1] + 10
+            disegno = b"Q\nq 1 0 0 1 %.2f %.2f cm %s Do Q\n" % (x, y, nome.encode())
+        else:
+            apri = writer.add_object(generic.StreamObject(stream_data=b"q\n"))
+            writer.add_stream_to_page(i, apri, prepend=True)  # a page that leaves its state changed cannot move the code
+            disegno = b"Q\nq 1 0 0 1 %.2f %.2f cm %s Do Q\n" % (box[0] + posto.x, box[1] + posto.y, nome.encode())
+        chiudi = writer.add_object(generic.StreamObject(stream_data=disegno))
         res_ref = writer.find_page_for_modification(i)[1]
-        condivise = isinstance(res_ref, generic.IndirectObject) and "/CuritContrassegno" in \
-            res_ref.get_object().get("/XObject", generic.DictionaryObject())
-        writer.add_stream_to_page(i, chiudi, resources=None if condivise else risorse)  # shared: merged once
+        presenti = res_ref.get_object().get("/XObject", generic.DictionaryObject()) \
+            if isinstance(res_ref, generic.IndirectObject) else generic.DictionaryObject()
+        risorse = None if nome in presenti else generic.DictionaryObject({
+            generic.NameObject("/XObject"): generic.DictionaryObject({generic.NameObject(nome): forme[verticale]})})
+        writer.add_stream_to_page(i, chiudi, resources=risorse)  # shared resources: merged once
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
+    return Esito(out.getvalue(), trovati)

@@ -14,6 +14,7 @@ See docs/parts/contrassegno.md.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import subprocess
 import tempfile
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 _SUFFISSO = ".sigillo.pem"
+_log = logging.getLogger(__name__)
 
 
 def kid_di(pub: ec.EllipticCurvePublicKey) -> bytes:
@@ -126,12 +128,22 @@ def sigilla(pdf: bytes, *, documento_id: str, tipo: str, codice_impianto: str | 
     r, s = decode_dss_signature(chiave.sign(tbs, ec.ECDSA(hashes.SHA256())))
     testo = codifica(protetto, payload, r.to_bytes(32, "big") + s.to_bytes(32, "big"))
     base = (settings.url_verifica or "").rstrip("/")
-    legenda = [
-        "Contrassegno elettronico (CAD art. 23-ter c.5)",
-        f"Verifica: {base}/verifica/{documento_id}" if base else "Verifica: curit-docs verifica-stampa",
-        f"Documento {documento_id}",
-    ]
-    return disegna_contrassegno(pdf, testo, legenda)
+    verifica = f"{base}/verifica/{documento_id}" if base else f"curit-docs verifica-stampa (documento {documento_id})"
+    legenda = f"Contrassegno elettronico (CAD art. 23-ter c.5) – verifica: {verifica}"
+    esito = disegna_contrassegno(pdf, testo, legenda, _font_legenda(settings))
+    if esito.ridotte:
+        _log.warning("contrassegno: %s %s, nessuno spazio libero alle pagine %s: contenuto ridotto per far posto al codice",
+                     tipo, documento_id, esito.ridotte)
+    return esito.pdf
+
+
+def _font_legenda(settings: Settings) -> bytes:
+    """DejaVu Sans from the shipped fonts (embedded as a subset: the sealed file stays PDF/A-3b)."""
+    percorso = settings.fonts_dir / "dejavu" / "DejaVuSans.ttf"
+    try:
+        return percorso.read_bytes()
+    except OSError:
+        raise RuleViolation(f"Manca il carattere del contrassegno ({percorso}).", path=("contrassegno",)) from None
 
 
 @dataclass

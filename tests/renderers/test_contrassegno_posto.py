@@ -1,0 +1,102 @@
+"""The contrassegno placed without scaling: on a page with room the code sits in blank paper reached
+from an edge (the page's own drawing untouched, pixel for pixel, outside the block), reads with zbar
+at 150 and 300 dpi, and the sealed file keeps every font embedded and its PDF/A-3b markers; a page
+with no room (the front of an Allegato G copy) falls back to the reduced layout and is counted."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image, ImageChops
+
+from domain.contrassegno import Sigillo, codifica, preparazione
+from renderers.contrassegno import disegna_contrassegno
+from service.produce import produci
+from service.registry import get_document_type
+
+FONT = (Path(__file__).resolve().parents[2] / "fonts" / "dejavu" / "DejaVuSans.ttf").read_bytes()
+LEGENDA = "Contrassegno elettronico (CAD art. 23-ter c.5) – verifica: https://curit.example.it/verifica/" + "0" * 32
+
+
+def _testo() -> str:
+    s = Sigillo("019ae5b2c3d4" + "ab" * 10, "allegato-h", "020066CT0000001", date(2026, 3, 1), "provincia-mantova",
+                bytes(range(32)), 54321, datetime(2026, 3, 1, 10, tzinfo=timezone.utc))
+    protetto, payload, _ = preparazione(s, b"\x01" * 8)
+    return codifica(protetto, payload, b"\x02" * 64)
+
+
+TESTO = _testo()
+
+
+@pytest.fixture(scope="module")
+def sigillati(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, object]]:
+    base = tmp_path_factory.mktemp("posto")
+    out = {}
+    for tipo in ("allegato-h", "allegato-g"):
+        pdf = produci(tipo, get_document_type(tipo).example()).pdf
+        esito = disegna_contrassegno(pdf, TESTO, LEGENDA, FONT)
+        (base / f"{tipo}-0.pdf").write_bytes(pdf)
+        (base / f"{tipo}.pdf").write_bytes(esito.pdf)
+        out[tipo] = (base / f"{tipo}-0.pdf", base / f"{tipo}.pdf", esito)
+    return out
+
+
+def _pagina(pdf: Path, dpi: int, n: int = 1) -> Image.Image:
+    radice = pdf.with_name(f"{pdf.stem}-{dpi}-{n}")
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile", "-f", str(n), "-l", str(n),
+                    str(pdf), str(radice)], check=True)
+    return Image.open(f"{radice}.png")
+
+
+def test_posto_senza_riduzione_e_leggibile(sigillati) -> None:
+    prima, dopo, esito = sigillati["allegato-h"]
+    assert esito.ridotte == [] and esito.posti[0] is not None
+    posto = esito.posti[0]
+    assert dopo.read_bytes().startswith(prima.read_bytes())  # the rendered revision is kept byte for byte
+    a, b = _pagina(prima, 72), _pagina(dopo, 72)
+    diff = ImageChops.difference(a, b).getbbox()
+    assert diff is not None  # something was drawn...
+    h = a.height
+    x0, y0, x1, y1 = posto.x, h - posto.y - posto.altezza, posto.x + posto.larghezza, h - posto.y
+    assert diff[0] >= x0 - 1 and diff[2] <= x1 + 1 and diff[1] >= y0 - 1 and diff[3] <= y1 + 1  # ...only in its box
+    # the box was blank on the page as rendered (nothing covered)
+    assert ImageChops.invert(a.crop((int(x0), int(y0), int(x1), int(y1)))).getbbox() is None
+    # zbar: 150 dpi straight, 300 dpi rotated 2°; zxing (what verifica-stampa uses): 150 dpi rotated 2°
+    for dpi, angolo, lettore in ((150, 0, "zbar"), (300, 2, "zbar"), (150, 2, "zxing")):
+        png = dopo.with_name(f"scan-{dpi}-{angolo}.png")
+        _pagina(dopo, dpi).rotate(angolo, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR).save(png)
+        if lettore == "zbar":
+            letti = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True).stdout.splitlines()
+        else:
+            import zxingcpp
+
+            with Image.open(png) as im:
+                letti = [r.text for r in zxingcpp.read_barcodes(im)]
+        assert TESTO in letti, (dpi, angolo, lettore)
+
+
+def test_font_incorporati_e_pdfa(sigillati) -> None:
+    prima, dopo, _ = sigillati["allegato-h"]
+    righe = subprocess.run(["pdffonts", str(dopo)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert any("DejaVuSans" in r for r in righe)
+    assert all(r.split()[-5] == "yes" for r in righe), righe  # emb
+    assert subprocess.run(["qpdf", "--check", str(dopo)], capture_output=True).returncode == 0
+    testo = subprocess.run(["pdftotext", str(dopo), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Contrassegno elettronico (CAD art. 23-ter c.5)" in testo
+    with pikepdf.open(prima) as p0, pikepdf.open(dopo) as p1:
+        with p0.open_metadata() as m0, p1.open_metadata() as m1:
+            assert (m1["pdfaid:part"], m1["pdfaid:conformance"]) == ("3", "B")
+            for chiave in ("dc:title", "curit:tipoDocumento", "curit:codiceImpianto", "xmp:CreateDate"):
+                assert m1.get(chiave) == m0.get(chiave), chiave
+            assert str(p1.docinfo["/Producer"]) == m1["pdf:Producer"]  # Info and XMP equivalent (ISO 19005-3 6.6.2.3)
+
+
+def test_pagina_senza_spazio_contata(sigillati) -> None:
+    _prima, dopo, esito = sigillati["allegato-g"]
+    assert 1 in esito.ridotte and esito.posti[1] is not None  # front of the copy full, back has room
+    with pikepdf.open(dopo) as p:
+        assert len(p.pages) == len(esito.posti)
