@@ -65,3 +65,25 @@ def test_struck_cell_rule_box_is_the_cell_with_its_padding(impostazioni: Setting
     testo = {s.campo: s for s in compilato.pages[0].slots if s.campo == "misura.bacharach"}
     barra = next(s for s in compilato.pages[0].slots if s.campo == "misura.bacharach!barrato")
     assert barra.width == pytest.approx(testo["misura.bacharach"].width + 1.2 * 72 / 25.4)
+
+
+def test_struck_cell_rule_reaches_into_the_padding_as_in_full_render(coppie, impostazioni: Settings) -> None:
+    """Raster proof: in the 0.6 mm at each end of a struck measurement cell's rule (outside its content box)
+    both renders have ink, the engine's as much as WeasyPrint's."""
+    from motore_confronto import DPI, _inchiostro
+
+    compilato = _pagine_del_record("allegato-g-precompilato", impostazioni)
+    a, b = (pagine(x)[0] for x in coppie["allegato-g-precompilato"])
+    pagina = compilato.pages[0]
+    barre = [s for s in pagina.slots if s.kind == "strike" and s.campo.startswith("misura.")]
+    k, mm = DPI / 72, 72 / 25.4
+    controllate = 0
+    for s in barre:
+        mezzo = (pagina.height - s.y - s.height / 2) * k
+        for x0 in (s.x, s.x + s.width - 0.6 * mm):
+            box = (int(x0 * k), int(mezzo - 3), int((x0 + 0.6 * mm) * k), int(mezzo + 3))
+            ia, ib = _inchiostro(a.crop(box)), _inchiostro(b.crop(box))
+            if ib:  # this cell is struck in the full render
+                controllate += 1
+                assert ia >= 0.6 * ib, f"{s.campo}: {ia} vs {ib}"
+    assert controllate >= 4  # both ends of the two struck cells (Bacharach, tiraggio)
