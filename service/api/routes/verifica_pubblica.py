@@ -84,6 +84,47 @@ def verifica_pubblica(request: Request, documento_id: Annotated[str, Path(patter
     return pagina(request, "pubblico/verifica", utente=utente, titolo="Verifica di un documento", esito=esito)
 
 
+@router.get("/verifica/impianto/{codice}")
+def verifica_impianto(request: Request, codice: Annotated[str, Path(max_length=40)],
+                      state: StateDep, session: SessionDep) -> Response:
+    """The page a phone opens from the QR of a targa: whether the impianto is in the catasto and
+    whether its last dichiarazione (Allegato G or F in the archive) is within validity
+    (DGR 18/09/2007: two stagioni termiche, ``domain.stagione.validita_dichiarazione``).
+    No personal data (no address, no responsabile); rate-limited like ``/verifica/<id>``; read-only."""
+    from archive.catasto import get_impianto
+    from archive.indice import FiltroRicerca, cerca
+    from domain.stagione import validita_dichiarazione
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    utente = utente_da_cookie(request, state, session)
+    if not _limita(request):
+        return pagina(request, "errore", utente=utente, titolo="Troppe richieste", status=429, codice=429,
+                      messaggio=f"Troppe verifiche da questo indirizzo: al massimo {RICHIESTE_PER_MINUTO} al minuto. "
+                                "Riprovare tra un minuto.")
+    titolo = "Verifica di un impianto termico"
+    try:
+        impianto = get_impianto(session, codice.strip().upper())
+    except RuleViolation as exc:
+        return pagina(request, "pubblico/impianto", utente=utente, titolo=titolo, status=400,
+                      esito={"codice": codice, "errore": str(exc)})
+    except NotFound:
+        return pagina(request, "pubblico/impianto", utente=utente, titolo=titolo, status=404,
+                      esito={"codice": codice, "registrato": False})
+    esito: dict[str, object] = {"codice": impianto.codice_impianto, "registrato": True, "stato": impianto.stato,
+                                "comune": impianto.comune, "provincia": impianto.provincia, "ente": impianto.ente_id}
+    ultime = [d for tipo in ("allegato-g", "allegato-f")
+              for d in cerca(session, FiltroRicerca(codice_impianto=impianto.codice_impianto, tipo=tipo), limite=1).documenti]
+    if ultime:
+        ultima = max(ultime, key=lambda d: d.data_documento)
+        dal, al = validita_dichiarazione(ultima.data_documento)
+        oggi = datetime.now(ZoneInfo("Europe/Rome")).date()
+        esito.update(dichiarazione=_titolo(ultima.tipo), data=ultima.data_documento.isoformat(), valida_dal=dal.isoformat(),
+                     valida_al=al.isoformat(),
+                     valida=dal <= oggi <= al, futura=oggi < dal)
+    return pagina(request, "pubblico/impianto", utente=utente, titolo=titolo, esito=esito)
+
+
 _MAX_SCANSIONE = 20_000_000
 
 
