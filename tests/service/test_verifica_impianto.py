@@ -1,49 +1,28 @@
 """GET /verifica/impianto/<codice> (the page a targa's QR may open): public, no personal data;
 unknown, malformed, registered without dichiarazione, valid and expired dichiarazione each said
-in Italian; rate-limited; read-only. Real catasto tables, real SeaweedFS archive."""
+in Italian; rate-limited. Real catasto tables, real SeaweedFS archive."""
 
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from archive.catasto import crea_impianto
 from archive.db import make_engine, session_scope
-from archive.seaweed import EmbeddedSeaweed
 from domain.stagione import validita_dichiarazione
 from service.api.archivio_dep import archivio_per
 from service.api.routes import verifica_pubblica
 from service.archivio import MetadatiDocumento
 from service.settings import Settings
 from tests.pki import pdf_di_prova
+from tests.service.test_contrassegno_pubblico import _finestre_pulite, api_settings, weed  # noqa: F401 - shared fixtures
 
-KEY, SECRET = "curitimp", "curit-impianto-secret-0123"
 CF = "RSSGNN70A41L826X"
 
 pytestmark = pytest.mark.xdist_group("s3")
-
-
-@pytest.fixture(scope="module")
-def weed(tmp_path_factory: pytest.TempPathFactory):
-    with EmbeddedSeaweed(tmp_path_factory.mktemp("weed-imp") / "data", KEY, SECRET) as server:
-        yield server
-
-
-@pytest.fixture
-def api_settings(db_url: str, tmp_path: Path, weed: EmbeddedSeaweed) -> Settings:
-    return Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True,
-                    identita_dir=tmp_path / "identita", s3_endpoint=weed.endpoint, s3_access_key=KEY,
-                    s3_secret_key=SECRET, s3_bucket=f"imp-{uuid.uuid4().hex[:12]}")
-
-
-@pytest.fixture(autouse=True)
-def _finestre_pulite(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verifica_pubblica, "_finestre", {})
 
 
 def _esito(html: str) -> str:
