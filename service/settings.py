@@ -116,9 +116,10 @@ class Settings(BaseSettings):
     contrassegno: bool = False
     """Seal every page of every signed, issued document with a contrassegno a stampa (QR, docs/parts/contrassegno.md).
 
-    Off by default: the overlay scales each page's content by ~7 % to free a strip for the code, which
-    breaks the 1:1 geometry of the printed models (the etichetta di validazione no longer fits the box
-    G and F reserve for it). On once the templates reserve that strip themselves."""
+    Off by default: the code is placed in blank paper without scaling, but some pages have none (the
+    front of each Allegato G copy, most B pages, distinta-ricevuta, rendiconto-cait, etichette,
+    targhe) and fall back to scaling their content (counted, logged). On once those templates reserve
+    a corner for it."""
     sigilli_fidati: Path | None = None
     """Folder of extra trusted seal public keys (``<identità>.pem``) for ``verifica-stampa``; the seal keys
     of this installation (``identita_dir/<identità>.sigillo.pem``) are always trusted."""
