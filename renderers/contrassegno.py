@@ -147,7 +147,7 @@ def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int) -> list[Posto 
             for larga, alta, verticale in forme:
                 orizz = lato in ("basso", "alto")
                 lungo, fondo = (larga, alta) if orizz else (alta, larga)
-                i = _cerca(prof[lato], 0, lungo, fondo, preferisci_fine=lato != "destra" and lato != "sinistra")
+                i = _cerca(prof[lato], 0, lungo, fondo, preferisci_fine=True)  # rightmost; lowest on the sides
                 if i is None:
                     continue
                 a = i * _PASSO + DISTACCO
