@@ -118,7 +118,7 @@ def _raster(pdf: bytes) -> list[Image.Image]:
         raise RenderError(f"Impossibile leggere le pagine per collocare il contrassegno: {exc}") from None
 
 
-def _cerca(prof: list[int], lungo: int, larga: float, fondo: float, preferisci_fine: bool) -> int | None:
+def _cerca(prof: list[int], larga: float, fondo: float, preferisci_fine: bool) -> int | None:
     """First cell index along an edge where a block ``larga`` points wide, ``fondo`` deep fits."""
     n = len(prof)
     w = int(-(-(larga + 2 * DISTACCO) // _PASSO))
@@ -147,7 +147,7 @@ def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int) -> list[Posto 
             for larga, alta, verticale in forme:
                 orizz = lato in ("basso", "alto")
                 lungo, fondo = (larga, alta) if orizz else (alta, larga)
-                i = _cerca(prof[lato], 0, lungo, fondo, preferisci_fine=True)  # rightmost; lowest on the sides
+                i = _cerca(prof[lato], lungo, fondo, preferisci_fine=True)  # rightmost; lowest on the sides
                 if i is None:
                     continue
                 a = i * _PASSO + DISTACCO
