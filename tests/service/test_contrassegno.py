@@ -203,9 +203,9 @@ def test_code_cut_and_pasted_onto_another_documents_page_is_reported(emessi, amb
     pdf_a, _ = emessi["allegato-a"]
     with Image.open(scansione(pdf_g, 300, 0.0, tmp_path)) as g, Image.open(scansione(pdf_a, 300, 0.0, tmp_path)) as a:
         w, h = g.size
-        riquadro = (int(w * 0.80), int(h * 0.91), w, h)
+        riquadro = (int(w * 0.74), int(h * 0.84), w, h)  # the corner G's code sits in (28 mm, 5 mm from the edge)
         incollata = a.copy()
-        incollata.paste(g.crop(riquadro), (int(w * 0.80), int(h * 0.80)))  # G's code pasted above A's own
+        incollata.paste(g.crop(riquadro), (int(w * 0.74), int(h * 0.62)))  # G's code pasted above A's own
         out = tmp_path / "incollata.png"
         incollata.rotate(1.5, expand=True, fillcolor=255).save(out)
     assert len({c.testo for c in leggi_scansione(out)}) == 2
