@@ -26,7 +26,7 @@ deps-test:
 	bash .ci/install-deps
 
 test: install deps-test
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=30
 
 bench: install
 	$(BIN)/python -m bench
