@@ -48,12 +48,11 @@ from renderers.stamp import (
     Slot,
     Stamper,
     compile_template,
-    draw_slots,
     parse_font_faces,
 )
 from service.settings import Settings, get_settings
 
-__all__ = ["Variante", "Pagina", "Piano", "MotoreTipo", "MotoreLotto", "MotoreTabella", "compilato", "pagine_semplici", "pagine", "sagome",
+__all__ = ["Variante", "Pagina", "Piano", "MotoreTipo", "MotoreLotto", "compilato", "pagine_semplici", "pagine", "sagome",
            "NeedsFullRender", "CONTEGGI"]
 
 CONTEGGI: dict[str, int] = {}
@@ -300,111 +299,3 @@ def sagome(doc: Any, model: Any, modo: str, settings: Settings | None = None) ->
                       for s in dove[item.placement_xobject].slots)
         out.append(CompiledPage(p.width, p.height, slots))
     return out
-
-
-RIGHE_COMPILATE = 4
-"""Rows of the layout a table document is compiled with: the first (under the table head), two
-middle rows (the second is the block repeated; the two give the row pitch, each between rows
-alike) and the last (over the totals); fewer rows, fewer in the layout."""
-
-
-BANDE = ("alto", "mezzo", "basso", "piede")
-"""Bands of a table page (see :class:`MotoreTabella`)."""
-
-
-class MotoreTabella(MotoreTipo):
-    """Office paper with a table of rows (CAIT ricevuta, distinta, rendiconti), compiled once with
-    every slot empty and at most :data:`RIGHE_COMPILATE` rows (``data-campo="riga<i>"`` on each row,
-    its cells ``r<i>_<column>``, ``data-campo="fine"`` closing the flow).
-
-    Up to that many rows the page is stamped as it is. A longer table is drawn from four *bands* of
-    the same layout, each compiled on its own with only its part visible (``calcoli.banda``; the
-    template marks its parts ``b-alto``, ``b-mezzo``, ``b-basso``, ``b-piede``; the third row is in
-    none): the top (heading, table head, first row), the second row (repeated N - 2 times, one row
-    pitch apart), the bottom (last row, totals, signatures: moved down to follow them) and the
-    page's foot (where it is).
-    More rows than the page holds (the full layout breaks the table onto more pages) or a value
-    too long for its cell: ``NeedsFullRender``, the document is laid out in full.
-
-    ``valori(model)``: the slot values outside the rows and each row's ``{column: text}``;
-    ``contesto(model, righe, banda, copie=…)``: the template context of a page with ``righe`` empty
-    rows (``banda``: only that part visible; None: all of it), one page per copy; ``variante(model)``:
-    what else makes the layout differ (the issuer's letterhead, the kind)."""
-
-    def __init__(self, template: str, titolo: str, *, valori: Callable[[Any], tuple[dict[str, str], list[dict[str, str]]]],
-                 contesto: Callable[..., Mapping[str, Any]],
-                 variante: Callable[[Any], tuple[Any, ...]], margine_basso_mm: float) -> None:
-        self.template = template
-        self.titolo = titolo
-        self.valori = valori
-        self.contesto = contesto
-        self.variante = variante
-        self.fondo = margine_basso_mm * 72 / 25.4
-        """Bottom of the page's content area (points from the page's bottom edge)."""
-
-    def piano(self, model: Any, modo: str, settings: Settings, holders: tuple[str, ...] = ("",)) -> Piano:
-        fissi, righe = self.valori(model)
-        n = len(righe)
-        k = min(n, RIGHE_COMPILATE)
-        chiave = ("tabella", self.template, self.variante(model), k, holders)
-        if n <= RIGHE_COMPILATE:
-            valori = dict(fissi)
-            for i, riga in enumerate(righe, start=1):
-                valori.update({f"r{i}_{c}": x for c, x in riga.items()})
-            variante = Variante(chiave, self.template, self.titolo, lambda: self.contesto(model, k, None, copie=holders))
-
-            def intera(stamper: Callable[[tuple[Any, ...]], Stamper]) -> list[Pagina]:
-                if len(stamper(chiave).compiled.pages) != len(holders):
-                    raise NeedsFullRender("righe", "overflow")  # a copy longer than a page
-                return pagine_semplici(stamper(chiave).stamp_all(valori))
-
-            return Piano((variante,), intera)
-        varianti = tuple(Variante(chiave + (b,), self.template, self.titolo,
-                                  lambda b=b: self.contesto(model, k, b, copie=holders)) for b in BANDE)
-        return Piano(varianti, lambda stamper: [
-            self._pagina({b: stamper(chiave + (b,)) for b in BANDE}, p, fissi, righe) for p in range(len(holders))])
-
-    def _pagina(self, stampers: Mapping[str, Stamper], indice: int, fissi: Mapping[str, str],
-                righe: list[dict[str, str]]) -> Pagina:
-        """Page ``indice`` of the layout (one per copy) with ``righe``, drawn from its bands."""
-        compiled = stampers["alto"].compiled
-        if len(compiled.pages) != len(stampers["alto"].compiled.pages) or indice >= len(compiled.pages):
-            raise NeedsFullRender("righe", "overflow")
-        page = compiled.pages[indice]
-        geo = {s.campo: s for s in page.slots if s.campo in ("riga1", "riga2", "riga3", "riga4", "fine")}
-        if len(geo) != 5:
-            raise NeedsFullRender("righe", "overflow")  # the compiled copy is longer than a page
-        passo = geo["riga2"].y - geo["riga3"].y
-        n = len(righe)
-        spinta = (n - RIGHE_COMPILATE) * passo
-        fine = geo["fine"].y
-        if fine - spinta < self.fondo + 1:
-            raise NeedsFullRender("righe", "overflow")  # the full layout goes on to another page
-        b12, b34 = geo["riga2"].y + geo["riga2"].height, geo["riga4"].y + geo["riga4"].height
-        limiti = {"alto": (b12, page.height), "mezzo": (b34, b12), "basso": (fine, b34), "piede": (0.0, fine)}
-        slots: dict[str, list[Slot]] = {b: [] for b in BANDE}
-        for s in page.slots:
-            if s.campo[:3] in ("r1_", "r2_", "r4_"):
-                slots[{"r1_": "alto", "r2_": "mezzo", "r4_": "basso"}[s.campo[:3]]].append(s)
-            elif s.campo[:3] != "r3_" and not s.campo.startswith("riga") and s.campo != "fine":
-                centro = s.y + s.height / 2
-                slots[next(b for b, (y0, y1) in limiti.items() if y0 <= centro < y1)].append(s)
-        posti = []
-        sagoma: list[Slot] = []
-
-        def pezzo(banda: str, valori: Mapping[str, Any], dy: float) -> None:
-            stamper = stampers[banda]
-            ops, fonts = draw_slots(slots[banda], valori, stamper.fonts, stamper.codes, text=True)
-            sagoma.extend(replace(s, y=s.y - dy) for s in slots[banda])
-            posti.append((Item(page.width, page.height, stamper.background_name(indice), ops, frozenset(fonts)),
-                          0.0, -dy))
-
-        def riga(i: int, valori: Mapping[str, str]) -> dict[str, str]:
-            return {f"r{i}_{c}": x for c, x in valori.items()}
-
-        pezzo("piede", fissi, 0.0)
-        pezzo("alto", {**fissi, **riga(1, righe[0])}, 0.0)
-        for k in range(1, n - 1):
-            pezzo("mezzo", riga(2, righe[k]), (k - 1) * passo)
-        pezzo("basso", {**fissi, **riga(4, righe[-1])}, spinta)
-        return Pagina(page.width, page.height, tuple(posti), tuple(sagoma))

@@ -1,7 +1,7 @@
 """CAIT paper through the compile-once engine: each document's slot values and template context.
 
 The values are built here once (Italian dates, amounts, counts) and used both by the stamp engine
-(``service.motore_lotti.MotoreTabella``: the page compiled once with empty slots, rows repeated)
+(``service.motore_tabella.MotoreTabella``: the page compiled once with empty slots, rows repeated)
 and by the full layout (``derive``: the same template with the values in the slots), so the two
 cannot drift apart. ``service.documents.cait`` registers the types.
 """
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from domain import cait as m
 from renderers import barcode
 from renderers.html import formato_euro
-from service.motore_lotti import MotoreTabella
+from service.motore_tabella import MotoreTabella
 
 __all__ = ["quando", "qr_distinta", "COPIE_DISTINTA", "COPIE_LETTERA", "MOTORE_DISTINTA", "MOTORE_LETTERA",
            "MOTORE_RICEVUTA", "MOTORE_ELENCO", "MOTORE_RENDICONTO_CAIT", "MOTORE_RENDICONTO_ENTE"]
@@ -66,9 +66,10 @@ def _valori_distinta(model: m.DistintaRicevuta) -> tuple[dict[str, str], list[di
 
 
 def _contesto_distinta(model: m.DistintaRicevuta, righe: int, banda: str | None = None,
-                       valori: dict[str, str] | None = None, copie: tuple[str, ...] = COPIE_DISTINTA) -> dict[str, Any]:
+                       valori: dict[str, str] | None = None, copie: tuple[str, ...] = COPIE_DISTINTA,
+                       pagine: int = 1) -> dict[str, Any]:
     t = {"cait": model.cait, "enti": len(m.riepilogo_distinta(model.righe)["per_ente"]), "righe": righe, "v": valori,
-         "banda": banda, "qr_svg": barcode.qr_svg(barcode.qr_matrix(qr_distinta(model), error="M")) if valori else None}
+         "banda": banda, "pagine": pagine, "qr_svg": barcode.qr_svg(barcode.qr_matrix(qr_distinta(model), error="M")) if valori else None}
     return {"calcoli": {"t": t}, "copie": copie}
 
 
@@ -78,7 +79,7 @@ def _deriva_distinta(model: m.DistintaRicevuta) -> dict[str, Any]:
 
 MOTORE_DISTINTA = MotoreTabella(
     "distinta_ricevuta/documento.html.j2", "Distinta - ricevuta di consegna delle dichiarazioni (CAIT)",
-    valori=_valori_distinta, contesto=_contesto_distinta, margine_basso_mm=18,
+    valori=_valori_distinta, contesto=_contesto_distinta, margine_basso_mm=18, seguito=True,
     variante=lambda x: (x.cait.model_dump_json(), len(m.riepilogo_distinta(x.righe)["per_ente"])))
 
 
@@ -147,7 +148,7 @@ def _valori_ricevuta(model: m.RicevutaCait) -> tuple[dict[str, str], list[dict[s
 def _contesto_ricevuta(model: m.RicevutaCait, righe: int, banda: str | None = None,
                        valori: dict[str, str] | None = None, copie: tuple[str, ...] = ("",)) -> dict[str, Any]:
     """Template context of a ricevuta with ``righe`` rows: values given (full layout) or absent;
-    ``banda``: only that part of the page visible (``service.motore_lotti.MotoreTabella``)."""
+    ``banda``: only that part of the page visible (``service.motore_tabella.MotoreTabella``)."""
     t = {"vendita": model.causale == "etichette", "saldo": model.saldo_portafoglio is not None, "righe": righe,
          "cait": model.cait, "v": valori, "banda": banda}
     return {"calcoli": {"t": t}, "copie": copie}
@@ -207,9 +208,9 @@ def _struttura_rendiconto(model: Any) -> list[dict[str, Any]]:
 
 
 def _contesto_rendiconto(model: Any, righe: int, banda: str | None = None, valori: dict[str, str] | None = None,
-                         copie: tuple[str, ...] = ("",)) -> dict[str, Any]:
+                         copie: tuple[str, ...] = ("",), pagine: int = 1) -> dict[str, Any]:
     t = {"emittente": model.emittente, "ente": getattr(model, "ente", None), "enti": _struttura_rendiconto(model),
-         "righe": righe, "v": valori, "banda": banda}
+         "righe": righe, "v": valori, "banda": banda, "pagine": pagine}
     return {"calcoli": {"t": t}, "copie": copie}
 
 
@@ -219,7 +220,7 @@ def _deriva_rendiconto(model: Any) -> dict[str, Any]:
 
 def _motore_rendiconto(template: str, titolo: str) -> MotoreTabella:
     return MotoreTabella(
-        template, titolo, valori=_valori_rendiconto, contesto=_contesto_rendiconto, margine_basso_mm=18,
+        template, titolo, valori=_valori_rendiconto, contesto=_contesto_rendiconto, margine_basso_mm=18, seguito=True,
         variante=lambda x: (x.emittente.model_dump_json(), x.ente.model_dump_json() if hasattr(x, "ente") else "",
                             repr(_struttura_rendiconto(x))))
 

@@ -1,7 +1,8 @@
-"""CAIT paper with tables issued through the compile-once engine (``service.motore_lotti.MotoreTabella``)
+"""CAIT paper with tables issued through the compile-once engine (``service.motore_tabella.MotoreTabella``)
 vs the full WeasyPrint render of the same record: same text, every slot box the same, same PDF/A-3b
 markers, XMP and dati.json, for tables stamped whole (up to four rows), drawn from bands (more rows,
-one page) and laid out in full (more rows than a page holds: counted)."""
+one page), run onto more pages from the continuation bands (distinta, rendiconti: same page breaks)
+and laid out in full (types without continuation bands, more rows than a page holds: counted)."""
 
 from __future__ import annotations
 
@@ -215,33 +216,66 @@ def test_distinta_as_full_render(impostazioni: Settings, nome: str) -> None:
     assert pdfa(a) == pdfa(b)
 
 
-def test_distinta_of_many_rows_is_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
-    prima = motore.CONTEGGI["completo:distinta-ricevuta:righe"]
-    pdf = render_document("distinta-ricevuta", _distinta(30), modo=MODO, settings=impostazioni)
-    assert motore.CONTEGGI["completo:distinta-ricevuta:righe"] == prima + 1
-    assert "020066IN0002029" in _layout(pdf)
+def _per_pagina(pdf: bytes) -> list[str]:
+    """``pdftotext -layout`` page by page, whitespace normalised (the page breaks compared too)."""
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    return [" ".join(p.decode().split()) for p in out.split(b"\f")[:-1]]
 
 
-def test_rendiconto_ente_as_full_render(impostazioni: Settings) -> None:
-    """Summary tables fixed by the Enti and bands sold, the list of etichette as the repeated rows."""
-    doc = get_document_type("rendiconto-ente-trimestrale")
+@pytest.fixture(scope="module")
+def distinta_lunga(impostazioni: Settings) -> tuple[dict, bytes, bytes]:
+    """60 rows: four pages per copy (two copies), the closing block after the last rows."""
+    dati = _distinta(60)
+    prima = motore_lotti.CONTEGGI.get("distinta-ricevuta", 0)
+    a = render_document("distinta-ricevuta", dati, modo=MODO, settings=impostazioni)
+    assert motore_lotti.CONTEGGI["distinta-ricevuta"] == prima + 1  # stamped, no fallback
+    return dati, a, render_document("distinta-ricevuta", dati, modo=MODO, settings=impostazioni, completo=True)
+
+
+def test_distinta_of_many_rows_runs_onto_more_pages_as_the_full_render(distinta_lunga, impostazioni: Settings) -> None:
+    """Same page breaks (text page by page), table head, "Pag. N di M", copy holder and foot on every
+    page, every slot box on every page, PDF/A as the full render."""
+    dati, a, b = distinta_lunga
+    ta, tb = _per_pagina(a), _per_pagina(b)
+    assert len(ta) == 8 and ta == tb
+    assert all(f"Pag. {i} di 8" in t and "Codice impianto" in t and "Distinta n. CAIT" in t for i, t in enumerate(ta, 1))
+    assert [t.count("Copia per il manutentore") for t in ta] == [1, 1, 1, 1, 0, 0, 0, 0]
+    assert "020066IN0002059" in ta[3] and "Totale dichiarazioni consegnate" in ta[3] and estrai_testo(a) == estrai_testo(b)
+    doc = get_document_type("distinta-ricevuta")
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
+    assert slot_diversi(sagome, pagine(a), pagine(b)) == []
+    assert pdfa(a) == pdfa(b)
+
+
+def test_slot_check_catches_a_wrong_row_on_a_following_page(distinta_lunga, impostazioni: Settings) -> None:
+    """Proof the page-by-page comparison can fail: another codice in row 40 (third page of each
+    copy) differs in that row's boxes on those pages only."""
+    dati, a, _ = distinta_lunga
+    altro = copy.deepcopy(dati)
+    altro["righe"][39]["codice_impianto"] = "020066IN0009999"
+    doc = get_document_type("distinta-ricevuta")
+    b = render_document(doc.code, altro, modo=MODO, settings=impostazioni)  # the engine's own pages
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
+    diversi = {(p, c) for p, c, _ in slot_diversi(sagome, pagine(a), pagine(b))}
+    assert diversi and {p for p, _ in diversi} == {2, 6} and {c for _, c in diversi} == {"r2_codice"}
+
+
+@pytest.mark.parametrize("tipo,fogli", [("rendiconto-ente-trimestrale", 1), ("rendiconto-cait", 2)])
+def test_rendiconto_as_full_render(impostazioni: Settings, tipo: str, fogli: int) -> None:
+    """Summary tables fixed by the Enti and bands sold, the list of etichette as the repeated rows;
+    the monthly CAIT example takes two pages (the signatures on the second): stamped with the same
+    page breaks, slots and PDF/A as the full render."""
+    doc = get_document_type(tipo)
     dati = doc.example()
     prima = motore_lotti.CONTEGGI.get(doc.code, 0)
     a = render_document(doc.code, dati, modo=MODO, settings=impostazioni)
     assert motore_lotti.CONTEGGI[doc.code] == prima + 1
     b = render_document(doc.code, dati, modo=MODO, settings=impostazioni, completo=True)
-    assert _layout(a) == _layout(b)
+    ta = _per_pagina(a)
+    assert len(ta) == fogli and ta == _per_pagina(b)
+    assert f"Pag. {fogli} di {fogli}" in ta[-1] and all(r["numero_etichetta"] in ta[0] for r in dati["righe"])
+    if fogli == 2:
+        assert "Il responsabile del CAIT" in ta[1] and "Elenco delle etichette" not in ta[1]
     sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
-    ra, rb = pagine(a), pagine(b)
-    assert len(ra) == len(rb) == 1
-    assert slot_diversi(sagome, ra, rb) == []
+    assert slot_diversi(sagome, pagine(a), pagine(b)) == []
     assert pdfa(a) == pdfa(b)
-
-
-def test_rendiconto_longer_than_a_page_is_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
-    """The monthly CAIT statement of the example takes two pages: not stamped (one page only), counted."""
-    dati = get_document_type("rendiconto-cait").example()
-    prima = motore.CONTEGGI["completo:rendiconto-cait:righe"]
-    pdf = render_document("rendiconto-cait", dati, modo=MODO, settings=impostazioni)
-    assert motore.CONTEGGI["completo:rendiconto-cait:righe"] == prima + 1
-    assert len(pagine(pdf)) == 2 and all(r["numero_etichetta"] in _layout(pdf) for r in dati["righe"])
