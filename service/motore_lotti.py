@@ -4,7 +4,8 @@
 more *variants* instead — the layouts the batch kinds compile (``service.batch.tipi``: one avviso
 per Ente and variant, one targa per Ente, a sheet of etichette, a table's fixed part and its row
 block). A registered type names its engine in ``DocumentType.motore`` (a :class:`MotoreTipo`);
-:func:`service.produce.produci` asks it before laying the document out in full.
+:func:`service.produce.produci` asks it before laying the document out in full. The CAIT paper
+with tables (one page or more) has its own :class:`MotoreTipo` in ``service.motore_tabella``.
 
 Per document the type's :meth:`MotoreTipo.piano` says which variants it needs (each one's template
 context with every slot empty) and how its pages are drawn from them. Each variant is compiled by
