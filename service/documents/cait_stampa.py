@@ -261,10 +261,10 @@ def _valori_elenco(model: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
 
 
 def _contesto_elenco(model: Any, righe: int, banda: str | None = None,
-                     valori: dict[str, str] | None = None, copie: tuple[str, ...] = ("",)) -> dict[str, Any]:
+                     valori: dict[str, str] | None = None, copie: tuple[str, ...] = ("",), pagine: int = 1) -> dict[str, Any]:
     titolo, colonne = _ELENCHI[type(model)]
     t = {"titolo": titolo, "cait": model.cait, "colonne": [(c, mm) for c, _, mm in colonne], "righe": righe,
-         "v": valori, "banda": banda}
+         "v": valori, "banda": banda, "pagine": pagine}
     return {"calcoli": {"t": t}, "copie": copie}
 
 
@@ -283,7 +283,7 @@ def _contesto_tabella(valori_di: Any, contesto_di: Any, model: Any) -> dict[str,
 
 MOTORE_ELENCO = MotoreTabella(
     "elenchi_cait/documento.html.j2", "Elenco del CAIT", valori=_valori_elenco, contesto=_contesto_elenco,
-    margine_basso_mm=18, variante=lambda x: (type(x).__name__, x.cait.model_dump_json()))
+    margine_basso_mm=18, seguito=True, variante=lambda x: (type(x).__name__, x.cait.model_dump_json()))
 
 
 MOTORE_RENDICONTO_CAIT = _motore_rendiconto("rendiconto_cait/documento.html.j2",
