@@ -146,11 +146,11 @@ def _valori_ricevuta(model: m.RicevutaCait) -> tuple[dict[str, str], list[dict[s
 
 
 def _contesto_ricevuta(model: m.RicevutaCait, righe: int, banda: str | None = None,
-                       valori: dict[str, str] | None = None, copie: tuple[str, ...] = ("",)) -> dict[str, Any]:
+                       valori: dict[str, str] | None = None, copie: tuple[str, ...] = ("",), pagine: int = 1) -> dict[str, Any]:
     """Template context of a ricevuta with ``righe`` rows: values given (full layout) or absent;
     ``banda``: only that part of the page visible (``service.motore_tabella.MotoreTabella``)."""
     t = {"vendita": model.causale == "etichette", "saldo": model.saldo_portafoglio is not None, "righe": righe,
-         "cait": model.cait, "v": valori, "banda": banda}
+         "cait": model.cait, "v": valori, "banda": banda, "pagine": pagine}
     return {"calcoli": {"t": t}, "copie": copie}
 
 
@@ -160,7 +160,7 @@ def _deriva_ricevuta(model: m.RicevutaCait) -> dict[str, Any]:
 
 MOTORE_RICEVUTA = MotoreTabella(
     "ricevuta/documento.html.j2", "Ricevuta del CAIT (etichette di validazione, ricarica del Portafoglio)",
-    valori=_valori_ricevuta, contesto=_contesto_ricevuta, margine_basso_mm=18,
+    valori=_valori_ricevuta, contesto=_contesto_ricevuta, margine_basso_mm=18, seguito=True,
     variante=lambda x: (x.cait.model_dump_json(), x.causale, x.saldo_portafoglio is not None))
 
 

@@ -129,13 +129,28 @@ def test_slot_check_catches_one_wrong_row(coppie, impostazioni: Settings) -> Non
     assert not any(c.startswith(("r1_", "r4_")) for c in diversi)
 
 
-def test_more_rows_than_a_page_are_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
+def test_ricevuta_of_sixty_rows_runs_onto_a_second_page_as_the_full_render(impostazioni: Settings) -> None:
+    """60 etichette: the rows go on under the table head repeated on page 2, the totals stay with
+    the signatures; text page by page, every slot box, PDF/A as the full render."""
     dati = _vendita(60)
-    prima = motore.CONTEGGI["completo:ricevuta:righe"]
-    pdf = render_document("ricevuta", dati, modo=MODO, settings=impostazioni)
-    assert motore.CONTEGGI["completo:ricevuta:righe"] == prima + 1
-    testo = _layout(pdf)
-    assert len(pagine(pdf)) >= 2 and all(r["numero_etichetta"] in testo for r in dati["righe"])
+    prima = motore_lotti.CONTEGGI["ricevuta"]
+    a = render_document("ricevuta", dati, modo=MODO, settings=impostazioni)
+    assert motore_lotti.CONTEGGI["ricevuta"] == prima + 1
+    b = render_document("ricevuta", dati, modo=MODO, settings=impostazioni, completo=True)
+    ta = _per_pagina(a)
+    assert len(ta) == 2 and ta == _per_pagina(b) and "Pag. 2 di 2" in ta[1] and "Totale (60 etichette)" in ta[1]
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(DOC, validate(DOC, dati), MODO, impostazioni)), b"")
+    assert slot_diversi(sagome, pagine(a), pagine(b)) == []
+    assert pdfa(a) == pdfa(b)
+
+
+def test_lettera_longer_than_a_page_is_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
+    """The lettera di trasmissione has no continuation bands yet: a table past its page is laid out in full."""
+    dati = _lettera(60)
+    prima = motore.CONTEGGI["completo:lettera-trasmissione:righe"]
+    pdf = render_document("lettera-trasmissione", dati, modo=MODO, settings=impostazioni)
+    assert motore.CONTEGGI["completo:lettera-trasmissione:righe"] == prima + 1
+    assert len(pagine(pdf)) >= 4 and "020066IN0001059" in _layout(pdf)
 
 
 LISTE = {**{t: (t, get_document_type(t).example()) for t in ELENCHI},
