@@ -97,9 +97,10 @@ def _valori_lettera(model: m.LetteraTrasmissione) -> tuple[dict[str, str], list[
 
 
 def _contesto_lettera(model: m.LetteraTrasmissione, righe: int, banda: str | None = None,
-                      valori: dict[str, str] | None = None, copie: tuple[str, ...] = COPIE_LETTERA) -> dict[str, Any]:
+                      valori: dict[str, str] | None = None, copie: tuple[str, ...] = COPIE_LETTERA,
+                      pagine: int = 1) -> dict[str, Any]:
     t = {"mittente": model.mittente, "tramite": model.tramite, "ente": model.ente, "distinta": bool(model.distinta),
-         "righe": righe, "v": valori, "banda": banda}
+         "righe": righe, "v": valori, "banda": banda, "pagine": pagine}
     return {"calcoli": {"t": t}, "copie": copie}
 
 
@@ -109,7 +110,7 @@ def _deriva_lettera(model: m.LetteraTrasmissione) -> dict[str, Any]:
 
 MOTORE_LETTERA = MotoreTabella(
     "lettera_trasmissione/documento.html.j2", "Lettera di trasmissione dei rapporti di controllo tecnico all'Ente",
-    valori=_valori_lettera, contesto=_contesto_lettera, margine_basso_mm=18,
+    valori=_valori_lettera, contesto=_contesto_lettera, margine_basso_mm=18, seguito=True,
     variante=lambda x: (x.mittente.model_dump_json(), x.tramite.model_dump_json() if x.tramite else "",
                         x.ente.model_dump_json(), bool(x.distinta)))
 

@@ -1,8 +1,8 @@
 """CAIT paper with tables issued through the compile-once engine (``service.motore_tabella.MotoreTabella``)
 vs the full WeasyPrint render of the same record: same text, every slot box the same, same PDF/A-3b
 markers, XMP and dati.json, for tables stamped whole (up to four rows), drawn from bands (more rows,
-one page), run onto more pages from the continuation bands (distinta, rendiconti: same page breaks)
-and laid out in full (types without continuation bands, more rows than a page holds: counted)."""
+one page) and run onto more pages from the continuation bands (ricevuta, distinta, lettera, elenchi,
+rendiconti: the same page breaks, compared page by page)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from renderers.stamp import CompiledTemplate
-from service import motore, motore_lotti
+from service import motore_lotti
 from service.documents import cait
 from service.produce import render_document, validate
 from service.registry import get_document_type
@@ -144,15 +144,6 @@ def test_ricevuta_of_sixty_rows_runs_onto_a_second_page_as_the_full_render(impos
     assert pdfa(a) == pdfa(b)
 
 
-def test_lettera_longer_than_a_page_is_laid_out_in_full_and_counted(impostazioni: Settings) -> None:
-    """The lettera di trasmissione has no continuation bands yet: a table past its page is laid out in full."""
-    dati = _lettera(60)
-    prima = motore.CONTEGGI["completo:lettera-trasmissione:righe"]
-    pdf = render_document("lettera-trasmissione", dati, modo=MODO, settings=impostazioni)
-    assert motore.CONTEGGI["completo:lettera-trasmissione:righe"] == prima + 1
-    assert len(pagine(pdf)) >= 4 and "020066IN0001059" in _layout(pdf)
-
-
 LISTE = {**{t: (t, get_document_type(t).example()) for t in ELENCHI},
          "operatori-vuoto": ("elenco-operatori", _operatori(0)), "operatori-12": ("elenco-operatori", _operatori(12)),
          "operatori-80": ("elenco-operatori", _operatori(80))}  # two pages
@@ -184,19 +175,20 @@ def _lettera(n: int) -> dict:
 
 
 LETTERE = {"esempio": (get_document_type("lettera-trasmissione").example(), None), "dodici-righe": (_lettera(12), None),
-           "copia-ente": (_lettera(12), ["ente"])}
+           "copia-ente": (_lettera(12), ["ente"]), "venti-righe": (_lettera(20), None)}  # two pages per copy
 
 
 @pytest.mark.parametrize("nome", LETTERE)
 def test_lettera_trasmissione_as_full_render(impostazioni: Settings, nome: str) -> None:
-    """Two copies (each its own page of the layout), rows from bands, one copy chosen."""
+    """Two copies (each its own page of the layout), rows from bands, one copy chosen, a table
+    running onto a second page of each copy (the closing block with it)."""
     dati, copie = LETTERE[nome]
     doc = get_document_type("lettera-trasmissione")
     prima = motore_lotti.CONTEGGI.get(doc.code, 0)
     a = render_document(doc.code, dati, modo=MODO, copie=copie, settings=impostazioni)
     assert motore_lotti.CONTEGGI[doc.code] == prima + 1
     b = render_document(doc.code, dati, modo=MODO, copie=copie, settings=impostazioni, completo=True)
-    assert _layout(a) == _layout(b)
+    assert _per_pagina(a) == _per_pagina(b) and len(_per_pagina(a)) == (1 if copie else 2) * (2 if nome == "venti-righe" else 1)
     assert _layout(a).count("Totale rapporti allegati") == (1 if copie else 2)
     sagome = motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)
     if copie:  # sagome() gives every copy: keep the chosen one's page
