@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PIL import ImageChops
+from PIL import ImageChops, ImageFilter
 
 from service import motore
 from service.produce import render_document
@@ -38,5 +38,9 @@ def test_blank_form_from_the_engine(impostazioni: Settings, tipo: str, monkeypat
     monkeypatch.setattr(motore_confronto, "DPI", 50)
     pa, pb = pagine(a), pagine(b)
     assert len(pa) == len(pb)
-    for x, y in zip(pa, pb):  # the very same layout: anti-aliasing apart, no pixel differs
-        assert ImageChops.difference(x, y).point(lambda v: 255 if v > 96 else 0).getbbox() is None
+    # The very same layout. The compiled background draws each dot of a dotted rule as a round-capped
+    # zero-length dash where WeasyPrint draws a tiny circle: the same dot, anti-aliased differently at
+    # 50 dpi (up to 33/255 after a 1-pixel blur); one erased character differs by ~70.
+    for x, y in zip(pa, pb):
+        diff = ImageChops.difference(x.filter(ImageFilter.GaussianBlur(1)), y.filter(ImageFilter.GaussianBlur(1)))
+        assert diff.point(lambda v: 255 if v > 48 else 0).getbbox() is None
