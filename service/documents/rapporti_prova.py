@@ -102,11 +102,13 @@ def _comune_del_codice(m: Any) -> None:
 
 
 def _rapporto(code: str, title: str, model: type, template: str, example: Any, rule: Any, derive: Any) -> DocumentType:
-    """A and B differ only in model, template, example, never-blank rule and derive."""
+    """A and B differ only in model, template, example, never-blank rule and derive. Both are stamped on
+    their compiled blank layout (``stampa``; B: foglio 1 and one generator sheet per copy, each record's
+    generator sheets stamped on it), tests/service/test_motore_ab.py."""
     return DocumentType(
         code=code, title=title, model=model, template=template, example=example, rules=(rule, _comune_del_codice),
         derive=derive, copies=COPIE_RAPPORTO_PROVA, codice_impianto=lambda m: m.codice_catasto,
-        data_documento=lambda m: m.data_ispezione,
+        data_documento=lambda m: m.data_ispezione, stampa=True,
     )
 
 
