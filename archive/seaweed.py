@@ -104,7 +104,7 @@ class EmbeddedSeaweed:
         secret_key: str,
         *,
         ports: SeaweedPorts | None = None,
-        ready_timeout: float = 30.0,
+        ready_timeout: float = 90.0,
         pubblica: bool = False,
         isolata: bool = False,
     ) -> None:

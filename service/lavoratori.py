@@ -8,7 +8,8 @@ stays in the server process; the signature a worker made is checked there by has
 (``service.firma.FirmeProprie``), not verified a second time.
 
 Workers are started with ``spawn`` (the server has threads; ``fork`` would copy their locks),
-load the signing identities once each and warm the compiled templates at start.
+load the signing identities once each and warm the compiled templates at start, in a background
+thread (a request arriving meanwhile compiles only its own type).
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ class LavoratoriEmissione:
         )
 
     def avvia(self, attesa_s: float = 600.0, *, attendi: bool = True) -> list[int]:
-        """Start every worker now (templates compiled, not on the first request); their pids.
-        ``attendi=False``: return at once (requests queue behind the warm-up)."""
+        """Start every worker now (each begins compiling the templates in the background); their pids.
+        ``attendi=False``: return at once."""
         futures = [self._executor.submit(_pronto, attesa_s) for _ in range(self.processi)]
         return sorted({f.result() for f in futures}) if attendi else []
 
@@ -105,16 +106,22 @@ def _avvia(settings: Settings, barriera: Any) -> None:
     global _settings, _barriera
     _barriera = barriera
     _settings = settings.model_copy(update={"processi_emissione": 0})
+    # Compiled templates are warmed in a background thread: a request that arrives meanwhile is
+    # served at once (its own type compiled on first use), not queued behind every layout.
+    threading.Thread(target=_riscalda, args=(_settings,), name="riscaldamento", daemon=True).start()
+
+
+def _riscalda(settings: Settings) -> None:
     try:  # compiled templates warm in memory (the engine's own warm-up, when it offers one)
         from service import motore  # type: ignore[attr-defined]
 
         riscalda = getattr(motore, "riscalda", None)
         if callable(riscalda):
             # one worker compiles at a time: the next ones find the layouts in the disk cache
-            _settings.var_dir.mkdir(parents=True, exist_ok=True)
-            with open(_settings.var_dir / ".riscaldamento.lock", "a") as fh:
+            settings.var_dir.mkdir(parents=True, exist_ok=True)
+            with open(settings.var_dir / ".riscaldamento.lock", "a") as fh:
                 fcntl.flock(fh, fcntl.LOCK_EX)
-                riscalda(_settings)
+                riscalda(settings)
     except ImportError:
         pass
     except Exception:  # a template that fails to compile fails its own requests, not the server
