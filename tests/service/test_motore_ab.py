@@ -46,7 +46,7 @@ def _b_tre() -> dict:
 
 
 CASI = {  # name → (type, record, copies)
-    "a": (A, A.example(), A.copies),
+    "a": (A, A.example(), A.copies[2:]),  # its three copies: tests/forms/test_allegato_a.py
     "b-uno": (B, _b_uno(), B.copies[2:]),
     "b-tre": (B, _b_tre(), B.copies),
 }
@@ -121,7 +121,7 @@ def test_slot_check_catches_one_wrong_value(impostazioni: Settings, raster) -> N
     kw = dict(modo="normalizzato", copie=["ente"], settings=impostazioni)
     altro = copy.deepcopy(CASI["a"][1])
     altro["numero_ispezione"] = "MN-2025/7931"
-    a = raster["a"][0][4:]  # the Ente's copy of the three
+    a = raster["a"][0]
     b = pagine(render_document("allegato-a", altro, completo=True, **kw))
     diversi = slot_diversi(_pagine_del_record(impostazioni, A, A.copies[2:], 0), a, b)
     assert {(p, c) for p, c, _ in diversi} == {(0, "numero_ispezione")}
