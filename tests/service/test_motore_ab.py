@@ -158,7 +158,7 @@ _PAROLE = st.lists(st.text(alphabet="abcdefghilmnopqrstuvzàèéìòù", min_siz
 @given(chiave=st.sampled_from(sorted(_MASSIMO)), parole=_PAROLE)
 def test_long_values_never_clip(impostazioni: Settings, chiave: tuple[str, str], parole: list[str]) -> None:
     """Stamped smaller, or laid out in full and counted; in every case the whole value is in the
-    document, word by word in order; when stamped, its text is the full layout's."""
+    document, word by word in order; when stamped, its text and every slot box are the full layout's."""
     tipo, campo = chiave
     valore = " ".join(parole)[:_MASSIMO[chiave]].strip().title()
     rec = copy.deepcopy(CASI["a"][1] if tipo == "allegato-a" else CASI["b-uno"][1])
@@ -174,4 +174,8 @@ def test_long_values_never_clip(impostazioni: Settings, chiave: tuple[str, str],
     assert stampato or motore.CONTEGGI["completo"] == completi + 1
     parole_in_ordine(pdf, valore, campo)
     if stampato:
-        assert estrai_testo(pdf) == estrai_testo(render_document(tipo, rec, completo=True, **kw))
+        pieno = render_document(tipo, rec, completo=True, **kw)
+        assert estrai_testo(pdf) == estrai_testo(pieno)
+        doc = A if tipo == "allegato-a" else B
+        compilato = _pagine_del_record(impostazioni, doc, doc.copies[2:], len(rec.get("generatori", ())))
+        assert slot_diversi(compilato, pagine(pdf), pagine(pieno)) == []
