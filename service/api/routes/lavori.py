@@ -37,7 +37,6 @@ log = logging.getLogger("curit.api.lavori")
 
 MAX_RECORD = 10_000
 """Largest job accepted over HTTP (bigger runs: ``curit-docs batch``)."""
-TIPI_API = ("targhe", "avvisi", "esiti")
 LavoroId = Annotated[str, Path(max_length=40, pattern=r"^[0-9A-Za-z-]+$")]
 
 
