@@ -75,7 +75,10 @@ def get_session(state: StateDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the unit of work commits when the endpoint returns, before the response is
+# sent. With the default ("request") the commit ran after the client already had its 201/303, so a
+# browser could read the next page before the audit row existed, and a failed commit went unseen.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)

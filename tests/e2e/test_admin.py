@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import CODICE, DOC, ServerE2E, shot as _shot
 
@@ -58,7 +59,8 @@ def test_giornata_dell_admin(e2e: ServerE2E, entra) -> None:
     page.get_by_label("Codice impianto").fill(CODICE)
     page.get_by_role("button", name="Cerca").click()
     righe = page.locator("#risultati tbody tr")
-    assert righe.count() == 1 and "Allegato G" in righe.first.inner_text()
+    expect(righe).to_have_count(1, timeout=60_000)
+    assert "Allegato G" in righe.first.inner_text()
     assert "Provincia di Mantova" in righe.first.inner_text()
     righe.first.get_by_role("link", name="Dettagli").click()
     assert "Scheda del documento" in page.content()

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import AXE, WCAG, gruppo_di, shot, token as _token, violazioni_axe  # noqa: F401 - AXE, WCAG
@@ -128,7 +129,8 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     page.wait_for_url("**/console/cait/ricevute**")
     assert "ricevuta n. CAIT-MN-01/RIC/" in page.locator("#esito").inner_text()
     righe = page.locator("#elenco-ricevute tbody tr")
-    assert righe.count() == 2 and "Rossi Termoidraulica S.n.c." in righe.first.inner_text()
+    expect(righe).to_have_count(2, timeout=60_000)
+    assert "Rossi Termoidraulica S.n.c." in righe.first.inner_text()
     _axe(page)
     _shot(page, "cait-ricevute")
     with page.expect_download() as dl:
@@ -148,7 +150,7 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     page.get_by_label("Codice impianto").fill("020066CT9999999")
     page.locator("#tipo").select_option("F")
     page.get_by_role("button", name="Registra", exact=True).click()
-    assert page.locator("#codice_impianto-errore").count() == 1
+    expect(page.locator("#codice_impianto-errore")).to_have_count(1, timeout=60_000)
     assert page.get_by_label("Codice impianto").input_value() == "020066CT9999999"
     page.get_by_label("Codice impianto").fill("020066CT0000002")
     page.get_by_role("button", name="Registra", exact=True).click()
@@ -247,7 +249,7 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     page.get_by_role("button", name="Scollega manutentore").click()
     assert page.locator("#username-comunicato").inner_text() == "MA023456"
     assert "prima del 18/09/2015" in page.locator("#comunicazione").inner_text()
-    assert page.locator("#nessun-manutentore").count() == 1
+    expect(page.locator("#nessun-manutentore")).to_have_count(1, timeout=60_000)
     _axe(page)
     _shot(page, "cait-scollegamento")
     assert _uno(db, "SELECT cait_id, email FROM manutentori WHERE username='MA023456'").cait_id is None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import CODICE, browser, cli as _cli, porta as _porta, server, shot as _shot  # noqa: F401
 # (browser, server: the shared fixtures, importable from here by modules written before conftest.py)
@@ -49,7 +50,8 @@ def test_login_search_download_batch(server: str, browser, tmp_path: Path) -> No
     page.get_by_label("Codice impianto").fill(CODICE)
     page.get_by_role("button", name="Cerca").click()
     righe = page.locator("#risultati tbody tr")
-    assert righe.count() == 1 and "Allegato G" in righe.first.inner_text()
+    expect(righe).to_have_count(1, timeout=60_000)
+    assert "Allegato G" in righe.first.inner_text()
     _shot(page, "archivio")
     righe.first.get_by_role("link", name="Dettagli").click()
     assert "Scheda del documento" in page.content()

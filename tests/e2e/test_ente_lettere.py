@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from service.registry import get_document_type
 from tests.e2e.conftest import ServerE2E, shot, violazioni_axe
@@ -69,7 +70,8 @@ def test_lettere_dai_rapporti_in_archivio_e_moduli_da_elenco(e2e: ServerE2E, ent
     page.get_by_role("navigation", name="Navigazione principale").get_by_role("link", name="Stampe massive").click()
     page.get_by_role("link", name="Lettere di esito dai rapporti in archivio").click()
     riga = page.locator("#rapporti tbody tr", has_text=codice)
-    assert riga.count() == 1 and f"/console/documento/{rapporto}" in riga.locator("a").get_attribute("href")
+    expect(riga).to_have_count(1, timeout=60_000)
+    assert f"/console/documento/{rapporto}" in riga.locator("a").get_attribute("href")
     page.get_by_label("Protocollo della prima lettera").fill("MN-2026/0150")
     page.get_by_label("Funzionario che firma").fill("Dott.ssa Laura Castelli")
     page.get_by_label("Dividi il file da stampare per destinatario").select_option("cap")
@@ -78,7 +80,7 @@ def test_lettere_dai_rapporti_in_archivio_e_moduli_da_elenco(e2e: ServerE2E, ent
     page.locator("#avvia-esiti-archivio").click()
     lavoro = _attendi_lavoro(page)
     assert "File da stampare, parte 46019" in page.locator("#file-lavoro").inner_text()  # split by CAP
-    assert page.locator("#scarti").count() == 0
+    expect(page.locator("#scarti")).to_have_count(0, timeout=60_000)
     primo = page.locator("#file-lavoro a").first
     with page.expect_download() as dl:
         primo.click()
@@ -115,7 +117,7 @@ def test_lettere_dai_rapporti_in_archivio_e_moduli_da_elenco(e2e: ServerE2E, ent
     assert violazioni_axe(page) == []
     page.locator("#avvia-moduli").click()
     scartate = page.locator("#righe-scartate tbody tr")
-    assert scartate.count() == 1
+    expect(scartate).to_have_count(1, timeout=60_000)
     assert scartate.first.locator("td").first.inner_text() == "3" and "potenza" in scartate.first.inner_text().lower()
     page.locator("#segui-lavoro").click()
     lavoro = _attendi_lavoro(page)

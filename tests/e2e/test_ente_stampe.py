@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ServerE2E, shot
 
@@ -89,7 +90,8 @@ def test_ente_stampe_distributori_etichette(e2e: ServerE2E, entra, tmp_path: Pat
     page.locator("#importa").click()
     assert "Nuovi impianti da ispezionare: 1" in page.locator("#esito").inner_text()
     righe = page.locator("#errori-righe tbody tr")
-    assert righe.count() == 1 and righe.first.inner_text().startswith("2")
+    expect(righe).to_have_count(1, timeout=60_000)
+    assert righe.first.inner_text().startswith("2")
     _shot(page, "-distributori")
     page.locator("#lavoro-targhe").click()
     _attendi_lavoro(page)
