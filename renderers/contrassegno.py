@@ -36,8 +36,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from renderers.barcode import QR_QUIET, qr_matrix, qr_ops
 from renderers.errors import RenderError
-from renderers.firma_aspetto import _FontInMemoria
-from renderers.sign import _ScrittorePdfA
+from renderers.firma_aspetto import FontInMemoria
+from renderers.sign import ScrittorePdfA
 
 __all__ = ["MODULO", "BORDO", "DISTACCO", "STRISCIA", "Posto", "Esito", "posti", "disegna_contrassegno"]
 
@@ -185,7 +185,7 @@ def _font_mille(ttf: bytes) -> bytes:
 
 
 def _testo_xobj(writer: IncrementalPdfFileWriter, font: bytes, riga: str) -> tuple[bytes, float, generic.IndirectObject]:
-    engine = _FontInMemoria(font_file="", font_size=_CORPO, dati=_font_mille(font)).create_font_engine(writer)
+    engine = FontInMemoria(font_file="", font_size=_CORPO, dati=_font_mille(font)).create_font_engine(writer)
     forma = engine.shape(riga)
     engine.prepare_write()
     return forma.graphics_ops, forma.x_advance * _CORPO, engine.as_resource()
@@ -195,7 +195,7 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -
     """``pdf`` + one incremental revision drawing the QR of ``testo_qr`` and the one-line
     ``legenda`` (in ``font``, TrueType, embedded as a subset) on every page, where each page has room."""
     try:
-        writer = _ScrittorePdfA(io.BytesIO(pdf), strict=False)  # Info and XMP kept equivalent (PDF/A)
+        writer = ScrittorePdfA(io.BytesIO(pdf), strict=False)  # Info and XMP kept equivalent (PDF/A)
     except Exception as exc:  # noqa: BLE001 - any unreadable PDF
         raise RenderError(f"PDF non leggibile per il contrassegno: {exc}") from None
     matrix = qr_matrix(testo_qr, error="M")

@@ -19,7 +19,7 @@ from pyhanko.stamp import TextStampStyle
 
 from renderers.errors import SigningError
 
-__all__ = ["TESTO_FIRMA", "AspettoFirma", "stile"]
+__all__ = ["TESTO_FIRMA", "AspettoFirma", "FontInMemoria", "stile"]
 
 TESTO_FIRMA = "Firmato digitalmente da %(signer)s\n%(organizzazione)s\nil %(ts)s"
 """Default appearance text; pyHanko fills ``signer`` (CN) and ``ts``, we add ``organizzazione``."""
@@ -43,7 +43,7 @@ class AspettoFirma:
 
 
 @dataclass(frozen=True)
-class _FontInMemoria(GlyphAccumulatorFactory):
+class FontInMemoria(GlyphAccumulatorFactory):
     """pyHanko's font factory reading the TrueType data from memory instead of a path."""
 
     dati: bytes = b""
@@ -54,6 +54,9 @@ class _FontInMemoria(GlyphAccumulatorFactory):
         return GlyphAccumulator(
             writer=writer, font_handle=io.BytesIO(self.dati), font_size=self.font_size, obj_stream=obj_stream
         )
+
+
+_FontInMemoria = FontInMemoria  # the former private name
 
 
 @lru_cache(maxsize=8)
@@ -82,7 +85,7 @@ def stile(aspetto: AspettoFirma | None) -> TextStampStyle | None:
     """Stamp style per appearance (pyHanko styles and font factories are stateless: cached)."""
     if aspetto is None:
         return None
-    font = _FontInMemoria(font_file="", font_size=aspetto.dimensione, dati=_font_timbro(aspetto.font))
+    font = FontInMemoria(font_file="", font_size=aspetto.dimensione, dati=_font_timbro(aspetto.font))
     return TextStampStyle(
         stamp_text=aspetto.testo,
         timestamp_format=aspetto.formato_data,

@@ -52,6 +52,7 @@ __all__ = [
     "carica_pkcs12",
     "carica_pem",
     "nome_soggetto",
+    "ScrittorePdfA",
 ]
 
 Livello = Literal["auto", "B-B", "B-T", "B-LT", "B-LTA"]
@@ -194,7 +195,7 @@ class Firmatario:
         timestamper = None if livello == "B-B" else self._timestamper
         lungo = livello in ("B-LT", "B-LTA")
         try:
-            writer = _ScrittorePdfA(io.BytesIO(pdf), strict=False)
+            writer = ScrittorePdfA(io.BytesIO(pdf), strict=False)
         except Exception as exc:
             raise SigningError("Il file da firmare non è un PDF leggibile.") from exc
         campo = _campo_libero(writer, spec.campo)
@@ -272,7 +273,7 @@ class Firmatario:
         return f"Firmatario({self.nome!r}, tsa={self.ha_marca_temporale})"
 
 
-class _ScrittorePdfA(IncrementalPdfFileWriter):
+class ScrittorePdfA(IncrementalPdfFileWriter):
     """Incremental writer that leaves Info and XMP equivalent, as PDF/A (ISO 19005-3 6.6.2.3) wants.
 
     pyHanko 0.38 (pinned) stamps ``/ModDate`` and ``xmp:ModifyDate`` from two separate clock
@@ -294,6 +295,9 @@ class _ScrittorePdfA(IncrementalPdfFileWriter):
         if producer is not None and isinstance(producer.value, str):
             info["/Producer"] = generic.TextStringObject(producer.value)
         self.mark_update(self._info)
+
+
+_ScrittorePdfA = ScrittorePdfA  # the former private name
 
 
 def carica_pkcs12(dati: bytes, password: bytes | None) -> ChiaveSoftware:
