@@ -12,19 +12,16 @@ asked; missing or earlier → PutObjectRetention and a second read; otherwise
 :class:`archive.errors.LockNotHeld`. Before writing, a version with the same hash is adopted
 instead (a lost reply), with the same checks. The SDK never retries a write (PUT/POST/DELETE);
 every version S3 names is passed to the ``registro`` (``archive.versioni``).
-:func:`autoverifica` is the start-up self-test of a bucket.
 
-Interoperability handled here (see PERFORMANCE-NOTES, S3 section):
-
-* Ceph RGW returns ``RetainUntilDate`` with nine fractional digits, which minio-py 7.2
-  cannot parse: the retention is read from the HEAD response headers with a tolerant parser
-  instead of ``get_object_retention``;
-* SeaweedFS ignores lock headers on ``copy_object``: nothing here copies objects.
-
-minio / urllib3 errors become :class:`archive.errors.StorageTransient` (no answer, 5xx) or
-:class:`archive.errors.StorageRefused` (a 4xx: retrying cannot help), both StorageError with an
-Italian message and the technical cause chained; a deletion refused by the lock becomes
-:class:`domain.errors.Conflict`.
+Around it: :mod:`archive.ritenzione` reads retention as servers write it (Ceph RGW returns
+``RetainUntilDate`` with nine fractional digits, which minio-py 7.2 cannot parse, so it is read
+tolerantly and never through ``get_object_retention``); :mod:`archive.s3_confine` turns minio /
+urllib3 errors into :class:`archive.errors.StorageTransient` (no answer, 5xx) or
+:class:`archive.errors.StorageRefused` (a 4xx: retrying cannot help), each with an Italian message
+and the cause chained; :mod:`archive.autoverifica` is the start-up self-test of a bucket (its
+names stay importable from here). A deletion refused by the lock becomes
+:class:`domain.errors.Conflict`. SeaweedFS ignores lock headers on ``copy_object``: nothing here
+copies objects.
 """
 
 from __future__ import annotations
@@ -33,26 +30,39 @@ import hashlib
 import io
 import re
 import unicodedata
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE
-from minio.error import MinioException, S3Error
+from minio.error import S3Error
 from minio.retention import Retention
 
 from archive.errors import LockNotHeld, StorageError, StorageRefused, StorageTransient
-from domain.errors import Conflict, NotFound
+from archive.ritenzione import Ritenzione, fine_conservazione, leggi_ritenzione, parse_s3_datetime, stesso_istante
+from archive.s3_confine import (CONNECTION_ERRORS, NO_HOLD_CODES, NO_RETENTION_CODES, intestazione,
+                                politica_ripetizioni, traduci_errori, transitorio)
+from domain.errors import Conflict
 
 __all__ = [
     "S3Config", "StoredObject", "ObjectInfo", "Ritenzione", "VersioneCreata", "RegistroVersioni", "ObjectStore",
     "object_key", "sha256_hex", "parse_s3_datetime", "autoverifica", "verifica_avvio",
 ]
+
+_AUTOVERIFICA = ("autoverifica", "verifica_avvio", "PROBE_PREFIX", "PROBE_RETENTION")
+"""Names of the start-up self-test, now in :mod:`archive.autoverifica`, still importable from here."""
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562: the self-test imports this module, so it is loaded late
+    if name in _AUTOVERIFICA:
+        from archive import autoverifica
+
+        return getattr(autoverifica, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 SHA256_META = "sha256"
 """User metadata name of the content hash (``x-amz-meta-sha256``)."""
@@ -135,80 +145,6 @@ def object_key(*, ente: str | None, stagione: str | None, tipo: str, codice_impi
     return "/".join(parts) + ".pdf"
 
 
-_S3_DT = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
-
-
-def parse_s3_datetime(text: str) -> datetime:
-    """ISO 8601 as S3 servers write it, any number of fractional digits (RGW writes nine)."""
-    m = _S3_DT.match(text.strip())
-    if not m:
-        raise ValueError(f"not an S3 timestamp: {text!r}")
-    base, frac, tz = m.groups()
-    micro = (frac or "0")[:6].ljust(6, "0")
-    offset = "+00:00" if tz in (None, "Z") else tz
-    return datetime.fromisoformat(f"{base}.{micro}{offset}")
-
-
-def _until(d: date | datetime) -> datetime:
-    """Retention of a date: to the end of that day (UTC); a datetime is taken as it is."""
-    if isinstance(d, datetime):
-        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
-    return datetime.combine(d, time(23, 59, 59), tzinfo=timezone.utc)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    lower = name.lower()
-    for k, v in headers.items():
-        if k.lower() == lower:
-            return v
-    return None
-
-
-_NO_HOLD_CODES = ("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "NoSuchLegalHold")
-"""What servers answer when a version never had a legal hold (SeaweedFS, RGW)."""
-_NO_RETENTION_CODES = ("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError")
-"""What servers answer to ``GET ?retention`` on a version without retention (RGW after a multipart upload)."""
-
-_CONNECTION_ERRORS = (urllib3.exceptions.HTTPError, OSError, MinioException)
-_NOT_FOUND_CODES = ("NoSuchKey", "NoSuchVersion", "NoSuchObject", "ResponseCode404")
-_TRANSIENT_CODES = ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed",
-                    "NoSuchUpload")
-"""``NoSuchUpload``: the SDK aborts a multipart upload whose completion reply was lost, and the
-store answers that the upload is gone (completed): the version may exist, adopt it on retry."""
-
-
-def _transient(exc: S3Error) -> bool:
-    status = getattr(getattr(exc, "response", None), "status", None) or 0
-    return status >= 500 or status in (408, 429) or exc.code in _TRANSIENT_CODES
-
-
-@contextmanager
-def _s3(messaggio: str, *, not_found: bool = False) -> Iterator[None]:
-    """Translate minio/urllib3 failures at this boundary: StorageTransient when retrying may
-    help (no answer, 5xx), StorageRefused when S3 answered no (4xx), or NotFound."""
-    try:
-        yield
-    except S3Error as exc:
-        if not_found and exc.code in _NOT_FOUND_CODES:
-            raise NotFound("Documento non presente nell'archivio.") from exc
-        raise (StorageTransient(messaggio) if _transient(exc) else StorageRefused(messaggio)) from exc
-    except _CONNECTION_ERRORS as exc:
-        raise StorageTransient("Archivio documentale non raggiungibile.") from exc
-
-
-@dataclass(frozen=True)
-class Ritenzione:
-    """The retention S3 reports for one version (``GET ?retention``); both None when it has none."""
-
-    mode: str | None
-    until: datetime | None
-
-    def descrizione(self) -> str:
-        if self.mode is None or self.until is None:
-            return "nessuna conservazione"
-        return f"{self.mode} fino al {self.until.strftime('%d/%m/%Y %H:%M:%S')} UTC"
-
-
 @dataclass(frozen=True)
 class VersioneCreata:
     """One object version this archive created (or adopted after a lost reply)."""
@@ -229,23 +165,6 @@ RegistroVersioni = Callable[[VersioneCreata], None]
 version whose verification fails is still accounted for (``archive.versioni`` records it)."""
 
 
-def _parse_retention(xml: str) -> Ritenzione:
-    root = ET.fromstring(xml)
-    mode = until = None
-    for el in root.iter():
-        tag = el.tag.rsplit("}", 1)[-1]
-        if tag == "Mode" and el.text:
-            mode = el.text.strip().upper()
-        elif tag == "RetainUntilDate" and el.text:
-            until = parse_s3_datetime(el.text)
-    return Ritenzione(mode, until)
-
-
-def _same_instant(a: datetime, b: datetime) -> bool:
-    """Equal to the second (servers keep whole seconds; we never ask for fractions)."""
-    return a.replace(microsecond=0) == b.replace(microsecond=0)
-
-
 class ObjectStore:
     """The archive bucket: put/get/verify, retention, legal hold, disposal of expired versions."""
 
@@ -255,7 +174,7 @@ class ObjectStore:
         self.registro = registro
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout),
-            retries=_retry_policy(config.retries),
+            retries=politica_ripetizioni(config.retries),
             maxsize=8,
         )
         self.client = Minio(
@@ -277,9 +196,9 @@ class ObjectStore:
                 raise StorageRefused(
                     f"Il bucket {self.bucket} esiste ma non ha il blocco oggetti (Object Lock) attivo."
                 ) from exc
-            raise (StorageTransient if _transient(exc) else StorageRefused)(
+            raise (StorageTransient if transitorio(exc) else StorageRefused)(
                 "Impossibile preparare il bucket dell'archivio.") from exc
-        except _CONNECTION_ERRORS as exc:
+        except CONNECTION_ERRORS as exc:
             raise StorageTransient("Archivio documentale non raggiungibile.") from exc
         if lock is None:
             raise StorageRefused(f"Il bucket {self.bucket} non ha il blocco oggetti (Object Lock) attivo.")
@@ -299,7 +218,7 @@ class ObjectStore:
         does not hold it. The bytes are read back and hashed; only then is it returned.
         """
         digest = sha256_hex(data)
-        asked = _until(retain_until)
+        asked = fine_conservazione(retain_until)
         meta = {SHA256_META: digest, **{k: _ascii(v) for k, v in (metadata or {}).items()}}
         attempts = max(1, self.config.put_attempts)
         for attempt in range(1, attempts + 1):
@@ -311,7 +230,7 @@ class ObjectStore:
                 return StoredObject(key, found.version_id, digest, found.size, held.date(), created=False,
                                     retain_until_exact=held)
             try:
-                with _s3("Scrittura nell'archivio documentale non riuscita."):
+                with traduci_errori("Scrittura nell'archivio documentale non riuscita."):
                     result = self.client.put_object(
                         self.bucket, key, io.BytesIO(data), len(data),
                         content_type="application/pdf", metadata=meta,
@@ -349,17 +268,17 @@ class ObjectStore:
         """Retention of one exact version as the store reports it (``GET ?retention``, parsed
         tolerantly: RGW writes nine fractional digits, which minio-py cannot read)."""
         try:
-            with _s3("Lettura della conservazione del documento non riuscita.", not_found=True):
+            with traduci_errori("Lettura della conservazione del documento non riuscita.", not_found=True):
                 response = self.client._execute(
                     "GET", self.bucket, object_name=key, query_params={"versionId": version_id, "retention": ""},
                 )
                 text = response.data.decode()
         except StorageRefused as exc:
-            if isinstance(exc.__cause__, S3Error) and exc.__cause__.code in _NO_RETENTION_CODES:
+            if isinstance(exc.__cause__, S3Error) and exc.__cause__.code in NO_RETENTION_CODES:
                 return Ritenzione(None, None)
             raise
         try:
-            return _parse_retention(text)
+            return leggi_ritenzione(text)
         except (ET.ParseError, ValueError) as exc:
             raise StorageTransient("Risposta dell'archivio sulla conservazione non leggibile.") from exc
 
@@ -372,13 +291,13 @@ class ObjectStore:
         def held(r: Ritenzione) -> bool:
             if r.mode != COMPLIANCE or r.until is None:
                 return False
-            return _same_instant(r.until, asked) or (not new and r.until > asked)
+            return stesso_istante(r.until, asked) or (not new and r.until > asked)
 
         letta = self.retention(key, version_id)
         if held(letta):
             return letta.until  # type: ignore[return-value]
         if letta.until is None or letta.until < asked or letta.mode != COMPLIANCE:
-            with _s3("Impostazione della conservazione del documento non riuscita."):
+            with traduci_errori("Impostazione della conservazione del documento non riuscita."):
                 self.client.set_object_retention(self.bucket, key, Retention(COMPLIANCE, asked), version_id=version_id)
             letta = self.retention(key, version_id)
             if held(letta):
@@ -402,7 +321,7 @@ class ObjectStore:
 
     def get(self, key: str, version_id: str | None = None) -> bytes:
         """The bytes of ``key`` (a given version, or the current one)."""
-        with _s3("Lettura dall'archivio documentale non riuscita.", not_found=True):
+        with traduci_errori("Lettura dall'archivio documentale non riuscita.", not_found=True):
             response = self.client.get_object(self.bucket, key, version_id=version_id)
             try:
                 return response.read()
@@ -412,23 +331,23 @@ class ObjectStore:
 
     def info(self, key: str, version_id: str | None = None) -> ObjectInfo:
         """Metadata, retention and legal hold of one version (a HEAD request)."""
-        with _s3("Lettura dall'archivio documentale non riuscita.", not_found=True):
+        with traduci_errori("Lettura dall'archivio documentale non riuscita.", not_found=True):
             stat = self.client.stat_object(self.bucket, key, version_id=version_id)
         headers = stat.metadata or {}
-        until = _header(headers, "x-amz-object-lock-retain-until-date")
+        until = intestazione(headers, "x-amz-object-lock-retain-until-date")
         return ObjectInfo(
             key=key,
             version_id=stat.version_id or version_id or "",
-            sha256=_header(headers, f"x-amz-meta-{SHA256_META}"),
+            sha256=intestazione(headers, f"x-amz-meta-{SHA256_META}"),
             size=stat.size or 0,
-            retention_mode=_header(headers, "x-amz-object-lock-mode"),
+            retention_mode=intestazione(headers, "x-amz-object-lock-mode"),
             retain_until=parse_s3_datetime(until) if until else None,
-            legal_hold=(_header(headers, "x-amz-object-lock-legal-hold") or "").upper() == "ON",
+            legal_hold=(intestazione(headers, "x-amz-object-lock-legal-hold") or "").upper() == "ON",
         )
 
     def versions(self, key: str) -> list[str]:
         """Version ids of ``key``, newest first."""
-        with _s3("Elenco delle versioni non disponibile."):
+        with traduci_errori("Elenco delle versioni non disponibile."):
             found = [
                 o for o in self.client.list_objects(self.bucket, prefix=key, include_version=True)
                 if o.object_name == key and not o.is_delete_marker
@@ -438,7 +357,7 @@ class ObjectStore:
 
     def all_versions(self, prefix: str = "") -> Iterator[tuple[str, str]]:
         """``(key, version_id)`` of every object version in the bucket (delete markers skipped)."""
-        with _s3("Elenco delle versioni non disponibile."):
+        with traduci_errori("Elenco delle versioni non disponibile."):
             for o in self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True, include_version=True):
                 if not o.is_delete_marker and o.version_id and o.object_name:
                     yield o.object_name, o.version_id
@@ -447,16 +366,16 @@ class ObjectStore:
 
     def legal_hold(self, key: str, version_id: str) -> bool:
         try:
-            with _s3("Stato del blocco legale non disponibile."):
+            with traduci_errori("Stato del blocco legale non disponibile."):
                 return self.client.is_object_legal_hold_enabled(self.bucket, key, version_id=version_id)
         except StorageError as exc:
-            if isinstance(exc.__cause__, S3Error) and exc.__cause__.code in _NO_HOLD_CODES:
+            if isinstance(exc.__cause__, S3Error) and exc.__cause__.code in NO_HOLD_CODES:
                 return False  # never set on this version
             raise
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
         """Set (``on=True``) or release a legal hold on one version."""
-        with _s3("Impossibile modificare il blocco legale del documento."):
+        with traduci_errori("Impossibile modificare il blocco legale del documento."):
             if on:
                 self.client.enable_object_legal_hold(self.bucket, key, version_id=version_id)
             else:
@@ -465,7 +384,7 @@ class ObjectStore:
     def delete_version(self, key: str, version_id: str) -> None:
         """Permanently delete one version; Conflict while retention or a legal hold protects it."""
         try:
-            with _s3("Eliminazione dall'archivio documentale non riuscita."):
+            with traduci_errori("Eliminazione dall'archivio documentale non riuscita."):
                 self.client.remove_object(self.bucket, key, version_id=version_id)
         except StorageError as exc:
             refused = isinstance(exc.__cause__, S3Error) and exc.__cause__.code == "AccessDenied"
@@ -480,66 +399,6 @@ class ObjectStore:
         if info.retain_until is not None and info.retain_until > datetime.now(timezone.utc):
             return True
         return info.legal_hold or self.legal_hold(key, version_id)
-
-
-def _retry_policy(retries: int) -> urllib3.Retry:
-    """SDK-level retries: connection attempts (nothing was sent) and reading requests only.
-    urllib3's default also retries PUT after a read error, which after a lost reply writes a
-    second locked version; POST (multipart create/complete) and DELETE are excluded as well."""
-    return urllib3.Retry(
-        total=retries, connect=retries, read=retries, status=retries, other=0,
-        allowed_methods=frozenset({"GET", "HEAD"}), status_forcelist=(500, 502, 503, 504),
-        backoff_factor=0.2, raise_on_status=False,
-    )
-
-
-PROBE_PREFIX = "_curit-autoverifica/"
-"""Key prefix of the start-up probes (tiny objects, locked for :data:`PROBE_RETENTION`)."""
-PROBE_RETENTION = timedelta(minutes=10)
-
-
-def autoverifica(store: "ObjectStore", *, ora: datetime | None = None) -> StoredObject:
-    """Start-up self-test of the bucket: write a probe with COMPLIANCE retention, read the
-    retention back (mode and date, exactly), then try to delete that locked version, which
-    must be refused. :class:`StorageRefused` (or :class:`LockNotHeld`) when the bucket does
-    not protect what it stores; :class:`StorageTransient` when it cannot be reached.
-    """
-    ora = ora or datetime.now(timezone.utc)
-    until = (ora + PROBE_RETENTION).replace(microsecond=0)
-    key = f"{PROBE_PREFIX}{ora.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.bin"
-    probe = b"curit-docs autoverifica " + ora.isoformat().encode()
-    stored = store.put(key, probe, retain_until=until, metadata={"scopo": "autoverifica"})
-    try:
-        with _s3("Eliminazione della prova non riuscita."):
-            store.client.remove_object(store.bucket, key, version_id=stored.version_id)
-    except StorageRefused:
-        pass  # refused: the lock holds
-    else:
-        raise StorageRefused(
-            f"Il bucket {store.bucket} ha lasciato eliminare una versione sotto conservazione obbligatoria: "
-            "l'archivio non può garantire la conservazione dei documenti."
-        )
-    try:
-        if sha256_hex(store.get(key, stored.version_id)) != stored.sha256:
-            raise StorageRefused(f"Il bucket {store.bucket} non restituisce la prova scritta all'avvio.")
-    except NotFound:
-        raise StorageRefused(
-            f"Il bucket {store.bucket} ha perso una versione sotto conservazione obbligatoria."
-        ) from None
-    return stored
-
-
-def verifica_avvio(config: S3Config) -> StoredObject:
-    """Bucket prepared and :func:`autoverifica` passed, or the same error with an Italian
-    message saying the server does not start (``curit-docs serve`` calls this)."""
-    store = ObjectStore(config)
-    try:
-        store.ensure_bucket()
-        return autoverifica(store)
-    except StorageError as exc:
-        errore = type(exc)(f"Avvio rifiutato: il bucket {config.bucket} non supera la verifica della "
-                           f"conservazione obbligatoria. {exc.message}")
-        raise errore from exc
 
 
 def _ascii(value: str) -> str:
