@@ -466,7 +466,13 @@ class Emissione:
                 f"{doc.title}: i dati non indicano chi emette il documento; indicare l'emittente: {chi}.",
                 path=("emittente",),
             )
-        org = organizzazione(emittente or predefinito, self.registro)  # type: ignore[arg-type]
+        try:
+            org = organizzazione(emittente or predefinito, self.registro)  # type: ignore[arg-type]
+        except RuleViolation as exc:
+            if emittente or not predefinito or getattr(model, "ente_id", None) != predefinito:
+                raise
+            # the issuer came from the data: the field at fault is the record's ``ente_id``
+            raise RuleViolation(f"Ente sconosciuto (ente_id): {predefinito}.", path=("ente_id",)) from exc
         _controlla(politica, doc.title, org, self._nota(predefinito))
         return org
 

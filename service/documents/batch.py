@@ -32,6 +32,7 @@ from domain.avvisi import (
     variante_avviso,
 )
 from domain.enti import Ente
+from domain.errors import NotFound
 from service.motore_lotti import MotoreLotto
 from service.registry import DocumentType
 from service.settings import get_settings
@@ -61,7 +62,12 @@ def ente_di(ente_id: str | None, codice_impianto: str) -> Ente:
     from service.targhe import enti_da_settings
 
     enti = enti_da_settings(get_settings())
-    return enti.get(ente_id) if ente_id else enti.competente(codice_impianto[:6])
+    if not ente_id:
+        return enti.competente(codice_impianto[:6])
+    try:
+        return enti.get(ente_id)
+    except NotFound as exc:  # the record names it under ``ente_id``
+        raise NotFound(f"Ente sconosciuto (ente_id): {ente_id}.", path=("ente_id",)) from exc
 
 
 def _destinatario(d: Destinatario) -> dict[str, str]:
