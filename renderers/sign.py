@@ -41,6 +41,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from renderers.errors import SigningError
 from renderers.firma_aspetto import AspettoFirma
 from renderers.firma_aspetto import stile as _stile
+from renderers.firma_cms import SignerConModello
 
 __all__ = [
     "AspettoFirma",
@@ -138,8 +139,9 @@ class ChiaveSoftware:
         return f"ChiaveSoftware({nome_soggetto(self._certificato)!r})"
 
 
-class _SignerDaDispositivo(signers.Signer):
-    """pyHanko ``Signer`` that delegates the private-key operation to a ``DispositivoFirma``."""
+class _SignerDaDispositivo(SignerConModello):
+    """pyHanko ``Signer`` that delegates the private-key operation to a ``DispositivoFirma``
+    (B-B CMS after the first from a template: ``renderers.firma_cms``)."""
 
     def __init__(self, dispositivo: DispositivoFirma) -> None:
         store = SimpleCertificateStore()
