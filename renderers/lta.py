@@ -7,7 +7,9 @@
   timestamp (document timestamp, else signature timestamp), or of the signer's certificate.
 - :func:`contesto_validazione` is the ``ValidationContext`` used to *collect* validation data
   when signing or renewing: online fetching from the OCSP/CRL addresses named in the
-  certificates, revocation information required.
+  certificates, revocation information required. Given a :class:`CacheRevoche`, each OCSP
+  response and CRL is fetched once per certificate and reused by every later context until its
+  ``nextUpdate``: a batch signing B-LT asks the responder once, not once per document.
 - :func:`aggiungi_marca_archivio` appends fresh validation data for the last timestamp and a
   new document timestamp (pyHanko's archival timestamp chain): what ``archivio rinnova-marche``
   does before the last timestamp's certificate expires.
@@ -16,22 +18,26 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
 
-from asn1crypto import cms
+from asn1crypto import cms, crl, ocsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers import CRLFetcher, FetcherBackend, Fetchers, OCSPFetcher, OwnedFetcherBackend
+from pyhanko_certvalidator.util import issuer_serial
 
 from renderers.errors import SigningError
 
-__all__ = ["LivelloPades", "StatoLta", "livello_pades", "contesto_validazione", "aggiungi_marca_archivio"]
+__all__ = ["LivelloPades", "StatoLta", "CacheRevoche", "livello_pades", "contesto_validazione",
+           "aggiungi_marca_archivio"]
 
 LivelloPades = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 
@@ -92,13 +98,136 @@ def livello_pades(pdf: bytes | PdfFileReader) -> StatoLta | None:
 
 
 def contesto_validazione(
-    radici: Iterable[asn1_x509.Certificate], altri: Iterable[asn1_x509.Certificate] = ()
+    radici: Iterable[asn1_x509.Certificate], altri: Iterable[asn1_x509.Certificate] = (), *,
+    revoche: CacheRevoche | None = None,
 ) -> ValidationContext:
     """Context that *collects* validation data: OCSP/CRL fetched from the certificates' addresses
-    and required, so a signature is never called B-LT without them."""
+    and required, so a signature is never called B-LT without them; with ``revoche``, what that
+    cache still holds is not fetched again."""
+    backend = OwnedFetcherBackend(_BackendInCache(revoche)) if revoche is not None else None
     return ValidationContext(
         trust_roots=list(radici), other_certs=list(altri), allow_fetching=True, revocation_mode="require",
+        fetcher_backend=backend,
     )
+
+
+class CacheRevoche:
+    """OCSP responses and CRLs fetched once per certificate and kept while they are current.
+
+    One per signing identity and process (``renderers.sign.Firmatario``) or per renewal run: the
+    documents of a batch embed the same responses, fetched by the first. An entry is used until
+    :data:`MARGINE` before its ``nextUpdate``, then fetched again; a response or CRL without
+    ``nextUpdate`` is never kept; a failed fetch keeps nothing. A certificate revoked after its
+    response was fetched is seen at that response's ``nextUpdate``, as every relying party caching
+    OCSP sees it (RFC 6960, 4.2.2.1).
+    """
+
+    MARGINE = timedelta(minutes=1)
+    """An entry this close to its ``nextUpdate`` is fetched again (signing takes a moment)."""
+
+    def __init__(self, *, ora: Callable[[], datetime] | None = None) -> None:
+        self._ora = ora or (lambda: datetime.now(timezone.utc))
+        self._voci: dict[tuple[Any, ...], tuple[Any, datetime]] = {}
+        self._lock = threading.Lock()
+        self.scaricati = 0
+        """OCSP responses and CRL sets fetched over the network (the others came from here)."""
+
+    def leggi(self, chiave: tuple[Any, ...]) -> Any | None:
+        with self._lock:
+            voce = self._voci.get(chiave)
+            if voce is None:
+                return None
+            if voce[1] - self.MARGINE <= self._ora():
+                del self._voci[chiave]
+                return None
+            return voce[0]
+
+    def conserva(self, chiave: tuple[Any, ...], valore: Any, scade: datetime | None) -> None:
+        with self._lock:
+            self.scaricati += 1
+            if scade is not None:
+                self._voci[chiave] = (valore, scade)
+
+
+def _scadenza_ocsp(risposta: ocsp.OCSPResponse) -> datetime | None:
+    """The earliest ``nextUpdate`` of the response's single responses (None: one has none)."""
+    try:
+        singole = risposta["response_bytes"]["response"].parsed["tbs_response_data"]["responses"]
+        date = [s["next_update"].native for s in singole]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return min(date) if date and None not in date else None
+
+
+def _scadenza_crl(crls: list[crl.CertificateList]) -> datetime | None:
+    date = [c["tbs_cert_list"]["next_update"].native for c in crls]
+    return min(date) if date and None not in date else None
+
+
+class _OCSPInCache(OCSPFetcher):
+    """One context's OCSP fetcher: the cache first, the network on a miss."""
+
+    def __init__(self, interno: OCSPFetcher, cache: CacheRevoche) -> None:
+        self._interno, self._cache = interno, cache
+        self._usate: list[tuple[bytes, ocsp.OCSPResponse]] = []
+
+    async def fetch(self, cert: Any, authority: Any) -> ocsp.OCSPResponse:
+        chiave = ("ocsp", issuer_serial(cert), authority.hashable)
+        risposta = self._cache.leggi(chiave)
+        if risposta is None:
+            risposta = await self._interno.fetch(cert, authority)
+            self._cache.conserva(chiave, risposta, _scadenza_ocsp(risposta))
+        if not any(r is risposta for _, r in self._usate):
+            self._usate.append((chiave[1], risposta))
+        return risposta
+
+    def fetched_responses(self) -> Iterable[ocsp.OCSPResponse]:
+        return [r for _, r in self._usate]
+
+    def fetched_responses_for_cert(self, cert: Any) -> Iterable[ocsp.OCSPResponse]:
+        chi = issuer_serial(cert)
+        return [r for s, r in self._usate if s == chi]
+
+
+class _CRLInCache(CRLFetcher):
+    """One context's CRL fetcher: the cache first, the network on a miss."""
+
+    def __init__(self, interno: CRLFetcher, cache: CacheRevoche) -> None:
+        self._interno, self._cache = interno, cache
+        self._usate: dict[bytes, list[crl.CertificateList]] = {}
+
+    async def fetch(self, cert: Any, *, use_deltas: Any = None) -> Iterable[crl.CertificateList]:
+        chiave = ("crl", issuer_serial(cert), use_deltas)
+        crls = self._cache.leggi(chiave)
+        if crls is None:
+            crls = list(await self._interno.fetch(cert, use_deltas=use_deltas))
+            self._cache.conserva(chiave, crls, _scadenza_crl(crls))
+        self._usate[chiave[1]] = crls
+        return crls
+
+    def fetched_crls(self) -> Iterable[crl.CertificateList]:
+        return [c for crls in self._usate.values() for c in crls]
+
+    def fetched_crls_for_cert(self, cert: Any) -> Iterable[crl.CertificateList]:
+        return self._usate[issuer_serial(cert)]  # KeyError: not fetched in this context
+
+
+class _BackendInCache(FetcherBackend):
+    """pyHanko's default (aiohttp) fetchers behind a :class:`CacheRevoche`; one per context."""
+
+    def __init__(self, cache: CacheRevoche) -> None:
+        from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+        self._cache = cache
+        self._interno = AIOHttpFetcherBackend()
+
+    def get_fetchers(self) -> Fetchers:
+        interni = self._interno.get_fetchers()
+        return Fetchers(ocsp_fetcher=_OCSPInCache(interni.ocsp_fetcher, self._cache),
+                        crl_fetcher=_CRLInCache(interni.crl_fetcher, self._cache), cert_fetcher=interni.cert_fetcher)
+
+    async def close(self) -> None:
+        await self._interno.close()
 
 
 def aggiungi_marca_archivio(pdf: bytes, timestamper: TimeStamper, contesto: ValidationContext) -> bytes:

@@ -42,6 +42,7 @@ from renderers.errors import SigningError
 from renderers.firma_aspetto import AspettoFirma
 from renderers.firma_aspetto import stile as _stile
 from renderers.firma_cms import SignerConModello
+from renderers.lta import CacheRevoche
 
 __all__ = [
     "AspettoFirma",
@@ -156,20 +157,24 @@ class _SignerDaDispositivo(SignerConModello):
 class Firmatario:
     """A loaded signing identity: signs many documents reusing key, chain and TSA client."""
 
-    def __init__(self, signer: signers.Signer, *, timestamper: TimeStamper | None = None) -> None:
+    def __init__(self, signer: signers.Signer, *, timestamper: TimeStamper | None = None,
+                 revoche: CacheRevoche | None = None) -> None:
         if signer.signing_cert is None:
             raise SigningError("L'identità di firma non ha un certificato.")
         self._signer = signer
         self._timestamper = timestamper
+        self._revoche = revoche or CacheRevoche()
+        """B-LT validation data (OCSP/CRL) fetched once for all the documents this identity signs."""
         self._riservati: dict[str, int] = {}
         """Bytes reserved for the CMS per PAdES level, measured on the first signature of each."""
         self._lock = threading.Lock()
 
     @classmethod
     def da_dispositivo(
-        cls, dispositivo: DispositivoFirma, *, timestamper: TimeStamper | None = None
+        cls, dispositivo: DispositivoFirma, *, timestamper: TimeStamper | None = None,
+        revoche: CacheRevoche | None = None,
     ) -> Firmatario:
-        return cls(_SignerDaDispositivo(dispositivo), timestamper=timestamper)
+        return cls(_SignerDaDispositivo(dispositivo), timestamper=timestamper, revoche=revoche)
 
     @property
     def certificato(self) -> asn1_x509.Certificate:
@@ -246,12 +251,13 @@ class Firmatario:
 
     def _contesto(self):  # noqa: ANN202 - pyhanko_certvalidator.ValidationContext
         """Collects the validation data of B-LT: the chain's self-signed certificates (else its
-        last one) anchor the path; OCSP/CRL are fetched from the certificates' addresses."""
+        last one) anchor the path; OCSP/CRL are fetched from the certificates' addresses, once per
+        certificate while current (``self._revoche``)."""
         from renderers.lta import contesto_validazione
 
         catena = self.catena
         radici = [c for c in catena if c.self_signed != "no"] or list(catena[-1:]) or [self.certificato]
-        return contesto_validazione(radici, catena)
+        return contesto_validazione(radici, catena, revoche=self._revoche)
 
     @staticmethod
     def _posizione(writer: IncrementalPdfFileWriter, aspetto: AspettoFirma | None) -> dict:

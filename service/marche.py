@@ -43,7 +43,7 @@ from archive.errors import StorageError
 from archive.objectstore import sha256_hex
 from domain.errors import NotFound, RuleViolation
 from renderers.errors import SigningError
-from renderers.lta import StatoLta, aggiungi_marca_archivio, contesto_validazione, livello_pades
+from renderers.lta import CacheRevoche, StatoLta, aggiungi_marca_archivio, contesto_validazione, livello_pades
 from service.settings import Settings
 
 __all__ = ["EsitoRinnovo", "rinnova_marche", "registra_pianificazione"]
@@ -99,10 +99,11 @@ def rinnova_marche(
 
         timestamper = RequestsHTTPTimeStamper(settings.tsa_url, timeout=10)
     radici = _radici(settings)
+    revoche = CacheRevoche()  # the TSAs' OCSP responses, fetched once for the whole run
     for riga in _candidati(archivio, limite):
         try:
             esito = _rinnova(archivio, riga, limite=limite, solo_elenco=solo_elenco, timestamper=timestamper,
-                             radici=radici)
+                             radici=radici, revoche=revoche)
         except StorageError as exc:
             esito = EsitoRinnovo(riga["id"], "errore", f"Archivio non disponibile: {exc.message} Nessuna nuova "
                                  "versione registrata; la versione attuale resta valida.", errore_archivio=True)
@@ -135,7 +136,7 @@ def _candidati(archivio: Any, limite: datetime) -> Iterator[dict[str, Any]]:
 
 
 def _rinnova(archivio: Any, riga: dict[str, Any], *, limite: datetime, solo_elenco: bool, timestamper: Any,
-             radici: list[asn1_x509.Certificate]) -> EsitoRinnovo | None:
+             radici: list[asn1_x509.Certificate], revoche: CacheRevoche) -> EsitoRinnovo | None:
     store = archivio.store
     chiave, versione = riga["s3_key"], riga["version_id"]
     dati = store.get(chiave, versione)
@@ -153,7 +154,7 @@ def _rinnova(archivio: Any, riga: dict[str, Any], *, limite: datetime, solo_elen
                         prova_fino_al=stato.fino_al)
     if solo_elenco:
         return base
-    contesto = contesto_validazione(radici)
+    contesto = contesto_validazione(radici, revoche=revoche)
     if stato.livello == "B-T":
         dati = _con_dati_di_validazione(dati, contesto)
     nuovo = aggiungi_marca_archivio(dati, timestamper, contesto)

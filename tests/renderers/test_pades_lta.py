@@ -186,6 +186,39 @@ def test_marca_d_archivio_prolunga_la_prova(pki, orologio, tmp_path):
     assert not verifica_pdf(breve, trust_roots=[pki.ca.cert], momento=futuro).valida
 
 
+def test_dati_di_validazione_scaricati_una_volta_per_lotto(pki, tmp_path):
+    """A batch signed B-LT by one identity asks the OCSP responder once per certificate (the signer,
+    the TSA); every document still embeds the responses and verifies; past their nextUpdate (seven
+    days at the test responder) they are fetched again."""
+    from cryptography.x509 import ocsp
+
+    from renderers.lta import CacheRevoche
+
+    adesso = [dt.datetime.now(UTC)]
+    cache = CacheRevoche(ora=lambda: adesso[0])
+    firmatario = Firmatario.da_dispositivo(ChiaveSoftware(pki.firmatario.key, pki.firmatario.cert, [pki.ca.cert]),
+                                           timestamper=RequestsHTTPTimeStamper(pki.url_tsa, timeout=5), revoche=cache)
+    prima = len(pki.richieste_ocsp)
+    lotto = [firmatario.firma(pdf_di_prova(), FirmaSpec(livello=livello)) for livello in ("B-LT", "B-LT", "B-LTA")]
+    chiesti = pki.richieste_ocsp[prima:]
+    assert sorted(chiesti) == sorted([pki.firmatario.cert.serial_number, pki.tsa.cert.serial_number])
+    assert cache.scaricati == 2
+    for pdf in lotto:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            seriali = {ocsp.load_der_ocsp_response(bytes(o.read_bytes())).serial_number for o in doc.Root.DSS.OCSPs}
+        assert {pki.firmatario.cert.serial_number, pki.tsa.cert.serial_number} <= seriali
+        assert verifica_pdf(pdf, trust_roots=[pki.ca.cert]).valida
+    # a day before nextUpdate: still the cached responses; at nextUpdate: fetched again
+    adesso[0] += dt.timedelta(days=6)
+    firmatario.firma(pdf_di_prova(), FirmaSpec(livello="B-LT"))
+    assert len(pki.richieste_ocsp) - prima == 2
+    adesso[0] += dt.timedelta(days=1)
+    rinnovate = firmatario.firma(pdf_di_prova(), FirmaSpec(livello="B-LT"))
+    assert sorted(pki.richieste_ocsp[prima + 2:]) == sorted(chiesti) and cache.scaricati == 4
+    assert livello_pades(rinnovate).livello == "B-LT" and verifica_pdf(rinnovate, trust_roots=[pki.ca.cert]).valida
+    _verifica_esterna(lotto[-1], pki, tmp_path)  # pdfsig (it asks the responder itself) and openssl ts
+
+
 def test_senza_risposta_di_revoca_nessuna_firma_lt(pki):
     now = dt.datetime.now(UTC)
     muto = _leaf_lt(pki.ca, "http://127.0.0.1:9", "Paola Muti", "Comune di Lodi",
