@@ -11,7 +11,9 @@ the side edges). A block (QR square + legend) is placed against an edge, at leas
 from it, only where the blank paper reaches from that edge to beyond the block plus
 :data:`DISTACCO` of clearance: the code lands in a margin or an open blank area, never inside a
 drawn frame (a field left blank for handwriting, a signature box). Bottom edge first, rightmost
-first; then top, right, left; legend beside the code, else rotated along it.
+first; then top, right, left; legend beside the code on one line, else rotated along it, else
+wrapped into a column of lines :data:`COLONNA` wide beside it (a block as tall as the code: what a
+template's reserved band or corner holds).
 
 A page with no such room gets the old layout (content scaled into the area above a bottom strip):
 counted in :attr:`Esito.ridotte`, and logged by the caller. The legend font is DejaVu Sans,
@@ -50,7 +52,11 @@ DISTACCO = 4.0
 """Least blank clearance between the block and anything drawn on the page, in points."""
 STRISCIA = 62.0
 """Fallback only: height freed at the bottom of a page with no room, its content scaled above it."""
+COLONNA = 118.0
+"""Width of the legend's column of lines in the compact block (the code + 42 mm: the room a template
+reserves for it, docs/parts/contrassegno.md)."""
 _CORPO = 5.5
+_INTERLINEA = 7.0
 _PASSO = 2.0  # points per raster cell (36 dpi)
 _SOGLIA = 250  # grey level under which a cell holds ink
 
@@ -67,6 +73,8 @@ class Posto:
     """'basso', 'alto', 'destra', 'sinistra': the edge it stands against."""
     verticale: bool
     """The legend runs along the code, rotated 90°, instead of beside it."""
+    colonna: bool = False
+    """The legend is wrapped into a column of lines beside the code (a block as tall as the code)."""
 
 
 @dataclass
@@ -133,18 +141,21 @@ def _cerca(prof: list[int], larga: float, fondo: float, preferisci_fine: bool) -
     return None
 
 
-def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int) -> list[Posto | None]:
+def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int, colonna: int = 0) -> list[Posto | None]:
     """Per page, where a block fits: a ``lato_qr`` square plus a legend ``legenda`` points long on
-    ``righe`` lines (see the module docstring); None when the page has no room."""
+    ``righe`` lines, else (``colonna`` > 0) the legend wrapped into ``colonna`` lines :data:`COLONNA`
+    wide beside the code (see the module docstring); None when the page has no room."""
     spessore = righe * (_CORPO + 1.5) + 2
-    forme = [(lato_qr + 3 + legenda, lato_qr, False), (lato_qr + spessore, max(lato_qr, legenda), True)]
+    forme = [(lato_qr + 3 + legenda, lato_qr, False, False), (lato_qr + spessore, max(lato_qr, legenda), True, False)]
+    if colonna:
+        forme.append((lato_qr + 3 + COLONNA, max(lato_qr, colonna * _INTERLINEA), False, True))
     out: list[Posto | None] = []
     for img in _raster(pdf):
         W, H = img.size[0] * _PASSO, img.size[1] * _PASSO
         prof = _profondita(img)
         posto = None
         for lato in ("basso", "alto", "destra", "sinistra"):
-            for larga, alta, verticale in forme:
+            for larga, alta, verticale, in_colonna in forme:
                 orizz = lato in ("basso", "alto")
                 lungo, fondo = (larga, alta) if orizz else (alta, larga)
                 i = _cerca(prof[lato], lungo, fondo, preferisci_fine=True)  # rightmost; lowest on the sides
@@ -158,7 +169,7 @@ def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int) -> list[Posto 
                 else:  # along a side: i counts from the top of the page
                     x = BORDO if lato == "sinistra" else W - BORDO - larga
                     y = H - a - alta
-                posto = Posto(round(x, 2), round(y, 2), larga, alta, lato, verticale)
+                posto = Posto(round(x, 2), round(y, 2), larga, alta, lato, verticale, in_colonna)
                 break
             if posto is not None:
                 break
@@ -184,11 +195,31 @@ def _font_mille(ttf: bytes) -> bytes:
     return out.getvalue()
 
 
-def _testo_xobj(writer: IncrementalPdfFileWriter, font: bytes, riga: str) -> tuple[bytes, float, generic.IndirectObject]:
+def _a_capo(legenda: str, larghezza: float, misura) -> list[str]:  # noqa: ANN001 - str -> width in points
+    """``legenda`` in lines at most ``larghezza`` wide: broken between words, a word too long (a URL)
+    after its last '/' that fits or, failing that, where it stops fitting."""
+    righe: list[str] = []
+    for parola in legenda.split(" "):
+        if righe and misura(f"{righe[-1]} {parola}") <= larghezza:
+            righe[-1] = f"{righe[-1]} {parola}"
+            continue
+        while misura(parola) > larghezza:
+            entra = [i for i in range(1, len(parola)) if misura(parola[:i]) <= larghezza]
+            taglio = max((i for i in entra if parola[i - 1] == "/"), default=entra[-1])
+            righe.append(parola[:taglio])
+            parola = parola[taglio:]
+        righe.append(parola)
+    return righe
+
+
+def _testo_xobj(writer: IncrementalPdfFileWriter, font: bytes, riga: str
+                ) -> tuple[bytes, float, list[bytes], generic.IndirectObject]:
+    """The legend shaped on one line (ops, length in points) and wrapped into :data:`COLONNA` (ops per line)."""
     engine = FontInMemoria(font_file="", font_size=_CORPO, dati=_font_mille(font)).create_font_engine(writer)
     forma = engine.shape(riga)
+    colonna = [engine.shape(r).graphics_ops for r in _a_capo(riga, COLONNA, lambda t: engine.shape(t).x_advance * _CORPO)]
     engine.prepare_write()
-    return forma.graphics_ops, forma.x_advance * _CORPO, engine.as_resource()
+    return forma.graphics_ops, forma.x_advance * _CORPO, colonna, engine.as_resource()
 
 
 def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -> Esito:
@@ -200,15 +231,21 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -
         raise RenderError(f"PDF non leggibile per il contrassegno: {exc}") from None
     matrix = qr_matrix(testo_qr, error="M")
     lato_qr = (matrix.size + 2 * QR_QUIET) * MODULO
-    glifi, lungo, font_ref = _testo_xobj(writer, font, legenda)
-    trovati = posti(pdf, lato_qr, lungo, 1)
+    glifi, lungo, colonna, font_ref = _testo_xobj(writer, font, legenda)
+    trovati = posti(pdf, lato_qr, lungo, 1, len(colonna))
     qr = b"1 g 0 0 %.2f %.2f re f 0 g\n" % (lato_qr, lato_qr) + qr_ops(matrix, 0, 0, lato_qr)
     risorse_font = generic.DictionaryObject({generic.NameObject("/CuritL"): font_ref})
 
-    def blocco(verticale: bool) -> generic.IndirectObject:
+    def blocco(verticale: bool, in_colonna: bool) -> generic.IndirectObject:
         # the legend in a Form XObject of its own, baseline at y=1.5, from x=0 (font size 1 scaled by _CORPO)
         testo = b"BT /CuritL %.2f Tf 1 0 0 1 0 1.5 Tm %s ET\n" % (_CORPO, glifi)
-        if verticale:  # legend rotated 90° left of the code, reading upwards
+        if in_colonna:  # legend left of the code, its lines from the code's bottom line upwards
+            w, h = lato_qr + 3 + COLONNA, max(lato_qr, len(colonna) * _INTERLINEA)
+            righe = b"".join(b"BT /CuritL %.2f Tf 1 0 0 1 0 %.2f Tm %s ET\n" % (_CORPO, 1.5 + (len(colonna) - 1 - n) * _INTERLINEA, r)
+                             for n, r in enumerate(colonna))
+            corpo = (b"1 g 0 0 %.2f %.2f re f 0 g\n" % (w, h) + righe
+                     + b"q 1 0 0 1 %.2f 0 cm\n" % (COLONNA + 3) + qr + b"Q\n")
+        elif verticale:  # legend rotated 90° left of the code, reading upwards
             w, h = lato_qr + _CORPO + 3.5, max(lato_qr, lungo)
             corpo = (b"1 g 0 0 %.2f %.2f re f 0 g\n" % (w, h) + b"q 0 1 -1 0 %.2f 0 cm\n" % (_CORPO + 2) + testo + b"Q\n"
                      + b"q 1 0 0 1 %.2f 0 cm\n" % (_CORPO + 3.5) + qr + b"Q\n")
@@ -225,14 +262,14 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -
         xobj.compress()
         return writer.add_object(xobj)
 
-    forme: dict[bool, generic.IndirectObject] = {}
+    forme: dict[tuple[bool, bool], generic.IndirectObject] = {}
     for i, posto in enumerate(trovati):
         page = writer.find_page_for_modification(i)[0].get_object()
         box = [float(v) for v in page["/MediaBox"]]
-        verticale = posto.verticale if posto else False
-        if verticale not in forme:
-            forme[verticale] = blocco(verticale)
-        nome = "/CuritContrassegnoV" if verticale else "/CuritContrassegno"
+        forma = (posto.verticale, posto.colonna) if posto else (False, False)
+        if forma not in forme:
+            forme[forma] = blocco(*forma)
+        nome = "/CuritContrassegno" + ("V" if forma[0] else "C" if forma[1] else "")
         if posto is None:  # no room: the old layout, content scaled above a bottom strip
             k = (box[3] - box[1] - STRISCIA) / (box[3] - box[1])
             tx, ty = (box[0] + box[2]) / 2 * (1 - k), box[3] * (1 - k)
@@ -249,7 +286,7 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -
         presenti = res_ref.get_object().get("/XObject", generic.DictionaryObject()) \
             if isinstance(res_ref, generic.IndirectObject) else generic.DictionaryObject()
         risorse = None if nome in presenti else generic.DictionaryObject({
-            generic.NameObject("/XObject"): generic.DictionaryObject({generic.NameObject(nome): forme[verticale]})})
+            generic.NameObject("/XObject"): generic.DictionaryObject({generic.NameObject(nome): forme[forma]})})
         writer.add_stream_to_page(i, chiudi, resources=risorse)  # shared resources: merged once
     out = io.BytesIO()
     writer.write(out)

@@ -8,6 +8,7 @@ cannot drift apart. ``service.documents.cait`` registers the types.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,8 +18,8 @@ from renderers import barcode
 from renderers.html import formato_euro
 from service.motore_tabella import MotoreTabella
 
-__all__ = ["quando", "qr_distinta", "COPIE_DISTINTA", "COPIE_LETTERA", "MOTORE_DISTINTA", "MOTORE_LETTERA",
-           "MOTORE_RICEVUTA", "MOTORE_ELENCO", "MOTORE_RENDICONTO_CAIT", "MOTORE_RENDICONTO_ENTE"]
+__all__ = ["quando", "qr_distinta", "COPIE_DISTINTA", "COPIE_LETTERA", "MotoreCait", "con_motore", "MOTORE_DISTINTA",
+           "MOTORE_LETTERA", "MOTORE_RICEVUTA", "MOTORE_ELENCO", "MOTORE_RENDICONTO_CAIT", "MOTORE_RENDICONTO_ENTE"]
 
 ROMA = ZoneInfo("Europe/Rome")
 COPIE_DISTINTA = ("Copia per il manutentore", "Copia per il CAIT")
@@ -77,9 +78,27 @@ def _deriva_distinta(model: m.DistintaRicevuta) -> dict[str, Any]:
     return _contesto_tabella(_valori_distinta, _contesto_distinta, model)
 
 
-MOTORE_DISTINTA = MotoreTabella(
-    "distinta_ricevuta/documento.html.j2", "Distinta - ricevuta di consegna delle dichiarazioni (CAIT)",
-    valori=_valori_distinta, contesto=_contesto_distinta, margine_basso_mm=18, seguito=True,
+class MotoreCait:
+    """How a CAIT table document is stamped, without its template page and title: those are its
+    registry entry's (``DocumentType.template_path``, ``.title``), declared once there;
+    :func:`con_motore` builds the entry's ``MotoreTabella`` from them."""
+
+    def __init__(self, **parti: Any) -> None:
+        self.parti = parti
+        """``MotoreTabella``'s keyword arguments: valori, contesto, variante, margine_basso_mm, seguito."""
+
+    def per(self, doc: Any) -> MotoreTabella:
+        return MotoreTabella(doc.template_path, doc.title, **self.parti)
+
+
+def con_motore(doc: Any) -> Any:
+    """``doc`` (a ``DocumentType``) with its :class:`MotoreCait` turned into the engine of its own
+    template page and title; any other entry unchanged."""
+    return replace(doc, motore=doc.motore.per(doc)) if isinstance(doc.motore, MotoreCait) else doc
+
+
+MOTORE_DISTINTA = MotoreCait(
+    valori=_valori_distinta, contesto=_contesto_distinta, margine_basso_mm=37, seguito=True,  # its band for the contrassegno
     variante=lambda x: (x.cait.model_dump_json(), len(m.riepilogo_distinta(x.righe)["per_ente"])))
 
 
@@ -108,8 +127,7 @@ def _deriva_lettera(model: m.LetteraTrasmissione) -> dict[str, Any]:
     return _contesto_tabella(_valori_lettera, _contesto_lettera, model)
 
 
-MOTORE_LETTERA = MotoreTabella(
-    "lettera_trasmissione/documento.html.j2", "Lettera di trasmissione dei rapporti di controllo tecnico all'Ente",
+MOTORE_LETTERA = MotoreCait(
     valori=_valori_lettera, contesto=_contesto_lettera, margine_basso_mm=18, seguito=True,
     variante=lambda x: (x.mittente.model_dump_json(), x.tramite.model_dump_json() if x.tramite else "",
                         x.ente.model_dump_json(), bool(x.distinta)))
@@ -159,8 +177,7 @@ def _deriva_ricevuta(model: m.RicevutaCait) -> dict[str, Any]:
     return _contesto_tabella(_valori_ricevuta, _contesto_ricevuta, model)
 
 
-MOTORE_RICEVUTA = MotoreTabella(
-    "ricevuta/documento.html.j2", "Ricevuta del CAIT (etichette di validazione, ricarica del Portafoglio)",
+MOTORE_RICEVUTA = MotoreCait(
     valori=_valori_ricevuta, contesto=_contesto_ricevuta, margine_basso_mm=18, seguito=True,
     variante=lambda x: (x.cait.model_dump_json(), x.causale, x.saldo_portafoglio is not None))
 
@@ -219,11 +236,11 @@ def _deriva_rendiconto(model: Any) -> dict[str, Any]:
     return _contesto_tabella(_valori_rendiconto, _contesto_rendiconto, model)
 
 
-def _motore_rendiconto(template: str, titolo: str) -> MotoreTabella:
-    return MotoreTabella(
-        template, titolo, valori=_valori_rendiconto, contesto=_contesto_rendiconto, margine_basso_mm=18, seguito=True,
-        variante=lambda x: (x.emittente.model_dump_json(), x.ente.model_dump_json() if hasattr(x, "ente") else "",
-                            repr(_struttura_rendiconto(x))))
+MOTORE_RENDICONTO_CAIT = MOTORE_RENDICONTO_ENTE = MotoreCait(
+    valori=_valori_rendiconto, contesto=_contesto_rendiconto, margine_basso_mm=18, seguito=True,
+    variante=lambda x: (x.emittente.model_dump_json(), x.ente.model_dump_json() if hasattr(x, "ente") else "",
+                        repr(_struttura_rendiconto(x))))
+"""The CAIT's monthly and the Ente's quarterly rendiconto: one way of stamping, two templates."""
 
 
 _ELENCHI = {
@@ -282,12 +299,7 @@ def _contesto_tabella(valori_di: Any, contesto_di: Any, model: Any) -> dict[str,
     return contesto_di(model, len(righe), valori=valori)["calcoli"]
 
 
-MOTORE_ELENCO = MotoreTabella(
-    "elenchi_cait/documento.html.j2", "Elenco del CAIT", valori=_valori_elenco, contesto=_contesto_elenco,
+MOTORE_ELENCO = MotoreCait(
+    valori=_valori_elenco, contesto=_contesto_elenco,
     margine_basso_mm=18, seguito=True, variante=lambda x: (type(x).__name__, x.cait.model_dump_json()))
 
-
-MOTORE_RENDICONTO_CAIT = _motore_rendiconto("rendiconto_cait/documento.html.j2",
-                                            "Rendiconto mensile delle etichette vendute dal CAIT")
-MOTORE_RENDICONTO_ENTE = _motore_rendiconto("rendiconto_ente/documento.html.j2",
-                                            "Rendiconto trimestrale dell'Ente (vendita diretta delle etichette)")

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from domain.contrassegno import Sigillo, codifica, preparazione
-from renderers.contrassegno import disegna_contrassegno
+from renderers.contrassegno import BORDO, disegna_contrassegno
 from service.produce import produci
 from service.registry import get_document_type
 
@@ -36,7 +36,7 @@ TESTO = _testo()
 def sigillati(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, object]]:
     base = tmp_path_factory.mktemp("posto")
     out = {}
-    for tipo in ("allegato-h", "allegato-g"):
+    for tipo in ("allegato-h", "allegato-g", "distinta-ricevuta"):
         pdf = produci(tipo, get_document_type(tipo).example()).pdf
         esito = disegna_contrassegno(pdf, TESTO, LEGENDA, FONT)
         (base / f"{tipo}-0.pdf").write_bytes(pdf)
@@ -77,6 +77,29 @@ def test_posto_senza_riduzione_e_leggibile(sigillati) -> None:
             with Image.open(png) as im:
                 letti = [r.text for r in zxingcpp.read_barcodes(im)]
         assert TESTO in letti, (dpi, angolo, lettore)
+
+
+def test_banda_del_contrassegno_in_fondo(sigillati) -> None:
+    """The distinta-ricevuta, whose table ran to the footer, keeps a blank band at the bottom of every
+    page (its template's margin): the code stands there, its legend wrapped in a column beside it."""
+    tipo = "distinta-ricevuta"
+    prima, dopo, esito = sigillati[tipo]
+    assert esito.ridotte == [] and len(esito.posti) >= 2
+    primo = esito.posti[0]
+    assert (primo.lato, primo.colonna, primo.y) == ("basso", True, BORDO), primo
+    a = _pagina(prima, 72)
+    h = a.height
+    box = (int(primo.x), int(h - primo.y - primo.altezza), int(primo.x + primo.larghezza), int(h - primo.y))
+    assert ImageChops.invert(a.crop(box)).getbbox() is None  # nothing of the page under the block
+    testo = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(dopo), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "https://curit.example.it/verifica/" in testo and "0" * 32 in testo  # the legend's lines, the id whole
+    import zxingcpp
+
+    png = dopo.with_name(f"{tipo}-scan.png")
+    _pagina(dopo, 150).rotate(2, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR).save(png)
+    with Image.open(png) as im:
+        assert TESTO in [r.text for r in zxingcpp.read_barcodes(im)]
 
 
 def test_font_incorporati_e_pdfa(sigillati) -> None:

@@ -220,7 +220,8 @@ def test_distinta_as_full_render(impostazioni: Settings, nome: str) -> None:
     assert _layout(a) == _layout(b) and estrai_testo(a) == estrai_testo(b)
     sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
     ra, rb = pagine(a), pagine(b)
-    assert len(ra) == len(rb) == 2
+    # five rows and the closing block no longer fit above the contrassegno's band: two pages a copy
+    assert len(ra) == len(rb) == (4 if nome == "esempio" else 2)
     assert slot_diversi(sagome, ra, rb) == []
     assert pdfa(a) == pdfa(b)
 
