@@ -10,7 +10,8 @@ the work spread out:
   Retrieval and ``curit-docs archivio verifica`` verify in full;
 - **S3** writes of a block run concurrently (``concorrenza`` threads): each one is still the
   idempotent, read-back-checked ``ObjectStore.put``;
-- **index** rows of a block are written in one transaction;
+- **index** rows of a block are written in one transaction, new ones in one INSERT round
+  (``archive.indice_lotto``);
 - a document whose S3 write fails goes to the durable outbox (``archive.outbox.accoda``), exactly
   as ``Archivio.archivia`` does: nothing is lost, and the retry writes it once.
 """
@@ -30,6 +31,7 @@ from typing import Any
 from archive import indice as idx
 from archive.db import session_scope
 from archive.errors import StorageError
+from archive.indice_lotto import registra_lotto
 from archive.outbox import Voce, accoda
 from domain.errors import AppError
 from service.archivio import Archivio, MetadatiDocumento
@@ -65,12 +67,11 @@ def archivia_lotto(archivio: Archivio, documenti: list[tuple[bytes, MetadatiDocu
         if propria:
             thread.shutdown()
     records: list[dict[str, Any] | None] = [None] * len(voci)
+    scritte = [i for i, esito in enumerate(scritti) if not isinstance(esito, StorageError)]
     with session_scope(archivio.engine) as session:
-        for i, (voce, esito) in enumerate(zip(voci, scritti)):
-            if isinstance(esito, StorageError):
-                continue
-            doc = idx.registra(session, replace(voce.indice, version_id=esito.version_id,
-                                                conserva_fino_al=esito.retain_until))
+        righe = registra_lotto(session, [replace(voci[i].indice, version_id=scritti[i].version_id,
+                                                 conserva_fino_al=scritti[i].retain_until) for i in scritte])
+        for i, doc in zip(scritte, righe):
             records[i] = {**idx.as_dict(doc), "stato": "archiviato"}
     for i, (voce, esito) in enumerate(zip(voci, scritti)):
         if isinstance(esito, StorageError):
