@@ -29,6 +29,7 @@ from service.documents.cait_stampa import (
     MOTORE_RENDICONTO_CAIT,
     MOTORE_RENDICONTO_ENTE,
     MOTORE_RICEVUTA,
+    con_motore,
     _deriva_distinta,
     _deriva_elenco,
     _deriva_lettera,
@@ -215,7 +216,7 @@ def _num(model: Any) -> dict[str, str]:
 
 _OFFICE = dict(data_documento=lambda x: x.emessa_il.date(), metadati=_num, codice_impianto=lambda x: None)
 
-DOCUMENT_TYPES = (
+DOCUMENT_TYPES = tuple(map(con_motore, (  # each table engine on its entry's template page and title
     DocumentType(code="distinta-ricevuta", title="Distinta - ricevuta di consegna delle dichiarazioni (CAIT)",
                  model=m.DistintaRicevuta, template="distinta_ricevuta", example=esempio_distinta,
                  derive=_deriva_distinta, copies=COPIE_DISTINTA, modulo_in_bianco=False, motore=MOTORE_DISTINTA,
@@ -262,5 +263,5 @@ DOCUMENT_TYPES = (
           ("elenco-operatori", "Elenco degli operatori del CAIT", m.ElencoOperatori, esempio_elenco_operatori),
           ("elenco-strumenti", "Elenco degli strumenti di misura registrati dal CAIT", m.ElencoStrumenti,
            esempio_elenco_strumenti))),
-)
+)))
 
