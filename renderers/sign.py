@@ -287,9 +287,26 @@ class ScrittorePdfA(IncrementalPdfFileWriter):
     pyHanko 0.38 (pinned) stamps ``/ModDate`` and ``xmp:ModifyDate`` from two separate clock
     reads and writes ``pdf:Producer`` as "pyHanko" while appending to the Info ``/Producer``:
     after its update we copy the XMP values back into the Info dictionary.
+
+    pyHanko's incremental ``write`` prepares the document twice (its own step, then the base
+    writer's), re-reading and re-serialising the XMP each time: within one ``write`` the metadata
+    is updated once.
     """
 
+    _in_scrittura = False
+    _meta_aggiornati = False
+
+    def write(self, stream) -> None:  # noqa: ANN001 - a binary stream, as pyHanko's
+        self._in_scrittura, self._meta_aggiornati = True, False
+        try:
+            super().write(stream)
+        finally:
+            self._in_scrittura = self._meta_aggiornati = False
+
     def _update_meta(self) -> None:
+        if self._in_scrittura and self._meta_aggiornati:
+            return
+        self._meta_aggiornati = self._in_scrittura
         super()._update_meta()
         metadata = self.root["/Metadata"] if "/Metadata" in self.root else None
         if self._info is None or not hasattr(metadata, "xmp"):
