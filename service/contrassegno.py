@@ -44,8 +44,12 @@ __all__ = [
     "leggi_scansione",
     "identita_di",
     "kid_di",
+    "STAMPATI",
 ]
 
+STAMPATI = frozenset({"etichette", "targhe"})
+"""Print stock, not copies of an archived document: never sealed. A plate carries its own QR with the
+codice impianto (``/verifica/impianto/<codice>``), an etichetta its number (``etichette verifica``)."""
 _SUFFISSO = ".sigillo.pem"
 _log = logging.getLogger(__name__)
 
@@ -119,7 +123,10 @@ def identita_di(emittente: str) -> str:
 def sigilla(pdf: bytes, *, documento_id: str, tipo: str, codice_impianto: str | None, data_documento: date,
             emittente: str, identita: str, settings: Settings | None = None,
             ora: datetime | None = None) -> bytes:
-    """``pdf`` (as rendered, before the PAdES signature) + the contrassegno on every page."""
+    """``pdf`` (as rendered, before the PAdES signature) + the contrassegno on every page; print stock
+    (:data:`STAMPATI`) unchanged."""
+    if tipo in STAMPATI:
+        return pdf
     settings = settings or get_settings()
     chiave = chiave_sigillo(identita, settings)
     sigillo = Sigillo(documento_id, tipo, codice_impianto, data_documento, emittente,

@@ -19,13 +19,13 @@ from PIL import Image
 from archive.db import upgrade
 from archive.seaweed import EmbeddedSeaweed
 from domain.contrassegno import Sigillo, codifica, preparazione
-from service.contrassegno import elenco_fiducia, kid_di, leggi_scansione, verifica_testo
+from service.contrassegno import STAMPATI, elenco_fiducia, kid_di, leggi_scansione, verifica_testo
 from service.emissione import EMITTENTI, Emissione
 from service.registry import DOCUMENT_TYPES, get_document_type
 from service.settings import Settings
 
 KEY, SECRET = "curitsigillo", "curit-contrassegno-secret-0123"
-TIPI = sorted(t for t in DOCUMENT_TYPES if t in EMITTENTI)  # issued records (print files are signed only)
+TIPI = sorted(t for t in DOCUMENT_TYPES if t in EMITTENTI and t not in STAMPATI)  # issued records (print files are signed only)
 
 pytestmark = pytest.mark.slow  # one render per registered type (about 3 min on one core)
 
@@ -92,6 +92,16 @@ def test_every_type_round_trips_print_scan_verify(tipo, emessi, ambiente, cli_lo
         assert r.stdout.startswith("VALIDO: sigillo autentico")
         assert f"Documento: {emesso.record['id']}" in r.stdout and f"Tipo: {tipo}" in r.stdout
         assert "Archivio: documento presente e integro" in r.stdout
+
+
+@pytest.mark.parametrize("tipo", sorted(STAMPATI))
+def test_print_stock_is_signed_not_sealed(tipo, emessi) -> None:
+    """Etichette and targhe keep their own codes: no contrassegno, nothing scaled, still signed."""
+    pdf, emesso = emessi[tipo]
+    with pikepdf.open(pdf) as doc:
+        assert not any(b"/CuritContrassegno" in c.read_bytes() for p in doc.pages
+                       for c in (p.obj.Contents if isinstance(p.obj.Contents, pikepdf.Array) else [p.obj.Contents]))
+        assert "/AcroForm" in doc.Root and emesso.firmato
 
 
 def test_seal_is_checked_offline_with_the_archive_unreachable(emessi, ambiente, cli_locale, tmp_path) -> None:
