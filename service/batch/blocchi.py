@@ -103,7 +103,7 @@ def esegui_blocco(cartella: Path, indice: int, settings: Settings) -> dict[str, 
     tipo = tipo_lotto(lavoro["tipo"])
     ctx = Contesto(settings, lavoro["opzioni"])
     buf = io.BytesIO()
-    voci = _stampa(tipo, ctx, records_blocco(cartella, indice, lavoro["record_per_blocco"],
+    voci, pagine = _stampa(tipo, ctx, records_blocco(cartella, indice, lavoro["record_per_blocco"],
                                              lavoro.get("spostamento", 0)), buf, lavoro, primo=indice == 0)
     pdf = percorso_blocco(cartella, indice)
     pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -112,13 +112,14 @@ def esegui_blocco(cartella: Path, indice: int, settings: Settings) -> dict[str, 
         _documenti(cartella, dati, voci, tipo, ctx, lavoro)
     scrivi_atomico(pdf, dati)
     rapporto = {"indice": indice, "manifest_sha256": lavoro["manifest_sha256"],
-                "pdf_sha256": hashlib.sha256(dati).hexdigest(), "pagine": _pagine(dati), "record": voci}
+                "pdf_sha256": hashlib.sha256(dati).hexdigest(), "pagine": pagine, "record": voci}
     scrivi_atomico(pdf.with_suffix(".json"), json.dumps(rapporto, ensure_ascii=False, sort_keys=True).encode())
     return rapporto
 
 
 def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[str, Any]]], out: io.BytesIO,
-            lavoro: Mapping[str, Any], primo: bool = False) -> list[dict[str, Any]]:
+            lavoro: Mapping[str, Any], primo: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """Stamp the records into ``out``: their report entries and the chunk's pages (sheets)."""
     codes = CodeOptions(qr_error="M", qr_version=ctx.opzioni.get("qr_version"))
     sessione = SessioneLotto(out, settings=ctx.settings, template=tipo.template or "_base/pagina.html.j2",
                              title=lavoro["titolo"], codes=codes)
@@ -146,7 +147,7 @@ def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[st
     if imposer is not None:
         imposer.finish()
     sessione.close()
-    return voci
+    return voci, sessione.writer.page_count  # counted as written, not by parsing the chunk again
 
 
 def opzioni_foglio(tipo: Any, opz: dict[str, Any]) -> int:
@@ -210,11 +211,6 @@ def _imposer(tipo: TipoLotto, opzioni: Mapping[str, Any], sessione: SessioneLott
     return _ImposerLotto(sessione.writer, get_profile(str(opzioni.get("foglio") or tipo.foglio)),
                          inizio=int(opzioni.get("inizio") or 1) if primo else 1,
                          offset_x=float(opzioni.get("offset_x") or 0), offset_y=float(opzioni.get("offset_y") or 0))
-
-
-def _pagine(dati: bytes) -> int:
-    with pikepdf.open(io.BytesIO(dati)) as pdf:
-        return len(pdf.pages)
 
 
 def _documenti(cartella: Path, dati: bytes, voci: list[dict[str, Any]], tipo: TipoLotto, ctx: Contesto,

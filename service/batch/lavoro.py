@@ -237,10 +237,9 @@ def concludi(cartella: Path, *, settings: Settings, engine: Engine) -> dict[str,
     """The last step of every run (local or the Celery merge task): merge the chunks, sign the
     outputs (``service.batch.firme``), write the report and mark the job done."""
     lavoro = leggi_lavoro(cartella)
-    esito, righe = _unisci(cartella, lavoro)
-    firmati = firma_uscite(cartella, lavoro, esito["file"], righe, settings=settings)
-    if firmati or any("documento_firmato" in r or "archivio" in r for r in righe):
-        esito = _scrivi_rapporto(cartella, lavoro, righe, esito["file"], esito["pagine"], firmati)
+    file, pagine, righe = _unisci(cartella, lavoro)
+    firmati = firma_uscite(cartella, lavoro, file, righe, settings=settings)
+    esito = _scrivi_rapporto(cartella, lavoro, righe, file, pagine, firmati)  # once, with the signed files
     aggiorna_lavoro(engine, lavoro["id"], stato="completato", record_fatti=esito["prodotti"] + esito["falliti"],
                     record_falliti=esito["falliti"], impaginazioni_complete=esito["impaginazioni_complete"],
                     pagine=esito["pagine"], eta_secondi=0.0, messaggio=None)
@@ -261,10 +260,13 @@ def uscite(cartella: Path) -> list[str]:
 
 def unisci(cartella: Path) -> dict[str, Any]:
     """Merge the chunks into the print PDF(s) and write the report (deterministic bytes)."""
-    return _unisci(cartella, leggi_lavoro(cartella))[0]
+    lavoro = leggi_lavoro(cartella)
+    file, pagine, righe = _unisci(cartella, lavoro)
+    return _scrivi_rapporto(cartella, lavoro, righe, file, pagine)
 
 
-def _unisci(cartella: Path, lavoro: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _unisci(cartella: Path, lavoro: Mapping[str, Any]) -> tuple[list[str], int, list[dict[str, Any]]]:
+    """Merge the chunks into the print PDF(s): the files, their pages in all, the report's rows."""
     rapporti = []
     for i in range(blocchi_totali(lavoro)):
         r = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
@@ -285,7 +287,7 @@ def _unisci(cartella: Path, lavoro: Mapping[str, Any]) -> tuple[dict[str, Any], 
         for numero, kp in enumerate(pagine, start=1):
             file_di[kp] = (nome, numero)
     righe = _righe_rapporto(cartella, lavoro, rapporti, file_di)
-    return _scrivi_rapporto(cartella, lavoro, righe, [n for n, _ in uscite], sum(len(p) for _, p in uscite)), righe
+    return [n for n, _ in uscite], sum(len(p) for _, p in uscite), righe
 
 
 def _uscite(cartella: Path, lavoro: Mapping[str, Any], rapporti: list[dict[str, Any]]

@@ -79,8 +79,8 @@ def valori_da_html(html: str | Any) -> dict[str, Any]:
     ``{key: text | True}`` and ``{key!barrato: True}``."""
     radice = lxml_html.fromstring(html) if isinstance(html, str) else html
     valori: dict[str, Any] = {}
-    for el in radice.iter():
-        campo = el.get("data-campo") if isinstance(el.tag, str) else None
+    for el in radice.xpath("descendant-or-self::*[@data-campo]"):  # in C, not every element in Python
+        campo = el.get("data-campo")
         if not campo:
             continue
         classi = _classi(el)
@@ -140,19 +140,33 @@ def _adatta(compiled: CompiledTemplate, forme: Mapping[str, tuple[str, frozenset
 def _regole(slots: tuple[Slot, ...], valori: Mapping[str, Any],
             forme: Mapping[str, tuple[str, frozenset[str]]]) -> bytes:
     """Solid rules under the filled fields (the blank layout prints them dotted)."""
-    parti = []
+    parti = [regola for campo, regola in _righelli(slots, forme)
+             if valori.get(campo) and not valori.get(campo + BARRATO)]
+    return b"q 0 g " + b"".join(parti) + b"f Q\n" if parti else b""
+
+
+_RIGHELLI: dict[int, tuple[tuple[Slot, ...], list[tuple[str, bytes]]]] = {}
+
+
+def _righelli(slots: tuple[Slot, ...], forme: Mapping[str, tuple[str, frozenset[str]]]) -> list[tuple[str, bytes]]:
+    """(field, its rule's operators) of the page's ruled text slots, worked out once per page and process."""
+    noto = _RIGHELLI.get(id(slots))
+    if noto is not None and noto[0] is slots:
+        return noto[1]
+    out = []
     for s in slots:
-        if s.kind != "text" or not valori.get(s.campo) or valori.get(s.campo + BARRATO):
-            continue
         _tag, classi = forme.get(s.campo, ("", frozenset()))
-        if "campo" not in classi or "su-righe" in classi:  # a note written on its dotted lines: no rule
+        if s.kind != "text" or "campo" not in classi or "su-righe" in classi:  # a note on its dotted lines: no rule
             continue
         if "multiriga" in classi:  # the value's block rule sits where the first dotted line is
             x, y, w = s.x, s.y, s.width
         else:
             x, y, w = s.x - _PADDING_CAMPO, s.y - _REGOLA, s.width + 2 * _PADDING_CAMPO
-        parti.append(b"%s %s %s %s re " % (bnum(x), bnum(y), bnum(w), bnum(_REGOLA)))
-    return b"q 0 g " + b"".join(parti) + b"f Q\n" if parti else b""
+        out.append((s.campo, b"%s %s %s %s re " % (bnum(x), bnum(y), bnum(w), bnum(_REGOLA))))
+    if len(_RIGHELLI) >= 64:
+        _RIGHELLI.clear()
+    _RIGHELLI[id(slots)] = (slots, out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -195,6 +209,16 @@ def fogli_del_modello(compiled: CompiledTemplate, html: str, copie: int) -> tupl
     return tuple(out)
 
 
+@lru_cache(maxsize=8)
+def _modello(vuoto: str, base_dir: Any, asset_roots: tuple[Any, ...], cache_dir: Any, copie: int
+             ) -> tuple[CompiledTemplate, dict[str, tuple[str, frozenset[str]]], tuple[dict[str, Foglio], ...] | None]:
+    """The blank form ``vuoto`` compiled and adapted (strike twins, centred cells), its slot shapes and
+    sheets: once per process, not once per chunk (a chunk stamps with its own writer and fonts)."""
+    compiled = compile_template(vuoto, base_dir=base_dir, asset_roots=asset_roots, cache_dir=cache_dir)
+    forme = _forme(vuoto)
+    return _adatta(compiled, forme), forme, fogli_del_modello(compiled, vuoto, copie)
+
+
 def _rinomina(valori: dict[str, Any], da: str, a: str) -> dict[str, Any]:
     if da == a:
         return valori
@@ -230,12 +254,10 @@ class StampaModulo:
 
     def stamper(self, writer: Any, fonts: Any, codes: Any) -> tuple[Stamper, dict[str, tuple[str, frozenset[str]]]]:
         vuoto = self.html(None, self.holders)
-        compiled = compile_template(vuoto, base_dir=self.settings.templates_dir / self.doc.template,
-                                    asset_roots=(self.settings.templates_dir, self.settings.fonts_dir),
-                                    cache_dir=self.settings.stampa_cache_dir)
-        forme = _forme(vuoto)
-        self.fogli = fogli_del_modello(compiled, vuoto, len(self.holders))
-        return Stamper(_adatta(compiled, forme), fonts, writer, codes=codes), forme
+        adattato, forme, self.fogli = _modello(vuoto, self.settings.templates_dir / self.doc.template,
+                                               (self.settings.templates_dir, self.settings.fonts_dir),
+                                               self.settings.stampa_cache_dir, len(self.holders))
+        return Stamper(adattato, fonts, writer, codes=codes), forme
 
     def items(self, stamper: Stamper, forme: Mapping[str, tuple[str, frozenset[str]]], model: Any) -> list[Item]:
         """The record's pages (every copy); NeedsFullRender when a value cannot be stamped."""
