@@ -176,3 +176,34 @@ def test_embedded_font_carries_no_timestamp() -> None:
     data = _subset.__wrapped__(str(path))[0]
     assert TTFont(io.BytesIO(data))["head"].modified == TTFont(path)["head"].modified
     assert _subset.__wrapped__(str(path))[0] == data
+
+
+def test_background_imported_once_writes_the_bytes_of_a_fresh_import() -> None:
+    """``import_background`` records a background page's import once per process and writes it again
+    under each writer's object numbers: the file must be the one ``import_pdf_page`` writes, in a writer
+    that already holds other objects (numbers shifted) as in a fresh one, and its pages must render."""
+    from renderers.pdfstream import import_pdf_page
+    from renderers.stamp import import_background
+
+    page2 = SLOTS.replace('data-campo="a"', 'data-campo="c"') + '<p style="page-break-before: always">retro</p>'
+    background = _compile(_page(page2)).background
+
+    def written(importa, prima: int) -> bytes:
+        buf = io.BytesIO()
+        w = PdfStreamWriter(buf, title="t", file_id=b"0" * 16)
+        for _ in range(prima):
+            w.add_object(b"<< /Altro true >>")
+        for i in range(2):
+            importa(w, f"B{i}", background, i)
+            w.add_page(283.46, 170.08, [], b"", [f"B{i}"])
+        w.close()
+        return buf.getvalue()
+
+    for prima in (0, 3):
+        attesa = written(import_pdf_page, prima)
+        assert written(import_background, prima) == attesa
+        assert written(import_background, prima) == attesa  # from the recorded import
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(written(import_background, 3))) as pdf:
+        assert len(pdf.pages) == 2 and "/B1" in pdf.pages[1].Resources.XObject
