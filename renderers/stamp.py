@@ -37,12 +37,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-
 from renderers import barcode
 from renderers.errors import RenderError
-from renderers.pdf import AssetFetcher
 from renderers.pdfstream import PdfStreamWriter, Placement, Provider, bnum, import_pdf_page, pdf_string
 # step 1 and the fonts live in their own modules; their names are re-exported here, where every
 # caller has always imported them from (``_slim`` and ``_subset`` by their tests)
@@ -183,6 +179,11 @@ class Stamper:
                    values: Mapping[str, Value]) -> list[Item]:
         """Fallback: WeasyPrint lays out ``html`` (the record's own pages, text filled in);
         only its non-text slots (codes, ticks, strikes) are drawn by the engine."""
+        from weasyprint import HTML  # only for a fallback: see renderers.stamp_layout
+        from weasyprint.text.fonts import FontConfiguration
+
+        from renderers.pdf import AssetFetcher
+
         try:
             document = HTML(string=html, base_url=str(base_dir) + "/",
                             url_fetcher=AssetFetcher(asset_roots)).render(font_config=FontConfiguration())

@@ -230,7 +230,11 @@ class Targhe(TipoLotto):
 
         imp = ImpiantoTarga.model_validate(rec)
         ente = ctx.ente(imp.ente_id, imp.codice_impianto)
-        pers = pers_targa(personalizzazioni(ctx.settings, "targa"), ente.id)
+        # once per Ente and chunk, not per plate (the file read and the colour contrast checked again)
+        scelte = ctx.__dict__.setdefault("_pers_targa", {})
+        pers = scelte.get(ente.id)
+        if pers is None:
+            pers = scelte[ente.id] = pers_targa(personalizzazioni(ctx.settings, "targa"), ente.id)
         valori = valori_targa(imp, ctx.settings.targhe_url_verifica)
 
         def contesto(v):
