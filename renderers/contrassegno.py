@@ -41,11 +41,15 @@ from renderers.errors import RenderError
 from renderers.firma_aspetto import FontInMemoria
 from renderers.sign import ScrittorePdfA
 
-__all__ = ["MODULO", "BORDO", "DISTACCO", "STRISCIA", "Posto", "Esito", "posti", "disegna_contrassegno"]
+__all__ = ["MODULO", "MODULO_MINIMO", "BORDO", "DISTACCO", "STRISCIA", "Posto", "Esito", "posti", "disegna_contrassegno"]
 
 MODULO = 1.15
 """Side of one QR module in points (0.406 mm, 2.4 px at 150 dpi: the least that zbar reads from a
 150 dpi scan rotated 2°; 0.35 mm read only at 300 dpi; measured, docs/parts/contrassegno.md)."""
+MODULO_MINIMO = 0.9
+"""Module of the smaller code drawn where the page has no room for the usual one (0.318 mm, 1.9 px at
+150 dpi: zxing-cpp, what ``verifica-stampa`` reads with, decodes it from a 150 dpi scan rotated 2°;
+zbar needs 300 dpi; measured, docs/parts/contrassegno.md)."""
 BORDO = 14.0
 """Least distance of the block from the page edge, in points (5 mm: what office printers print)."""
 DISTACCO = 4.0
@@ -75,6 +79,8 @@ class Posto:
     """The legend runs along the code, rotated 90°, instead of beside it."""
     colonna: bool = False
     """The legend is wrapped into a column of lines beside the code (a block as tall as the code)."""
+    piccolo: bool = False
+    """The smaller code (:data:`MODULO_MINIMO`): the page had no room for the usual one."""
 
 
 @dataclass
@@ -141,38 +147,51 @@ def _cerca(prof: list[int], larga: float, fondo: float, preferisci_fine: bool) -
     return None
 
 
-def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int, colonna: int = 0) -> list[Posto | None]:
-    """Per page, where a block fits: a ``lato_qr`` square plus a legend ``legenda`` points long on
-    ``righe`` lines, else (``colonna`` > 0) the legend wrapped into ``colonna`` lines :data:`COLONNA`
-    wide beside the code (see the module docstring); None when the page has no room."""
+def _forme(lato_qr: float, legenda: float, righe: int, colonna: int) -> list[tuple[float, float, bool, bool]]:
+    """(width, height, legend rotated, legend in a column) of each block, in order of preference."""
     spessore = righe * (_CORPO + 1.5) + 2
     forme = [(lato_qr + 3 + legenda, lato_qr, False, False), (lato_qr + spessore, max(lato_qr, legenda), True, False)]
     if colonna:
         forme.append((lato_qr + 3 + COLONNA, max(lato_qr, colonna * _INTERLINEA), False, True))
+    return forme
+
+
+def _posto(prof: dict[str, list[int]], W: float, H: float, forme: list[tuple[float, float, bool, bool]],
+           piccolo: bool) -> Posto | None:
+    for lato in ("basso", "alto", "destra", "sinistra"):
+        for larga, alta, verticale, in_colonna in forme:
+            orizz = lato in ("basso", "alto")
+            lungo, fondo = (larga, alta) if orizz else (alta, larga)
+            i = _cerca(prof[lato], lungo, fondo, preferisci_fine=True)  # rightmost; lowest on the sides
+            if i is None:
+                continue
+            a = i * _PASSO + DISTACCO
+            if lato == "basso":
+                x, y = a, BORDO
+            elif lato == "alto":
+                x, y = a, H - BORDO - alta
+            else:  # along a side: i counts from the top of the page
+                x = BORDO if lato == "sinistra" else W - BORDO - larga
+                y = H - a - alta
+            return Posto(round(x, 2), round(y, 2), larga, alta, lato, verticale, in_colonna, piccolo)
+    return None
+
+
+def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int, colonna: int = 0,
+          minimo: float | None = None) -> list[Posto | None]:
+    """Per page, where a block fits: a ``lato_qr`` square plus a legend ``legenda`` points long on
+    ``righe`` lines, else (``colonna`` > 0) the legend wrapped into ``colonna`` lines :data:`COLONNA`
+    wide beside the code (see the module docstring); failing that, the same blocks with a ``minimo``
+    square (the smaller code); None when the page has no room."""
+    grandi = _forme(lato_qr, legenda, righe, colonna)
+    piccoli = _forme(minimo, legenda, righe, colonna) if minimo else []
     out: list[Posto | None] = []
     for img in _raster(pdf):
         W, H = img.size[0] * _PASSO, img.size[1] * _PASSO
         prof = _profondita(img)
-        posto = None
-        for lato in ("basso", "alto", "destra", "sinistra"):
-            for larga, alta, verticale, in_colonna in forme:
-                orizz = lato in ("basso", "alto")
-                lungo, fondo = (larga, alta) if orizz else (alta, larga)
-                i = _cerca(prof[lato], lungo, fondo, preferisci_fine=True)  # rightmost; lowest on the sides
-                if i is None:
-                    continue
-                a = i * _PASSO + DISTACCO
-                if lato == "basso":
-                    x, y = a, BORDO
-                elif lato == "alto":
-                    x, y = a, H - BORDO - alta
-                else:  # along a side: i counts from the top of the page
-                    x = BORDO if lato == "sinistra" else W - BORDO - larga
-                    y = H - a - alta
-                posto = Posto(round(x, 2), round(y, 2), larga, alta, lato, verticale, in_colonna)
-                break
-            if posto is not None:
-                break
+        posto = _posto(prof, W, H, grandi, False)
+        if posto is None and piccoli:
+            posto = _posto(prof, W, H, piccoli, True)
         out.append(posto)
     return out
 
@@ -230,14 +249,15 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -
     except Exception as exc:  # noqa: BLE001 - any unreadable PDF
         raise RenderError(f"PDF non leggibile per il contrassegno: {exc}") from None
     matrix = qr_matrix(testo_qr, error="M")
-    lato_qr = (matrix.size + 2 * QR_QUIET) * MODULO
+    lati = {False: (matrix.size + 2 * QR_QUIET) * MODULO, True: (matrix.size + 2 * QR_QUIET) * MODULO_MINIMO}
     glifi, lungo, colonna, font_ref = _testo_xobj(writer, font, legenda)
-    trovati = posti(pdf, lato_qr, lungo, 1, len(colonna))
-    qr = b"1 g 0 0 %.2f %.2f re f 0 g\n" % (lato_qr, lato_qr) + qr_ops(matrix, 0, 0, lato_qr)
+    trovati = posti(pdf, lati[False], lungo, 1, len(colonna), minimo=lati[True])
     risorse_font = generic.DictionaryObject({generic.NameObject("/CuritL"): font_ref})
 
-    def blocco(verticale: bool, in_colonna: bool) -> generic.IndirectObject:
+    def blocco(verticale: bool, in_colonna: bool, piccolo: bool) -> generic.IndirectObject:
         # the legend in a Form XObject of its own, baseline at y=1.5, from x=0 (font size 1 scaled by _CORPO)
+        lato_qr = lati[piccolo]
+        qr = b"1 g 0 0 %.2f %.2f re f 0 g\n" % (lato_qr, lato_qr) + qr_ops(matrix, 0, 0, lato_qr)
         testo = b"BT /CuritL %.2f Tf 1 0 0 1 0 1.5 Tm %s ET\n" % (_CORPO, glifi)
         if in_colonna:  # legend left of the code, its lines from the code's bottom line upwards
             w, h = lato_qr + 3 + COLONNA, max(lato_qr, len(colonna) * _INTERLINEA)
@@ -262,20 +282,20 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -
         xobj.compress()
         return writer.add_object(xobj)
 
-    forme: dict[tuple[bool, bool], generic.IndirectObject] = {}
+    forme: dict[tuple[bool, bool, bool], generic.IndirectObject] = {}
     for i, posto in enumerate(trovati):
         page = writer.find_page_for_modification(i)[0].get_object()
         box = [float(v) for v in page["/MediaBox"]]
-        forma = (posto.verticale, posto.colonna) if posto else (False, False)
+        forma = (posto.verticale, posto.colonna, posto.piccolo) if posto else (False, False, False)
         if forma not in forme:
             forme[forma] = blocco(*forma)
-        nome = "/CuritContrassegno" + ("V" if forma[0] else "C" if forma[1] else "")
+        nome = "/CuritContrassegno" + ("V" if forma[0] else "C" if forma[1] else "") + ("P" if forma[2] else "")
         if posto is None:  # no room: the old layout, content scaled above a bottom strip
             k = (box[3] - box[1] - STRISCIA) / (box[3] - box[1])
             tx, ty = (box[0] + box[2]) / 2 * (1 - k), box[3] * (1 - k)
             apri = writer.add_object(generic.StreamObject(stream_data=b"q %.5f 0 0 %.5f %.3f %.3f cm\n" % (k, k, tx, ty)))
             writer.add_stream_to_page(i, apri, prepend=True)
-            x, y = box[2] - 10 - (lato_qr + 3 + lungo), box[1] + 10
+            x, y = box[2] - 10 - (lati[False] + 3 + lungo), box[1] + 10
             disegno = b"Q\nq 1 0 0 1 %.2f %.2f cm %s Do Q\n" % (x, y, nome.encode())
         else:
             apri = writer.add_object(generic.StreamObject(stream_data=b"q\n"))

@@ -36,7 +36,7 @@ TESTO = _testo()
 def sigillati(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, object]]:
     base = tmp_path_factory.mktemp("posto")
     out = {}
-    for tipo in ("allegato-h", "allegato-g", "distinta-ricevuta"):
+    for tipo in ("allegato-h", "allegato-g", "distinta-ricevuta", "allegato-a"):
         pdf = produci(tipo, get_document_type(tipo).example()).pdf
         esito = disegna_contrassegno(pdf, TESTO, LEGENDA, FONT)
         (base / f"{tipo}-0.pdf").write_bytes(pdf)
@@ -100,6 +100,27 @@ def test_banda_del_contrassegno_in_fondo(sigillati) -> None:
     _pagina(dopo, 150).rotate(2, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR).save(png)
     with Image.open(png) as im:
         assert TESTO in [r.text for r in zxingcpp.read_barcodes(im)]
+
+
+def test_codice_piccolo_dove_il_solito_non_entra(sigillati) -> None:
+    """The back of each Allegato A copy (signature boxes down to 28 mm above the edge) gets the smaller
+    code, on blank paper, unscaled: zxing reads it at 150 dpi rotated 2°, zbar at 300 dpi."""
+    prima, dopo, esito = sigillati["allegato-a"]
+    assert esito.ridotte == [] and [p.piccolo for p in esito.posti] == [False, True] * 3
+    retro = esito.posti[1]
+    a = _pagina(prima, 72, 2)
+    box = (int(retro.x), int(a.height - retro.y - retro.altezza), int(retro.x + retro.larghezza), int(a.height - retro.y))
+    assert ImageChops.invert(a.crop(box)).getbbox() is None
+    import zxingcpp
+
+    png = dopo.with_name("a-retro-150.png")
+    _pagina(dopo, 150, 2).rotate(2, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR).save(png)
+    with Image.open(png) as im:
+        assert TESTO in [r.text for r in zxingcpp.read_barcodes(im)]
+    png = dopo.with_name("a-retro-300.png")
+    _pagina(dopo, 300, 2).rotate(-2, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR).save(png)
+    letti = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True).stdout.splitlines()
+    assert TESTO in letti
 
 
 def test_font_incorporati_e_pdfa(sigillati) -> None:

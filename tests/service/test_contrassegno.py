@@ -94,6 +94,16 @@ def test_every_type_round_trips_print_scan_verify(tipo, emessi, ambiente, cli_lo
         assert "Archivio: documento presente e integro" in r.stdout
 
 
+@pytest.mark.parametrize("dpi,angolo", [(150, 2.0), (300, -2.0)])
+def test_smaller_code_of_a_back_page_round_trips(dpi, angolo, emessi, ambiente, cli_locale, tmp_path) -> None:
+    """The back of an Allegato A copy carries the smaller code (no room for the usual one): read too."""
+    _base, _settings, env = ambiente
+    pdf, emesso = emessi["allegato-a"]
+    r = cli_locale("verifica-stampa", str(scansione(pdf, dpi, angolo, tmp_path, pagina=2)), env=env)
+    assert r.returncode == 0 and r.stdout.startswith("VALIDO: sigillo autentico"), r.stdout + r.stderr
+    assert f"Documento: {emesso.record['id']}" in r.stdout and "Archivio: documento presente e integro" in r.stdout
+
+
 @pytest.mark.parametrize("tipo", sorted(STAMPATI))
 def test_print_stock_is_signed_not_sealed(tipo, emessi) -> None:
     """Etichette and targhe keep their own codes: no contrassegno, nothing scaled, still signed."""
