@@ -4,7 +4,8 @@ Same steps and guarantees as one :meth:`service.emissione.Emissione.emetti_pdf` 
 the work spread out:
 
 - **sign** in ``processi`` worker processes, each with the identities loaded once
-  (``Emissione.firma_pdf``); blocks of documents go out and come back in order;
+  (``Emissione.firma_pdf``; a B-B CMS after an identity's first from a template,
+  ``renderers.firma_cms``); blocks of documents go out and come back in order;
 - **verdict** of each signature by hash (``service.firma.FirmeProprie``): the bytes are the
   ones a worker of this run signed a moment ago; the first of each identity is verified in full.
   Retrieval and ``curit-docs archivio verifica`` verify in full;
