@@ -117,9 +117,10 @@ class Settings(BaseSettings):
     """Seal every page of every signed, issued document with a contrassegno a stampa (QR, docs/parts/contrassegno.md).
 
     Off by default: the code is placed in blank paper without scaling, but some pages have none (the
-    front of each Allegato G copy, most B pages, distinta-ricevuta, rendiconto-cait, etichette,
-    targhe) and fall back to scaling their content (counted, logged). On once those templates reserve
-    a corner for it."""
+    front of each Allegato G copy, B's generator sheets, the full pages of a long rendiconto-cait) and
+    fall back to scaling their content (counted, logged). On once those templates reserve a band for it
+    (the distinta-ricevuta has one). Etichette and targhe are print stock with their own code: never
+    sealed (``service.contrassegno.STAMPATI``)."""
     sigilli_fidati: Path | None = None
     """Folder of extra trusted seal public keys (``<identità>.pem``) for ``verifica-stampa``; the seal keys
     of this installation (``identita_dir/<identità>.sigillo.pem``) are always trusted."""
