@@ -77,6 +77,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.db_backend("postgresql")``: the tests of a flow that does not depend on the
+    database run on that backend only (which and why: docs/parts/tests.md); tests that do not use
+    ``db_url`` are left alone. Run before the fixture's own parametrisation, which then defers to it."""
+    mark = metafunc.definition.get_closest_marker("db_backend")
+    if mark is not None and "db_url" in metafunc.fixturenames:
+        metafunc.definition.add_marker(pytest.mark.parametrize("db_url", list(mark.args), indirect=True))
+
+
 @pytest.fixture
 def engine(db_url: str):
     eng = make_engine(db_url)
@@ -90,6 +100,26 @@ except ImportError:  # pragma: no cover - older pytest, where xdist's own suffix
     NodeId = None
 
 _SHARED_SCOPES = ("module", "class", "package")
+
+
+def _parametro_di_sessione(item: pytest.Item) -> tuple[tuple[str, int], ...]:
+    """(fixture, parameter index) of the session-scoped parametrised fixtures the test uses."""
+    info, spec = getattr(item, "_fixtureinfo", None), getattr(item, "callspec", None)
+    if info is None or spec is None:
+        return ()
+    return tuple(sorted((nome, spec.indices[nome]) for nome, chain in info.name2fixturedefs.items()
+                        if nome in spec.indices and any(d.scope == "session" for d in chain)))
+
+
+def _un_server_alla_volta(items: list[pytest.Item]) -> None:
+    """Tests of a session-scoped parametrised fixture (``s3_server``: SeaweedFS, Ceph RGW) ordered by its
+    parameter within the places they already hold: pytest starts a parameter's server again each time
+    the parameter changes, and the slow-first sort had split the SeaweedFS and Ceph runs in two (each
+    server started twice per run, Ceph ~15 s). Their group runs on one worker in this order."""
+    posti = [i for i, item in enumerate(items) if _parametro_di_sessione(item)]
+    ordinati = sorted((items[i] for i in posti), key=_parametro_di_sessione)
+    for i, item in zip(posti, ordinati):
+        items[i] = item
 
 
 @pytest.hookimpl(trylast=True)
@@ -106,12 +136,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
        until a fixed xdist is released; a no-op where xdist already added the suffix.
     3. Modules with ``slow`` tests first (a stable sort that keeps each module contiguous, so module
        fixtures are built once): the scheduler hands out the biggest groups first, then the rest
-       in collection order, and a long test collected last would leave the other worker idle.
+       in collection order, and a long test collected last would leave the other worker idle. Then the
+       tests of ``s3_server`` by server (:func:`_un_server_alla_volta`).
     """
     if not getattr(config.option, "loadgroup", False):
         return
     lenti = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in lenti)
+    _un_server_alla_volta(items)
     for item in items:
         if not item.get_closest_marker("xdist_group"):
             info = getattr(item, "_fixtureinfo", None)

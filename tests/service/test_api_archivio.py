@@ -29,8 +29,6 @@ from tests.pki import materiale, pdf_di_prova
 KEY, SECRET = "curitapi", "curit-api-secret-0123456789"
 MANTOVA, BRESCIA = "provincia-mantova", "comune-brescia"
 
-pytestmark = pytest.mark.xdist_group("s3")
-
 
 @pytest.fixture(scope="module")
 def weed(tmp_path_factory: pytest.TempPathFactory):

@@ -22,7 +22,6 @@ from service.settings import Settings
 from test_api_archivio import BRESCIA, MANTOVA, api_settings, pki_ca, weed  # noqa: F401 - fixtures
 from tests.pki import pdf_di_prova
 
-pytestmark = pytest.mark.xdist_group("s3")
 
 FORM = {"tipo": "allegato-g", "codice_impianto": "020066IN0000009", "data_documento": "2025-11-05"}
 

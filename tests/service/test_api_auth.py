@@ -1,12 +1,16 @@
-"""Authentication, roles and the error contract of the API (real database, both backends)."""
+"""Authentication, roles and the error contract of the API (real database). The HTTP flows run on
+PostgreSQL; what the database decides (a key's expiry date, a deleted user's keys) on both backends."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select, update
 
 from service.auth import crea_token, csrf_di_sessione, leggi_token
+
+pytestmark = pytest.mark.db_backend("postgresql")
 
 
 def test_token_round_trip_and_expiry() -> None:
@@ -67,6 +71,7 @@ def test_api_key_for_machine_clients(client, login) -> None:
     assert client.get("/auth/io", headers={"X-API-Key": key + "x"}).status_code == 401
 
 
+@pytest.mark.db_backend("sqlite", "postgresql")
 def test_api_keys_are_listed_revocable_and_expire(client, login, api_settings) -> None:
     from archive.db import make_engine, session_scope
     from archive.utenti import ApiKey
@@ -108,6 +113,7 @@ def test_an_api_key_cannot_mint_keys_nor_last_beyond_a_year(client, login) -> No
     assert client.get("/auth/io", headers={"X-API-Key": key}).status_code == 200
 
 
+@pytest.mark.db_backend("sqlite", "postgresql")
 def test_keys_and_tokens_die_with_the_user(client, login, api_settings) -> None:
     """Deactivated → everything refused, and reactivating revives no old key or token; deleted → the same."""
     from archive.db import make_engine, session_scope

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from archive.anagrafiche import Manutentore, ManutenzioneImpianto
@@ -52,6 +53,7 @@ def test_sportello_chiusura_e_tenancy(client, login, db_url) -> None:
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
 
 
+@pytest.mark.db_backend("postgresql")  # which impianti are Rossi's: tests/service/test_cait.py, both backends
 def test_precompilato_solo_per_il_proprio_manutentore(client, login, db_url) -> None:
     rossi, impianti = _ids(db_url)
     in_g = next(c for c in impianti if "IN" in c)

@@ -16,7 +16,8 @@ from service.registry import get_document_type
 from service.settings import Settings
 from tests.service.test_emissione import MANTOVA, impostazioni, pdfsig, weed  # noqa: F401 (module fixture)
 
-pytestmark = pytest.mark.xdist_group("s3")
+pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md
+
 
 G = get_document_type("allegato-g").example()
 

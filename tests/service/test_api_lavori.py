@@ -15,6 +15,8 @@ from archive.catasto import ImpiantoCatasto
 from service.api.deps import state_for
 from service.settings import Settings
 
+pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md
+
 
 @pytest.fixture
 def api_settings(db_url: str, tmp_path: Path) -> Settings:

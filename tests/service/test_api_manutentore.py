@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from service.demo import VIADANA
+
+pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md
 
 
 def _valori(modulo: dict, etichetta: str) -> dict:

@@ -23,8 +23,6 @@ from service.settings import Settings
 from tests.service.test_api_archivio import KEY, SECRET, pki_ca, weed  # noqa: F401 - module fixtures
 from tests.service.test_api_manutentore import _valori
 
-pytestmark = pytest.mark.xdist_group("s3")
-
 
 @pytest.fixture
 def client_rifiuto(db_url: str, tmp_path: Path, weed: EmbeddedSeaweed, pki_ca: Path):  # noqa: F811

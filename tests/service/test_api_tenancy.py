@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from tests.service.test_api_archivio import api_settings, pki_ca, seeded, weed  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.xdist_group("s3")
 
 TUTTI = {"mn-g-rossi", "mn-distinta", "bs-f-bianchi"}
 VISIBILI = {

@@ -21,8 +21,6 @@ from tests.pki import pdf_di_prova
 KEY, SECRET = "curitpub", "curit-pubblico-secret-0123"
 CF = "RSSGNN70A41L826X"
 
-pytestmark = pytest.mark.xdist_group("s3")
-
 
 @pytest.fixture(scope="module")
 def weed(tmp_path_factory: pytest.TempPathFactory):

@@ -39,8 +39,6 @@ KEY, SECRET = "curitemis", "curit-emissione-secret-0123"
 CLI = Path(sys.executable).with_name("curit-docs")
 MANTOVA = "ente-provincia-mantova"
 
-pytestmark = pytest.mark.xdist_group("s3")
-
 
 @pytest.fixture(scope="module")
 def weed(tmp_path_factory: pytest.TempPathFactory):

@@ -34,8 +34,6 @@ from tests.service.test_targhe import _cells, _pages, _zbar
 CAIT = "cait-cait-mn-01"
 MANTOVA = "ente-provincia-mantova"
 
-pytestmark = pytest.mark.xdist_group("s3")
-
 
 def _env(tmp_path: Path, db_url: str, s3: EmbeddedSeaweed | None, *fidate: str) -> dict[str, str]:
     """``CURIT_*`` of one test: signing on, its own demo identities (``fidate`` trusted), bucket, var/."""

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import func, select
 
 from archive import cait_documenti as cd
 from archive.anagrafiche import Manutentore, ManutenzioneImpianto
 from archive.db import make_engine, session_scope
 from archive.indice import Documento, VersioneDocumento
+
+pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md
 
 
 def _ids(db_url: str) -> tuple[int, str]:

@@ -19,8 +19,6 @@ from service.firma import FirmeProprie, verifica_documento
 from service.lavoratori import chiudi_tutti, lavoratori_per
 from tests.service.test_emissione import MANTOVA, esempio, impostazioni, weed  # noqa: F401 - module fixture
 
-pytestmark = pytest.mark.xdist_group("s3")
-
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:

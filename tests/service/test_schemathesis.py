@@ -20,7 +20,7 @@ from service.demo import DEMO_PASSWORD
 from service.settings import Settings
 from tests.service.test_api_archivio import KEY, SECRET, pki_ca, weed  # noqa: F401  (fixtures)
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("s3")]
+pytestmark = pytest.mark.slow
 
 ESEMPI = 5
 """Examples per operation (hypothesis ``max_examples``)."""

@@ -22,8 +22,6 @@ from tests.service.test_contrassegno_pubblico import _finestre_pulite, api_setti
 
 CF = "RSSGNN70A41L826X"
 
-pytestmark = pytest.mark.xdist_group("s3")
-
 
 def _esito(html: str) -> str:
     trovato = re.search(r'id="esito-impianto">(.*?)</div>', html, re.S)
