@@ -236,7 +236,8 @@ def _testo_xobj(writer: IncrementalPdfFileWriter, font: bytes, riga: str
     """The legend shaped on one line (ops, length in points) and wrapped into :data:`COLONNA` (ops per line)."""
     engine = FontInMemoria(font_file="", font_size=_CORPO, dati=_font_mille(font)).create_font_engine(writer)
     forma = engine.shape(riga)
-    colonna = [engine.shape(r).graphics_ops for r in _a_capo(riga, COLONNA, lambda t: engine.shape(t).x_advance * _CORPO)]
+    avanzo = {c: engine.shape(c).x_advance * _CORPO for c in set(riga)}  # no kerning, no ligatures (_font_mille)
+    colonna = [engine.shape(r).graphics_ops for r in _a_capo(riga, COLONNA, lambda t: sum(avanzo[c] for c in t))]
     engine.prepare_write()
     return forma.graphics_ops, forma.x_advance * _CORPO, colonna, engine.as_resource()
 
