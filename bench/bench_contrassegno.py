@@ -37,7 +37,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(var_dir=Path(tmp) / "var", identita_dir=Path(tmp) / "identita")
         righe = []
-        for tipo in ("allegato-g", "ricevuta", "allegato-a"):
+        for tipo in ("allegato-g", "ricevuta", "allegato-a", "distinta-ricevuta"):  # distinta: the column legend
             pdf = produci(tipo, get_document_type(tipo).example(), settings=settings).pdf
             pagine = int(subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.split(b"Pages:")[1].split()[0])
 
