@@ -1,10 +1,12 @@
 """API fixtures: an app bound to the per-test database, and a logged-in client factory;
+``console``: the web console of that app used as a browser does;
 ``cli_locale``: the ``curit-docs`` command run in this process."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,10 +25,18 @@ def _identita_api(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("identita-api")
 
 
+@pytest.fixture(scope="session")
+def stampa_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``stampa_cache_dir`` shared by a worker's API tests: the stamp engine's compiled blank layouts, keyed by
+    the content of template and fonts (renderers.stamp), hold no test data; in production var/cache/stampa
+    outlives every request too. With a per-test ``var/`` each test compiled every layout again (WeasyPrint)."""
+    return tmp_path_factory.mktemp("stampa-cache")
+
+
 @pytest.fixture
-def api_settings(db_url: str, tmp_path, _identita_api: Path) -> Settings:
+def api_settings(db_url: str, tmp_path, _identita_api: Path, stampa_cache: Path) -> Settings:
     return Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True,
-                    identita_dir=_identita_api)
+                    identita_dir=_identita_api, stampa_cache_dir=stampa_cache)
 
 
 @pytest.fixture
@@ -46,6 +56,51 @@ def login(client: TestClient) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     return _login
+
+
+class Console:
+    """The web console of a ``TestClient`` app, used as a browser uses it: the login form, the CSRF token
+    read off the page that shows a form, same-origin posts (the app refuses cross-origin ones)."""
+
+    ORIGIN = {"Origin": "http://testserver"}
+    _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def su(self, client: TestClient) -> Console:
+        """The same helpers on another ``TestClient`` (an app a test builds with settings of its own)."""
+        return Console(client)
+
+    @classmethod
+    def csrf(cls, html: str) -> str:
+        """The CSRF token of the form on a page."""
+        trovato = cls._CSRF.search(html)
+        assert trovato is not None, html[:2000]
+        return trovato.group(1)
+
+    def entra(self, username: str, password: str | None = None) -> None:
+        """Log in through ``/console/accesso`` as a fresh browser would (cookies cleared first)."""
+        from service.demo import DEMO_PASSWORD
+
+        self.client.cookies.clear()
+        pagina = self.client.get("/console/accesso")
+        r = self.client.post("/console/accesso", headers=self.ORIGIN, follow_redirects=False,
+                             data={"username": username, "password": password or DEMO_PASSWORD,
+                                   "csrf": self.csrf(pagina.text)})
+        assert r.status_code == 303, r.text
+
+    def post(self, url: str, dati: dict, pagina: str, files: dict | None = None):
+        """Submit ``dati`` to ``url`` with the CSRF token of ``pagina`` (the page showing the form); no redirect followed."""
+        return self.client.post(url, data={**dati, "csrf": self.csrf(self.client.get(pagina).text)}, files=files,
+                                headers=self.ORIGIN, follow_redirects=False)
+
+
+@pytest.fixture
+def console(client: TestClient) -> Console:
+    """``console.entra("ente.mantova")``, ``console.post(url, dati, pagina)``, ``console.csrf(html)``,
+    ``console.ORIGIN`` on the ``client`` app."""
+    return Console(client)
 
 
 _DEFAULT_DI_TEST = ("CURIT_FIRMA_OUTPUT", "CURIT_DEMO_DOCUMENTI")

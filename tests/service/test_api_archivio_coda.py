@@ -8,7 +8,6 @@ import io
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -20,12 +19,9 @@ from service.archivio import MetadatiDocumento
 from service.settings import Settings
 from test_api_archivio import BRESCIA, MANTOVA, api_settings, pki_ca, weed  # noqa: F401 - fixtures
 from test_api_archivio_titolari import _carica, _pdf
-from test_console_cait import _entra
-
-pytestmark = pytest.mark.xdist_group("s3")
 
 
-def test_dead_letters_are_shown_to_their_owner_only(client: TestClient, login, api_settings: Settings) -> None:
+def test_dead_letters_are_shown_to_their_owner_only(console, client: TestClient, login, api_settings: Settings) -> None:
     archivio = archivio_per(client.app, api_settings)
     ora = datetime.now(timezone.utc)
     meta = MetadatiDocumento(tipo="allegato-g", data_documento=date(2025, 10, 1), codice_impianto="020066IN0000001",
@@ -43,14 +39,14 @@ def test_dead_letters_are_shown_to_their_owner_only(client: TestClient, login, a
     scartato = client.get("/archivio/coda", headers=login("ente.mantova")).json()["scartati"][0]
     assert "InvalidRequest" in scartato["motivo"] and scartato["prossimo_tentativo"] is None
 
-    _entra(client, "ente.mantova")
+    console.entra("ente.mantova")
     pagina = client.get("/console/archivio")
     assert pagina.status_code == 200
     assert "Coda di archiviazione" in pagina.text and "rifiutato in modo definitivo 1 documento: non è archiviato" in pagina.text
     assert "InvalidRequest" in pagina.text and "020066IN0000001" in pagina.text
 
 
-def test_a_tampered_newer_version_is_reported_on_download(client: TestClient, login, api_settings: Settings) -> None:
+def test_a_tampered_newer_version_is_reported_on_download(console, client: TestClient, login, api_settings: Settings) -> None:
     mantova = login("ente.mantova")
     pdf = _pdf("Manomissione")
     record = _carica(client, mantova, pdf).json()
@@ -66,7 +62,7 @@ def test_a_tampered_newer_version_is_reported_on_download(client: TestClient, lo
         azioni = list(s.scalars(select(Audit.azione).where(Audit.oggetto == record["id"])))
     assert "archivio.anomalia" in azioni
 
-    _entra(client, "ente.mantova")
+    console.entra("ente.mantova")
     pagina = client.get(f"/console/documento/{record['id']}")
     assert pagina.status_code == 200 and "Anomalia rilevata" in pagina.text
 

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/
 
 
 @pytest.fixture
-def api_settings(db_url: str, tmp_path: Path) -> Settings:
+def api_settings(db_url: str, tmp_path: Path, stampa_cache: Path) -> Settings:
     return Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True,
-                    batch_dir=tmp_path / "lavori", stampa_cache_dir=tmp_path / "cache")
+                    batch_dir=tmp_path / "lavori", stampa_cache_dir=stampa_cache)
 
 
 def _codici(settings: Settings, ente: str) -> list[str]:

@@ -16,29 +16,10 @@ from archive.utenti import Audit
 from service.api.deps import state_for
 from tests.service.test_api_archivio import api_settings, pki_ca, seeded, weed  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.xdist_group("s3")
-
-ORIGIN = {"Origin": "http://testserver"}
+pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def _entra(client, username: str) -> None:
-    client.cookies.clear()
-    pagina = client.get("/console/accesso")
-    r = client.post("/console/accesso", data={"username": username, "password": "curit-demo", "csrf": _csrf(pagina.text)},
-                    headers=ORIGIN, follow_redirects=False)
-    assert r.status_code == 303, r.text
-
-
-def _post(client, url: str, dati: dict, pagina: str):
-    return client.post(url, data={**dati, "csrf": _csrf(client.get(pagina).text)}, headers=ORIGIN,
-                       follow_redirects=False)
-
-
-def test_pagine_di_errore_favicon_e_lingua(client, seeded) -> None:
+def test_pagine_di_errore_favicon_e_lingua(console, client, seeded) -> None:
     r = client.get("/console/pagina-che-non-esiste")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert '<html lang="it">' in r.text and "Pagina non trovata" in r.text and '"errori"' not in r.text
@@ -46,7 +27,7 @@ def test_pagine_di_errore_favicon_e_lingua(client, seeded) -> None:
     # the console's own fetch() calls (Accept: application/json) keep JSON errors
     r = client.get("/console/pagina-che-non-esiste", headers={"Accept": "application/json"})
     assert r.status_code == 404 and r.json()["errori"][0]["messaggio"]
-    _entra(client, "ispettore.mantova")
+    console.entra("ispettore.mantova")
     r = client.get("/console/richieste")
     assert r.status_code == 403 and "Operazione non consentita" in r.text and "non è consentita al proprio ruolo" in r.text
     assert 'href="/console/archivio"' in r.text  # the menu of the role stays
@@ -58,8 +39,8 @@ def test_pagine_di_errore_favicon_e_lingua(client, seeded) -> None:
     assert 'rel="icon"' in client.get("/").text
 
 
-def test_archivio_nomi_ed_errori_di_ricerca(client, seeded) -> None:
-    _entra(client, "admin")
+def test_archivio_nomi_ed_errori_di_ricerca(console, client, seeded) -> None:
+    console.entra("admin")
     r = client.get("/console/archivio", params={"dal": "2025-13-40", "codice_impianto": "020066"})
     assert r.status_code == 422 and "Dalla data:" in r.text and 'value="020066"' in r.text
     assert 'id="f-dal"' in r.text and 'aria-invalid="true"' in r.text
@@ -71,41 +52,41 @@ def test_archivio_nomi_ed_errori_di_ricerca(client, seeded) -> None:
     assert "Rapporto di controllo tecnico" in r.text and "<details" in r.text and "Dettagli tecnici" in r.text
 
 
-def test_archivista_registra_trasferisce_e_riceve(client, seeded, api_settings) -> None:
+def test_archivista_registra_trasferisce_e_riceve(console, client, seeded, api_settings) -> None:
     oggi = date.today()
     # the archivista registers its Ente's paper original; a bad date keeps what was typed
-    _entra(client, "archivista.mantova")
+    console.entra("archivista.mantova")
     pagina = "/console/documento/mn-distinta"
-    r = _post(client, pagina + "/originale", {"ricevuto_il": "", "faldone": "F-12", "scatola": "S3"}, pagina)
+    r = console.post(pagina + "/originale", {"ricevuto_il": "", "faldone": "F-12", "scatola": "S3"}, pagina)
     assert r.status_code == 422 and "Ricevuto il:" in r.text and 'value="F-12"' in r.text and 'value="S3"' in r.text
-    r = _post(client, pagina + "/originale", {"ricevuto_il": oggi.isoformat(), "faldone": "F-12", "scatola": "S3",
-                                              "posizione": "7"}, pagina)
+    r = console.post(pagina + "/originale", {"ricevuto_il": oggi.isoformat(), "faldone": "F-12", "scatola": "S3",
+                                             "posizione": "7"}, pagina)
     assert r.status_code == 303
     r = client.get(pagina)
     assert "Custodito da <strong>Provincia di Mantova</strong>" in r.text and "faldone F-12" in r.text
     # custody transfer to the CAIT
-    r = _post(client, pagina + "/trasferimento", {"destinatario": "cait:CAIT-MN-01", "il": oggi.isoformat()}, pagina)
+    r = console.post(pagina + "/trasferimento", {"destinatario": "cait:CAIT-MN-01", "il": oggi.isoformat()}, pagina)
     assert r.status_code == 303, r.text
     assert "CAIT Mantova - Associazione Artigiani" in client.get(pagina).text
     # the CAIT registers the original of the G; the Ente requests it; the CAIT sends it
-    _entra(client, "cait.mantova")
+    console.entra("cait.mantova")
     g = "/console/documento/mn-g-rossi"
-    assert _post(client, g + "/originale", {"ricevuto_il": (oggi - timedelta(days=30)).isoformat()}, g).status_code == 303
-    _entra(client, "ente.mantova")
-    assert _post(client, g + "/richiesta", {}, g).status_code == 303
+    assert console.post(g + "/originale", {"ricevuto_il": (oggi - timedelta(days=30)).isoformat()}, g).status_code == 303
+    console.entra("ente.mantova")
+    assert console.post(g + "/richiesta", {}, g).status_code == 303
     with state_for(api_settings).sessions() as s:
         rid = s.scalar(select(orig.Richiesta.id).order_by(orig.Richiesta.id.desc()))
-    _entra(client, "cait.mantova")
-    r = _post(client, f"/console/richieste/{rid}/invio", {"il": oggi.isoformat()}, "/console/richieste")
+    console.entra("cait.mantova")
+    r = console.post(f"/console/richieste/{rid}/invio", {"il": oggi.isoformat()}, "/console/richieste")
     assert r.status_code == 303
     # the archivista marks it received: a date before the sending is refused naming the field
-    _entra(client, "archivista.mantova")
+    console.entra("archivista.mantova")
     r = client.get("/console/richieste")
     assert f'id="richiesta-{rid}"' in r.text and "Segna ricevuto" in r.text and "Provincia di Mantova" in r.text
     prima = (oggi - timedelta(days=3)).isoformat()
-    r = _post(client, f"/console/richieste/{rid}/ricezione", {"il": prima}, "/console/richieste")
+    r = console.post(f"/console/richieste/{rid}/ricezione", {"il": prima}, "/console/richieste")
     assert r.status_code == 422 and "Data di ricezione" in r.text and f'value="{prima}"' in r.text
-    r = _post(client, f"/console/richieste/{rid}/ricezione", {"il": oggi.isoformat()}, "/console/richieste")
+    r = console.post(f"/console/richieste/{rid}/ricezione", {"il": oggi.isoformat()}, "/console/richieste")
     assert r.status_code == 303
     with state_for(api_settings).sessions() as s:
         richiesta = s.get(orig.Richiesta, rid)
@@ -152,40 +133,40 @@ def _documento_scaduto(client, api_settings) -> str:
     return "mn-scaduto"
 
 
-def test_ente_blocco_legale_e_smaltimento_in_due_passaggi(client, seeded, api_settings) -> None:
+def test_ente_blocco_legale_e_smaltimento_in_due_passaggi(console, client, seeded, api_settings) -> None:
     from archive import indice as idx
 
     doc_id = _documento_scaduto(client, api_settings)
-    _entra(client, "ente.mantova")
+    console.entra("ente.mantova")
     g = f"/console/documento/{doc_id}"
-    r = _post(client, g + "/blocco-legale", {"attivo": "1", "motivo": ""}, g)
+    r = console.post(g + "/blocco-legale", {"attivo": "1", "motivo": ""}, g)
     assert r.status_code == 422 and "Motivo" in r.text
-    assert _post(client, g + "/blocco-legale", {"attivo": "1", "motivo": "Verbale 12/2026"}, g).status_code == 303
+    assert console.post(g + "/blocco-legale", {"attivo": "1", "motivo": "Verbale 12/2026"}, g).status_code == 303
     r = client.get("/console/ente/conservazione")
     assert r.status_code == 200 and "Nessun documento con conservazione terminata" in r.text
     assert "1 documento sotto blocco legale" in r.text
     assert re.search(r'id="sotto-blocco".*?href="/console/documento/mn-scaduto"', r.text, re.S)
-    assert _post(client, g + "/blocco-legale", {"attivo": "0", "motivo": "Procedimento chiuso"}, g).status_code == 303
+    assert console.post(g + "/blocco-legale", {"attivo": "0", "motivo": "Procedimento chiuso"}, g).status_code == 303
     r = client.get("/console/ente/conservazione")
     assert f'href="/console/documento/{doc_id}"' in r.text and "Smaltisci" in r.text
     # step 1: the reason → a confirmation page; nothing deleted yet
     url = f"/console/ente/smaltimento/{doc_id}"
-    r = _post(client, url, {"motivo": "Scarto autorizzato prot. 55/2026"}, "/console/ente/conservazione")
+    r = console.post(url, {"motivo": "Scarto autorizzato prot. 55/2026"}, "/console/ente/conservazione")
     assert r.status_code == 200 and "Lo smaltimento è definitivo" in r.text
     gettone = re.search(r'name="conferma" value="([^"]+)"', r.text).group(1)
     with state_for(api_settings).sessions() as s:
         assert s.get(idx.Documento, doc_id).smaltito_il is None
     # step 2 without the typed word, or with a changed reason: refused, nothing deleted
-    r = _post(client, url, {"motivo": "Scarto autorizzato prot. 55/2026", "conferma": gettone, "digitato": "no"},
-              "/console/ente/conservazione")
+    r = console.post(url, {"motivo": "Scarto autorizzato prot. 55/2026", "conferma": gettone, "digitato": "no"},
+                     "/console/ente/conservazione")
     assert r.status_code == 422 and "scrivere SMALTISCI" in r.text
-    r = _post(client, url, {"motivo": "altro", "conferma": gettone, "digitato": "SMALTISCI"},
-              "/console/ente/conservazione")
+    r = console.post(url, {"motivo": "altro", "conferma": gettone, "digitato": "SMALTISCI"},
+                     "/console/ente/conservazione")
     assert r.status_code == 422
     with state_for(api_settings).sessions() as s:
         assert s.get(idx.Documento, doc_id).smaltito_il is None
-    r = _post(client, url, {"motivo": "Scarto autorizzato prot. 55/2026", "conferma": gettone,
-                            "digitato": "smaltisci"}, "/console/ente/conservazione")
+    r = console.post(url, {"motivo": "Scarto autorizzato prot. 55/2026", "conferma": gettone,
+                           "digitato": "smaltisci"}, "/console/ente/conservazione")
     assert r.status_code == 303, r.text
     with state_for(api_settings).sessions() as s:
         assert s.get(idx.Documento, doc_id).smaltito_il is not None

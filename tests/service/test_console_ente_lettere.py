@@ -17,20 +17,7 @@ import pytest
 from service.registry import get_document_type
 from tests.service.test_console_ispettore_rapporto import PROVE, _impianto
 
-ORIGIN = {"Origin": "http://testserver"}
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def _entra(client, username: str) -> None:
-    client.cookies.clear()
-    pagina = client.get("/console/accesso")
-    r = client.post("/console/accesso", data={"username": username, "password": "curit-demo", "csrf": _csrf(pagina.text)},
-                    headers=ORIGIN, follow_redirects=False)
-    assert r.status_code == 303, r.text
 
 
 def _attendi(client, lavoro_id: str, headers: dict | None = None) -> dict:
@@ -47,7 +34,7 @@ def _testo(pdf: bytes) -> str:
     return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
-def test_lettere_di_esito_dai_rapporti_in_archivio(client, login, db_url) -> None:
+def test_lettere_di_esito_dai_rapporti_in_archivio(console, client, login, db_url) -> None:
     imp = _impianto(db_url)
     isp = login("ispettore.mantova")
     valori = {**client.get(f"/ispettore/impianti/{imp.codice_impianto}/rapporto", headers=isp).json()["valori"],
@@ -57,22 +44,22 @@ def test_lettere_di_esito_dai_rapporti_in_archivio(client, login, db_url) -> Non
     assert r.status_code == 201, r.text
     rapporto = r.headers["X-Curit-Documento"]
 
-    _entra(client, "ente.mantova")
+    console.entra("ente.mantova")
     pagina = client.get("/console/ente/stampe/esiti/archivio")
     assert pagina.status_code == 200 and imp.codice_impianto in pagina.text and f"/console/documento/{rapporto}" in pagina.text
     assert "Scegli il file" not in pagina.text  # no upload on this page
     # errors name the field and keep what was typed
-    r = client.post("/console/ente/stampe/esiti/archivio", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": _csrf(pagina.text), "protocollo": "senza numero", "funzionario": "Dott.ssa Castelli",
+    r = client.post("/console/ente/stampe/esiti/archivio", headers=console.ORIGIN, follow_redirects=False,
+                    data={"csrf": console.csrf(pagina.text), "protocollo": "senza numero", "funzionario": "Dott.ssa Castelli",
                           "data_lettera": "2026-03-02", "dal": "2026-03-01", "al": "2026-01-01"})
     assert r.status_code == 422 and "Dalla data" in r.text and 'value="Dott.ssa Castelli"' in r.text, r.text
-    r = client.post("/console/ente/stampe/esiti/archivio", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": _csrf(pagina.text), "protocollo": "senza numero", "funzionario": "Dott.ssa Castelli",
+    r = client.post("/console/ente/stampe/esiti/archivio", headers=console.ORIGIN, follow_redirects=False,
+                    data={"csrf": console.csrf(pagina.text), "protocollo": "senza numero", "funzionario": "Dott.ssa Castelli",
                           "data_lettera": "2026-03-02"})
     assert r.status_code == 422 and "Primo protocollo" in r.text, r.text
 
-    r = client.post("/console/ente/stampe/esiti/archivio", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": _csrf(pagina.text), "protocollo": "MN-2026/0150", "funzionario": "Dott.ssa Castelli",
+    r = client.post("/console/ente/stampe/esiti/archivio", headers=console.ORIGIN, follow_redirects=False,
+                    data={"csrf": console.csrf(pagina.text), "protocollo": "MN-2026/0150", "funzionario": "Dott.ssa Castelli",
                           "data_lettera": "2026-03-02", "tipi": ["allegato-a", "allegato-b"], "per_record": "1"})
     assert r.status_code == 303, r.text
     lavoro = r.headers["location"].rsplit("/", 1)[1]
@@ -103,14 +90,14 @@ def test_lettere_di_esito_dai_rapporti_in_archivio(client, login, db_url) -> Non
     r = client.post(f"/ispettore/rapporti/{rapporto}/lettera-esito", headers=isp,
                     json={"protocollo": "MN-2026/0170", "funzionario": "Dott.ssa Castelli", "data_lettera": "2026-03-03"})
     assert r.status_code == 201, r.text
-    _entra(client, "ispettore.mantova")
+    console.entra("ispettore.mantova")
     r = client.get("/console/archivio", params={"tipo": "lettera-esito", "codice_impianto": imp.codice_impianto})
     assert r.status_code == 200 and "Lettera di esito" in r.text, r.text
     lettera = re.search(r'/console/documento/([^"/]+)"', r.text).group(1)
     assert client.get(f"/console/documento/{lettera}").status_code == 200
     assert client.get(f"/console/documento/{lettera}/pdf").content.startswith(b"%PDF")
     assert 'name="tipo"' in client.get("/console/archivio").text and "<select" in client.get("/console/archivio").text
-    _entra(client, "cait.brescia")  # rights: not its archive
+    console.entra("cait.brescia")  # rights: not its archive
     assert client.get(f"/console/documento/{lettera}").status_code == 404
 
 
@@ -133,26 +120,26 @@ def _piatto(d: dict, prefisso: str = "") -> dict:
     return out
 
 
-def test_moduli_per_un_elenco_di_record(client, login) -> None:
+def test_moduli_per_un_elenco_di_record(console, client, login) -> None:
     esempio = get_document_type("allegato-h").example()
     buona = _piatto(esempio)
     cattiva = {**buona, "potenza_kw": "tanta"}
     fuori = {**buona, "codice_catasto": "020066IN0000001", "comune": "Viadana"}
-    _entra(client, "ente.brescia")
+    console.entra("ente.brescia")
     pagina = client.get("/console/ente/stampe/moduli")
     assert pagina.status_code == 200 and "Scegli il file" in pagina.text and "Nessun file scelto" in pagina.text
     assert 'class="upload' in pagina.text and 'aria-describedby="file-scelto file-aiuto"' in pagina.text
     # a record of another Ente's impianto: refused before anything is written
-    r = client.post("/console/ente/stampe/moduli", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": _csrf(pagina.text), "tipo": "allegato-h"},
+    r = client.post("/console/ente/stampe/moduli", headers=console.ORIGIN, follow_redirects=False,
+                    data={"csrf": console.csrf(pagina.text), "tipo": "allegato-h"},
                     files={"file": ("h.csv", _csv([buona, fuori]), "text/csv")})
     assert r.status_code in (403, 422), r.text
-    r = client.post("/console/ente/stampe/moduli", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": _csrf(pagina.text), "tipo": "allegato-zz"},
+    r = client.post("/console/ente/stampe/moduli", headers=console.ORIGIN, follow_redirects=False,
+                    data={"csrf": console.csrf(pagina.text), "tipo": "allegato-zz"},
                     files={"file": ("h.csv", _csv([buona]), "text/csv")})
     assert r.status_code == 422 and "Modello" in r.text
-    r = client.post("/console/ente/stampe/moduli", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": _csrf(pagina.text), "tipo": "allegato-h"},
+    r = client.post("/console/ente/stampe/moduli", headers=console.ORIGIN, follow_redirects=False,
+                    data={"csrf": console.csrf(pagina.text), "tipo": "allegato-h"},
                     files={"file": ("h.csv", _csv([buona, cattiva]), "text/csv")})
     assert r.status_code == 200 and "Righe del file non stampate (1)" in r.text, r.text
     riga = re.search(r"<tr><td>(\d+)</td><td>[^<]*</td><td>([^<]+)</td></tr>", r.text)

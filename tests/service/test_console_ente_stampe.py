@@ -19,32 +19,16 @@ from archive.utenti import Audit
 from service.api.deps import state_for
 from service.settings import Settings
 
-ORIGIN = {"Origin": "http://testserver"}
+pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md
+
 BUONA = ("Rossi Mario;VIA;Giuseppe Verdi;41;46019;Viadana;30020066;0375 781204;METANO;00881234567890;1250,50;MC;E;"
          "240;RSSMRA75C12L826I;")
 
 
 @pytest.fixture
-def api_settings(db_url: str, tmp_path: Path, _identita_api: Path) -> Settings:
+def api_settings(db_url: str, tmp_path: Path, _identita_api: Path, stampa_cache: Path) -> Settings:
     return Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True,
-                    identita_dir=_identita_api, batch_dir=tmp_path / "lavori", stampa_cache_dir=tmp_path / "cache")
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def _entra(client: TestClient, username: str) -> None:
-    client.cookies.clear()
-    pagina = client.get("/console/accesso")
-    r = client.post("/console/accesso", data={"username": username, "password": "curit-demo", "csrf": _csrf(pagina.text)},
-                    headers=ORIGIN, follow_redirects=False)
-    assert r.status_code == 303, r.text
-
-
-def _post(client: TestClient, url: str, dati: dict, pagina: str, files: dict | None = None):
-    return client.post(url, data={**dati, "csrf": _csrf(client.get(pagina).text)}, files=files, headers=ORIGIN,
-                       follow_redirects=False)
+                    identita_dir=_identita_api, batch_dir=tmp_path / "lavori", stampa_cache_dir=stampa_cache)
 
 
 def _codici(settings: Settings, ente: str) -> list[str]:
@@ -74,41 +58,41 @@ def _pagine(pdf: bytes) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
-def test_targhe_dal_catasto_e_da_file(client: TestClient, api_settings: Settings, tmp_path: Path) -> None:
+def test_targhe_dal_catasto_e_da_file(console, client: TestClient, api_settings: Settings, tmp_path: Path) -> None:
     codici = _codici(api_settings, "provincia-mantova")
-    _entra(client, "ente.mantova")
+    console.entra("ente.mantova")
     pagina = "/console/ente/stampe/targhe"
     html = client.get(pagina).text
     assert all(c in html for c in codici) and "Foglio di prova" in html and 'lang="it"' in html
     assert "A4, 2 colonne × 5 righe" in html
     # a bad calibration keeps what was typed and names the field
-    r = _post(client, pagina, {"azione": "fogli", "codici": codici, "foglio": "A4-2x5", "inizio": "11",
-                               "offset_x": "abc", "offset_y": "2,5"}, pagina)
+    r = console.post(pagina, {"azione": "fogli", "codici": codici, "foglio": "A4-2x5", "inizio": "11",
+                              "offset_x": "abc", "offset_y": "2,5"}, pagina)
     assert r.status_code == 422
     assert "Posizione iniziale: indicare un numero intero tra 1 e 10." in r.text
     assert "Spostamento orizzontale (mm): indicare un numero" in r.text and 'value="abc"' in r.text
     assert 'value="2,5"' in r.text and 'aria-invalid="true"' in r.text
     # the test sheet: one sheet, label outlines
-    r = _post(client, pagina, {"azione": "prova", "codici": codici, "foglio": "A4-2x4", "inizio": "3",
-                               "offset_x": "1,5", "offset_y": "-2"}, pagina)
+    r = console.post(pagina, {"azione": "prova", "codici": codici, "foglio": "A4-2x4", "inizio": "3",
+                              "offset_x": "1,5", "offset_y": "-2"}, pagina)
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf", r.text[:300]
     assert "foglio-di-prova.pdf" in r.headers["content-disposition"] and _pagine(r.content) == 1
     # the sheets now, from a file of codici: bad lines and codici of another Ente are not printed
     altrove = "017029IN0000001"  # well formed, not in the catasto of Mantova
     testo = "codice;note\n" + "\n".join(codici) + "\nXYZ\n" + altrove + "\n"
     opzioni = {"azione": "fogli", "sorgente": "file", "foglio": "A4-2x5", "inizio": "1", "offset_x": "0", "offset_y": "0"}
-    r = _post(client, pagina, opzioni, pagina, files={"file": ("codici.csv", testo.encode())})
+    r = console.post(pagina, opzioni, pagina, files={"file": ("codici.csv", testo.encode())})
     assert r.status_code == 422 and "riga 4 (XYZ)" in r.text and f"{altrove} (non nel catasto)" in r.text
     assert 'id="sorgente-file" value="file" checked' in r.text
     buono = "\n".join(codici).encode()
-    r = _post(client, pagina, opzioni, pagina, files={"file": ("codici.csv", buono)})
+    r = console.post(pagina, opzioni, pagina, files={"file": ("codici.csv", buono)})
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     qr = _qr(r.content, tmp_path)
     assert all(any(c in q for q in qr) for c in codici) and not any("XYZ" in q for q in qr)
     assert not any(altrove in q for q in qr)
     # a queued job from the same file: the refused lines are listed, the job page says what to print
-    r = _post(client, pagina, {"azione": "lavoro", "sorgente": "file", "dividi_ogni": ""}, pagina,
-              files={"file": ("codici.csv", testo.encode())})
+    r = console.post(pagina, {"azione": "lavoro", "sorgente": "file", "dividi_ogni": ""}, pagina,
+                     files={"file": ("codici.csv", testo.encode())})
     assert r.status_code == 200 and "Righe del file non stampate" in r.text, r.text[:500]
     assert "XYZ" in r.text and "Codice impianto non valido" in r.text
     assert altrove in r.text and "Impianto non presente nel catasto dell&#39;Ente." in r.text
@@ -118,24 +102,24 @@ def test_targhe_dal_catasto_e_da_file(client: TestClient, api_settings: Settings
     pagina_lavoro = client.get(f"/console/lavori/{lavoro}").text
     assert "File da stampare" in pagina_lavoro
     # nothing chosen: the error names the list and the page keeps the options
-    r = _post(client, pagina, {"azione": "lavoro", "sorgente": "catasto", "dividi_ogni": "7"}, pagina)
+    r = console.post(pagina, {"azione": "lavoro", "sorgente": "catasto", "dividi_ogni": "7"}, pagina)
     assert r.status_code == 422 and "Selezionare almeno un impianto" in r.text and 'value="7"' in r.text
 
 
-def test_targhe_riservate_all_ente(client: TestClient, api_settings: Settings) -> None:
-    _entra(client, "ispettore.mantova")
+def test_targhe_riservate_all_ente(console, client: TestClient, api_settings: Settings) -> None:
+    console.entra("ispettore.mantova")
     assert client.get("/console/ente/stampe/targhe").status_code == 403
     assert client.get("/console/ente/distributori").status_code == 403
 
 
-def test_distributori_righe_errate_e_targhe(client: TestClient, api_settings: Settings, login) -> None:
-    _entra(client, "ente.mantova")
+def test_distributori_righe_errate_e_targhe(console, client: TestClient, api_settings: Settings, login) -> None:
+    console.entra("ente.mantova")
     pagina = "/console/ente/distributori"
     prima = set(_codici(api_settings, "provincia-mantova"))
     cattiva = BUONA.replace(";46019;", ";4601;").replace("00881234567890", "00881234567891")
     testo = f"{BUONA}\n{cattiva}\nsolo;tre;campi\n"
-    r = _post(client, pagina, {"tipologia": "IN", "targhe": "1"}, pagina,
-              files={"file": ("utenze-2026.csv", testo.encode())})
+    r = console.post(pagina, {"tipologia": "IN", "targhe": "1"}, pagina,
+                     files={"file": ("utenze-2026.csv", testo.encode())})
     assert r.status_code == 200, r.text[:500]
     assert "Nuovi impianti da ispezionare: <strong>1</strong>" in r.text
     assert "righe con errori: <strong>2</strong>" in r.text
@@ -149,10 +133,10 @@ def test_distributori_righe_errate_e_targhe(client: TestClient, api_settings: Se
     lavoro = re.search(r'href="/console/lavori/([\w-]+)" id="lavoro-targhe"', r.text).group(1)
     assert _attendi(client, lavoro)["record_fatti"] == 1
     # again: the PDR is already in the catasto, nothing new, no job
-    r = _post(client, pagina, {"tipologia": "IN", "targhe": "1"}, pagina, files={"file": ("u.csv", BUONA.encode())})
+    r = console.post(pagina, {"tipologia": "IN", "targhe": "1"}, pagina, files={"file": ("u.csv", BUONA.encode())})
     assert "già presenti: 1" in r.text and 'id="lavoro-targhe"' not in r.text
     # no file / not UTF-8: the field is named, nothing is stored
-    r = _post(client, pagina, {"tipologia": "IN"}, pagina, files={"file": ("u.csv", b"\xff\xfe\x00bad")})
+    r = console.post(pagina, {"tipologia": "IN"}, pagina, files={"file": ("u.csv", b"\xff\xfe\x00bad")})
     assert r.status_code == 422 and "non è un testo UTF-8" in r.text and 'href="#file"' in r.text
     # the same over the API
     h = login("ente.mantova")
@@ -160,22 +144,22 @@ def test_distributori_righe_errate_e_targhe(client: TestClient, api_settings: Se
     assert r.status_code == 200 and r.json()["creati"] == [] and r.json()["errori"][0]["campo"] == "cap"
 
 
-def test_etichette_lotti_assegnazione_annullamento_rendiconto(client: TestClient, api_settings: Settings, login,
-                                                             db_url: str) -> None:
+def test_etichette_lotti_assegnazione_annullamento_rendiconto(console, client: TestClient, api_settings: Settings, login,
+                                                              db_url: str) -> None:
     from datetime import date
 
     from archive.anagrafiche import Manutentore
     from archive.etichette import Etichetta
 
-    _entra(client, "ente.mantova")
+    console.entra("ente.mantova")
     pagina = "/console/ente/etichette"
     html = client.get(pagina).text
     assert "Genera un lotto" in html and 'href="/console/ente/etichette"' in html and "Nessun lotto" in html
     # a bad quantity keeps the input and names the field
-    r = _post(client, pagina + "/lotti", {"tipo": "G", "quantita": "tre", "stagione": "2026/2027"}, pagina)
+    r = console.post(pagina + "/lotti", {"tipo": "G", "quantita": "tre", "stagione": "2026/2027"}, pagina)
     assert r.status_code == 422 and "Quantità: indicare un numero intero." in r.text and 'value="tre"' in r.text
     assert 'value="2026/2027"' in r.text
-    r = _post(client, pagina + "/lotti", {"tipo": "G", "quantita": "4", "stagione": "2026/2027"}, pagina)
+    r = console.post(pagina + "/lotti", {"tipo": "G", "quantita": "4", "stagione": "2026/2027"}, pagina)
     assert r.status_code == 303
     html = client.get(r.headers["location"]).text
     assert "Lotto" in html and "4 etichette G della stagione 2026/2027" in html and "MN000-26G1-000001-4" in html
@@ -185,22 +169,22 @@ def test_etichette_lotti_assegnazione_annullamento_rendiconto(client: TestClient
     testo = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
     assert "MN000-26G1-000004" in testo.replace(" ", "")
     # assign a range to the CAIT with a convention: the stock by CAIT shows its name
-    r = _post(client, pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4", "al": ""}, pagina)
+    r = console.post(pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4", "al": ""}, pagina)
     assert r.status_code == 422 and "Indicare il primo e l&#39;ultimo numero" in r.text and 'value="MN000-26G1-000001-4"' in r.text
     numeri = []
     with state_for(api_settings).sessions() as s:
         numeri = sorted(s.scalars(select(Etichetta.numero).where(Etichetta.lotto_id == int(lotto))))
     from archive.etichette import leggibile
 
-    r = _post(client, pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": leggibile(numeri[0]),
-                                                 "al": leggibile(numeri[1])}, pagina)
+    r = console.post(pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": leggibile(numeri[0]),
+                                                "al": leggibile(numeri[1])}, pagina)
     assert r.status_code == 303, r.text[:400]
     html = client.get(r.headers["location"]).text
     assert "Assegnate 2 etichette a" in html and "CAIT Mantova" in html and ">CAIT-MN-01<" not in html
     # annul with a reason; without one the field is named
-    r = _post(client, pagina + "/annullamento", {"numero": leggibile(numeri[3]), "motivo": ""}, pagina)
+    r = console.post(pagina + "/annullamento", {"numero": leggibile(numeri[3]), "motivo": ""}, pagina)
     assert r.status_code == 422 and "Motivo:" in r.text
-    r = _post(client, pagina + "/annullamento", {"numero": leggibile(numeri[3]), "motivo": "Foglio inceppato"}, pagina)
+    r = console.post(pagina + "/annullamento", {"numero": leggibile(numeri[3]), "motivo": "Foglio inceppato"}, pagina)
     assert r.status_code == 303
     with state_for(api_settings).sessions() as s:
         stati = {n: st for n, st in s.execute(select(Etichetta.numero, Etichetta.stato).where(Etichetta.lotto_id == int(lotto)))}
@@ -215,7 +199,7 @@ def test_etichette_lotti_assegnazione_annullamento_rendiconto(client: TestClient
     r = client.get(pagina + "/rendiconto", params={"periodo": date.today().strftime("%Y-%m")})
     assert r.status_code == 200 and '<strong id="quantita">1</strong>' in r.text and "9,00 €" in r.text
     assert "Provincia di Mantova" in r.text
-    _entra(client, "cait.mantova")
+    console.entra("cait.mantova")
     assert client.get(pagina).status_code == 403
 
 
@@ -227,19 +211,19 @@ def _esempio(tipo: str) -> dict:
     return json.loads(json.dumps(get_document_type(tipo).example(), default=str))
 
 
-def test_avvisi_ed_esiti_da_file(client: TestClient, api_settings: Settings, login) -> None:
+def test_avvisi_ed_esiti_da_file(console, client: TestClient, api_settings: Settings, login) -> None:
     import json
 
-    _entra(client, "ente.mantova")
+    console.entra("ente.mantova")
     avviso = _esempio("avviso-ispezione")
     rotto = {**avviso, "protocollo": "MN-ISP-2026/000002", "data_ispezione": "2026-02-31"}
     pagina = "/console/ente/stampe/avvisi"
     assert "il piano delle ispezioni" in client.get(pagina).text
-    r = _post(client, pagina, {"dividi_per": "comune"}, pagina, files={"file": ("piano.json", b"[{")})
+    r = console.post(pagina, {"dividi_per": "comune"}, pagina, files={"file": ("piano.json", b"[{")})
     assert r.status_code == 422 and "non è un JSON valido" in r.text and 'href="#file"' in r.text
     assert '<option value="comune" selected>' in r.text
-    r = _post(client, pagina, {"dividi_per": "comune"}, pagina,
-              files={"file": ("piano.json", json.dumps([avviso, rotto]).encode())})
+    r = console.post(pagina, {"dividi_per": "comune"}, pagina,
+                     files={"file": ("piano.json", json.dumps([avviso, rotto]).encode())})
     assert r.status_code == 200 and "Righe del file non stampate (1)" in r.text, r.text[:400]
     assert "<td>2</td><td>020066IN0001873</td>" in r.text
     lavoro = re.search(r'href="/console/lavori/([\w-]+)"', r.text).group(1)
@@ -264,15 +248,16 @@ def test_avvisi_ed_esiti_da_file(client: TestClient, api_settings: Settings, log
     assert r.status_code == 403
 
 
-def test_lavoro_firmato_file_da_stampare_e_copia_per_gli_atti(api_settings: Settings, tmp_path: Path) -> None:
+def test_lavoro_firmato_file_da_stampare_e_copia_per_gli_atti(console, api_settings: Settings, tmp_path: Path) -> None:
     """With signed outputs the job page tells the file to print from the signed copy for the record."""
     from service.api.app import create_app
 
     firmati = api_settings.model_copy(update={"firma_output": True})
     with TestClient(create_app(firmati), raise_server_exceptions=False) as client:
-        _entra(client, "ente.mantova")
+        console = console.su(client)
+        console.entra("ente.mantova")
         pagina = "/console/ente/stampe/targhe"
-        r = _post(client, pagina, {"azione": "lavoro", "codici": _codici(firmati, "provincia-mantova")}, pagina)
+        r = console.post(pagina, {"azione": "lavoro", "codici": _codici(firmati, "provincia-mantova")}, pagina)
         assert r.status_code == 303, r.text[:400]
         lavoro = r.headers["location"].rsplit("/", 1)[1]
         stato = _attendi(client, lavoro)
@@ -286,20 +271,20 @@ def test_lavoro_firmato_file_da_stampare_e_copia_per_gli_atti(api_settings: Sett
         assert "Signature #1" in sig
 
 
-def test_admin_etichette_per_un_ente(client: TestClient, api_settings: Settings) -> None:
-    _entra(client, "admin")
+def test_admin_etichette_per_un_ente(console, client: TestClient, api_settings: Settings) -> None:
+    console.entra("admin")
     pagina = "/console/ente/etichette"
     html = client.get(pagina).text
     assert "Provincia di Mantova" in html and 'id="ente_id"' in html and 'id="ente_id_a"' in html
-    r = _post(client, pagina + "/lotti", {"tipo": "G", "quantita": "2", "stagione": "2026/2027"}, pagina)
+    r = console.post(pagina + "/lotti", {"tipo": "G", "quantita": "2", "stagione": "2026/2027"}, pagina)
     assert r.status_code == 422 and "Indicare l&#39;Ente" in r.text and 'href="#ente_id"' in r.text
-    r = _post(client, pagina + "/lotti", {"tipo": "G", "quantita": "2", "stagione": "2026/2027",
-                                          "ente_id": "provincia-mantova"}, pagina)
+    r = console.post(pagina + "/lotti", {"tipo": "G", "quantita": "2", "stagione": "2026/2027",
+                                         "ente_id": "provincia-mantova"}, pagina)
     assert r.status_code == 303
     assert "2 etichette G della stagione 2026/2027" in client.get(r.headers["location"]).text
-    r = _post(client, pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4",
-                                                 "al": "MN000-26G1-000002-2"}, pagina)
+    r = console.post(pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4",
+                                                "al": "MN000-26G1-000002-2"}, pagina)
     assert r.status_code == 422 and 'href="#ente_id_a"' in r.text and 'value="MN000-26G1-000002-2"' in r.text
-    r = _post(client, pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4",
-                                                 "al": "MN000-26G1-000002-2", "ente_id": "provincia-mantova"}, pagina)
+    r = console.post(pagina + "/assegnazioni", {"cait_id": "CAIT-MN-01", "dal": "MN000-26G1-000001-4",
+                                                "al": "MN000-26G1-000002-2", "ente_id": "provincia-mantova"}, pagina)
     assert r.status_code == 303, r.text[:300]

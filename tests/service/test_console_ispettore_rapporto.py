@@ -7,29 +7,20 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from archive.catasto import ImpiantoCatasto
 
-ORIGIN = {"Origin": "http://testserver"}
+pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md
+
 PROVE = {"allegato": "A", "combustibile": "gas naturale", "fluido": "acqua", "data_installazione": "2010-05-01",
          "classificazione": "Standard", "pn_utile_kw": "24", "tipo_caldaia": "C", "foro_presente": "SI",
          "libretto_presente": "SI", "manut_corrente": "Effettuata", "manut_precedenti": "Effettuata", "cella": "O2",
          **{f"t_mandata_{n}": "70" for n in (1, 2, 3)}, **{f"t_aria_{n}": "20" for n in (1, 2, 3)},
          **{f"t_fumi_{n}": "140" for n in (1, 2, 3)}, **{f"co_misurato_{n}": "50" for n in (1, 2, 3)},
          **{f"o2_co2_{n}": "5,5" for n in (1, 2, 3)}}
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def _entra(client, username: str) -> None:
-    pagina = client.get("/console/accesso")
-    r = client.post("/console/accesso", data={"username": username, "password": "curit-demo", "csrf": _csrf(pagina.text)},
-                    headers=ORIGIN, follow_redirects=False)
-    assert r.status_code == 303, r.text
 
 
 def _impianto(db_url: str, ente: str = "provincia-mantova") -> ImpiantoCatasto:
@@ -87,30 +78,31 @@ def test_api_rapporto_e_lettera(client, login, db_url, tmp_path) -> None:
     assert "Signature Validation: Signature is Valid" in firma, firma
 
 
-def test_console_rapporto_e_lettera(client, db_url, tmp_path, login) -> None:
+def test_console_rapporto_e_lettera(console, client, db_url, tmp_path, login) -> None:
     imp = _impianto(db_url)
-    _entra(client, "ispettore.mantova")
+    console.entra("ispettore.mantova")
     pagina = client.get(f"/console/ispettore/prova?codice={imp.codice_impianto}")
-    csrf = _csrf(pagina.text)
-    r = client.post("/console/ispettore/prova", data={**PROVE, "codice": imp.codice_impianto, "csrf": csrf}, headers=ORIGIN)
+    csrf = console.csrf(pagina.text)
+    r = client.post("/console/ispettore/prova", data={**PROVE, "codice": imp.codice_impianto, "csrf": csrf},
+                    headers=console.ORIGIN)
     assert r.status_code == 200 and "9.a · positivo" in r.text
     assert f'action="/console/ispettore/rapporto/{imp.codice_impianto}/compila"' in r.text
     r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}/compila",
-                    data={**PROVE, "csrf": csrf}, headers=ORIGIN)
+                    data={**PROVE, "csrf": csrf}, headers=console.ORIGIN)
     assert r.status_code == 200, r.text
     assert f'value="{imp.responsabile_cognome_nome}"' in r.text and 'name="t_fumi_1" value="140"' in r.text
     # missing fields: Italian errors naming them, typed values kept, nothing archived
     prefill = client.get(f"/ispettore/impianti/{imp.codice_impianto}/rapporto", headers=login("ispettore.mantova"))
     dati = {**prefill.json()["valori"], **PROVE, "csrf": csrf, "numero_ispezione": "MN-2026/0002", "data_realizzazione_impianto": "",
             "biennio_da": "2025", "biennio_a": "2027", "volumetria_m3": "tanti", "locale": "Esterno"}
-    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN)
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=console.ORIGIN)
     assert r.status_code == 422, r.text
     assert re.search(r'id="data_realizzazione_impianto"[^>]*aria-invalid="true"', r.text)
     assert "biennio" in r.text.lower() and "Deve essere un numero" in r.text and 'value="MN-2026/0002"' in r.text
     assert 'value="tanti"' in r.text and "1.c Data di realizzazione" not in r.text
     assert "3.c Data di realizzazione dell&#39;impianto: " in r.text or "3.c Data di realizzazione dell'impianto: " in r.text
     dati.update({"data_realizzazione_impianto": "2010-05-01", "biennio_a": "2026", "volumetria_m3": "240"})
-    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN,
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=console.ORIGIN,
                     follow_redirects=False)
     assert r.status_code == 303, r.text
     pagina = client.get(r.headers["location"])
@@ -122,12 +114,12 @@ def test_console_rapporto_e_lettera(client, db_url, tmp_path, login) -> None:
     assert testo.count("Allegato A - Rapporto di prova") == 3 and "MN-2026/0002" in testo
     assert "Signature is Valid" in firma
     # the letter in one step; a missing protocol names the field
-    r = client.post(f"/console/ispettore/rapporti/{documento}/lettera", headers=ORIGIN,
-                    data={"csrf": _csrf(pagina.text), "protocollo": "", "funzionario": "Dott. Carla Neri",
+    r = client.post(f"/console/ispettore/rapporti/{documento}/lettera", headers=console.ORIGIN,
+                    data={"csrf": console.csrf(pagina.text), "protocollo": "", "funzionario": "Dott. Carla Neri",
                           "data_lettera": "2026-12-04"})
     assert r.status_code == 422 and "protocollo" in r.text and 'value="Dott. Carla Neri"' in r.text
-    r = client.post(f"/console/ispettore/rapporti/{documento}/lettera", headers=ORIGIN,
-                    data={"csrf": _csrf(pagina.text), "protocollo": "MN-ESI-2026/2", "funzionario": "Dott. Carla Neri",
+    r = client.post(f"/console/ispettore/rapporti/{documento}/lettera", headers=console.ORIGIN,
+                    data={"csrf": console.csrf(pagina.text), "protocollo": "MN-ESI-2026/2", "funzionario": "Dott. Carla Neri",
                           "data_lettera": "2026-12-04"})
     assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text
     testo, firma = _testo(r.content, tmp_path, "lettera-console")

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from archive.catasto import ImpiantoCatasto
-from tests.service.test_console_ispettore_rapporto import ORIGIN, _csrf, _entra, _testo
+from tests.service.test_console_ispettore_rapporto import _testo
+
+pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md
 
 PROVA = {"data_installazione": "2004-10-12", "pn_utile_kw": "160", "tipo_caldaia": "B", "tiraggio_pa": "6",
          "classificazione": "Standard", **{f"t_mandata_{i}": "70" for i in (1, 2, 3)},
@@ -92,18 +95,18 @@ def test_api_rapporto_b(client, login, db_url, tmp_path) -> None:
     assert tipi and "esito-positivo" not in tipi, tipi
 
 
-def test_console_rapporto_b(client, login, db_url, tmp_path) -> None:
+def test_console_rapporto_b(console, client, login, db_url, tmp_path) -> None:
     imp = _impianto_b(db_url)
     registrato = _strumento(client, login)
-    _entra(client, "ispettore.mantova")
+    console.entra("ispettore.mantova")
     pagina = client.get(f"/console/ispettore/rapporto/{imp.codice_impianto}")
     assert pagina.status_code == 200 and "Allegato B" in pagina.text and 'id="generatore-1"' in pagina.text
     assert "Chemist 900 · matricola ISP-7781" in pagina.text
-    csrf = _csrf(pagina.text)
+    csrf = console.csrf(pagina.text)
     # from the prova page: the trials become the first sheet; "Aggiungi un generatore" adds the second
     prova = {**PROVA, "allegato": "B", "combustibile": "gasolio", "csrf": csrf, "azione": "aggiungi",
              **{f"bacharach_{i}": "1" for i in (1, 2, 3)}}
-    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}/compila", data=prova, headers=ORIGIN)
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}/compila", data=prova, headers=console.ORIGIN)
     assert r.status_code == 200, r.text
     assert 'id="generatore-2"' in r.text and 'name="g1_t_fumi_1" id="g1_t_fumi_1"' in r.text
     assert re.search(r'<option value="Gasolio" selected>', r.text)
@@ -113,23 +116,23 @@ def test_console_rapporto_b(client, login, db_url, tmp_path) -> None:
                **{f"g{n}_{k}": v for n in (1, 2) for k, v in prova.items() if k not in ("allegato", "combustibile",
                                                                                        "csrf", "azione")},
                **{f"g2_co_misurato_{i}": "1500" for i in (1, 2, 3)}}
-    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}/compila", data=secondo, headers=ORIGIN)
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}/compila", data=secondo, headers=console.ORIGIN)
     assert r.status_code == 200 and 'id="generatore-3"' not in r.text
     assert "9.b · negativo: almeno un generatore non rientra" in r.text, r.text
     prefill = client.get(f"/ispettore/impianti/{imp.codice_impianto}/rapporto", headers=login("ispettore.mantova"))
     dati = {**_due_generatori(prefill.json()["valori"], co_secondo="30"), "csrf": csrf,
             "strumento_scelto": str(registrato["id"]), "g2_pn_utile_kw": "", "g2_t_aria_3": "freddo"}
-    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN)
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=console.ORIGIN)
     assert r.status_code == 422, r.text
     assert "Generatore 2, 7.b Temperatura dell&#39;aria comburente" in r.text and 'value="freddo"' in r.text
     assert re.search(r'<tr id="g2_t_aria">.*?aria-invalid="true"', r.text, re.S)
     dati["g2_t_aria_3"] = "18"
-    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN)
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=console.ORIGIN)
     assert r.status_code == 422, r.text
     assert re.search(r'id="g2_pn_utile_kw"[^>]*aria-invalid="true"', r.text)
     assert "Generatore 2, 5.l Potenza utile nominale" in r.text
     dati.update({"g2_pn_utile_kw": "140", "g2_t_aria_3": "18"})
-    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=ORIGIN,
+    r = client.post(f"/console/ispettore/rapporto/{imp.codice_impianto}", data=dati, headers=console.ORIGIN,
                     follow_redirects=False)
     assert r.status_code == 303, r.text
     documento = r.headers["location"].rsplit("/", 1)[1]
@@ -138,8 +141,8 @@ def test_console_rapporto_b(client, login, db_url, tmp_path) -> None:
     testo, _ = _testo(pdf.content, tmp_path, "rapporto-b-console")
     assert testo.count("Foglio n°3 di 3") == 3 and "ISP-7781" in testo  # the chosen instrument, filled by the server
     pagina = client.get(r.headers["location"])
-    r = client.post(f"/console/ispettore/rapporti/{documento}/lettera", headers=ORIGIN,
-                    data={"csrf": _csrf(pagina.text), "protocollo": "MN-ESI-2026/B2", "funzionario": "Dott. Carla Neri",
+    r = client.post(f"/console/ispettore/rapporti/{documento}/lettera", headers=console.ORIGIN,
+                    data={"csrf": console.csrf(pagina.text), "protocollo": "MN-ESI-2026/B2", "funzionario": "Dott. Carla Neri",
                           "data_lettera": "2026-12-04"})
     assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text
     testo, firma = _testo(r.content, tmp_path, "lettera-b")
