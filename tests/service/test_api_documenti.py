@@ -29,8 +29,9 @@ def fidata() -> str:
 
 
 @pytest.fixture
-def settings(db_url: str, weed, tmp_path: Path, fidata: str) -> Settings:  # noqa: F811
-    return impostazioni(tmp_path, weed, db_url=db_url, fidata=fidata, secret_key="test-secret")
+def settings(db_url: str, weed, tmp_path: Path, fidata: str, stampa_cache: Path) -> Settings:  # noqa: F811
+    return impostazioni(tmp_path, weed, db_url=db_url, fidata=fidata, secret_key="test-secret",
+                        stampa_cache_dir=stampa_cache)
 
 
 @pytest.fixture

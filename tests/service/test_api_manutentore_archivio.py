@@ -25,12 +25,12 @@ from tests.service.test_api_manutentore import _valori
 
 
 @pytest.fixture
-def client_rifiuto(db_url: str, tmp_path: Path, weed: EmbeddedSeaweed, pki_ca: Path):  # noqa: F811
+def client_rifiuto(db_url: str, tmp_path: Path, weed: EmbeddedSeaweed, pki_ca: Path, stampa_cache: Path):  # noqa: F811
     """The app on a real S3 bucket, with a retention policy whose dates are already over (S3 refuses them)."""
     settings = Settings(db_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret", demo=True,
                         s3_endpoint=weed.endpoint, s3_access_key=KEY, s3_secret_key=SECRET,
                         s3_bucket=f"rifiuto-{uuid.uuid4().hex[:10]}", trust_roots=(pki_ca,),
-                        conservazione_anni_dichiarazioni=0, conservazione_minima_giorni=-3)
+                        conservazione_anni_dichiarazioni=0, conservazione_minima_giorni=-3, stampa_cache_dir=stampa_cache)
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         yield c
 
