@@ -54,11 +54,30 @@ _PORT_NAMES = ("master", "volume", "filer", "s3", "admin")
 """Services of ``weed mini`` that listen; each also listens on a gRPC port."""
 
 
+_PORTE_LIBERE = (20000, 32000)
+"""Where :func:`free_port` looks: below Linux's ephemeral range (32768-60999), so an outgoing
+connection of any process cannot take the port between the choice and ``weed``'s bind."""
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    """A TCP port on 127.0.0.1 that nobody listens on right now (chosen at random below the
+    ephemeral range; a clash with another starter is still possible: :meth:`EmbeddedSeaweed.start`
+    retries with new ports when ``weed`` reports one)."""
+    for _ in range(200):
+        port = secrets.randbelow(_PORTE_LIBERE[1] - _PORTE_LIBERE[0]) + _PORTE_LIBERE[0]
+        if _port_is_free(port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_SEGNI_PORTA_OCCUPATA = (b"Port allocation failed", b"address already in use")
+"""What ``weed mini`` logs when a port it was given is taken (its own check; a later bind)."""
+
+
+class _PortaOccupata(StorageError):
+    """``weed`` could not bind one of the ports chosen for it (taken since the choice)."""
 
 
 def weed_binary() -> Path:
@@ -112,6 +131,9 @@ class EmbeddedSeaweed:
         self.access_key = access_key
         self.secret_key = secret_key
         self._ports = ports
+        self._porte_date = ports is not None
+        """Ports given by the caller are kept; ports chosen here change if ``weed`` finds one taken."""
+        self._log_da = 0
         self.ready_timeout = ready_timeout
         self.pubblica = pubblica
         """Publish the running server in ``istanza.json`` for other processes to attach to."""
@@ -204,7 +226,16 @@ class EmbeddedSeaweed:
             self._release_lock()
             return self
         try:
-            self._spawn()
+            for tentativo in range(3):
+                try:
+                    self._spawn()
+                    break
+                except _PortaOccupata:
+                    if self._porte_date or tentativo == 2:
+                        raise
+                    log.warning("SeaweedFS: una porta scelta è stata occupata nel frattempo; nuovo tentativo con altre porte")
+                    self.stop(kill=True)  # keeps the lock: the retry is still ours
+                    self._ports = SeaweedPorts()
         except BaseException:
             self.stop()  # the relay, the watchdog and the lock too
             raise
@@ -231,6 +262,7 @@ class EmbeddedSeaweed:
             log.warning("Archivio incorporato NON isolato: il kernel non consente uno spazio di rete separato; "
                         "le porte interne di SeaweedFS sono raggiungibili da 127.0.0.1")
         out = open(self.data_dir / "log" / "weed-mini.out", "ab")
+        self._log_da = out.tell()
         try:
             self._proc = subprocess.Popen(
                 command, cwd=self.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -294,11 +326,22 @@ class EmbeddedSeaweed:
     def _wait_ready(self) -> None:
         try:
             wait_s3_ready(self.endpoint, self.access_key, self.secret_key, self.ready_timeout, alive=self._check_alive)
+        except _PortaOccupata:
+            raise  # start() retries on other ports
         except StorageError:
             self.stop()
             raise
 
     def _check_alive(self) -> None:
+        try:
+            with open(self.data_dir / "log" / "weed-mini.out", "rb") as f:
+                f.seek(self._log_da)
+                testo = f.read()
+            occupata = any(segno in testo for segno in _SEGNI_PORTA_OCCUPATA)
+        except OSError:
+            occupata = False
+        if occupata:
+            raise _PortaOccupata("L'archivio incorporato (SeaweedFS) non si è avviato: una porta è occupata.")
         if self._proc is not None and self._proc.poll() is not None:
             raise StorageError("L'archivio incorporato (SeaweedFS) non si è avviato.") from RuntimeError(
                 f"weed mini exited with {self._proc.returncode}; see {self.data_dir / 'log'}"

@@ -173,3 +173,33 @@ def test_server_dies_with_its_starter_even_when_a_thread_started_it(tmp_path: Pa
         if starter.poll() is None:
             starter.kill()
             starter.wait(timeout=10)
+
+
+def test_a_port_taken_after_the_choice_is_chosen_again(tmp_path: Path) -> None:
+    """Another process binds one of the ports between the choice and ``weed``'s bind (a parallel
+    test, another server): the start notices it in weed's log and tries again on new ports."""
+    server = EmbeddedSeaweed(tmp_path / "seaweedfs", KEY, SECRET)
+    scelta = server.ports.http["volume"]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as ladro:
+        ladro.bind(("127.0.0.1", scelta))
+        ladro.listen()
+        server.start()
+        try:
+            assert server.running() and server.ports.http["volume"] != scelta
+            assert b"Port allocation failed" in (tmp_path / "seaweedfs" / "log" / "weed-mini.out").read_bytes()
+            saved = json.loads((tmp_path / "seaweedfs" / "ports.json").read_text())
+            assert saved["http"]["volume"] == server.ports.http["volume"]
+        finally:
+            server.stop()
+
+
+def test_ports_given_by_the_caller_are_not_changed(tmp_path: Path) -> None:
+    from archive.seaweed import SeaweedPorts
+
+    porte = SeaweedPorts()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as ladro:
+        ladro.bind(("127.0.0.1", porte.http["filer"]))
+        ladro.listen()
+        with pytest.raises(StorageError, match="porta è occupata"):
+            EmbeddedSeaweed(tmp_path / "seaweedfs", KEY, SECRET, ports=porte, ready_timeout=60).start()
+    assert not (tmp_path / "seaweedfs" / "istanza.json").exists()
