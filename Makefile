@@ -25,8 +25,10 @@ run: install
 deps-test:
 	bash .ci/install-deps
 
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE=1): the suite
+# starts hundreds of Python processes (workers, CLI, servers) that would each compile every module again.
 test: install deps-test
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=30
+	PYTHONDONTWRITEBYTECODE= PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=30
 
 bench: install
 	$(BIN)/python -m bench
