@@ -52,7 +52,6 @@ from renderers.sign import FirmaSpec, Firmatario
 from service.archivio import Archivio, MetadatiDocumento, apri_archivio, metadati_da_pdf
 from service.firma import FirmeProprie, firma_documento, spec_per_tipo, verifica_documento
 from service.identita import carica_identita, crea_identita_demo, nome_identita
-from service.produce import opzioni, produci, validate
 from service.registry import DOCUMENT_TYPES, DocumentType, get_document_type
 from service.settings import Settings, get_settings
 
@@ -342,6 +341,10 @@ class Emissione:
     ) -> Firmato:
         """The CPU part of :meth:`emetti` (validate, issuer, render, sign, index metadata), without
         archiving: what a worker process does for the server (``service.lavoratori``)."""
+        # here, not at the top: a batch job checks and signs with this module, and its parent
+        # process must not import WeasyPrint for that (plates are stamped without it)
+        from service.produce import opzioni, produci, validate
+
         doc = get_document_type(codice_tipo)
         if dati is None:
             raise RuleViolation("Un modulo in bianco non è un documento emesso: indicare i dati.", path=("dati",))
