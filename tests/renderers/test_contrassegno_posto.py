@@ -1,10 +1,12 @@
 """The contrassegno placed without scaling: on a page with room the code sits in blank paper reached
 from an edge (the page's own drawing untouched, pixel for pixel, outside the block), reads with zbar
 at 150 and 300 dpi, and the sealed file keeps every font embedded and its PDF/A-3b markers; a page
-with no room (the front of an Allegato G copy) falls back to the reduced layout and is counted."""
+with no room (one framed 3 mm from its edges) falls back to the reduced layout and is counted; the front of
+each Allegato G copy and B's generator sheets get the smaller code in the blank corner of their header band."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -36,7 +38,7 @@ TESTO = _testo()
 def sigillati(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path, object]]:
     base = tmp_path_factory.mktemp("posto")
     out = {}
-    for tipo in ("allegato-h", "allegato-g", "distinta-ricevuta", "allegato-a"):
+    for tipo in ("allegato-h", "allegato-g", "distinta-ricevuta", "allegato-a", "allegato-b"):
         pdf = produci(tipo, get_document_type(tipo).example()).pdf
         esito = disegna_contrassegno(pdf, TESTO, LEGENDA, FONT)
         (base / f"{tipo}-0.pdf").write_bytes(pdf)
@@ -139,8 +141,36 @@ def test_font_incorporati_e_pdfa(sigillati) -> None:
             assert str(p1.docinfo["/Producer"]) == m1["pdf:Producer"]  # Info and XMP equivalent (ISO 19005-3 6.6.2.3)
 
 
-def test_pagina_senza_spazio_contata(sigillati) -> None:
-    _prima, dopo, esito = sigillati["allegato-g"]
-    assert 1 in esito.ridotte and esito.posti[1] is not None  # front of the copy full, back has room
-    with pikepdf.open(dopo) as p:
+@pytest.mark.parametrize("tipo,angoli", [("allegato-g", {1, 3, 5}), ("allegato-b", {2, 3, 5, 6, 8, 9})])
+def test_angolo_della_testata_g_e_b(sigillati, tipo, angoli) -> None:
+    """Every page of the G and B examples is sealed unscaled: the G fronts and the B generator sheets get
+    the smaller code, its legend in a column, against the top edge in their header band's blank corner
+    (G at the left, B at the right); nothing of the page under the block; zxing reads it at 150 dpi, 2°."""
+    prima, dopo, esito = sigillati[tipo]
+    assert esito.ridotte == []
+    assert {n for n, p in enumerate(esito.posti, 1) if p.lato == "alto"} == angoli
+    for n in sorted(angoli)[:1]:
+        posto = esito.posti[n - 1]
+        assert (posto.piccolo, posto.colonna) == (True, True), posto
+        a = _pagina(prima, 72, n)
+        assert a.height - posto.y - posto.altezza >= BORDO - 0.5
+        box = (int(posto.x), int(a.height - posto.y - posto.altezza), int(posto.x + posto.larghezza), int(a.height - posto.y))
+        assert ImageChops.invert(a.crop(box)).getbbox() is None
+        import zxingcpp
+
+        png = dopo.with_name(f"{tipo}-angolo-{n}.png")
+        _pagina(dopo, 150, n).rotate(2, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR).save(png)
+        with Image.open(png) as im:
+            assert TESTO in [r.text for r in zxingcpp.read_barcodes(im)]
+
+
+def test_pagina_senza_spazio_contata(sigillati, tmp_path) -> None:
+    """A page with ink 3 mm from every edge (a frame) has no room: scaled, counted; the next page is placed."""
+    prima, _dopo, _esito = sigillati["allegato-g"]
+    with pikepdf.open(prima) as p:
+        p.pages[0].contents_add(p.make_stream(b"q 0 G 2 w 8.5 8.5 578 825 re S Q"), prepend=False)
+        p.save(tmp_path / "cornice.pdf")
+    esito = disegna_contrassegno((tmp_path / "cornice.pdf").read_bytes(), TESTO, LEGENDA, FONT)
+    assert esito.ridotte == [1] and esito.posti[1] is not None
+    with pikepdf.open(io.BytesIO(esito.pdf)) as p:
         assert len(p.pages) == len(esito.posti)

@@ -104,6 +104,21 @@ def test_smaller_code_of_a_back_page_round_trips(dpi, angolo, emessi, ambiente, 
     assert f"Documento: {emesso.record['id']}" in r.stdout and "Archivio: documento presente e integro" in r.stdout
 
 
+@pytest.mark.parametrize("tipo,pagina", [("allegato-g", 1), ("allegato-b", 2)])
+def test_g_front_and_b_generator_sheet_sealed_unscaled(tipo, pagina, ambiente, cli_locale, tmp_path, caplog) -> None:
+    """The front of each G copy and B's generator sheets keep a blank corner in their header band: every
+    page gets the code unscaled (no fallback logged), and the smaller code at the top reads at 150 dpi, 2°."""
+    base, settings, env = ambiente
+    with caplog.at_level("WARNING"), Emissione.aperta(settings) as emissione:
+        emesso = emissione.emetti(tipo, get_document_type(tipo).example(), emittente=None)
+    assert not [r for r in caplog.records if "nessuno spazio libero" in r.getMessage()]
+    pdf = tmp_path / f"{tipo}-angolo.pdf"
+    pdf.write_bytes(emesso.pdf)
+    r = cli_locale("verifica-stampa", str(scansione(pdf, 150, 2.0, tmp_path, pagina=pagina)), env=env)
+    assert r.returncode == 0 and r.stdout.startswith("VALIDO: sigillo autentico"), r.stdout + r.stderr
+    assert f"Documento: {emesso.record['id']}" in r.stdout and "Archivio: documento presente e integro" in r.stdout
+
+
 @pytest.mark.parametrize("tipo", sorted(STAMPATI))
 def test_print_stock_is_signed_not_sealed(tipo, emessi) -> None:
     """Etichette and targhe keep their own codes: no contrassegno, nothing scaled, still signed."""
@@ -221,9 +236,9 @@ def test_code_cut_and_pasted_onto_another_documents_page_is_reported(emessi, amb
     _base, _settings, env = ambiente
     pdf_g, _ = emessi["allegato-g"]
     pdf_a, _ = emessi["allegato-a"]
-    with Image.open(scansione(pdf_g, 300, 0.0, tmp_path)) as g, Image.open(scansione(pdf_a, 300, 0.0, tmp_path)) as a:
+    with Image.open(scansione(pdf_g, 300, 0.0, tmp_path, pagina=2)) as g, Image.open(scansione(pdf_a, 300, 0.0, tmp_path)) as a:
         w, h = g.size
-        riquadro = (int(w * 0.74), int(h * 0.84), w, h)  # the corner G's code sits in (28 mm, 5 mm from the edge)
+        riquadro = (int(w * 0.74), int(h * 0.84), w, h)  # the corner G's code sits in on the back (28 mm, 5 mm from the edge)
         incollata = a.copy()
         incollata.paste(g.crop(riquadro), (int(w * 0.74), int(h * 0.62)))  # G's code pasted above A's own
         out = tmp_path / "incollata.png"
