@@ -18,6 +18,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -109,6 +110,15 @@ def _avvia(settings: Settings, barriera: Any) -> None:
     # Compiled templates are warmed in a background thread: a request that arrives meanwhile is
     # served at once (its own type compiled on first use), not queued behind every layout.
     threading.Thread(target=_riscalda, args=(_settings,), name="riscaldamento", daemon=True).start()
+    threading.Thread(target=_segui_il_server, args=(os.getppid(),), name="server", daemon=True).start()
+
+
+def _segui_il_server(server: int) -> None:
+    """A worker whose server is gone (killed, crashed) exits instead of living on as an orphan that
+    keeps compiling templates for nobody."""
+    while os.getppid() == server:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _riscalda(settings: Settings) -> None:

@@ -80,3 +80,43 @@ def test_verdict_by_hash_equals_the_full_verdict_and_unknown_bytes_are_verified(
     assert proprie.per_impronta == 1
     # a hash is used once: a second archive of the same bytes is verified in full
     assert proprie(firmati[1]).as_dict().get("verifica") is None
+
+
+_SERVER = """
+import sys, time
+from pathlib import Path
+from service.lavoratori import lavoratori_per
+from service.settings import Settings
+
+settings = Settings(var_dir=Path(sys.argv[1]), processi_emissione=2)
+print(" ".join(map(str, lavoratori_per(settings).avvia())), flush=True)
+time.sleep(600)
+"""
+
+
+def test_workers_do_not_outlive_a_killed_server(tmp_path: Path) -> None:
+    """A server killed outright (SIGKILL: no shutdown runs) takes its worker processes with it:
+    no orphan keeps compiling templates for nobody."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def _vivo(pid: int) -> bool:  # a zombie waiting for init to reap it counts as dead
+        try:
+            return "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, str(tmp_path / "var")], stdout=subprocess.PIPE,
+                              text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        pids = [int(p) for p in server.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(pids) == 2 and all(Path(f"/proc/{p}").exists() for p in pids)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    scadenza = time.monotonic() + 30
+    while time.monotonic() < scadenza and any(_vivo(p) for p in pids):
+        time.sleep(0.2)
+    assert not any(_vivo(p) for p in pids)
