@@ -102,11 +102,7 @@ def test_workers_do_not_outlive_a_killed_server(tmp_path: Path) -> None:
     import sys
     import time
 
-    def _vivo(pid: int) -> bool:  # a zombie waiting for init to reap it counts as dead
-        try:
-            return "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return False
+    from tests.archive.test_seaweed_sicurezza import _alive as _vivo  # a zombie counts as dead
 
     server = subprocess.Popen([sys.executable, "-c", _SERVER, str(tmp_path / "var")], stdout=subprocess.PIPE,
                               text=True, cwd=Path(__file__).resolve().parents[2])
