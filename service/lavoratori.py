@@ -127,9 +127,10 @@ def _riscalda(settings: Settings) -> None:
 
         riscalda = getattr(motore, "riscalda", None)
         if callable(riscalda):
-            # one worker compiles at a time: the next ones find the layouts in the disk cache
-            settings.var_dir.mkdir(parents=True, exist_ok=True)
-            with open(settings.var_dir / ".riscaldamento.lock", "a") as fh:
+            # one process compiles into a cache folder at a time (this server's other workers, another
+            # server or CLI sharing the folder): the next ones find the layouts there on disk
+            settings.stampa_cache_dir.mkdir(parents=True, exist_ok=True)
+            with open(settings.stampa_cache_dir / ".riscaldamento.lock", "a") as fh:
                 fcntl.flock(fh, fcntl.LOCK_EX)
                 riscalda(settings)
     except ImportError:
