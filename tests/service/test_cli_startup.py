@@ -18,3 +18,29 @@ def test_help_lists_the_profiles_the_imposer_knows() -> None:
 
     source = inspect.getsource(targhe)
     assert all(name in source for name in PROFILI)
+
+
+def test_the_verb_table_names_the_module_of_every_verb() -> None:
+    import importlib
+    import pkgutil
+
+    import typer
+
+    from service.cli import MODULO_DEL_VERBO, commands
+
+    registrati = {}
+    for info in pkgutil.iter_modules(commands.__path__):
+        app = typer.Typer()
+        importlib.import_module(f"service.cli.commands.{info.name}").register(app)
+        nomi = [c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands]
+        nomi += [g.name or g.typer_instance.info.name for g in app.registered_groups]
+        registrati.update(dict.fromkeys(nomi, info.name))
+    assert MODULO_DEL_VERBO == registrati
+
+
+def test_a_verb_loads_its_own_module_only() -> None:
+    code = ("import sys, service.cli as c; c._load_commands('batch'); "
+            "print(sorted(m for m in sys.modules if m.startswith('service.cli.commands.')), "
+            "'fastapi' in sys.modules, 'uvicorn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['service.cli.commands.batch'] False False"
