@@ -32,12 +32,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pikepdf
 
 from renderers.html import render_html
-from renderers.pdf import PdfMetadata, pdfa_parts, srgb_profile
 from renderers.pdfstream import Placement, PdfStreamWriter, WriterSnapshot
 from renderers.stamp import (
     CodeOptions,
@@ -52,6 +51,9 @@ from renderers.stamp import (
     parse_font_faces,
 )
 from service.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from renderers.pdf import PdfMetadata
 
 __all__ = ["Variante", "Pagina", "Piano", "MotoreTipo", "MotoreLotto", "compilato", "pagine_semplici", "pagine", "sagome",
            "NeedsFullRender", "CONTEGGI"]
@@ -168,6 +170,8 @@ def _prefisso(piano: Piano, modo: str, settings: Settings) -> _Prefisso:
             for face in facce.values():  # every face a text slot may use, embedded once in the prefix
                 if not writer.has_resource(face.resource):
                     face.embed(writer)
+        from renderers.pdf import srgb_profile  # WeasyPrint's: not at import (the registry imports this module)
+
         icc = srgb_profile(writer)
         found = _Prefisso(writer.snapshot(), stampers, icc, producer or "WeasyPrint")
         if len(_PREFISSI) >= _MAX_PREFISSI:
@@ -187,6 +191,8 @@ class MotoreTipo(ABC):
     def emetti(self, doc: Any, model: Any, modo: str, holders: tuple[str, ...], *, metadata: PdfMetadata,
                dati: Any | None, settings: Settings | None = None) -> bytes:
         """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given)."""
+        from renderers.pdf import pdfa_parts
+
         settings = settings or get_settings()
         piano = self.piano(model, modo, settings, holders)
         prefisso = _prefisso(piano, modo, settings)

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from domain.errors import RuleViolation, from_pydantic
+from domain.errors import RuleViolation
 from renderers.html import render_html
 from renderers.pdf import PdfMetadata, html_to_pdf
 from service import motore
@@ -31,13 +31,7 @@ MODI = ("facsimile", "normalizzato")
 
 def validate(doc: DocumentType, data: Any) -> BaseModel:
     """Input dict → validated model, then the type's rules; Italian errors with field paths."""
-    try:
-        model = doc.model.model_validate(data)
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
-    for rule in doc.rules:
-        rule(model)
-    return model
+    return doc.valida(data)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,22 @@ class DocumentType:
     def template_path(self) -> str:
         return f"{self.template}/documento.html.j2"
 
+    def valida(self, data: Any) -> BaseModel:
+        """Input dict → validated model, then the type's rules; Italian errors with field paths.
+        Here, not in ``service.produce``, so that validating does not import the renderers
+        (a batch job's parent validates its input and never lays a page out)."""
+        from pydantic import ValidationError
+
+        from domain.errors import from_pydantic
+
+        try:
+            model = self.model.model_validate(data)
+        except ValidationError as exc:
+            raise from_pydantic(exc) from None
+        for rule in self.rules:
+            rule(model)
+        return model
+
 
 def _entries() -> tuple[DocumentType, ...]:
     """Imported lazily so that importing the registry stays cheap for the CLI."""

@@ -350,7 +350,6 @@ class Esiti(TipoLotto):
         return str(grezzo.get("protocollo", "")) if isinstance(grezzo, dict) else ""
 
     def valida(self, grezzo, opzioni):
-        from service.produce import validate
         from service.registry import get_document_type
 
         if not isinstance(grezzo, dict) or grezzo.get("tipo") not in ("allegato-a", "allegato-b"):
@@ -358,7 +357,7 @@ class Esiti(TipoLotto):
         for campo in ("protocollo", "data_lettera", "funzionario"):
             if not grezzo.get(campo):
                 raise RuleViolation(f"Manca il campo {campo}.", path=(campo,))
-        rapporto = validate(get_document_type(grezzo["tipo"]), grezzo.get("dati"))
+        rapporto = get_document_type(grezzo["tipo"]).valida(grezzo.get("dati"))
         dest = _valida(Destinatario, grezzo["destinatario"]) if grezzo.get("destinatario") else None
         r = riepilogo_da_rapporto("A" if grezzo["tipo"] == "allegato-a" else "B", rapporto, dest)
         lettere = lettere_esito(
@@ -401,9 +400,7 @@ class Moduli(TipoLotto):
         self.documento = self.doc.code
 
     def valida(self, grezzo, opzioni):
-        from service.produce import validate
-
-        validate(self.doc, grezzo)
+        self.doc.valida(grezzo)
         return [grezzo]
 
     def chiave(self, rec):
@@ -411,9 +408,8 @@ class Moduli(TipoLotto):
 
     def emittente(self, rec, ctx):
         from service.emissione import emittente_predefinito
-        from service.produce import validate
 
-        return emittente_predefinito(self.doc, validate(self.doc, rec), ctx.enti)
+        return emittente_predefinito(self.doc, self.doc.valida(rec), ctx.enti)
 
     def metadati(self, rec):
         return {}  # the full render carries dati.json: service.archivio reads the keys from it
@@ -445,9 +441,8 @@ class ModuloStampato(Moduli):
     def items(self, sessione, rec, ctx):
         from renderers.stamp import NeedsFullRender
         from service.batch.moduli import StampaModulo
-        from service.produce import validate
 
-        model = validate(self.doc, rec)
+        model = self.doc.valida(rec)
         modo = str(ctx.opzioni.get("modo") or ctx.settings.modo_default)
         cache = sessione.__dict__.setdefault("_moduli", {})
         if modo not in cache:

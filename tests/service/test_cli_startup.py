@@ -44,3 +44,11 @@ def test_a_verb_loads_its_own_module_only() -> None:
             "'fastapi' in sys.modules, 'uvicorn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['service.cli.commands.batch'] False False"
+
+
+def test_validating_a_document_imports_no_renderer() -> None:
+    """A batch job's parent validates its input and never lays a page out (WeasyPrint: ~0.5 s)."""
+    code = ("import sys; from service.registry import get_document_type as g; d = g('allegato-g'); "
+            "d.valida(d.example()); print('weasyprint' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
