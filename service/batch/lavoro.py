@@ -47,6 +47,7 @@ from domain.errors import AppError, RuleViolation
 from renderers.impose import get_profile
 from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, opzioni_foglio, scrivi_atomico
 from service.batch.firme import configura_firma, firma_uscite
+from service.batch.stampatori import Stampatori, UnioneInOrdine
 from service.batch.tipi import RecordCompatti, Scarto, canonico, mappa_anomalie, tipo_lotto
 from service.batch.unione import scrivi_unione
 from service.settings import Settings
@@ -181,31 +182,43 @@ def _cartella(engine: Engine, lavoro_id: str) -> Path:
 
 
 def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, processi: int = 1,
-                  avanzamento: Callable[[Avanzamento], None] | None = None) -> dict[str, Any]:
-    """Print every chunk not done yet (``processi`` > 1: a process pool), then merge, sign and report."""
+                  avanzamento: Callable[[Avanzamento], None] | None = None,
+                  stampatori: Stampatori | None = None) -> dict[str, Any]:
+    """Print every chunk not done yet (``processi`` > 1: a process pool, or ``stampatori`` started
+    beforehand), merging the print file as the chunks finish in order, then sign and report."""
     cartella = _cartella(engine, lavoro_id)
     lavoro = leggi_lavoro(cartella)
     stato = Avanzamento(lavoro["record_totali"])
+    n_blocchi = blocchi_totali(lavoro)
+    unione = None if lavoro.get("dividi_per") or lavoro.get("dividi_ogni") else \
+        UnioneInOrdine(cartella, lavoro, n_blocchi)
     da_fare = []
-    for i in range(blocchi_totali(lavoro)):
-        fatto = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
-        if fatto is None:
-            da_fare.append(i)
-        else:
-            segna_blocco(engine, lavoro_id, fatto)  # done before a crash that came before its row
-    aggiorna_lavoro(engine, lavoro_id, stato="in corso", messaggio=None, avviato_il=datetime.now(timezone.utc))
-
-    def fatto(rapporto: dict[str, Any]) -> None:
-        row = segna_blocco(engine, lavoro_id, rapporto)
-        stato.blocchi.append(rapporto["indice"])
-        stato.record_fatti, stato.pagine, stato.falliti, stato.complete = (
-            row["record_fatti"], row["pagine"], row["record_falliti"], row["impaginazioni_complete"])
-        stato.pagine_al_secondo, stato.eta_secondi = row["pagine_al_secondo"], row["eta_secondi"]
-        if avanzamento is not None:
-            avanzamento(stato)
-
     try:
-        if processi <= 1 or len(da_fare) <= 1:
+        for i in range(n_blocchi):
+            fatto = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
+            if fatto is None:
+                da_fare.append(i)
+            else:
+                segna_blocco(engine, lavoro_id, fatto)  # done before a crash that came before its row
+                if unione is not None:
+                    unione.fatto(fatto)
+        aggiorna_lavoro(engine, lavoro_id, stato="in corso", messaggio=None, avviato_il=datetime.now(timezone.utc))
+
+        def fatto(rapporto: dict[str, Any]) -> None:
+            row = segna_blocco(engine, lavoro_id, rapporto)
+            stato.blocchi.append(rapporto["indice"])
+            stato.record_fatti, stato.pagine, stato.falliti, stato.complete = (
+                row["record_fatti"], row["pagine"], row["record_falliti"], row["impaginazioni_complete"])
+            stato.pagine_al_secondo, stato.eta_secondi = row["pagine_al_secondo"], row["eta_secondi"]
+            if avanzamento is not None:
+                avanzamento(stato)
+            if unione is not None:
+                unione.fatto(rapporto)
+
+        if stampatori is not None and da_fare:
+            for fut in as_completed([stampatori.pool.submit(esegui_blocco, cartella, i, settings) for i in da_fare]):
+                fatto(fut.result())
+        elif processi <= 1 or len(da_fare) <= 1:
             for i in da_fare:
                 fatto(esegui_blocco(cartella, i, settings))
         else:
@@ -218,11 +231,18 @@ def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, process
                         fatto(fut.result())
             finally:
                 gc.unfreeze()
-        return concludi(cartella, settings=settings, engine=engine)
+        if stampatori is not None:
+            stampatori.chiudi()
+        esito = concludi(cartella, settings=settings, engine=engine, unione=unione)
+        unione = None
+        return esito
     except BaseException as exc:
         aggiorna_lavoro(engine, lavoro_id, stato="interrotto" if isinstance(exc, KeyboardInterrupt) else "fallito",
                         messaggio=exc.message if isinstance(exc, AppError) else "Interrotto durante la stampa.")
         raise
+    finally:
+        if unione is not None:
+            unione.abbandona()
 
 
 def segna_blocco(engine: Engine, lavoro_id: str, rapporto: Mapping[str, Any]) -> dict[str, Any]:
@@ -233,11 +253,17 @@ def segna_blocco(engine: Engine, lavoro_id: str, rapporto: Mapping[str, Any]) ->
                            complete=sum(1 for r in voci if r["impaginazione_completa"]))
 
 
-def concludi(cartella: Path, *, settings: Settings, engine: Engine) -> dict[str, Any]:
-    """The last step of every run (local or the Celery merge task): merge the chunks, sign the
-    outputs (``service.batch.firme``), write the report and mark the job done."""
+def concludi(cartella: Path, *, settings: Settings, engine: Engine,
+             unione: UnioneInOrdine | None = None) -> dict[str, Any]:
+    """The last step of every run (local or the Celery merge task): merge the chunks (or finish
+    ``unione``, merged while they were printed), sign the outputs (``service.batch.firme``),
+    write the report and mark the job done."""
     lavoro = leggi_lavoro(cartella)
-    file, pagine, righe = _unisci(cartella, lavoro)
+    if unione is not None and unione.completa:
+        rapporti, file_di, pagine = unione.chiudi()
+        file, righe = [unione.NOME], _righe_rapporto(cartella, lavoro, rapporti, file_di)
+    else:
+        file, pagine, righe = _unisci(cartella, lavoro)
     firmati = firma_uscite(cartella, lavoro, file, righe, settings=settings)
     esito = _scrivi_rapporto(cartella, lavoro, righe, file, pagine, firmati)  # once, with the signed files
     aggiorna_lavoro(engine, lavoro["id"], stato="completato", record_fatti=esito["prodotti"] + esito["falliti"],

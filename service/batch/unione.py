@@ -26,7 +26,7 @@ import pikepdf
 from domain.errors import RuleViolation
 from renderers.pdfstream import PdfObjectWriter
 
-__all__ = ["scrivi_unione"]
+__all__ = ["Unione", "scrivi_unione"]
 
 _APERTI = 4
 """Chunks kept open at once (pages of a split output may come from any chunk)."""
@@ -129,25 +129,47 @@ class _Blocchi:
         self._aperti.clear()
 
 
+class Unione:
+    """The print PDF written as its pages come: :meth:`aggiungi` pages of chunks already printed
+    while later chunks are still being printed, :meth:`chiudi` with the job's identity when the
+    last one is in. The bytes are those of :func:`scrivi_unione` over the same pages."""
+
+    def __init__(self, out: BinaryIO, blocchi: Sequence[Path], *, titolo: str) -> None:
+        self._u = PdfObjectWriter(out)
+        self._pagine_num = self._u.reserve()
+        self._copia = _Copiatore(self._u, self._pagine_num)
+        self._sorgenti = _Blocchi(blocchi)
+        self._titolo = titolo
+        self._figli: list[int] = []
+
+    def aggiungi(self, pagine: Iterable[tuple[int, int]]) -> None:
+        """Copy the pages ``(chunk, page)`` after those already written."""
+        try:
+            for k, p in pagine:
+                self._figli.append(self._copia.pagina(k, *self._sorgenti.pagina(k, p)))
+        except BaseException:
+            self._sorgenti.chiudi()
+            raise
+
+    def chiudi(self, identita: bytes) -> int:
+        """Page tree, catalog, info and trailer (``identita`` seeds the ``/ID``); the page count."""
+        self._sorgenti.chiudi()
+        u, figli = self._u, self._figli
+        u.write_object(self._pagine_num, b"<< /Type /Pages /Count %d /Kids [%s] >>"
+                       % (len(figli), b" ".join(b"%d 0 R" % f for f in figli)))
+        radice = u.add_object(b"<< /Type /Catalog /Pages %d 0 R /ViewerPreferences << /PrintScaling /None >> >>"
+                              % self._pagine_num)
+        info = u.add_object(b"<< /Title <FEFF%s> /Producer (curit-docs batch) >>"
+                            % self._titolo.encode("utf-16-be").hex().encode())
+        u.finish(radice, info, hashlib.sha256(identita).digest()[:16])
+        return len(figli)
+
+
 def scrivi_unione(out: BinaryIO, blocchi: Sequence[Path], pagine: Iterable[tuple[int, int]], *, titolo: str,
                   identita: bytes) -> int:
     """Write the pages ``(chunk, page)`` of ``blocchi`` in order to ``out``; the number of pages.
 
     ``identita`` seeds the file ``/ID`` (deterministic: no clock, no randomness)."""
-    u = PdfObjectWriter(out)
-    pagine_num = u.reserve()
-    copia = _Copiatore(u, pagine_num)
-    sorgenti = _Blocchi(blocchi)
-    figli: list[int] = []
-    try:
-        for k, p in pagine:
-            figli.append(copia.pagina(k, *sorgenti.pagina(k, p)))
-    finally:
-        sorgenti.chiudi()
-    u.write_object(pagine_num, b"<< /Type /Pages /Count %d /Kids [%s] >>"
-             % (len(figli), b" ".join(b"%d 0 R" % f for f in figli)))
-    radice = u.add_object(b"<< /Type /Catalog /Pages %d 0 R /ViewerPreferences << /PrintScaling /None >> >>"
-                        % pagine_num)
-    info = u.add_object(b"<< /Title <FEFF%s> /Producer (curit-docs batch) >>" % titolo.encode("utf-16-be").hex().encode())
-    u.finish(radice, info, hashlib.sha256(identita).digest()[:16])
-    return len(figli)
+    unione = Unione(out, blocchi, titolo=titolo)
+    unione.aggiungi(pagine)
+    return unione.chiudi(identita)

@@ -40,7 +40,7 @@ def _sorgente(tipo: str, sorgente: str, comune: str | None, ente: str | None) ->
                  "comune": i.comune, "ente_id": i.ente_id} for i in s.scalars(q)]
 
 
-def _esegui(lavoro_id: str, processi: int, distribuito: bool) -> dict[str, Any]:
+def _esegui(lavoro_id: str, processi: int, distribuito: bool, stampatori: Any = None) -> dict[str, Any]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -60,6 +60,7 @@ def _esegui(lavoro_id: str, processi: int, distribuito: bool) -> dict[str, Any]:
         if distribuito:
             return _esegui_distribuito(lavoro_id, engine, avanza)
         return esegui_lavoro(lavoro_id, settings=get_settings(), engine=engine, processi=processi,
+                             stampatori=stampatori,
                              avanzamento=lambda a: avanza(a.record_totali, a.record_fatti, a.pagine_al_secondo))
 
 
@@ -173,16 +174,28 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
     if lavoro_id is not None and (firma is not None or emittente or archivia is not None):
         raise RuleViolation("Firma, emittente e archiviazione sono fissati alla creazione del lavoro: "
                             "non si cambiano con --riprendi.", path=("riprendi",))
-    if lavoro_id is None:
-        if not tipo or sorgente in ("", None):
-            raise RuleViolation("Indicare il tipo di lotto e il file dei record.", path=("tipo",))
-        dati = sorgente if isinstance(sorgente, list) else _sorgente(tipo, sorgente, comune, ente)
-        lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
-                                        uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
-                                        firma=firma, emittente=emittente, archivia=archivia)
-        del dati, sorgente  # the manifest holds the records now: the run does not carry the input
-        typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}", err=True)
-    esito = _esegui(lavoro_id, processi, distribuito)
+    stampatori = None
+    try:
+        if lavoro_id is None:
+            if not tipo or sorgente in ("", None):
+                raise RuleViolation("Indicare il tipo di lotto e il file dei record.", path=("tipo",))
+            dati = sorgente if isinstance(sorgente, list) else _sorgente(tipo, sorgente, comune, ente)
+            if processi > 1 and not distribuito:
+                # the printing processes warm up while this one validates, checks the signer, writes the manifest
+                from service.batch.stampatori import Stampatori, campione
+
+                stampatori = Stampatori(processi, tipo, campione(dati), get_settings())
+            lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
+                                            uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
+                                            firma=firma, emittente=emittente, archivia=archivia)
+            del dati, sorgente  # the manifest holds the records now: the run does not carry the input
+            typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}",
+                       err=True)
+        esito = _esegui(lavoro_id, processi, distribuito, stampatori)
+        stampatori = None  # closed by the run
+    finally:
+        if stampatori is not None:
+            stampatori.abbandona()
     if output is not None:
         _copia(lavoro_id, esito, output)
     typer.echo(json.dumps(esito, ensure_ascii=False, indent=1), err=output is None)
