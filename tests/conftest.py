@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from archive.db import make_engine, upgrade
+from tests.s3 import bucket_name, s3_server, store  # noqa: F401 - the S3 servers, one definition for the run
 
 PG_ADMIN_URL = os.environ.get("CURIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -26,6 +28,30 @@ PG_ADMIN_URL = os.environ.get("CURIT_TEST_PG", "postgresql+psycopg://postgres@12
 os.environ.setdefault("CURIT_FIRMA_OUTPUT", "0")
 # Tests count the documents they archive: no demo documents issued behind their back.
 os.environ.setdefault("CURIT_DEMO_DOCUMENTI", "0")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One folder of compiled blank layouts (``CURIT_STAMPA_CACHE_DIR``) for the whole run, both xdist
+    workers and every server, worker and CLI process a test starts (they inherit the environment; the
+    controller sets it before the workers are spawned and removes it at the end).
+
+    Entries are keyed by the content of template, fonts and engine version (``renderers.stamp_layout``),
+    written by atomic rename, and hold no test data; a process compiling into the folder holds its lock
+    (``service.lavoratori``). Without it every ``serve`` of the E2E groups and of the server tests warmed
+    every layout again from WeasyPrint: minutes of CPU per server. The data folders stay empty: each test
+    still starts on its own empty ``var/``, and the first process to need a layout compiles it cold. Tests
+    about the cache itself, and the first-run tests (``cli_locale`` drops every ``CURIT_*`` it is not
+    given), name their own folder."""
+    if "CURIT_STAMPA_CACHE_DIR" not in os.environ:
+        config._cache_stampa = tempfile.mkdtemp(prefix="curit-stampa-")  # type: ignore[attr-defined]
+        os.environ["CURIT_STAMPA_CACHE_DIR"] = config._cache_stampa  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cartella = getattr(config, "_cache_stampa", None)
+    if cartella is not None:
+        shutil.rmtree(cartella, ignore_errors=True)
+        os.environ.pop("CURIT_STAMPA_CACHE_DIR", None)
 
 
 def _pg_url(dbname: str) -> str:

@@ -16,7 +16,7 @@ from minio.retention import Retention
 
 from archive.errors import LockNotHeld, StorageRefused, StorageTransient
 from archive.objectstore import ObjectStore, S3Config, VersioneCreata, autoverifica, sha256_hex, verifica_avvio
-from tests.archive.conftest import ServerS3
+from tests.s3 import ServerS3
 
 GRANDE = 6 * 1024 * 1024 + 123
 """Above the SDK's 5 MiB part size: a multipart upload (RGW kept no retention on those)."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from archive.db import session_scope
 from archive.objectstore import PROBE_PREFIX, ObjectStore, autoverifica, sha256_hex
 from archive.versioni import RegistroDb, VersioneS3, controlla
-from tests.archive.conftest import ServerS3
+from tests.s3 import ServerS3
 
 PDF_A = b"%PDF-1.7\n% primo\n" + b"a" * 1200
 PDF_B = b"%PDF-1.7\n% secondo\n" + b"b" * 1300

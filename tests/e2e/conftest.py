@@ -112,11 +112,13 @@ def _avvia(base: Path, gruppo: str, pila: ExitStack, *, con_documento: bool) -> 
     db = base / "var" / "curit.db"
     env = {**os.environ, "CURIT_VAR_DIR": str(base / "var"), "CURIT_DB_URL": f"sqlite:///{db}",
            "CURIT_SECRET_KEY": f"e2e-{gruppo}", "CURIT_BATCH_DIR": str(base / "var" / "lavori"),
-           "CURIT_STAMPA_CACHE_DIR": str(base / "var" / "cache"), "CURIT_SMTP_HOST": "127.0.0.1",
+           "CURIT_SMTP_HOST": "127.0.0.1",
            "CURIT_SMTP_PORT": str(smtp_porta), "CURIT_SMTP_TLS": "nessuno",
            "CURIT_POSTA_MITTENTE": "CURIT <noreply@curit.example.it>"}
     for k in ("CURIT_S3_ENDPOINT", "CURIT_S3_ACCESS_KEY", "CURIT_S3_SECRET_KEY", "CURIT_DEMO"):
         env.pop(k, None)
+    # CURIT_STAMPA_CACHE_DIR is the run's one folder of compiled layouts (tests/conftest.py): the first
+    # server compiles them cold, the others load them (var/ itself starts empty for every server)
     if con_documento:
         from service.registry import get_document_type
 

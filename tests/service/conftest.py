@@ -26,11 +26,12 @@ def _identita_api(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stampa_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``stampa_cache_dir`` shared by a worker's API tests: the stamp engine's compiled blank layouts, keyed by
-    the content of template and fonts (renderers.stamp), hold no test data; in production var/cache/stampa
-    outlives every request too. With a per-test ``var/`` each test compiled every layout again (WeasyPrint)."""
-    return tmp_path_factory.mktemp("stampa-cache")
+def stampa_cache() -> Path:
+    """``stampa_cache_dir`` of the API tests: the run's one folder of compiled blank layouts (tests/conftest.py),
+    keyed by the content of template and fonts (renderers.stamp), holding no test data; in production
+    var/cache/stampa outlives every request too. With a per-test ``var/`` each test compiled every layout
+    again (WeasyPrint)."""
+    return Path(os.environ["CURIT_STAMPA_CACHE_DIR"])
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """service.ingest: sign in worker processes + concurrent S3 writes + index rows in blocks, with the
 outbox guarantees of one document at a time: S3 killed mid-ingest → the rest waits in the outbox,
 nothing is lost, each document is stored exactly once after the drain. On SeaweedFS and Ceph RGW
-(the session servers of tests/archive/conftest.py), index on SQLite and PostgreSQL.
+(the session servers of tests/s3.py), index on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from service.emissione import Emissione
 from service.firma import verifica_documento
 from service.ingest import DaEmettere, emetti_lotto
 from service.settings import Settings
-from tests.archive.conftest import bucket_name, s3_server, store  # noqa: F401 - fixtures
+
 from tests.pki import pdf_di_prova
 
 pytestmark = pytest.mark.xdist_group("s3")

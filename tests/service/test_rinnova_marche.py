@@ -1,5 +1,5 @@
 """``curit-docs archivio rinnova-marche`` on SeaweedFS and on Ceph RGW (the session servers of
-tests/archive/conftest.py, a fresh Object Lock bucket each), with the test PKI's real TSAs and OCSP
+tests/s3.py, a fresh Object Lock bucket each), with the test PKI's real TSAs and OCSP
 responder (tests/pki.py ``pki_lt``): a B-LTA document whose archive timestamp expires soon gets a
 new one as a new object version whose COMPLIANCE retention, read back from the server, is the old
 version's; the old version is still there; recorded in the index and in ``archivio_versioni_s3``;
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from renderers.lta import livello_pades
 from renderers.sign import ChiaveSoftware, FirmaSpec, Firmatario
 from renderers.verify import verifica_pdf
-from tests.archive.conftest import ACCESS_KEY, SECRET_KEY, bucket_name, s3_server  # noqa: F401 - fixtures
+from tests.s3 import ACCESS_KEY, SECRET_KEY
 from tests.pki import pdf_di_prova, pki_lt
 
 UTC = dt.timezone.utc
