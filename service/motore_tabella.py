@@ -23,6 +23,15 @@ page, where the first of them sits, where the closing block sits when it starts 
 block within half a point of the page's bottom (where the two layouts might break differently),
 or a layout the probes do not describe: ``NeedsFullRender``, the document is laid out in full.
 
+A page whose content area ends high (a template's blank band at the bottom for the contrassegno a
+stampa: the rendiconto-cait) may have no room for the four rows *and* the closing block: the layout
+then keeps the four rows on its first page and starts its second page with the closing block
+(``break-inside: avoid``). The geometry is read off those two pages (:attr:`_Geometria.pagina_fine`);
+where the closing block ends when it follows a row is read off a third probe (the rows of a first
+page and one more: that row opens the second page, the closing block follows it). Such a table
+always goes the way of a table over more pages; up to four rows, the layout is stamped whole, its
+two pages as they are.
+
 ``valori(model)``: the slot values outside the rows and each row's ``{column: text}``;
 ``contesto(model, righe, banda, copie=…[, pagine=…])``: the template context of a page with
 ``righe`` empty rows (``banda``: only that part visible; None: all of it), one page per copy;
@@ -31,7 +40,7 @@ or a layout the probes do not describe: ``NeedsFullRender``, the document is lai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -59,12 +68,21 @@ _MARGINE_ALTO_MM = 16
 
 @dataclass(frozen=True)
 class _Geometria:
-    """Where the one-page layout (four rows) puts its rows and its end, and its slots by band."""
+    """Where the layout of four rows puts its rows and its end, and its slots by band."""
 
     righe: tuple[Slot, Slot, Slot, Slot]
     fine: float
     passo: float
     slots: Mapping[str, tuple[Slot, ...]]
+    pagina_fine: int = 0
+    """Page of the copy where the closing block is: 0, after the rows; 1, it starts the second page
+    (the closing block's slots in ``slots["basso"]`` are on that page)."""
+
+    @property
+    def dopo(self) -> float | None:
+        """From the last row's bottom to the closing block's end when it follows the rows (None:
+        not on this layout, read off a probe)."""
+        return self.righe[3].y - self.fine if self.pagina_fine == 0 else None
 
 
 @dataclass(frozen=True)
@@ -81,16 +99,33 @@ class _Sonde:
     """Bottom of the closing block when it starts a page."""
     y_testa: float | None
     """Bottom of the table head on a following page (``data-campo="testa"``, when marked)."""
+    dopo: float
+    """From the last row's bottom to the closing block's end when it follows a row."""
 
 
-def _geometria(page: CompiledPage) -> _Geometria | None:
+def _geometria(pages: Sequence[CompiledPage], fondo: float) -> _Geometria | None:
+    """The geometry of one copy's pages of the four-row layout: one page, or (a bottom band) the
+    rows on the first and the closing block opening the second; None for any other layout."""
+    page = pages[0]
     geo = {s.campo: s for s in page.slots if s.campo in ("riga1", "riga2", "riga3", "riga4", "fine")}
+    chiusura: list[Slot] = []
+    pagina_fine = 0
+    if len(pages) == 2 and "fine" not in geo:  # the closing block starts the second page
+        seconda = [s for s in pages[1].slots if s.campo == "fine"]
+        if not seconda or any(s.campo.startswith(("riga", "r1_", "r2_", "r3_", "r4_")) for s in pages[1].slots):
+            return None
+        geo["fine"], pagina_fine = seconda[0], 1
+        # its slots: what the second page draws above the end of the block (the fixed foot repeats below it)
+        chiusura = [s for s in pages[1].slots if s.campo != "fine" and s.y + s.height / 2 >= seconda[0].y]
+    elif len(pages) != 1:
+        return None
     if len(geo) != 5:
         return None  # the compiled copy is longer than a page
     r = (geo["riga1"], geo["riga2"], geo["riga3"], geo["riga4"])
     fine = geo["fine"].y
     b12, b34 = r[1].y + r[1].height, r[3].y + r[3].height
-    limiti = {"alto": (b12, page.height), "mezzo": (b34, b12), "basso": (fine, b34), "piede": (0.0, fine)}
+    fondo_pagina = fine if pagina_fine == 0 else min(fondo, b34)
+    limiti = {"alto": (b12, page.height), "mezzo": (b34, b12), "basso": (fondo_pagina, b34), "piede": (0.0, fondo_pagina)}
     slots: dict[str, list[Slot]] = {b: [] for b in BANDE}
     for s in page.slots:
         if s.campo[:3] in ("r1_", "r2_", "r4_"):
@@ -98,7 +133,21 @@ def _geometria(page: CompiledPage) -> _Geometria | None:
         elif s.campo[:3] != "r3_" and not s.campo.startswith("riga") and s.campo != "fine":
             centro = s.y + s.height / 2
             slots[next(b for b, (y0, y1) in limiti.items() if y0 <= centro < y1)].append(s)
-    return _Geometria(r, fine, r[1].y - r[2].y, {b: tuple(v) for b, v in slots.items()})
+    slots["basso"].extend(chiusura)
+    return _Geometria(r, fine, r[1].y - r[2].y, {b: tuple(v) for b, v in slots.items()}, pagina_fine)
+
+
+def _intera(pages: Sequence[CompiledPage]) -> bool:
+    """A copy of a short table stamped whole: one page, or its rows on the first and the closing block
+    opening the second (a bottom band)."""
+    return len(pages) == 1 or (len(pages) == 2 and any(s.campo == "fine" for s in pages[1].slots)
+                               and not any(s.campo.startswith("riga") for s in pages[1].slots))
+
+
+def _copia(pages: Sequence[CompiledPage], copie: int, copia: int) -> Sequence[CompiledPage]:
+    """The pages of copy ``copia`` of a layout of ``copie`` copies."""
+    per = len(pages) // copie
+    return pages[copia * per:(copia + 1) * per]
 
 
 def _righe_per_pagina(page: CompiledPage) -> dict[int, Slot]:
@@ -133,8 +182,9 @@ class MotoreTabella(MotoreTipo):
             variante = Variante(chiave, self.template, self.titolo, lambda: self.contesto(model, k, None, copie=holders))
 
             def intera(stamper: Callable[[tuple[Any, ...]], Stamper]) -> list[Pagina]:
-                if len(stamper(chiave).compiled.pages) != len(holders):
-                    raise NeedsFullRender("righe", "overflow")  # a copy longer than a page
+                pages = stamper(chiave).compiled.pages
+                if len(pages) % len(holders) or not _intera(pages[:len(pages) // len(holders)]):
+                    raise NeedsFullRender("righe", "overflow")  # a copy longer than a page (or its closing block's)
                 return pagine_semplici(stamper(chiave).stamp_all(valori))
 
             return Piano((variante,), intera)
@@ -144,13 +194,16 @@ class MotoreTabella(MotoreTipo):
                             lambda: self.contesto(model, k, b, copie=holders, **extra))
 
         varianti = {b: banda(b) for b in BANDE}
-        pagina = compilato(varianti["alto"], modo, settings).pages[0]
-        geo = _geometria(pagina)
+        compilate = compilato(varianti["alto"], modo, settings).pages
+        pagina = compilate[0]
+        geo = _geometria(_copia(compilate, len(holders), 0), self.fondo) if len(compilate) % len(holders) == 0 else None
         if geo is None:
             raise NeedsFullRender("righe", "overflow")
-        if not self.seguito or geo.fine - (n - RIGHE_COMPILATE) * geo.passo >= self.fondo + 1:
+        if geo.pagina_fine == 0 and (not self.seguito or geo.fine - (n - RIGHE_COMPILATE) * geo.passo >= self.fondo + 1):
             return Piano(tuple(varianti.values()), lambda stamper: [
                 self._pagina({b: stamper(chiave + (b,)) for b in BANDE}, p, fissi, righe) for p in range(len(holders))])
+        if not self.seguito:
+            raise NeedsFullRender("righe", "overflow")
         sonde = self._sonde(model, modo, settings, holders, geo, pagina.height)
         pagine, chiusura = self._impagina(n, geo, sonde)
         testa = [s.y for s in pagina.slots if s.campo == "testa"]
@@ -165,7 +218,7 @@ class MotoreTabella(MotoreTipo):
             st = {b: stamper(v.chiave) for b, v in seguito.items()}
             if len(st["cornice"].compiled.pages) != m * len(holders):
                 raise NeedsFullRender("righe", "overflow")
-            return [self._seguito(st, c, p, pagine[p], chiusura, dy_testa, geo, fissi, righe)
+            return [self._seguito(st, c, p, pagine[p], chiusura, dy_testa, geo, fissi, righe, m, len(holders))
                     for c in range(len(holders)) for p in range(m)]
 
         return Piano(tuple(seguito.values()), disegna)
@@ -195,7 +248,15 @@ class MotoreTabella(MotoreTipo):
         if len(corta) != 2 or not fine or len(_righe_per_pagina(corta[0])) != prima:
             raise NeedsFullRender("righe", "overflow")
         testa = [s.y for s in lunga[1].slots if s.campo == "testa"]
-        return _Sonde(prima, seguenti, p1[prima + 1].y, fine[0].y, testa[0] if testa else None)
+        dopo = geo.dopo
+        if dopo is None:  # the closing block after one row of a second page: how far it reaches below the row
+            una = sonda(prima + 1)
+            dopo_fine = [s for s in una[-1].slots if s.campo == "fine"]
+            riga = _righe_per_pagina(una[-1]).get(prima + 1)
+            if len(una) != 2 or not dopo_fine or riga is None or abs(riga.y - p1[prima + 1].y) > 0.01:
+                raise NeedsFullRender("righe", "overflow")  # a layout the probes do not describe
+            dopo = riga.y - dopo_fine[0].y
+        return _Sonde(prima, seguenti, p1[prima + 1].y, fine[0].y, testa[0] if testa else None, dopo)
 
     def _impagina(self, n: int, geo: _Geometria, sonde: _Sonde) -> tuple[list[list[tuple[int, float]]], tuple[int, float]]:
         """Per page of a copy, its rows (index, bottom y); the closing block's page and shift."""
@@ -209,9 +270,9 @@ class MotoreTabella(MotoreTipo):
                 pagine.append([])
             pagine[-1].append((i, sonde.y_seguito - j * geo.passo))
         y_ultima = pagine[-1][-1][1]
-        fine = y_ultima - (geo.righe[3].y - geo.fine)
+        fine = y_ultima - sonde.dopo
         if fine >= self.fondo + _MARGINE:
-            return pagine, (len(pagine) - 1, geo.righe[3].y - y_ultima)
+            return pagine, (len(pagine) - 1, geo.fine - fine)
         if fine > self.fondo - _MARGINE:
             raise NeedsFullRender("righe", "overflow")  # at the very bottom: laid out in full
         pagine.append([])
@@ -219,14 +280,15 @@ class MotoreTabella(MotoreTipo):
 
     def _seguito(self, st: Mapping[str, Stamper], copia: int, p: int, righe_pagina: list[tuple[int, float]],
                  chiusura: tuple[int, float], dy_testa: float, geo: _Geometria, fissi: Mapping[str, str],
-                 righe: list[dict[str, str]]) -> Pagina:
-        """Page ``p`` of copy ``copia`` of a table over more pages."""
-        m = len(st["cornice"].compiled.pages) // len(st["alto"].compiled.pages)
+                 righe: list[dict[str, str]], m: int, copie: int) -> Pagina:
+        """Page ``p`` of copy ``copia`` (of ``copie``) of a table over ``m`` pages."""
         telaio = st["cornice"].compiled.pages[copia * m + p]
         posti: list[tuple[Item, float, float]] = []
         sagoma: list[Slot] = []
-        page = st["alto"].compiled.pages[copia]
-        slots = geo.slots if copia == 0 else _geometria(page).slots  # type: ignore[union-attr]
+        per = len(st["alto"].compiled.pages) // copie  # pages of a copy of the four-row layout (1, or 2: geo.pagina_fine)
+        page = st["alto"].compiled.pages[copia * per]
+        altra = None if copia == 0 else _geometria(_copia(st["alto"].compiled.pages, copie, copia), self.fondo)
+        slots = altra.slots if altra is not None else geo.slots
 
         def pezzo(banda: str, indice: int, dove: tuple[Slot, ...], valori: Mapping[str, Any], dy: float) -> None:
             stamper = st[banda]
@@ -237,13 +299,14 @@ class MotoreTabella(MotoreTipo):
         pezzo("cornice", copia * m + p, telaio.slots, fissi, 0.0)
         for i, y in righe_pagina:
             if i == 0:
-                pezzo("alto", copia, slots["alto"], {**fissi, **_riga(1, righe[0])}, 0.0)
+                pezzo("alto", copia * per, slots["alto"], {**fissi, **_riga(1, righe[0])}, 0.0)
                 continue
             if i == righe_pagina[0][0]:
-                pezzo("testa", copia, (), {}, dy_testa)
-            pezzo("mezzo", copia, slots["mezzo"], _riga(2, righe[i]), geo.righe[1].y - y)
+                pezzo("testa", copia * per, (), {}, dy_testa)
+            pezzo("mezzo", copia * per, slots["mezzo"], _riga(2, righe[i]), geo.righe[1].y - y)
         if chiusura[0] == p:
-            pezzo("chiusura", copia, tuple(s for s in slots["basso"] if s.campo[:3] != "r4_"), fissi, chiusura[1])
+            pezzo("chiusura", copia * per + geo.pagina_fine, tuple(s for s in slots["basso"] if s.campo[:3] != "r4_"),
+                  fissi, chiusura[1])
         return Pagina(page.width, page.height, tuple(posti), tuple(sagoma))
 
     def _pagina(self, stampers: Mapping[str, Stamper], indice: int, fissi: Mapping[str, str],
@@ -253,7 +316,7 @@ class MotoreTabella(MotoreTipo):
         if indice >= len(compiled.pages):
             raise NeedsFullRender("righe", "overflow")
         page = compiled.pages[indice]
-        geo = _geometria(page)
+        geo = _geometria((page,), self.fondo)
         if geo is None:
             raise NeedsFullRender("righe", "overflow")  # the compiled copy is longer than a page
         n = len(righe)

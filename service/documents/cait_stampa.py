@@ -236,11 +236,19 @@ def _deriva_rendiconto(model: Any) -> dict[str, Any]:
     return _contesto_tabella(_valori_rendiconto, _contesto_rendiconto, model)
 
 
-MOTORE_RENDICONTO_CAIT = MOTORE_RENDICONTO_ENTE = MotoreCait(
+def _variante_rendiconto(model: Any) -> tuple[Any, ...]:
+    return (model.emittente.model_dump_json(), model.ente.model_dump_json() if hasattr(model, "ente") else "",
+            repr(_struttura_rendiconto(model)))
+
+
+MOTORE_RENDICONTO_CAIT = MotoreCait(
+    valori=_valori_rendiconto, contesto=_contesto_rendiconto, margine_basso_mm=37, seguito=True,  # its band for the contrassegno
+    variante=_variante_rendiconto)
+MOTORE_RENDICONTO_ENTE = MotoreCait(
     valori=_valori_rendiconto, contesto=_contesto_rendiconto, margine_basso_mm=18, seguito=True,
-    variante=lambda x: (x.emittente.model_dump_json(), x.ente.model_dump_json() if hasattr(x, "ente") else "",
-                        repr(_struttura_rendiconto(x))))
-"""The CAIT's monthly and the Ente's quarterly rendiconto: one way of stamping, two templates."""
+    variante=_variante_rendiconto)
+"""The CAIT's monthly and the Ente's quarterly rendiconto: one way of stamping, two templates (the CAIT's with
+the contrassegno's band at the bottom of every page)."""
 
 
 _ELENCHI = {

@@ -277,9 +277,45 @@ def test_rendiconto_as_full_render(impostazioni: Settings, tipo: str, fogli: int
     b = render_document(doc.code, dati, modo=MODO, settings=impostazioni, completo=True)
     ta = _per_pagina(a)
     assert len(ta) == fogli and ta == _per_pagina(b)
-    assert f"Pag. {fogli} di {fogli}" in ta[-1] and all(r["numero_etichetta"] in ta[0] for r in dati["righe"])
-    if fogli == 2:
+    numeri = [r["numero_etichetta"] for r in dati["righe"]]
+    assert f"Pag. {fogli} di {fogli}" in ta[-1] and all(n in " ".join(ta) for n in numeri)
+    if fogli == 2:  # above the CAIT's band for the contrassegno: nine rows on the first page, the tenth on the second
         assert "Il responsabile del CAIT" in ta[1] and "Elenco delle etichette" not in ta[1]
+        assert sum(n in ta[0] for n in numeri) == 9 and sum(n in ta[1] for n in numeri) == 1
+    else:
+        assert all(n in ta[0] for n in numeri)
+    sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
+    assert slot_diversi(sagome, pagine(a), pagine(b)) == []
+    assert pdfa(a) == pdfa(b)
+
+
+def _rendiconto_cait(n: int) -> dict:
+    dati = copy.deepcopy(get_document_type("rendiconto-cait").example())
+    righe = dati["righe"]
+    dati["righe"] = [{**righe[i % len(righe)], "numero_etichetta": cait._etichetta(
+        "020066" if righe[i % len(righe)]["ente_id"] == "provincia-mantova" else "020030", righe[i % len(righe)]["tipo"],
+        30000 + i, righe[i % len(righe)]["fascia"])} for i in range(n)]
+    return dati
+
+
+@pytest.mark.parametrize("righe,fogli", [(3, 1), (4, 2), (48, 3), (104, 4)])
+def test_rendiconto_cait_with_its_band_as_full_render(impostazioni: Settings, righe: int, fogli: int) -> None:
+    """The CAIT rendiconto keeps a 37 mm band at the bottom of every page for the contrassegno, so its
+    four-row layout has no room for the closing block after the rows: it opens the second page. Still
+    stamped, never laid out in full: three rows on one page; four rows, the signatures on the second; 48
+    rows, the closing block opening the third page; 104, rows on four pages and the closing block after
+    the last (same text page by page, every slot box, PDF/A as the full render)."""
+    doc = get_document_type("rendiconto-cait")
+    dati = _rendiconto_cait(righe)
+    prima = motore_lotti.CONTEGGI.get(doc.code, 0)
+    a = render_document(doc.code, dati, modo=MODO, settings=impostazioni)
+    assert motore_lotti.CONTEGGI[doc.code] == prima + 1  # stamped, no fallback
+    b = render_document(doc.code, dati, modo=MODO, settings=impostazioni, completo=True)
+    ta = _per_pagina(a)
+    assert len(ta) == fogli and ta == _per_pagina(b)
+    assert all(f"Pag. {i} di {fogli}" in t for i, t in enumerate(ta, 1)) and "Il responsabile del CAIT" in ta[-1]
+    if righe == 48:
+        assert "Il responsabile del CAIT" not in ta[1] and not any(x["numero_etichetta"] in ta[2] for x in dati["righe"])
     sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
     assert slot_diversi(sagome, pagine(a), pagine(b)) == []
     assert pdfa(a) == pdfa(b)
