@@ -281,6 +281,7 @@ def main(argv: list[str]) -> int:
     if "--blocco" in argv:
         return blocco(argv)
     righe = int(argv[argv.index("--righe") + 1]) if "--righe" in argv else RIGHE
+    carico_inizio = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     quando = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     righe_tabella: list[tuple[str, str]] = []
@@ -339,7 +340,7 @@ def main(argv: list[str]) -> int:
         f"### bench_archivio — {quando}, commit {commit}",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
-        f"load average at the end {load}; SeaweedFS `weed mini` on loopback, PostgreSQL "
+        f"load average at the start {carico_inizio}, at the end {load}; SeaweedFS `weed mini` on loopback, PostgreSQL "
         f"{_pg_versione()}, 1 process, one-page PDF/A-3b ({len(signed[0]) // 1024} KiB signed).",
         "",
         "| misura | risultato |",

@@ -9,7 +9,8 @@ tree (``ru_maxrss`` of the children, which run the job). The naive rate is measu
 records rendered one by one by ``service.produce.render_document`` and extrapolated. Allegato G
 records (``moduli:allegato-g``) are stamped on the form's blank layout; one G record is 6 pages
 (3 copies x form + avvertenze). CPU = user + system of the job's process and its workers: the
-machine is shared, so wall time alone says little.
+machine is shared, so wall time alone says little: each stamped row notes the 1-minute load
+average when it started.
 """
 
 from __future__ import annotations
@@ -140,8 +141,10 @@ def main() -> None:
             righe.append((tipo, "naive WeasyPrint, one document per record", 1, f"{n_unit * naive:.0f} (extrap.)", "-",
                           f"{1 / naive:.2f}", "-", "-", ""))
             for p in (1, 2):
+                carico = os.getloadavg()[0]
                 dt, pagine, rss, cpu, complete = _job(tipo, records, p, tmp)
-                nota = f"{(n_unit / dt) * naive:.0f}x naive" + (f"; {complete} full layouts" if complete else "")
+                nota = (f"{(n_unit / dt) * naive:.0f}x naive" + (f"; {complete} full layouts" if complete else "")
+                        + f"; load {carico:.1f}")
                 righe.append((tipo, f"stamped job, {n_unit} {unit} / {pagine} pages", p, f"{dt:.1f}", f"{cpu:.1f}",
                               f"{n_unit / dt:.1f}", f"{pagine / dt:.0f}", f"{rss:.0f}", nota))
         if a.pagine_rss:
