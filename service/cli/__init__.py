@@ -149,11 +149,11 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # the product's errors, click usage errors, defects
-        import click
-
         from archive.errors import riclassifica
 
-        if isinstance(exc, click.exceptions.ClickException):
+        # click's usage errors, also those of the click Typer vendors (``typer._click``), which
+        # are not click's classes: an unknown verb or none at all is a usage message, not a defect
+        if any(c.__name__ == "ClickException" for c in type(exc).__mro__):
             exc.show()
             sys.exit(exc.exit_code)
         errore = riclassifica(exc)

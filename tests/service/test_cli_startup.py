@@ -52,3 +52,14 @@ def test_validating_a_document_imports_no_renderer() -> None:
             "d.valida(d.example()); print('weasyprint' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_unknown_verb_or_none_is_a_usage_message_not_an_internal_error() -> None:
+    from service.settings import ROOT
+
+    cli = str(ROOT / ".venv" / "bin" / "curit-docs")
+    sconosciuto = subprocess.run([cli, "nonesiste"], capture_output=True, text=True)
+    assert sconosciuto.returncode == 2 and "No such command 'nonesiste'" in sconosciuto.stderr
+    nessuno = subprocess.run([cli], capture_output=True, text=True)
+    assert nessuno.returncode == 2 and "Usage: curit-docs" in nessuno.stdout + nessuno.stderr
+    assert "Errore interno" not in sconosciuto.stderr + nessuno.stderr
