@@ -24,19 +24,20 @@ sealed file stays PDF/A-3b.
 from __future__ import annotations
 
 import io
-import subprocess
-import tempfile
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
-from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.writer import PdfFileWriter
 
 from renderers.barcode import QR_QUIET, qr_matrix, qr_ops
+from renderers.carta import PASSO, CartaPagina, profili_pdf, profilo
 from renderers.errors import RenderError
 from renderers.firma_aspetto import FontInMemoria
 from renderers.sign import ScrittorePdfA
@@ -61,8 +62,7 @@ COLONNA = 118.0
 reserves for it, docs/parts/contrassegno.md)."""
 _CORPO = 5.5
 _INTERLINEA = 7.0
-_PASSO = 2.0  # points per raster cell (36 dpi)
-_SOGLIA = 250  # grey level under which a cell holds ink
+_PASSO = PASSO  # points per raster cell (36 dpi)
 
 
 @dataclass(frozen=True)
@@ -94,42 +94,6 @@ class Esito:
     def ridotte(self) -> list[int]:
         """1-based numbers of the pages that had no room (fallback layout)."""
         return [i + 1 for i, p in enumerate(self.posti) if p is None]
-
-
-def _profondita(img: Image.Image) -> dict[str, list[int]]:
-    """Per edge, per cell along it: blank cells between the edge and the first ink cell."""
-    w, h = img.size
-    px = img.load()
-    basso, alto = [h] * w, [h] * w
-    sinistra, destra = [w] * h, [w] * h
-    for y in range(h):
-        for x in range(w):
-            if px[x, y] < _SOGLIA:
-                if alto[x] == h:
-                    alto[x] = y
-                basso[x] = h - 1 - y
-                if sinistra[y] == w:
-                    sinistra[y] = x
-                destra[y] = w - 1 - x
-    for x in range(w):  # a column without ink: blank through
-        if alto[x] == h:
-            basso[x] = h
-    return {"basso": basso, "alto": alto, "sinistra": sinistra, "destra": destra}
-
-
-def _raster(pdf: bytes) -> list[Image.Image]:
-    try:
-        with tempfile.TemporaryDirectory(prefix="curit-contr-") as tmp:
-            Path(tmp, "in.pdf").write_bytes(pdf)
-            subprocess.run(["pdftoppm", "-r", str(72 / _PASSO), "-gray", "-aa", "yes", "-aaVector", "yes",
-                            str(Path(tmp, "in.pdf")), str(Path(tmp, "p"))], check=True, capture_output=True)
-            out = []
-            for p in sorted(Path(tmp).glob("p-*.pgm"), key=lambda q: int(q.stem.split("-")[-1])):
-                with Image.open(p) as im:
-                    out.append(im.convert("L").copy())
-            return out
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise RenderError(f"Impossibile leggere le pagine per collocare il contrassegno: {exc}") from None
 
 
 def _cerca(prof: list[int], larga: float, fondo: float, preferisci_fine: bool) -> int | None:
@@ -178,21 +142,28 @@ def _posto(prof: dict[str, list[int]], W: float, H: float, forme: list[tuple[flo
 
 
 def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int, colonna: int = 0,
-          minimo: float | None = None) -> list[Posto | None]:
+          minimo: float | None = None, carta: Sequence[CartaPagina] | None = None) -> list[Posto | None]:
     """Per page, where a block fits: a ``lato_qr`` square plus a legend ``legenda`` points long on
     ``righe`` lines, else (``colonna`` > 0) the legend wrapped into ``colonna`` lines :data:`COLONNA`
     wide beside the code (see the module docstring); failing that, the same blocks with a ``minimo``
-    square (the smaller code); None when the page has no room."""
+    square (the smaller code); None when the page has no room. ``carta``: the page kinds of a document
+    of the compile-once engines, one per page (``renderers.carta``): their blank paper, known without
+    rasterising ``pdf``."""
     grandi = _forme(lato_qr, legenda, righe, colonna)
     piccoli = _forme(minimo, legenda, righe, colonna) if minimo else []
-    out: list[Posto | None] = []
-    for img in _raster(pdf):
-        W, H = img.size[0] * _PASSO, img.size[1] * _PASSO
-        prof = _profondita(img)
+
+    def dove(W: float, H: float, prof: dict[str, list[int]]) -> Posto | None:
         posto = _posto(prof, W, H, grandi, False)
         if posto is None and piccoli:
             posto = _posto(prof, W, H, piccoli, True)
-        out.append(posto)
+        return posto
+
+    if carta is None:
+        return [dove(*p) for p in profili_pdf(pdf)]
+    out = [dove(*profilo(c)) for c in carta]
+    if None in out:  # the page kind has no room with every slot box full: this document's own page may
+        letti = profili_pdf(pdf)
+        out = [p if p is not None else dove(*letti[i]) for i, p in enumerate(out)]
     return out
 
 
@@ -231,28 +202,73 @@ def _a_capo(legenda: str, larghezza: float, misura) -> list[str]:  # noqa: ANN00
     return righe
 
 
+_ESADECIMALI = frozenset("0123456789abcdef")
+"""Characters of a document id (``archive.indice.nuovo_id``): always in the legend's font subset."""
+
+
+@dataclass
+class _Carattere:
+    """The legend's font, subset once per process for a set of characters: the glyph engine that
+    shapes any text of those characters, and the font's PDF objects, copied into each sealed file."""
+
+    engine: Any
+    font: generic.PdfObject
+    lock: threading.Lock
+
+
+@lru_cache(maxsize=8)
+def _carattere(font: bytes, caratteri: frozenset[str]) -> _Carattere:
+    """``font`` subset to ``caratteri`` (pyHanko's CIDFontType2 keeps the glyph ids: text shaped
+    later from those characters draws with this subset). The costly part of the legend (subsetting,
+    about 60 ms), done once per process instead of once per document."""
+    engine = FontInMemoria(font_file="", font_size=_CORPO, dati=_font_mille(font)).create_font_engine(PdfFileWriter())
+    engine.shape("".join(sorted(caratteri)))
+    engine.prepare_write()
+    return _Carattere(engine, engine.as_resource().get_object(), threading.Lock())
+
+
+def _copia(obj: Any, writer: IncrementalPdfFileWriter, fatti: dict[int, generic.IndirectObject]) -> Any:
+    """``obj`` (of another writer) with every object it refers to added to ``writer``."""
+    if isinstance(obj, generic.IndirectObject):
+        if obj.idnum not in fatti:
+            fatti[obj.idnum] = writer.add_object(_copia(obj.get_object(), writer, fatti))
+        return fatti[obj.idnum]
+    if isinstance(obj, generic.StreamObject):
+        voci = {k: _copia(v, writer, fatti) for k, v in obj.items()}
+        return generic.StreamObject(generic.DictionaryObject(voci), encoded_data=obj.encoded_data)
+    if isinstance(obj, generic.DictionaryObject):
+        return generic.DictionaryObject({k: _copia(v, writer, fatti) for k, v in obj.items()})
+    if isinstance(obj, generic.ArrayObject):
+        return generic.ArrayObject([_copia(v, writer, fatti) for v in obj])
+    return obj
+
+
 def _testo_xobj(writer: IncrementalPdfFileWriter, font: bytes, riga: str
                 ) -> tuple[bytes, float, list[bytes], generic.IndirectObject]:
     """The legend shaped on one line (ops, length in points) and wrapped into :data:`COLONNA` (ops per line)."""
-    engine = FontInMemoria(font_file="", font_size=_CORPO, dati=_font_mille(font)).create_font_engine(writer)
-    forma = engine.shape(riga)
-    avanzo = {c: engine.shape(c).x_advance * _CORPO for c in set(riga)}  # no kerning, no ligatures (_font_mille)
-    colonna = [engine.shape(r).graphics_ops for r in _a_capo(riga, COLONNA, lambda t: sum(avanzo[c] for c in t))]
-    engine.prepare_write()
-    return forma.graphics_ops, forma.x_advance * _CORPO, colonna, engine.as_resource()
+    kit = _carattere(font, frozenset(riga) | _ESADECIMALI)
+    with kit.lock:  # shaping notes the glyphs in the engine: one text at a time
+        forma = kit.engine.shape(riga)
+        avanzo = {c: kit.engine.shape(c).x_advance * _CORPO for c in set(riga)}  # no kerning, no ligatures (_font_mille)
+        colonna = [kit.engine.shape(r).graphics_ops for r in _a_capo(riga, COLONNA, lambda t: sum(avanzo[c] for c in t))]
+    return forma.graphics_ops, forma.x_advance * _CORPO, colonna, writer.add_object(_copia(kit.font, writer, {}))
 
 
-def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes) -> Esito:
+def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes,
+                         carta: Sequence[CartaPagina] | None = None) -> Esito:
     """``pdf`` + one incremental revision drawing the QR of ``testo_qr`` and the one-line
-    ``legenda`` (in ``font``, TrueType, embedded as a subset) on every page, where each page has room."""
+    ``legenda`` (in ``font``, TrueType, embedded as a subset) on every page, where each page has room.
+    ``carta``: the page kinds the engine stamped ``pdf`` on (see :func:`posti`); None: read the pages."""
     try:
         writer = ScrittorePdfA(io.BytesIO(pdf), strict=False)  # Info and XMP kept equivalent (PDF/A)
     except Exception as exc:  # noqa: BLE001 - any unreadable PDF
         raise RenderError(f"PDF non leggibile per il contrassegno: {exc}") from None
+    if carta is not None and len(carta) != int(writer.root["/Pages"]["/Count"]):
+        carta = None  # not this document's pages: read them
     matrix = qr_matrix(testo_qr, error="M")
     lati = {False: (matrix.size + 2 * QR_QUIET) * MODULO, True: (matrix.size + 2 * QR_QUIET) * MODULO_MINIMO}
     glifi, lungo, colonna, font_ref = _testo_xobj(writer, font, legenda)
-    trovati = posti(pdf, lati[False], lungo, 1, len(colonna), minimo=lati[True])
+    trovati = posti(pdf, lati[False], lungo, 1, len(colonna), minimo=lati[True], carta=carta)
     risorse_font = generic.DictionaryObject({generic.NameObject("/CuritL"): font_ref})
 
     def blocco(verticale: bool, in_colonna: bool, piccolo: bool) -> generic.IndirectObject:

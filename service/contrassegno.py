@@ -18,6 +18,7 @@ import logging
 import os
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from domain.contrassegno import Contrassegno, Sigillo, codifica, decodifica, preparazione
 from domain.errors import NotFound, RuleViolation
+from renderers.carta import CartaPagina
 from renderers.contrassegno import disegna_contrassegno
 from service.identita import nome_identita
 from service.settings import Settings, get_settings
@@ -122,9 +124,10 @@ def identita_di(emittente: str) -> str:
 
 def sigilla(pdf: bytes, *, documento_id: str, tipo: str, codice_impianto: str | None, data_documento: date,
             emittente: str, identita: str, settings: Settings | None = None,
-            ora: datetime | None = None) -> bytes:
+            ora: datetime | None = None, carta: Sequence[CartaPagina] | None = None) -> bytes:
     """``pdf`` (as rendered, before the PAdES signature) + the contrassegno on every page; print stock
-    (:data:`STAMPATI`) unchanged."""
+    (:data:`STAMPATI`) unchanged. ``carta``: the page kinds the engine stamped ``pdf`` on
+    (``service.produce.Prodotto.carta``): the code's place is known without reading the pages."""
     if tipo in STAMPATI:
         return pdf
     settings = settings or get_settings()
@@ -137,7 +140,7 @@ def sigilla(pdf: bytes, *, documento_id: str, tipo: str, codice_impianto: str | 
     base = (settings.url_verifica or "").rstrip("/")
     verifica = f"{base}/verifica/{documento_id}" if base else f"curit-docs verifica-stampa (documento {documento_id})"
     legenda = f"Contrassegno elettronico (CAD art. 23-ter c.5) – verifica: {verifica}"
-    esito = disegna_contrassegno(pdf, testo, legenda, _font_legenda(settings))
+    esito = disegna_contrassegno(pdf, testo, legenda, _font_legenda(settings), carta=carta)
     if esito.ridotte:
         _log.warning("contrassegno: %s %s, nessuno spazio libero alle pagine %s: contenuto ridotto per far posto al codice",
                      tipo, documento_id, esito.ridotte)

@@ -355,15 +355,17 @@ class Emissione:
         prodotto = produci(codice_tipo, dati, modo=modo, copie=copie, settings=self.settings)
         reso, documento_id = prodotto.pdf, None
         if firmatario is not None and self.settings.contrassegno:  # seal overlay before the PAdES signature
-            reso, documento_id = self._contrassegno(reso, doc, model, org)
+            reso, documento_id = self._contrassegno(reso, doc, model, org, prodotto.carta)
         pdf = self._firma(reso, doc.code, org, firmatario)
         meta = self._metadati(pdf, doc, model, org)
         if documento_id is not None:
             meta = replace(meta, documento_id=documento_id)
         return Firmato(pdf, meta, org, firmatario is not None)
 
-    def _contrassegno(self, pdf: bytes, doc: DocumentType, model: BaseModel, org: Organizzazione) -> tuple[bytes, str]:
-        """The contrassegno a stampa on every page (docs/parts/contrassegno.md): the id is chosen now."""
+    def _contrassegno(self, pdf: bytes, doc: DocumentType, model: BaseModel, org: Organizzazione,
+                      carta: Any = None) -> tuple[bytes, str]:
+        """The contrassegno a stampa on every page (docs/parts/contrassegno.md): the id is chosen now;
+        ``carta``: the engine's page kinds (``Prodotto.carta``), the code placed without reading the pages."""
         from archive.indice import nuovo_id
         from service.contrassegno import sigilla
 
@@ -371,7 +373,7 @@ class Emissione:
         giorno = _giorno(doc.data_documento(model) or datetime.now(ROMA).date())
         return sigilla(pdf, documento_id=documento_id, tipo=doc.code, codice_impianto=doc.codice_impianto(model),
                        data_documento=giorno, emittente=org.id, identita=org.identita,
-                       settings=self.settings), documento_id
+                       settings=self.settings, carta=carta), documento_id
 
     def _lavoratori(self) -> Any:
         """The server's worker processes (``CURIT_PROCESSI_EMISSIONE`` > 0), else None: in-process."""

@@ -39,6 +39,7 @@ from typing import Any
 
 import pikepdf
 
+from renderers.carta import CartaPagina, Fondo
 from renderers.errors import RenderError
 from renderers.pdf import PdfMetadata, pdfa_parts, srgb_profile
 from renderers.pdfstream import PdfStreamWriter, WriterSnapshot
@@ -76,6 +77,8 @@ class Modello:
     icc: int
     producer: str
     """The ``/Producer`` of the WeasyPrint layout the background comes from (said by the XMP too)."""
+    carte: dict[str, CartaPagina]
+    """Per background page (by resource name): its blank paper, where the contrassegno may go (``renderers.carta``)."""
 
 
 _MODELLI: dict[tuple[Any, ...], Modello | None] = {}
@@ -133,14 +136,19 @@ def _compila(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: S
                 if not writer.has_resource(face.resource):
                     face.embed(writer)
     icc = srgb_profile(writer)
-    return Modello(stampa, stamper, forme, writer.snapshot(), icc, producer)
+    carte = {stamper.background_name(i): CartaPagina(p.width, p.height, (Fondo(compiled.key, i, pdf=compiled.background),),
+                                                     tuple((s.x, s.y, s.width, s.height) for s in p.slots))
+             for i, p in enumerate(compiled.pages)}
+    return Modello(stampa, stamper, forme, writer.snapshot(), icc, producer, carte)
 
 
 def emetti(doc: DocumentType, model: Any | None, modo: str, holders: tuple[str, ...], *,
-           metadata: PdfMetadata, dati: Any | None, settings: Settings | None = None) -> bytes:
+           metadata: PdfMetadata, dati: Any | None, settings: Settings | None = None,
+           carta: list[CartaPagina] | None = None) -> bytes:
     """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given), stamped on the
     compiled blank layout; ``model=None`` is the blank form. ``NeedsFullRender`` when a value
-    cannot be stamped: the caller lays it out in full (and counts it, :func:`conta_completo`)."""
+    cannot be stamped: the caller lays it out in full (and counts it, :func:`conta_completo`).
+    ``carta``: gets each page's kind (its blank paper, for the contrassegno)."""
     variante = doc.variante_stampa(model) if (model is not None and doc.variante_stampa) else {}
     m = modello(doc, modo, holders, settings or get_settings(), vuoto=model is None,
                 variante=tuple(sorted(variante.items())))
@@ -156,6 +164,8 @@ def emetti(doc: DocumentType, model: Any | None, modo: str, holders: tuple[str, 
         items = m.stampa.items(stamper, m.forme, model)
     for item in items:
         writer.add_page(item.width, item.height, [item.at(0, 0)], resources=item.fonts)
+    if carta is not None:
+        carta.extend(m.carte[item.placement_xobject] for item in items)
     catalog, info = pdfa_parts(writer, metadata, dati, icc=m.icc, producer=m.producer, now=now)
     writer.close(catalog_extra=catalog, info=info)
     CONTEGGI["motore"] += 1

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pikepdf
 
+from renderers.carta import CartaPagina, Fondo
 from renderers.html import render_html
 from renderers.pdfstream import Placement, PdfStreamWriter, WriterSnapshot
 from renderers.stamp import (
@@ -110,6 +111,8 @@ class _Prefisso:
     stampers: dict[tuple[Any, ...], Stamper]
     icc: int
     producer: str
+    fondi: dict[str, tuple[CompiledTemplate, int]] = field(default_factory=dict)
+    """Background resource name → (compiled layout, page): for each page's blank paper (:func:`carta_di`)."""
 
 
 _LOCK = threading.Lock()
@@ -173,7 +176,8 @@ def _prefisso(piano: Piano, modo: str, settings: Settings) -> _Prefisso:
         from renderers.pdf import srgb_profile  # WeasyPrint's: not at import (the registry imports this module)
 
         icc = srgb_profile(writer)
-        found = _Prefisso(writer.snapshot(), stampers, icc, producer or "WeasyPrint")
+        fondi = {s.background_name(i): (s.compiled, i) for s in stampers.values() for i in range(len(s.compiled.pages))}
+        found = _Prefisso(writer.snapshot(), stampers, icc, producer or "WeasyPrint", fondi)
         if len(_PREFISSI) >= _MAX_PREFISSI:
             _PREFISSI.pop(next(iter(_PREFISSI)))
         _PREFISSI[key] = found
@@ -189,8 +193,9 @@ class MotoreTipo(ABC):
         when it cannot be stamped (more rows than the layout has, a value too long for its slot)."""
 
     def emetti(self, doc: Any, model: Any, modo: str, holders: tuple[str, ...], *, metadata: PdfMetadata,
-               dati: Any | None, settings: Settings | None = None) -> bytes:
-        """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given)."""
+               dati: Any | None, settings: Settings | None = None, carta: list[CartaPagina] | None = None) -> bytes:
+        """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given); ``carta`` gets each
+        page's kind (its blank paper, for the contrassegno)."""
         from renderers.pdf import pdfa_parts
 
         settings = settings or get_settings()
@@ -213,6 +218,8 @@ class MotoreTipo(ABC):
             fonts = frozenset().union(*(item.fonts for item, _, _ in p.posti))
             writer.add_page(p.width, p.height, [Placement(x, y, item.placement_xobject, item.ops)
                                                 for item, x, y in p.posti], resources=fonts)
+            if carta is not None:
+                carta.append(carta_di(p, prefisso.fondi))
         catalog, info = pdfa_parts(writer, metadata, dati, icc=prefisso.icc, producer=prefisso.producer, now=now)
         writer.close(catalog_extra=catalog, info=info)
         from service import motore
@@ -276,6 +283,20 @@ class MotoreLotto(MotoreTipo):
             return pagine_semplici([item for g in gruppi for item in g])
 
         return Piano(tuple(varianti.values()), disegna)
+
+
+def carta_di(p: Pagina, fondi: Mapping[str, tuple[CompiledTemplate, int]]) -> CartaPagina:
+    """The kind of page ``p``: its backgrounds where they are drawn and every box a value may be drawn in."""
+    posti = []
+    riquadri: list[tuple[float, float, float, float]] = []
+    for item, x, y in p.posti:
+        compiled, i = fondi[item.placement_xobject]
+        posti.append(Fondo(compiled.key, i, x, y, pdf=compiled.background))
+        if p.sagoma is None:
+            riquadri.extend((s.x + x, s.y + y, s.width, s.height) for s in compiled.pages[i].slots)
+    if p.sagoma is not None:
+        riquadri = [(s.x, s.y, s.width, s.height) for s in p.sagoma]
+    return CartaPagina(p.width, p.height, tuple(posti), tuple(riquadri))
 
 
 def pagine(doc: Any, model: Any, modo: str, settings: Settings | None = None) -> list[Pagina]:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from domain.errors import RuleViolation
+from renderers.carta import CartaPagina
 from renderers.html import render_html
 from renderers.pdf import PdfMetadata, html_to_pdf
 from service import motore
@@ -44,6 +45,9 @@ class Prodotto:
     """The validated input; None for a blank form."""
     pdf: bytes
     """PDF/A-3b with ``dati.json`` (unsigned)."""
+    carta: tuple[CartaPagina, ...] | None = None
+    """Stamped by an engine: each page's kind, its blank paper known without reading the page (the
+    contrassegno's place, ``renderers.carta``); None when laid out in full."""
 
 
 def render_document(
@@ -101,16 +105,17 @@ def produci(
         extra={k: str(v) for k, v in doc.metadati(model).items() if v} if model is not None else {},
     )
     record = _record(doc.code, modo, dati, calcoli.get("avvisi")) if dati is not None else None
+    carta: list[CartaPagina] = []
     if not completo and motore.stampabile(doc, model):
         try:
-            return Prodotto(doc=doc, model=model, pdf=motore.emetti(doc, model, modo, holders, metadata=meta,
-                                                                    dati=record, settings=settings))
+            pdf = motore.emetti(doc, model, modo, holders, metadata=meta, dati=record, settings=settings, carta=carta)
+            return Prodotto(doc=doc, model=model, pdf=pdf, carta=tuple(carta))
         except motore.NeedsFullRender as exc:
             motore.conta_completo(doc, exc)
     elif not completo and model is not None and doc.motore is not None:
         try:
-            return Prodotto(doc=doc, model=model, pdf=doc.motore.emetti(doc, model, modo, holders, metadata=meta,
-                                                                        dati=record, settings=settings))
+            pdf = doc.motore.emetti(doc, model, modo, holders, metadata=meta, dati=record, settings=settings, carta=carta)
+            return Prodotto(doc=doc, model=model, pdf=pdf, carta=tuple(carta))
         except motore.NeedsFullRender as exc:
             motore.conta_completo(doc, exc)
     html = render_html(settings.templates_dir, doc.template_path, context)

@@ -144,6 +144,17 @@ def esempio_rendiconto_cait() -> dict[str, Any]:
             "luogo": "Mantova", "protocollo": "CAIT-MN-01/REND/2026/10", "righe": _righe_rendiconto()}
 
 
+def esempio_rendiconto_cait_lungo(righe: int) -> dict[str, Any]:
+    """The October example with ``righe`` etichette sold (its ten sales repeated, numbers from 30000):
+    long lists for the engine's tests and benchmarks (104 rows: four pages)."""
+    dati = esempio_rendiconto_cait()
+    base = dati["righe"]
+    dati["righe"] = [{**r, "numero_etichetta": _etichetta("020066" if r["ente_id"] == "provincia-mantova" else "020030",
+                                                          r["tipo"], 30000 + i, r["fascia"])}
+                     for i, r in ((i, base[i % len(base)]) for i in range(righe))]
+    return dati
+
+
 def esempio_rendiconto_ente() -> dict[str, Any]:
     """The Comune di Mantova's own desk, fourth quarter 2026."""
     righe = [r for r in _righe_rendiconto() if r["ente_id"] == "comune-mantova"]

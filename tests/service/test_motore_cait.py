@@ -289,15 +289,6 @@ def test_rendiconto_as_full_render(impostazioni: Settings, tipo: str, fogli: int
     assert pdfa(a) == pdfa(b)
 
 
-def _rendiconto_cait(n: int) -> dict:
-    dati = copy.deepcopy(get_document_type("rendiconto-cait").example())
-    righe = dati["righe"]
-    dati["righe"] = [{**righe[i % len(righe)], "numero_etichetta": cait._etichetta(
-        "020066" if righe[i % len(righe)]["ente_id"] == "provincia-mantova" else "020030", righe[i % len(righe)]["tipo"],
-        30000 + i, righe[i % len(righe)]["fascia"])} for i in range(n)]
-    return dati
-
-
 @pytest.mark.parametrize("righe,fogli", [(3, 1), (4, 2), (48, 3), (104, 4)])
 def test_rendiconto_cait_with_its_band_as_full_render(impostazioni: Settings, righe: int, fogli: int) -> None:
     """The CAIT rendiconto keeps a 37 mm band at the bottom of every page for the contrassegno, so its
@@ -306,7 +297,7 @@ def test_rendiconto_cait_with_its_band_as_full_render(impostazioni: Settings, ri
     rows, the closing block opening the third page; 104, rows on four pages and the closing block after
     the last (same text page by page, every slot box, PDF/A as the full render)."""
     doc = get_document_type("rendiconto-cait")
-    dati = _rendiconto_cait(righe)
+    dati = cait.esempio_rendiconto_cait_lungo(righe)
     prima = motore_lotti.CONTEGGI.get(doc.code, 0)
     a = render_document(doc.code, dati, modo=MODO, settings=impostazioni)
     assert motore_lotti.CONTEGGI[doc.code] == prima + 1  # stamped, no fallback
