@@ -42,7 +42,7 @@ from renderers.errors import RenderError
 from renderers.firma_aspetto import FontInMemoria
 from renderers.sign import ScrittorePdfA
 
-__all__ = ["MODULO", "MODULO_MINIMO", "BORDO", "DISTACCO", "STRISCIA", "Posto", "Esito", "posti", "disegna_contrassegno"]
+__all__ = ["MODULO", "MODULO_MINIMO", "MODULO_ESTREMO", "BORDO", "DISTACCO", "STRISCIA", "Posto", "Esito", "posti", "disegna_contrassegno"]
 
 MODULO = 1.15
 """Side of one QR module in points (0.406 mm, 2.4 px at 150 dpi: the least that zbar reads from a
@@ -51,6 +51,13 @@ MODULO_MINIMO = 0.9
 """Module of the smaller code drawn where the page has no room for the usual one (0.318 mm, 1.9 px at
 150 dpi: zxing-cpp, what ``verifica-stampa`` reads with, decodes it from a 150 dpi scan rotated 2°;
 zbar needs 300 dpi; measured, docs/parts/contrassegno.md)."""
+MODULO_ESTREMO = 0.85
+"""Least module of the smaller code (0.300 mm, 1.8 px at 150 dpi: zxing-cpp still reads it from a 150 dpi
+scan rotated 2-3°, measured, docs/parts/contrassegno.md): a seal one QR version larger (a longer payload:
+a file over 64 KB, a long emittente id) draws the smaller code no larger than a version 10 one at
+:data:`MODULO_MINIMO`, down to this module: the room the templates keep for it."""
+_LATO_PICCOLO = (57 + 8) * MODULO_MINIMO
+"""Side of the smaller code of a version 10 QR (57 modules and the quiet zone): 20.6 mm."""
 BORDO = 14.0
 """Least distance of the block from the page edge, in points (5 mm: what office printers print)."""
 DISTACCO = 4.0
@@ -266,7 +273,8 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes,
     if carta is not None and len(carta) != int(writer.root["/Pages"]["/Count"]):
         carta = None  # not this document's pages: read them
     matrix = qr_matrix(testo_qr, error="M")
-    lati = {False: (matrix.size + 2 * QR_QUIET) * MODULO, True: (matrix.size + 2 * QR_QUIET) * MODULO_MINIMO}
+    moduli = matrix.size + 2 * QR_QUIET
+    lati = {False: moduli * MODULO, True: min(moduli * MODULO_MINIMO, max(_LATO_PICCOLO, moduli * MODULO_ESTREMO))}
     glifi, lungo, colonna, font_ref = _testo_xobj(writer, font, legenda)
     trovati = posti(pdf, lati[False], lungo, 1, len(colonna), minimo=lati[True], carta=carta)
     risorse_font = generic.DictionaryObject({generic.NameObject("/CuritL"): font_ref})

@@ -113,3 +113,22 @@ def test_legend_font_subset_once_serves_every_id(prodotti) -> None:
             f.flush()
             fonts = subprocess.run(["pdffonts", f.name], capture_output=True, check=True).stdout.decode().splitlines()[2:]
         assert any("DejaVuSans" in r for r in fonts) and all(r.split()[-5] == "yes" for r in fonts)  # embedded
+
+
+@pytest.mark.parametrize("angolo", [2.0, -2.0])
+def test_allegato_a_back_takes_the_smaller_code_of_a_longer_seal(angolo: float) -> None:
+    """A seal one QR version larger (an Allegato A of 200 KB: its length no longer fits two bytes) still
+    fits the blank strip under the 12.a/12.b boxes of each back: the smaller code drawn no larger than a
+    version 10 one (0.300 mm modules), read by zxing from a 150 dpi scan rotated 2°."""
+    from renderers.barcode import qr_matrix
+
+    prodotto = produci("allegato-a", get_document_type("allegato-a").example())
+    s = Sigillo(ID, "allegato-a", "020066IN0000347", date(2026, 11, 3), "provincia-mantova", bytes(range(32)),
+                len(prodotto.pdf), datetime(2026, 11, 3, 10, tzinfo=timezone.utc))
+    protetto, payload, _ = preparazione(s, b"\x01" * 8)
+    testo = codifica(protetto, payload, b"\x02" * 64)
+    assert len(prodotto.pdf) > 65535 and qr_matrix(testo, error="M").size == 61  # version 11
+    esito = disegna_contrassegno(prodotto.pdf, testo, LEGENDA, FONT, carta=prodotto.carta)
+    assert esito.ridotte == [] and [p.piccolo for p in esito.posti] == [False, True] * 3
+    retro = _pagine(esito.pdf, 150)[1].rotate(angolo, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR)
+    assert testo in [r.text for r in zxingcpp.read_barcodes(retro)]
