@@ -113,14 +113,13 @@ class Settings(BaseSettings):
 
     stampa_cache_dir: Path = ROOT / "var" / "cache" / "stampa"
     """Compiled print templates of the stamp engine (default: ``var_dir/cache/stampa``) (safe to delete: rebuilt on demand)."""
-    contrassegno: bool = False
+    contrassegno: bool = True
     """Seal every page of every signed, issued document with a contrassegno a stampa (QR, docs/parts/contrassegno.md).
 
-    Off by default: the code is placed in blank paper without scaling, but some pages have none (the
-    front of each Allegato G copy, B's generator sheets, the full pages of a long rendiconto-cait) and
-    fall back to scaling their content (counted, logged). On once those templates reserve a band for it
-    (the distinta-ricevuta has one). Etichette and targhe are print stock with their own code: never
-    sealed (``service.contrassegno.STAMPATI``)."""
+    On by default; ``CURIT_CONTRASSEGNO=0`` turns it off. The code is placed in blank paper without
+    scaling (templates keep a corner or a band for it where pages are full); a page with no room falls
+    back to scaling its content (counted, logged). Etichette and targhe are print stock with their own
+    code: never sealed (``service.contrassegno.STAMPATI``)."""
     sigilli_fidati: Path | None = None
     """Folder of extra trusted seal public keys (``<identità>.pem``) for ``verifica-stampa``; the seal keys
     of this installation (``identita_dir/<identità>.sigillo.pem``) are always trusted."""
