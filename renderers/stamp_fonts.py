@@ -25,7 +25,7 @@ from fontTools.ttLib import TTFont
 from renderers.errors import RenderError
 from renderers.pdfstream import COMPRESS_LEVEL, PdfStreamWriter, Provider, num
 
-__all__ = ["FontFace", "FontSet", "parse_font_faces"]
+__all__ = ["FontFace", "FontSet", "cartella_sottoinsiemi", "parse_font_faces"]
 
 _ENCODING = "cp1252"
 
@@ -144,8 +144,52 @@ def _compressed(path: str, level: int) -> bytes:
     return zlib.compress(_subset(path)[0], level)
 
 
+_CARTELLA: Path | None = None
+"""Where subset fonts are kept between processes (:func:`cartella_sottoinsiemi`); None: memory only."""
+
+
+def cartella_sottoinsiemi(cartella: Path | None) -> None:
+    """Keep each subset font in ``cartella`` (the caller's compiled-template cache), named by the
+    hash of the font file and the fontTools version: a printing process reads it instead of
+    subsetting the face again (~0.1 s of CPU a face, in every process of every job)."""
+    global _CARTELLA
+    _CARTELLA = cartella
+
+
 @lru_cache(maxsize=16)
 def _subset(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
+    cartella = _CARTELLA
+    if cartella is None:
+        return _sottoinsieme(path)
+    import hashlib
+    import json
+    import os
+
+    from fontTools import version
+
+    chiave = hashlib.sha256(Path(path).read_bytes() + f"\0{version}\0sottoinsieme-1".encode()).hexdigest()
+    file = cartella / f"font-{chiave[:32]}.bin"
+    try:
+        testa, data = file.read_bytes().split(b"\n", 1)
+        meta = json.loads(testa)
+        if len(data) == meta["n"]:
+            return data, meta["ps_name"], tuple(meta["bbox"]), meta["cap"], meta["italic"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not there yet, or cut short: made again
+    out = _sottoinsieme(path)
+    data, ps_name, bbox, cap, italic = out
+    testa = json.dumps({"n": len(data), "ps_name": ps_name, "bbox": list(bbox), "cap": cap, "italic": italic})
+    try:
+        cartella.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(testa.encode() + b"\n" + data)
+        os.replace(tmp, file)
+    except OSError:
+        pass  # a cache that cannot be written costs the subsetting, nothing else
+    return out
+
+
+def _sottoinsieme(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
     font = TTFont(path, recalcTimestamp=False)  # keep head.modified: no clock in the output
     scale = 1000.0 / font["head"].unitsPerEm
     head = font["head"]

@@ -25,6 +25,7 @@ import pikepdf
 from domain.errors import AppError, RuleViolation
 from renderers.impose import Imposer, get_profile, write_one_up
 from renderers.stamp import CodeOptions, FontSet, Item, parse_font_faces
+from renderers.stamp_fonts import cartella_sottoinsiemi
 from service.batch.tipi import Contesto, TipoLotto, _motivo, _sicuro, tipo_lotto
 from service.settings import Settings
 from service.targhe import SessioneStampa
@@ -38,6 +39,7 @@ class SessioneLotto(SessioneStampa):
 
     def __init__(self, out: Any, *, settings: Settings, template: str, title: str, codes: CodeOptions) -> None:
         super().__init__(out, settings=settings, template=template, title=title, codes=codes)
+        cartella_sottoinsiemi(settings.stampa_cache_dir)  # the subset fonts, made once for every process
         css = settings.templates_dir / "_base" / "fonts.css"
         self.fonts = FontSet(parse_font_faces(css.read_text(encoding="utf-8"), css.parent))
 
