@@ -40,6 +40,12 @@ class Stampatori:
 
     def __init__(self, processi: int, tipo: str, campione: Any, settings: Settings) -> None:
         self.processi = processi
+        try:  # what this process needs anyway (a form kind: the registry), loaded once and inherited
+            from service.batch.tipi import tipo_lotto
+
+            tipo_lotto(tipo)
+        except Exception:  # noqa: BLE001 - an unknown kind is refused, in Italian, by crea_lavoro
+            pass
         gc.freeze()  # forked workers share the parent's objects instead of copying them on the first GC
         try:
             self.pool = ProcessPoolExecutor(processi, mp_context=get_context("fork"), initializer=_scalda,
