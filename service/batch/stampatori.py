@@ -31,7 +31,7 @@ from service.batch.blocchi import percorso_blocco
 from service.batch.unione import Unione
 from service.settings import Settings
 
-__all__ = ["Stampatori", "UnioneInOrdine"]
+__all__ = ["Stampatori", "UnioneInOrdine", "campione"]
 
 
 class Stampatori:
