@@ -4,10 +4,11 @@ The overlay is an *incremental update*: the bytes of the PDF as rendered stay un
 start of the file (the seal's hash covers exactly them), then one new revision adds, to every
 page, a content stream drawing the code where the page has room for it. The page content is
 never moved or scaled (the forms keep their 1:1 geometry: the etichetta matrice still fits its
-box). Where the code goes is read from the rendered page itself (:func:`posti`): the page is
-rasterised coarsely (``pdftoppm``, 36 dpi: one cell = 2 pt) and, along each edge, the depth of
-blank paper between the edge and the first drawn mark is measured column by column (row by row for
-the side edges). A block (QR square + legend) is placed against an edge, at least :data:`BORDO`
+box). Where the code goes (:func:`posti`): along each edge of the page, on a grid of 2 pt cells
+(36 dpi), the depth of blank paper between the edge and the first drawn mark, column by column (row
+by row for the side edges), ``renderers.carta``: from the engine's page kind when the document was
+stamped on a compiled layout (known once per process, nothing rasterised), else from the page
+rasterised with ``pdftoppm``. A block (QR square + legend) is placed against an edge, at least :data:`BORDO`
 from it, only where the blank paper reaches from that edge to beyond the block plus
 :data:`DISTACCO` of clearance: the code lands in a margin or an open blank area, never inside a
 drawn frame (a field left blank for handwriting, a signature box). Bottom edge first, rightmost
@@ -17,8 +18,8 @@ template's reserved band or corner holds).
 
 A page with no such room gets the old layout (content scaled into the area above a bottom strip):
 counted in :attr:`Esito.ridotte`, and logged by the caller. The legend font is DejaVu Sans,
-embedded as a subset (pyHanko's OpenType engine, a Type0/CIDFontType2 font with ToUnicode): a
-sealed file stays PDF/A-3b.
+embedded as a subset (pyHanko's OpenType engine, a Type0/CIDFontType2 font with ToUnicode; subset
+once per process, :func:`_carattere`): a sealed file stays PDF/A-3b.
 """
 
 from __future__ import annotations
