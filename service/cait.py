@@ -83,7 +83,7 @@ def _produci(code: str, dati: dict[str, Any], meta: MetadatiDocumento, nome: str
 def _firma(p: Prodotto, emissione: Emissione | None, emittente: str) -> Prodotto:
     if emissione is None:
         return p
-    firmato = emissione.firma_pdf(p.pdf, emittente=emittente, metadati=p.meta)
+    firmato = emissione.firma_pdf(p.pdf, emittente=emittente, metadati=p.meta, contrassegno=p.registro)
     return replace(p, pdf=firmato.pdf, meta=firmato.metadati, firmato=firmato)
 
 

@@ -388,7 +388,8 @@ class Emissione:
     ) -> Emesso:
         """Sign a PDF produced elsewhere (batch record, CAIT document) as ``emittente`` and archive it
         with ``metadati``; the Ente/CAIT of the metadata default to the emittente's."""
-        firmato = self.firma_pdf(pdf, emittente=emittente, metadati=metadati)
+        # print output that is not archived (archivia=False) has no document a seal could point to
+        firmato = self.firma_pdf(pdf, emittente=emittente, metadati=metadati, contrassegno=archivia is not False)
         record = self._archivia(firmato.pdf, firmato.metadati, archivia)
         return Emesso(firmato.pdf, record, firmato.emittente, firmato.firmato)
 
@@ -403,12 +404,24 @@ class Emissione:
             self.firmatario(org)
         return org
 
-    def firma_pdf(self, pdf: bytes, *, emittente: str, metadati: MetadatiDocumento) -> Firmato:
+    def firma_pdf(self, pdf: bytes, *, emittente: str, metadati: MetadatiDocumento,
+                  contrassegno: bool = True) -> Firmato:
         """Sign ``pdf`` as ``emittente`` without archiving it: archive the result with
-        :meth:`archivia` once the caller's own database transaction is over."""
+        :meth:`archivia` once the caller's own database transaction is over. Sealed first, as
+        :meth:`prepara` seals (the id chosen now unless ``metadati`` names it), unless
+        ``contrassegno`` is False: output that will not be archived as this document."""
         org = self.verifica_emittente(metadati.tipo, emittente, ente=metadati.ente, cait=metadati.cait)
         politica = _politica(metadati.tipo)
         firmatario = self.firmatario(org) if self.firma else None
+        if firmatario is not None and contrassegno and self.settings.contrassegno:
+            from archive.indice import nuovo_id
+            from service.contrassegno import sigilla
+
+            documento_id = metadati.documento_id or nuovo_id()
+            pdf = sigilla(pdf, documento_id=documento_id, tipo=metadati.tipo, codice_impianto=metadati.codice_impianto,
+                          data_documento=_giorno(metadati.data_documento), emittente=org.id, identita=org.identita,
+                          settings=self.settings)
+            metadati = replace(metadati, documento_id=documento_id)
         firmato = self._firma(pdf, metadati.tipo, org, firmatario)
         meta = replace(
             metadati,

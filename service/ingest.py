@@ -190,7 +190,9 @@ def _blocchi(documenti: Iterable[DaEmettere], n: int) -> Iterator[list[DaEmetter
 
 
 def _firma(emissione: Emissione, d: DaEmettere) -> Firmato:
-    return emissione.firma_pdf(d.pdf, emittente=d.emittente, metadati=d.metadati)
+    # a batch record is printed from the job's print file, which is not sealed yet: a seal drawn only
+    # on the archived copy would not be on the paper (docs/parts/contrassegno.md, "Not done yet")
+    return emissione.firma_pdf(d.pdf, emittente=d.emittente, metadati=d.metadati, contrassegno=False)
 
 
 def _firmati(emissione: Emissione, futuro: Future) -> list[Firmato]:

@@ -23,7 +23,7 @@ def _valori(modulo: dict, etichetta: str) -> dict:
     return v
 
 
-def test_allegato_g_online(client, login, tmp_path) -> None:
+def test_allegato_g_online(client, login, api_settings, tmp_path) -> None:
     ente, cait, rossi = login("ente.mantova"), login("cait.mantova"), login("manutentore.rossi")
     impianti = client.get("/manutentore/impianti", headers=rossi).json()
     g = next(i for i in impianti if i["modello"] == "G" and i["codice_impianto"].startswith(VIADANA))
@@ -67,6 +67,13 @@ def test_allegato_g_online(client, login, tmp_path) -> None:
     assert codice in testo and "60012345" in testo and testo.count("RAPPORTO DI CONTROLLO") >= 1
     firma = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
     assert "CAIT" in firma or "Signer" in firma
+    # every page carries the contrassegno of the archived document (production default), signed by the CAIT
+    from service.contrassegno import leggi_scansione, verifica_testo
+
+    codici = leggi_scansione(pdf, dpi=150)
+    assert {c.pagina for c in codici} == set(range(1, testo.count("\f") + 1)), codici
+    esito = verifica_testo(codici[0].testo, api_settings)
+    assert esito.valido and esito.sigillo.documento_id == documento and esito.sigillo.emittente.startswith("CAIT")
     assert [e["stato"] for e in client.get("/manutentore/etichette", headers=rossi).json()] == ["vincolata"]
     # the same etichetta cannot be used twice
     r = client.post(f"/manutentore/impianti/{codice}/dichiarazione", headers=rossi, json=_valori(modulo, numeri[0]))

@@ -6,6 +6,7 @@ onto another document's page) are each reported as such."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import uuid
 from datetime import date, datetime, timezone
@@ -204,7 +205,9 @@ def test_hash_not_matching_the_archive_is_reported(emessi, ambiente, cli_locale,
 
 
 def test_reprint_of_a_superseded_version_is_reported(ambiente, cli_locale, tmp_path) -> None:
-    """The same record issued twice (a new version of the same id): the first print is superseded."""
+    """The same record issued twice (a new version of the same id, as the CAIT desk issues a ricevuta
+    again): ``emetti_pdf`` seals a PDF produced elsewhere with the record's own id, and the first print
+    is then superseded."""
     base, settings, env = ambiente
     from service.archivio import MetadatiDocumento
     from tests.pki import pdf_di_prova
@@ -212,16 +215,8 @@ def test_reprint_of_a_superseded_version_is_reported(ambiente, cli_locale, tmp_p
     ident = f"{uuid.uuid4().hex}"
     meta = MetadatiDocumento(tipo="ricevuta", data_documento=date(2026, 10, 12), cait="CAIT-MN-01", documento_id=ident)
     with Emissione.aperta(settings) as emissione:
-        from service.contrassegno import sigilla
-
-        v1 = sigilla(pdf_di_prova(), documento_id=ident, tipo="ricevuta", codice_impianto=None,
-                     data_documento=date(2026, 10, 12), emittente="CAIT-MN-01", identita="cait-cait-mn-01",
-                     settings=settings)
-        primo = emissione.emetti_pdf(v1, emittente="CAIT-MN-01", metadati=meta)
-        v2 = sigilla(pdf_di_prova(2), documento_id=ident, tipo="ricevuta", codice_impianto=None,
-                     data_documento=date(2026, 10, 12), emittente="CAIT-MN-01", identita="cait-cait-mn-01",
-                     settings=settings)
-        secondo = emissione.emetti_pdf(v2, emittente="CAIT-MN-01", metadati=meta)
+        primo = emissione.emetti_pdf(pdf_di_prova(), emittente="CAIT-MN-01", metadati=meta)
+        secondo = emissione.emetti_pdf(pdf_di_prova(2), emittente="CAIT-MN-01", metadati=meta)
     assert primo.record["id"] == secondo.record["id"] == ident
     (base / "v1.pdf").write_bytes(primo.pdf)
     (base / "v2.pdf").write_bytes(secondo.pdf)
@@ -230,6 +225,22 @@ def test_reprint_of_a_superseded_version_is_reported(ambiente, cli_locale, tmp_p
     assert "NON VALIDO: ristampa di una versione superata" in r.stdout
     r = cli_locale("verifica-stampa", str(scansione(base / "v2.pdf", 200, 2.0, tmp_path)), env=env)
     assert r.returncode == 0 and "versione archiviata corrente" in r.stdout
+    assert f"Documento: {ident}" in r.stdout
+
+
+def test_print_files_not_archived_are_signed_not_sealed(ambiente) -> None:
+    """A job's print file (``firma_stampa``: signed once, never archived) has no archived document a
+    seal could point to: it is signed and left without a contrassegno."""
+    _base, settings, _env = ambiente
+    from tests.pki import pdf_di_prova
+
+    with Emissione.aperta(settings) as emissione:
+        emesso = emissione.firma_stampa(pdf_di_prova(), tipo="lettera-esito", emittente="provincia-mantova",
+                                        ente="provincia-mantova")
+    assert emesso.firmato and emesso.record is None
+    with pikepdf.open(io.BytesIO(emesso.pdf)) as doc:
+        assert not any(b"/CuritContrassegno" in c.read_bytes() for p in doc.pages
+                       for c in (p.obj.Contents if isinstance(p.obj.Contents, pikepdf.Array) else [p.obj.Contents]))
 
 
 def test_code_cut_and_pasted_onto_another_documents_page_is_reported(emessi, ambiente, cli_locale, tmp_path) -> None:
