@@ -59,13 +59,10 @@ class Stampatori:
 
     def abbandona(self) -> None:
         """The job stopped before printing (refused input, signer): the warm-ups are not waited for."""
-        processi = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for p in processi:
+        for p in list((getattr(self.pool, "_processes", None) or {}).values()):
             if p.is_alive():
-                p.terminate()
-        for p in processi:
-            p.join(timeout=10)
+                p.kill()  # a warm-up has nothing to finish (its cache files are written by rename)
+        self.pool.shutdown(wait=True, cancel_futures=True)  # the pool sees them gone and reaps them
 
 
 def campione(dati: Any) -> Any:
