@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -53,10 +53,11 @@ MODULO_MINIMO = 0.9
 150 dpi: zxing-cpp, what ``verifica-stampa`` reads with, decodes it from a 150 dpi scan rotated 2°;
 zbar needs 300 dpi; measured, docs/parts/contrassegno.md)."""
 MODULO_ESTREMO = 0.85
-"""Least module of the smaller code (0.300 mm, 1.8 px at 150 dpi: zxing-cpp still reads it from a 150 dpi
-scan rotated 2-3°, measured, docs/parts/contrassegno.md): a seal one QR version larger (a longer payload:
-a file over 64 KB, a long emittente id) draws the smaller code no larger than a version 10 one at
-:data:`MODULO_MINIMO`, down to this module: the room the templates keep for it."""
+"""Least module of the smaller code (0.300 mm, 1.8 px at 150 dpi: zxing-cpp reads it from a 150 dpi
+scan rotated 2°: 30 seals of 30 on an Allegato A back, 29 of 30 in a G front's corner; at 0.9 pt 30 of 30
+there; docs/parts/contrassegno.md). Last resort, where a seal
+one QR version larger (a file over 64 KB) has no room at :data:`MODULO_MINIMO`: the smaller code drawn
+no larger than a version 10 one, down to this module (an Allegato A back)."""
 _LATO_PICCOLO = (57 + 8) * MODULO_MINIMO
 """Side of the smaller code of a version 10 QR (57 modules and the quiet zone): 20.6 mm."""
 BORDO = 14.0
@@ -89,6 +90,8 @@ class Posto:
     """The legend is wrapped into a column of lines beside the code (a block as tall as the code)."""
     piccolo: bool = False
     """The smaller code (:data:`MODULO_MINIMO`): the page had no room for the usual one."""
+    estremo: bool = False
+    """The smaller code at its least (down to :data:`MODULO_ESTREMO`): no room for :data:`MODULO_MINIMO`."""
 
 
 @dataclass
@@ -150,20 +153,25 @@ def _posto(prof: dict[str, list[int]], W: float, H: float, forme: list[tuple[flo
 
 
 def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int, colonna: int = 0,
-          minimo: float | None = None, carta: Sequence[CartaPagina] | None = None) -> list[Posto | None]:
+          minimo: float | None = None, carta: Sequence[CartaPagina] | None = None,
+          estremo: float | None = None) -> list[Posto | None]:
     """Per page, where a block fits: a ``lato_qr`` square plus a legend ``legenda`` points long on
     ``righe`` lines, else (``colonna`` > 0) the legend wrapped into ``colonna`` lines :data:`COLONNA`
     wide beside the code (see the module docstring); failing that, the same blocks with a ``minimo``
-    square (the smaller code); None when the page has no room. ``carta``: the page kinds of a document
+    square (the smaller code), then with an ``estremo`` one (smaller still); None when the page has no room. ``carta``: the page kinds of a document
     of the compile-once engines, one per page (``renderers.carta``): their blank paper, known without
     rasterising ``pdf``."""
     grandi = _forme(lato_qr, legenda, righe, colonna)
     piccoli = _forme(minimo, legenda, righe, colonna) if minimo else []
+    estremi = _forme(estremo, legenda, righe, colonna) if estremo and minimo and estremo < minimo else []
 
     def dove(W: float, H: float, prof: dict[str, list[int]]) -> Posto | None:
         posto = _posto(prof, W, H, grandi, False)
         if posto is None and piccoli:
             posto = _posto(prof, W, H, piccoli, True)
+        if posto is None and estremi:
+            posto = _posto(prof, W, H, estremi, True)
+            posto = replace(posto, estremo=True) if posto else None
         return posto
 
     if carta is None:
@@ -275,14 +283,16 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes,
         carta = None  # not this document's pages: read them
     matrix = qr_matrix(testo_qr, error="M")
     moduli = matrix.size + 2 * QR_QUIET
-    lati = {False: moduli * MODULO, True: min(moduli * MODULO_MINIMO, max(_LATO_PICCOLO, moduli * MODULO_ESTREMO))}
+    lati = {(False, False): moduli * MODULO, (True, False): moduli * MODULO_MINIMO,
+            (True, True): min(moduli * MODULO_MINIMO, max(_LATO_PICCOLO, moduli * MODULO_ESTREMO))}
     glifi, lungo, colonna, font_ref = _testo_xobj(writer, font, legenda)
-    trovati = posti(pdf, lati[False], lungo, 1, len(colonna), minimo=lati[True], carta=carta)
+    trovati = posti(pdf, lati[False, False], lungo, 1, len(colonna), minimo=lati[True, False], carta=carta,
+                    estremo=lati[True, True])
     risorse_font = generic.DictionaryObject({generic.NameObject("/CuritL"): font_ref})
 
-    def blocco(verticale: bool, in_colonna: bool, piccolo: bool) -> generic.IndirectObject:
+    def blocco(verticale: bool, in_colonna: bool, piccolo: bool, estremo: bool) -> generic.IndirectObject:
         # the legend in a Form XObject of its own, baseline at y=1.5, from x=0 (font size 1 scaled by _CORPO)
-        lato_qr = lati[piccolo]
+        lato_qr = lati[piccolo, estremo]
         qr = b"1 g 0 0 %.2f %.2f re f 0 g\n" % (lato_qr, lato_qr) + qr_ops(matrix, 0, 0, lato_qr)
         testo = b"BT /CuritL %.2f Tf 1 0 0 1 0 1.5 Tm %s ET\n" % (_CORPO, glifi)
         if in_colonna:  # legend left of the code, its lines from the code's bottom line upwards
@@ -308,20 +318,20 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes,
         xobj.compress()
         return writer.add_object(xobj)
 
-    forme: dict[tuple[bool, bool, bool], generic.IndirectObject] = {}
+    forme: dict[tuple[bool, bool, bool, bool], generic.IndirectObject] = {}
     for i, posto in enumerate(trovati):
         page = writer.find_page_for_modification(i)[0].get_object()
         box = [float(v) for v in page["/MediaBox"]]
-        forma = (posto.verticale, posto.colonna, posto.piccolo) if posto else (False, False, False)
+        forma = (posto.verticale, posto.colonna, posto.piccolo, posto.estremo) if posto else (False, False, False, False)
         if forma not in forme:
             forme[forma] = blocco(*forma)
-        nome = "/CuritContrassegno" + ("V" if forma[0] else "C" if forma[1] else "") + ("P" if forma[2] else "")
+        nome = "/CuritContrassegno" + ("V" if forma[0] else "C" if forma[1] else "") + ("E" if forma[3] else "P" if forma[2] else "")
         if posto is None:  # no room: the old layout, content scaled above a bottom strip
             k = (box[3] - box[1] - STRISCIA) / (box[3] - box[1])
             tx, ty = (box[0] + box[2]) / 2 * (1 - k), box[3] * (1 - k)
             apri = writer.add_object(generic.StreamObject(stream_data=b"q %.5f 0 0 %.5f %.3f %.3f cm\n" % (k, k, tx, ty)))
             writer.add_stream_to_page(i, apri, prepend=True)
-            x, y = box[2] - 10 - (lati[False] + 3 + lungo), box[1] + 10
+            x, y = box[2] - 10 - (lati[False, False] + 3 + lungo), box[1] + 10
             disegno = b"Q\nq 1 0 0 1 %.2f %.2f cm %s Do Q\n" % (x, y, nome.encode())
         else:
             apri = writer.add_object(generic.StreamObject(stream_data=b"q\n"))
