@@ -75,7 +75,7 @@ class Equivalenza:
     @classmethod
     def impostazioni(cls, tmp_path_factory: pytest.TempPathFactory) -> Settings:
         var = tmp_path_factory.mktemp("motore-" + cls.tipo)
-        return Settings(var_dir=var, stampa_cache_dir=var / "cache" / "stampa")
+        return Settings(var_dir=var)  # compiled layouts: the run's one folder (tests/conftest.py)
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -9,6 +9,7 @@ beforehand in a test folder, as an administrator would. The signed PDF is checke
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -56,7 +57,9 @@ def esempi_firmati(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[s
 def _env(area: Path, identita: Path) -> dict[str, str]:
     return {"CURIT_VAR_DIR": str(area / "var"), "CURIT_DB_URL": f"sqlite:///{area / 'curit.db'}",
             "CURIT_IDENTITA_DIR": str(identita), "CURIT_FIRMA_OUTPUT": "1", "CURIT_DEMO": "0",
-            "CURIT_DEMO_DOCUMENTI": "0", "CURIT_STAMPA_CACHE_DIR": str(area / "cache")}
+            "CURIT_DEMO_DOCUMENTI": "0",
+            # the run's compiled layouts (tests/conftest.py): each type is compiled once per run, not again here
+            "CURIT_STAMPA_CACHE_DIR": os.environ.get("CURIT_STAMPA_CACHE_DIR", str(area / "cache"))}
 
 
 @pytest.mark.slow

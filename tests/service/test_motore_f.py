@@ -55,7 +55,7 @@ COPIE = {"uno": DOC.copies[1:2], "tre": DOC.copies}
 @pytest.fixture(scope="module")
 def impostazioni(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     var = tmp_path_factory.mktemp("motore-f")
-    return Settings(var_dir=var, stampa_cache_dir=var / "cache" / "stampa")
+    return Settings(var_dir=var)  # compiled layouts: the run's one folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,7 @@ RECORDS = {"esempio": DOC.example(), "cessazione": _cessazione(), "sei": _sei()}
 @pytest.fixture(scope="module")
 def impostazioni(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     var = tmp_path_factory.mktemp("motore-l")
-    return Settings(var_dir=var, stampa_cache_dir=var / "cache" / "stampa")
+    return Settings(var_dir=var)  # compiled layouts: the run's one folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def impostazioni(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     var = tmp_path_factory.mktemp("motore-vuoti")
-    return Settings(var_dir=var, stampa_cache_dir=var / "cache" / "stampa")
+    return Settings(var_dir=var)  # compiled layouts: the run's one folder (tests/conftest.py)
 
 
 @pytest.mark.parametrize("tipo", sorted(c for c, d in DOCUMENT_TYPES.items() if d.modulo_in_bianco))
