@@ -131,7 +131,7 @@ def _forme(lato_qr: float, legenda: float, righe: int, colonna: int) -> list[tup
     return forme
 
 
-def _posto(prof: dict[str, list[int]], W: float, H: float, forme: list[tuple[float, float, bool, bool]],
+def _posto(prof: dict[str, list[int]], W: float, H: float, forme: Sequence[tuple[float, float, bool, bool]],
            piccolo: bool) -> Posto | None:
     for lato in ("basso", "alto", "destra", "sinistra"):
         for larga, alta, verticale, in_colonna in forme:
@@ -161,47 +161,37 @@ def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int, colonna: int =
     square (the smaller code), then with an ``estremo`` one (smaller still); None when the page has no room. ``carta``: the page kinds of a document
     of the compile-once engines, one per page (``renderers.carta``): their blank paper, known without
     rasterising ``pdf``."""
-    grandi = _forme(lato_qr, legenda, righe, colonna)
-    piccoli = _forme(minimo, legenda, righe, colonna) if minimo else []
-    estremi = _forme(estremo, legenda, righe, colonna) if estremo and minimo and estremo < minimo else []
-
-    def dove(W: float, H: float, prof: dict[str, list[int]]) -> Posto | None:
-        posto = _posto(prof, W, H, grandi, False)
-        if posto is None and piccoli:
-            posto = _posto(prof, W, H, piccoli, True)
-        if posto is None and estremi:
-            posto = _posto(prof, W, H, estremi, True)
-            posto = replace(posto, estremo=True) if posto else None
-        return posto
-
+    grandi = tuple(_forme(lato_qr, legenda, righe, colonna))
+    piccoli = tuple(_forme(minimo, legenda, righe, colonna)) if minimo else ()
+    estremi = tuple(_forme(estremo, legenda, righe, colonna)) if estremo and minimo and estremo < minimo else ()
     if carta is None:
-        return [dove(*p) for p in profili_pdf(pdf)]
-    forme = (tuple(grandi), tuple(piccoli), tuple(estremi))
-
-    def dove_carta(c: CartaPagina) -> Posto | None:  # the same page kind and blocks: the same place
-        chiave = (c, forme)
-        trovato = _POSTI_CARTA.get(chiave, _MANCA)
-        if trovato is _MANCA:
-            trovato = dove(*profilo(c))
-            with _LOCK_POSTI:
-                _POSTI_CARTA[chiave] = trovato
-                while len(_POSTI_CARTA) > _MAX_POSTI:
-                    _POSTI_CARTA.pop(next(iter(_POSTI_CARTA)))
-        return trovato  # type: ignore[return-value]
-
-    out = [dove_carta(c) for c in carta]
+        return [_dove(*p, grandi, piccoli, estremi) for p in profili_pdf(pdf)]
+    out = [_dove_carta(c, grandi, piccoli, estremi) for c in carta]
     if None in out:  # the page kind has no room with every slot box full: this document's own page may
         letti = profili_pdf(pdf)
-        out = [p if p is not None else dove(*letti[i]) for i, p in enumerate(out)]
+        out = [p if p is not None else _dove(*letti[i], grandi, piccoli, estremi) for i, p in enumerate(out)]
     return out
 
 
-_POSTI_CARTA: dict[tuple[Any, ...], Posto | None] = {}
-"""Per process: where the block goes on a page kind of the engines, for given block shapes (the search
-along the edges is a third of a sealed G's CPU, and it gives the same answer for every document)."""
-_MAX_POSTI = 512
-_MANCA = object()
-_LOCK_POSTI = threading.Lock()
+Forme = tuple[tuple[float, float, bool, bool], ...]
+
+
+def _dove(W: float, H: float, prof: dict[str, list[int]], grandi: Forme, piccoli: Forme, estremi: Forme) -> Posto | None:
+    """The block's place on one page: the usual code, else the smaller one, else the smallest."""
+    posto = _posto(prof, W, H, grandi, False)
+    if posto is None and piccoli:
+        posto = _posto(prof, W, H, piccoli, True)
+    if posto is None and estremi:
+        posto = _posto(prof, W, H, estremi, True)
+        posto = replace(posto, estremo=True) if posto else None
+    return posto
+
+
+@lru_cache(maxsize=512)
+def _dove_carta(carta: CartaPagina, grandi: Forme, piccoli: Forme, estremi: Forme) -> Posto | None:
+    """:func:`_dove` on a page kind of the engines, kept per process: the same page kind and block shapes
+    give the same place for every document (the search along the edges is a third of a sealed G's CPU)."""
+    return _dove(*profilo(carta), grandi, piccoli, estremi)
 
 
 @lru_cache(maxsize=4)

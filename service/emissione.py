@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from archive.indice import nuovo_id
 from domain.enti import RegistroEnti, registro_enti
 from domain.errors import NotFound, RuleViolation
 from renderers.errors import SigningError
@@ -355,25 +356,25 @@ class Emissione:
         prodotto = produci(codice_tipo, dati, modo=modo, copie=copie, settings=self.settings)
         reso, documento_id = prodotto.pdf, None
         if firmatario is not None and self.settings.contrassegno:  # seal overlay before the PAdES signature
-            reso, documento_id = self._contrassegno(reso, doc, model, org, prodotto.carta)
+            documento_id = nuovo_id()
+            reso = self._contrassegno(reso, documento_id, doc.code, doc.codice_impianto(model),
+                                      doc.data_documento(model) or datetime.now(ROMA).date(), org, prodotto.carta)
         pdf = self._firma(reso, doc.code, org, firmatario)
         meta = self._metadati(pdf, doc, model, org)
         if documento_id is not None:
             meta = replace(meta, documento_id=documento_id)
         return Firmato(pdf, meta, org, firmatario is not None)
 
-    def _contrassegno(self, pdf: bytes, doc: DocumentType, model: BaseModel, org: Organizzazione,
-                      carta: Any = None) -> tuple[bytes, str]:
-        """The contrassegno a stampa on every page (docs/parts/contrassegno.md): the id is chosen now;
-        ``carta``: the engine's page kinds (``Prodotto.carta``), the code placed without reading the pages."""
-        from archive.indice import nuovo_id
+    def _contrassegno(self, pdf: bytes, documento_id: str, tipo: str, codice_impianto: str | None, data: Any,
+                      org: Organizzazione, carta: Any = None) -> bytes:
+        """The contrassegno a stampa on every page (docs/parts/contrassegno.md), before the PAdES
+        signature; ``carta``: the engine's page kinds (``Prodotto.carta``), the code placed without
+        reading the pages."""
         from service.contrassegno import sigilla
 
-        documento_id = nuovo_id()
-        giorno = _giorno(doc.data_documento(model) or datetime.now(ROMA).date())
-        return sigilla(pdf, documento_id=documento_id, tipo=doc.code, codice_impianto=doc.codice_impianto(model),
-                       data_documento=giorno, emittente=org.id, identita=org.identita,
-                       settings=self.settings, carta=carta), documento_id
+        return sigilla(pdf, documento_id=documento_id, tipo=tipo, codice_impianto=codice_impianto,
+                       data_documento=_giorno(data), emittente=org.id, identita=org.identita,
+                       settings=self.settings, carta=carta)
 
     def _lavoratori(self) -> Any:
         """The server's worker processes (``CURIT_PROCESSI_EMISSIONE`` > 0), else None: in-process."""
@@ -414,14 +415,9 @@ class Emissione:
         politica = _politica(metadati.tipo)
         firmatario = self.firmatario(org) if self.firma else None
         if firmatario is not None and contrassegno and self.settings.contrassegno:
-            from archive.indice import nuovo_id
-            from service.contrassegno import sigilla
-
-            documento_id = metadati.documento_id or nuovo_id()
-            pdf = sigilla(pdf, documento_id=documento_id, tipo=metadati.tipo, codice_impianto=metadati.codice_impianto,
-                          data_documento=_giorno(metadati.data_documento), emittente=org.id, identita=org.identita,
-                          settings=self.settings)
-            metadati = replace(metadati, documento_id=documento_id)
+            metadati = replace(metadati, documento_id=metadati.documento_id or nuovo_id())
+            pdf = self._contrassegno(pdf, metadati.documento_id, metadati.tipo, metadati.codice_impianto,
+                                     metadati.data_documento, org)
         firmato = self._firma(pdf, metadati.tipo, org, firmatario)
         meta = replace(
             metadati,

@@ -25,7 +25,6 @@ the work spread out:
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections import deque
@@ -173,14 +172,9 @@ def _pool(emissione: Emissione, processi: int) -> ProcessPoolExecutor:
     if threading.active_count() > 1:
         return ProcessPoolExecutor(processi, mp_context=get_context("spawn"), initializer=_avvia,
                                    initargs=(emissione.settings, emissione.firma))
-    gc.freeze()  # the children share the parent's objects instead of copying them on their first GC
-    try:
-        pool = ProcessPoolExecutor(processi, mp_context=get_context("fork"), initializer=_avvia,
-                                   initargs=(emissione.settings, emissione.firma))
-        pool.submit(int)  # forked now, while this process has one thread
-    finally:
-        gc.unfreeze()
-    return pool
+    from service.lavoratori import pool_biforcato
+
+    return pool_biforcato(processi, _avvia, (emissione.settings, emissione.firma))
 
 
 def _blocchi(documenti: Iterable[DaEmettere], n: int) -> Iterator[list[DaEmettere]]:

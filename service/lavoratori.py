@@ -15,6 +15,7 @@ thread (a request arriving meanwhile compiles only its own type).
 from __future__ import annotations
 
 import fcntl
+import gc
 import logging
 import os
 import threading
@@ -28,7 +29,7 @@ from domain.errors import AppError
 from renderers.errors import RenderError
 from service.settings import Settings
 
-__all__ = ["LavoratoriEmissione", "lavoratori_per", "chiudi_tutti", "processi_predefiniti"]
+__all__ = ["LavoratoriEmissione", "lavoratori_per", "chiudi_tutti", "processi_predefiniti", "pool_biforcato"]
 
 log = logging.getLogger("curit.lavoratori")
 
@@ -42,6 +43,20 @@ def processi_predefiniti() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - non-Linux
         return os.cpu_count() or 1
+
+
+def pool_biforcato(processi: int, initializer: Any, initargs: tuple[Any, ...]) -> ProcessPoolExecutor:
+    """``processi`` processes forked from this one now (it must run one thread: a fork copies no other
+    thread's locks), so they inherit what it has imported instead of loading it again; the objects
+    are frozen for the fork, so the children share them instead of copying them at their first GC."""
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(processi, mp_context=get_context("fork"), initializer=initializer,
+                                   initargs=initargs)
+        pool.submit(int)  # the processes are forked on the first submission: now
+    finally:
+        gc.unfreeze()
+    return pool
 
 
 class LavoratoriEmissione:

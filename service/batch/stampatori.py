@@ -18,12 +18,9 @@ most of that, and a 2-process job was ~1.3× a 1-process one.
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +43,9 @@ class Stampatori:
             tipo_lotto(tipo)
         except Exception:  # noqa: BLE001 - an unknown kind is refused, in Italian, by crea_lavoro
             pass
-        gc.freeze()  # forked workers share the parent's objects instead of copying them on the first GC
-        try:
-            self.pool = ProcessPoolExecutor(processi, mp_context=get_context("fork"), initializer=_scalda,
-                                            initargs=(tipo, campione, settings))
-            self.pool.submit(int)  # the processes are forked on the first submission: now
-        finally:
-            gc.unfreeze()
+        from service.lavoratori import pool_biforcato
+
+        self.pool = pool_biforcato(processi, _scalda, (tipo, campione, settings))
 
     def chiudi(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
