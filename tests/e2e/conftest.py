@@ -31,8 +31,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
+expect.set_options(timeout=90_000)
+"""``expect`` retries until the page shows what is asserted; a step that renders and signs a document on a
+loaded CI machine can take far longer than Playwright's 5 s default, and a click does not wait for the next
+page to load (reading ``page.content()`` right after one raced the navigation)."""
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]

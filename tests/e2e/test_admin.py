@@ -60,18 +60,18 @@ def test_giornata_dell_admin(e2e: ServerE2E, entra) -> None:
     page.get_by_role("button", name="Cerca").click()
     righe = page.locator("#risultati tbody tr")
     expect(righe).to_have_count(1, timeout=60_000)
-    assert "Allegato G" in righe.first.inner_text()
-    assert "Provincia di Mantova" in righe.first.inner_text()
+    expect(righe.first).to_contain_text("Allegato G", use_inner_text=True)
+    expect(righe.first).to_contain_text("Provincia di Mantova", use_inner_text=True)
     righe.first.get_by_role("link", name="Dettagli").click()
-    assert "Scheda del documento" in page.content()
+    expect(page.locator("body")).to_contain_text("Scheda del documento")
     page.get_by_label("Motivo (es. riferimento del procedimento)").fill("Esposto 3/2026")
     page.get_by_role("button", name="Attiva il blocco legale").click()
-    assert "Blocco legale attivato" in page.locator("#esito").inner_text()
+    expect(page.locator("#esito")).to_contain_text("Blocco legale attivato", use_inner_text=True)
     assert _uno(db, "SELECT blocco_legale FROM archivio_documenti WHERE id = ?", DOC)[0] in (1, True)
     assert _uno(db, "SELECT count(*) FROM audit WHERE utente = 'admin' AND oggetto LIKE ?", f"%{DOC}%")[0] >= 1
     page.get_by_role("navigation", name="Navigazione principale").get_by_role(
         "link", name="Conservazione", exact=True).click()
-    assert "1 documento sotto blocco legale" in page.content()
+    expect(page.locator("body")).to_contain_text("1 documento sotto blocco legale")
 
     # Originali cartacei: the request appears with its 5-working-day due date; admin marks it sent
     page.get_by_role("navigation", name="Navigazione principale").get_by_role(
@@ -81,7 +81,7 @@ def test_giornata_dell_admin(e2e: ServerE2E, entra) -> None:
     oggi = date.today().isoformat()
     riga.get_by_label("Inviato il").fill(oggi)
     riga.get_by_role("button", name="Segna inviato").click()
-    assert "Invio dell'originale registrato" in page.locator("#esito").inner_text()
+    expect(page.locator("#esito")).to_contain_text("Invio dell'originale registrato", use_inner_text=True)
     stato = _uno(db, "SELECT stato, inviato_il FROM archivio_richieste WHERE id = ?", richiesta)
     assert stato[0] == "inviato" and str(stato[1]).startswith(oggi)
     _shot(page, "admin-richieste")
@@ -113,4 +113,4 @@ def test_giornata_dell_admin(e2e: ServerE2E, entra) -> None:
         "link", name="Verifica un PDF", exact=True).click()
     page.locator("#file").set_input_files(str(e2e.pdf))
     page.get_by_role("button", name="Verifica", exact=True).click()
-    assert "Lo stesso file è in archivio" in page.content()
+    expect(page.locator("body")).to_contain_text("Lo stesso file è in archivio")

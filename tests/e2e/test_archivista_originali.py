@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_console import _shot, browser, server  # noqa: F401 - module fixtures
 
@@ -45,17 +46,17 @@ def test_archivista_ed_ente(server: str, browser) -> None:  # noqa: F811
     page.get_by_label("Faldone").first.fill("F-2025-07")
     page.locator("#o-ricevuto_il").evaluate("e => e.removeAttribute('required')")
     page.get_by_role("button", name="Registra l'originale").click()
-    assert "Ricevuto il:" in page.locator("#errore").inner_text()
+    expect(page.locator("#errore")).to_contain_text("Ricevuto il:", use_inner_text=True)
     assert page.locator("#o-faldone").input_value() == "F-2025-07"
     page.get_by_label("Ricevuto il").fill("2025-10-03")
     page.locator("#o-scatola").fill("S-12")
     page.get_by_role("button", name="Registra l'originale").click()
-    assert "Originale cartaceo registrato" in page.locator("#esito").inner_text()
-    assert "Provincia di Mantova" in page.locator("#custode").inner_text()
+    expect(page.locator("#esito")).to_contain_text("Originale cartaceo registrato", use_inner_text=True)
+    expect(page.locator("#custode")).to_contain_text("Provincia di Mantova", use_inner_text=True)
     assert page.locator("#dettagli-tecnici").is_visible() and not page.locator("#dettagli-tecnici code").first.is_visible()
     _shot(page, "archivio-documento")
     page.get_by_role("navigation").get_by_role("link", name="Originali cartacei", exact=True).click()
-    assert "5 giorni lavorativi" in page.content()
+    expect(page.locator("body")).to_contain_text("5 giorni lavorativi")
     _shot(page, "archivio-richieste")
     context.close()
     dove = httpx.get(f"{server}/archivio/documenti/{DOC}/originale", headers=_api(server, "ente.mantova")).json()
@@ -66,9 +67,9 @@ def test_archivista_ed_ente(server: str, browser) -> None:  # noqa: F811
     page.goto(f"{server}/console/documento/{DOC}")
     page.get_by_label("Motivo (es. riferimento del procedimento)").fill("Procedimento sanzionatorio 12/2026")
     page.get_by_role("button", name="Attiva il blocco legale").click()
-    assert "Blocco legale attivato" in page.locator("#esito").inner_text()
+    expect(page.locator("#esito")).to_contain_text("Blocco legale attivato", use_inner_text=True)
     page.get_by_role("navigation").get_by_role("link", name="Conservazione", exact=True).click()
-    assert "1 documento sotto blocco legale" in page.content()
+    expect(page.locator("body")).to_contain_text("1 documento sotto blocco legale")
     _shot(page, "ente-conservazione")
     context.close()
     record = httpx.get(f"{server}/archivio/documenti/{DOC}", headers=_api(server, "ente.mantova")).json()
@@ -80,8 +81,8 @@ def test_archivista_ed_ente(server: str, browser) -> None:  # noqa: F811
     page.get_by_label("Destinatario (CAIT o Ente)").select_option("cait:CAIT-MN-01")
     page.get_by_label("Data del passaggio").fill("2025-11-05")
     page.get_by_role("button", name="Trasferisci").click()
-    assert "Custodia dell'originale trasferita" in page.locator("#esito").inner_text()
-    assert "CAIT Mantova" in page.locator("#custode").inner_text()
+    expect(page.locator("#esito")).to_contain_text("Custodia dell'originale trasferita", use_inner_text=True)
+    expect(page.locator("#custode")).to_contain_text("CAIT Mantova", use_inner_text=True)
     context.close()
     dove = httpx.get(f"{server}/archivio/documenti/{DOC}/originale", headers=_api(server, "ente.mantova")).json()
     assert dove["detentore"] == "CAIT-MN-01" and dove["trasferimenti"][0]["eseguito_da"] == "archivista.mantova"

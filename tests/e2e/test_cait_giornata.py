@@ -111,13 +111,13 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     page.get_by_label("Importo in euro").fill("50,00")
     page.locator("#ricarica_operatore").select_option(label="Ferrari Giulia")
     page.get_by_role("button", name="Registra la ricarica").click()
-    assert "Ricarica registrata" in page.locator("#esito").inner_text()
+    expect(page.locator("#esito")).to_contain_text("Ricarica registrata", use_inner_text=True)
     page.goto(url + "/console/cait/sportello")
     page.locator("#manutentore_id").select_option(label="Rossi Termoidraulica S.n.c. (P.IVA 01876540202)")
     page.locator("#pagamento").select_option("portafoglio")
     page.locator("#operatore").select_option(label="Ferrari Giulia")
     page.get_by_role("button", name="Vendi e stampa la ricevuta").click()
-    assert "almeno un'etichetta" in page.locator("#errori-modulo").inner_text()
+    expect(page.locator("#errori-modulo")).to_contain_text("almeno un'etichetta", use_inner_text=True)
     assert page.locator("#manutentore_id").input_value() != ""  # what was chosen is kept
     assert page.locator("#pagamento").input_value() == "portafoglio"
     _axe(page)
@@ -127,10 +127,10 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     _shot(page, "cait-sportello")
     page.get_by_role("button", name="Vendi e stampa la ricevuta").click()
     page.wait_for_url("**/console/cait/ricevute**")
-    assert "ricevuta n. CAIT-MN-01/RIC/" in page.locator("#esito").inner_text()
+    expect(page.locator("#esito")).to_contain_text("ricevuta n. CAIT-MN-01/RIC/", use_inner_text=True)
     righe = page.locator("#elenco-ricevute tbody tr")
     expect(righe).to_have_count(2, timeout=60_000)
-    assert "Rossi Termoidraulica S.n.c." in righe.first.inner_text()
+    expect(righe.first).to_contain_text("Rossi Termoidraulica S.n.c.", use_inner_text=True)
     _axe(page)
     _shot(page, "cait-ricevute")
     with page.expect_download() as dl:
@@ -154,8 +154,8 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     assert page.get_by_label("Codice impianto").input_value() == "020066CT9999999"
     page.get_by_label("Codice impianto").fill("020066CT0000002")
     page.get_by_role("button", name="Registra", exact=True).click()
-    assert "Allegato F dell'impianto 020066CT0000002 registrato" in page.locator("#esito").inner_text()
-    assert "020066CT0000002" in page.locator("#aperte").inner_text()
+    expect(page.locator("#esito")).to_contain_text("Allegato F dell'impianto 020066CT0000002 registrato", use_inner_text=True)
+    expect(page.locator("#aperte")).to_contain_text("020066CT0000002", use_inner_text=True)
     _axe(page)
     _shot(page, "cait-dichiarazioni")
     page.locator("#distinta_manutentore_id").select_option(label="Rossi Termoidraulica S.n.c. (P.IVA 01876540202)")
@@ -189,11 +189,11 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     page.get_by_role("textbox", name="Marca").fill("Seitron")
     page.get_by_role("textbox", name="Modello").fill("Novo")
     page.get_by_role("button", name="Aggiungi lo strumento").click()
-    assert "Matricola: campo obbligatorio" in page.locator("#matricola-errore").inner_text()
+    expect(page.locator("#matricola-errore")).to_contain_text("Matricola: campo obbligatorio", use_inner_text=True)
     assert page.get_by_role("textbox", name="Marca").input_value() == "Seitron"
     page.get_by_role("textbox", name="Matricola").fill("N-77")
     page.get_by_role("button", name="Aggiungi lo strumento").click()
-    assert "N-77" in page.locator("#elenco-strumenti").inner_text()
+    expect(page.locator("#elenco-strumenti")).to_contain_text("N-77", use_inner_text=True)
     _axe(page)
     _shot(page, "cait-strumenti")
     assert _uno(db, "SELECT cait_id FROM strumenti WHERE matricola='N-77'").cait_id == "CAIT-MN-01"
@@ -203,20 +203,20 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     page.get_by_label("Nome utente").fill("op.neri")
     page.get_by_label("Password iniziale").fill("neri-password-1")
     page.get_by_role("button", name="Inserisci l'operatore").click()
-    assert "Neri Paolo" in page.locator("#elenco-operatori").inner_text()
+    expect(page.locator("#elenco-operatori")).to_contain_text("Neri Paolo", use_inner_text=True)
     altro = browser.new_context(locale="it-IT")
     neri = altro.new_page()
     _entra(neri, url, "op.neri", "neri-password-1")
     neri.goto(url + "/console/cait/strumenti")
     assert "N-77" in neri.content()
     page.get_by_role("button", name="Rendi non attivo Neri Paolo").click()
-    assert "non attivo" in page.locator("#esito").inner_text()
+    expect(page.locator("#esito")).to_contain_text("non attivo", use_inner_text=True)
     _axe(page)
     _shot(page, "cait-operatori")
     neri.goto(url + "/console/cait/strumenti")
     assert neri.url.endswith("/console/accesso")  # its session ended at once
     _entra(neri, url, "op.neri", "neri-password-1")
-    assert "non corretti" in neri.locator("#errore-accesso").inner_text()
+    expect(neri.locator("#errore-accesso")).to_contain_text("non corretti", use_inner_text=True)
     altro.close()
     assert _uno(db, "SELECT attivo FROM operatori_cait WHERE username='op.neri'").attivo in (0, False)
 
@@ -232,7 +232,7 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     page.locator("#iban").fill("IT60X0542811101000000123457")
     page.get_by_label("Intestatario del conto").fill("Rossi Termoidraulica S.n.c.")
     page.get_by_role("button", name="Registra l'IBAN").click()
-    assert "IBAN non valido" in page.locator("#iban-errore").inner_text()
+    expect(page.locator("#iban-errore")).to_contain_text("IBAN non valido", use_inner_text=True)
     assert page.locator("#iban").input_value() == "IT60X0542811101000000123457"
     _axe(page)
     page.locator("#iban").fill("IT60 X054 2811 1010 0000 0123 456")
@@ -242,13 +242,13 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     # -- scollegamento: an e-mail in use is refused with the seed's message, then a good one
     page.get_by_label("Indirizzo e-mail del manutentore").fill("cait.brescia@example.it")
     page.get_by_role("button", name="Scollega manutentore").click()
-    assert "già in uso" in page.locator("#email-errore").inner_text()
+    expect(page.locator("#email-errore")).to_contain_text("già in uso", use_inner_text=True)
     assert page.get_by_label("Indirizzo e-mail del manutentore").input_value() == "cait.brescia@example.it"
     _shot(page, "cait-manutentore")
     page.get_by_label("Indirizzo e-mail del manutentore").fill("ufficio@rossitermo.it")
     page.get_by_role("button", name="Scollega manutentore").click()
     assert page.locator("#username-comunicato").inner_text() == "MA023456"
-    assert "prima del 18/09/2015" in page.locator("#comunicazione").inner_text()
+    expect(page.locator("#comunicazione")).to_contain_text("prima del 18/09/2015", use_inner_text=True)
     expect(page.locator("#nessun-manutentore")).to_have_count(1, timeout=60_000)
     _axe(page)
     _shot(page, "cait-scollegamento")
@@ -273,7 +273,7 @@ def test_giornata_del_manutentore(ambiente: dict, browser, tmp_path: Path) -> No
     page.get_by_label("Nome utente o indirizzo e-mail").fill("MA023456")
     _shot(page, "manutentore-recupera")
     page.get_by_role("button", name="Invia la password provvisoria").click()
-    assert "password provvisoria" in page.locator("#esito").inner_text()
+    expect(page.locator("#esito")).to_contain_text("password provvisoria", use_inner_text=True)
     for _ in range(50):
         if casella.messaggi:
             break
@@ -284,13 +284,13 @@ def test_giornata_del_manutentore(ambiente: dict, browser, tmp_path: Path) -> No
 
     _entra(page, url, "MA023456", provvisoria)
     page.wait_for_url("**/console/password")
-    assert "password provvisoria" in page.locator("#avviso-provvisoria").inner_text()
+    expect(page.locator("#avviso-provvisoria")).to_contain_text("password provvisoria", use_inner_text=True)
     _axe(page)
     page.get_by_label("Password attuale (provvisoria)").fill(provvisoria)
     page.locator("#nuova").fill("Rossi-definitiva-1")
     page.get_by_label("Conferma la nuova password").fill("Rossi-definitiva-2")
     page.get_by_role("button", name="Salva la nuova password").click()
-    assert "non coincide" in page.locator("#conferma-errore").inner_text()
+    expect(page.locator("#conferma-errore")).to_contain_text("non coincide", use_inner_text=True)
     page.get_by_label("Password attuale (provvisoria)").fill(provvisoria)
     page.locator("#nuova").fill("Rossi-definitiva-1")
     page.get_by_label("Conferma la nuova password").fill("Rossi-definitiva-1")
@@ -299,21 +299,21 @@ def test_giornata_del_manutentore(ambiente: dict, browser, tmp_path: Path) -> No
     assert _uno(db, "SELECT count(*) AS n FROM password_provvisorie").n == 0
 
     page.get_by_role("navigation").get_by_role("link", name="Area manutentore", exact=True).click()
-    assert "020066IN0000001" in page.locator("#impianti").inner_text()
+    expect(page.locator("#impianti")).to_contain_text("020066IN0000001", use_inner_text=True)
     assert numeri[0] in page.locator("#etichette").inner_text()
     saldo = page.locator("#saldo").inner_text()
     assert saldo.endswith("€") and saldo != "50,00 €"
-    assert "Ricarica" in page.locator("#movimenti").inner_text()
+    expect(page.locator("#movimenti")).to_contain_text("Ricarica", use_inner_text=True)
     _axe(page)
     _shot(page, "manutentore-area")
 
     page.get_by_role("link", name="Compila Allegato G dell'impianto 020066IN0000001").click()
-    assert "Allegato G" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Allegato G", use_inner_text=True)
     assert page.get_by_label("Responsabile dell'impianto").input_value() == "Verdi Anna"
     page.get_by_role("textbox", name="Volumetria riscaldata (m³)").fill("tanti")
     page.locator("#volumetria_m3").dispatch_event("change")
     page.wait_for_selector("#volumetria_m3-errore")
-    assert "Deve essere un numero" in page.locator("#volumetria_m3-errore").inner_text()
+    expect(page.locator("#volumetria_m3-errore")).to_contain_text("Deve essere un numero", use_inner_text=True)
     assert page.locator("#volumetria_m3").get_attribute("aria-invalid") == "true"
     for campo, valore in (("volumetria_m3", "240"), ("consumi.0.valore", "900"), ("consumi.1.valore", "850"),
                           ("costruttore", "Vaillant"), ("misura.temp_fumi", "58"), ("misura.temp_aria", "18"),
@@ -342,6 +342,6 @@ def test_giornata_del_manutentore(ambiente: dict, browser, tmp_path: Path) -> No
     assert doc.manutentore == "Rossi Termoidraulica S.n.c." and doc.etichetta == numeri[0]
     assert _uno(db, "SELECT stato FROM etichette WHERE codice_impianto='020066IN0000001'").stato == "vincolata"
     page.goto(url + "/console/manutentore")
-    assert "020066IN0000001" in page.locator("#documenti").inner_text()
-    assert "vincolata" in page.locator("#etichette").inner_text()
+    expect(page.locator("#documenti")).to_contain_text("020066IN0000001", use_inner_text=True)
+    expect(page.locator("#etichette")).to_contain_text("vincolata", use_inner_text=True)
     context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_console import _shot, browser, server  # noqa: F401 - module fixtures
 
@@ -44,14 +45,14 @@ def test_prova_di_combustione_con_esito_dal_vivo(server: str, browser) -> None: 
                               "t_fumi": ["140"] * 3, "co_misurato": ["50"] * 3, "o2_co2": ["5.5"] * 3}).json()
     assert page.locator("#v-eta_min").inner_text() == atteso["eta_min"]
     assert page.locator("#media-t_fumi").inner_text() == atteso["medie"]["t_fumi"]
-    assert "7.c tiraggio" in page.locator("#v-barrati").inner_text()
+    expect(page.locator("#v-barrati")).to_contain_text("7.c tiraggio", use_inner_text=True)
     _shot(page, "ispettore-prova")
     for n in (1, 2, 3):
         page.get_by_label(f"CO misurato (ppm), prova {n}").fill("900")
     page.wait_for_function("document.getElementById('esito-valore').textContent.includes('9.b')", timeout=20_000)
-    assert "irregolare" in page.locator("#v-co_corretto_ppm").inner_text()
+    expect(page.locator("#v-co_corretto_ppm")).to_contain_text("irregolare", use_inner_text=True)
     page.get_by_label("Tipo caldaia").select_option("B")  # type B needs the tiraggio: the field is named
     page.wait_for_function("document.getElementById('e-tiraggio_pa').textContent.includes('tiraggio')", timeout=20_000)
     page.get_by_role("navigation").get_by_role("link", name="Ispezioni", exact=True).click()
-    assert "Ispezioni programmate" in page.content()
+    expect(page.locator("body")).to_contain_text("Ispezioni programmate")
     context.close()

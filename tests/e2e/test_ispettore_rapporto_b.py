@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot, token, violazioni_axe
 
@@ -60,7 +61,7 @@ def _scegli_strumento(page, strumento: dict[str, str]) -> None:
 def _emesso_e_lettera(page, e2e, tmp_path: Path, codice: str, tipo: str, protocollo: str) -> str:
     page.get_by_role("button", name="Emetti il rapporto firmato").click(no_wait_after=True)
     page.wait_for_url("**/console/ispettore/rapporti/**", timeout=180_000)  # render, sign, archive
-    assert "Rapporto di prova emesso" in page.locator("#esito").inner_text()
+    expect(page.locator("#esito")).to_contain_text("Rapporto di prova emesso", use_inner_text=True)
     documento = page.url.rsplit("/", 1)[1]
     assert _documento(e2e.db, documento) == (tipo, "provincia-mantova", codice, 1)
     with page.expect_download() as scaricato:
@@ -91,7 +92,7 @@ def test_rapporto_a(e2e, entra, strumento, tmp_path: Path) -> None:
     page.wait_for_function("document.getElementById('esito-valore').textContent.includes('9.a')", timeout=20_000)
     page.get_by_role("button", name="Calcola l'esito").click()  # the verdict's panel then offers the rapporto
     page.get_by_role("button", name="Compila ed emetti il rapporto di prova").click()
-    assert "Allegato A" in page.locator("#impianto-scelto").inner_text()
+    expect(page.locator("#impianto-scelto")).to_contain_text("Allegato A", use_inner_text=True)
     page.get_by_label("1.b Numero dell'ispezione").fill("MN-2026/E2E-A")
     page.get_by_label("3.c Data di realizzazione dell'impianto").fill("2010-05-01")
     page.get_by_label("3.g Uso del locale interno (es. cucina)").fill("cucina")
@@ -108,7 +109,7 @@ def test_rapporto_b(e2e, entra, strumento, tmp_path: Path) -> None:
     page = entra("ispettore.mantova")
     page.goto(f"{e2e.url}/console/ispettore/prova?codice={codice}")
     page.locator("#link-rapporto").click()
-    assert "Allegato B" in page.locator("#impianto-scelto").inner_text()
+    expect(page.locator("#impianto-scelto")).to_contain_text("Allegato B", use_inner_text=True)
     page.get_by_label("1.b Numero dell'ispezione").fill("MN-2026/E2E-B")
     page.get_by_label("3.c Data di realizzazione dell'impianto").fill("1995-09-30")
 
@@ -127,13 +128,13 @@ def test_rapporto_b(e2e, entra, strumento, tmp_path: Path) -> None:
         "tipo_caldaia": "B", "tiraggio_pa": "6", "t_mandata": ["70"] * 3, "t_aria": ["18"] * 3,
         "t_fumi": ["150"] * 3, "co_misurato": ["30"] * 3, "o2_co2": ["4.2"] * 3}, timeout=30).json()
     assert page.locator("#v-g1-eta_min").inner_text() == atteso["eta_min"]
-    assert "9.a" in page.locator("#esito-complessivo").inner_text()
+    expect(page.locator("#esito-complessivo")).to_contain_text("9.a", use_inner_text=True)
     page.get_by_role("button", name="Aggiungi un generatore").click()
     assert page.locator("#generatore-2").is_visible()
     assert page.get_by_label("Generatore 1, Temperatura fumi (°C), prova 2").input_value() == "150"  # kept
     generatore(2, "1500")
     page.wait_for_function("document.getElementById('esito-valore-g2').textContent.includes('9.b')", timeout=20_000)
-    assert "irregolare" in page.locator("#v-g2-co_corretto_ppm").inner_text()
+    expect(page.locator("#v-g2-co_corretto_ppm")).to_contain_text("irregolare", use_inner_text=True)
     page.wait_for_function("document.getElementById('esito-complessivo').textContent.includes('9.b')", timeout=20_000)
     _scegli_strumento(page, strumento)
     assert violazioni_axe(page) == []
