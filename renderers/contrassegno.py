@@ -24,10 +24,12 @@ once per process, :func:`_carattere`): a sealed file stays PDF/A-3b.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -282,14 +284,22 @@ def _testo_xobj(writer: IncrementalPdfFileWriter, font: bytes, riga: str
 
 
 def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes,
-                         carta: Sequence[CartaPagina] | None = None) -> Esito:
+                         carta: Sequence[CartaPagina] | None = None, ora: datetime | None = None) -> Esito:
     """``pdf`` + one incremental revision drawing the QR of ``testo_qr`` and the one-line
     ``legenda`` (in ``font``, TrueType, embedded as a subset) on every page, where each page has room.
-    ``carta``: the page kinds the engine stamped ``pdf`` on (see :func:`posti`); None: read the pages."""
+    ``carta``: the page kinds the engine stamped ``pdf`` on (see :func:`posti`); None: read the pages.
+    ``ora``: the update's ``/ModDate`` (the sealing time; default now)."""
     try:
         writer = ScrittorePdfA(io.BytesIO(pdf), strict=False)  # Info and XMP kept equivalent (PDF/A)
     except Exception as exc:  # noqa: BLE001 - any unreadable PDF
         raise RenderError(f"PDF non leggibile per il contrassegno: {exc}") from None
+    # the update's /ID from what it adds, not pyHanko's random one: the same content and code give the
+    # same bytes (a batch chunk printed again, service.batch.sigilli); the first part stays the file's
+    primo = writer.document_id[0]
+    writer._document_id = generic.ArrayObject([generic.ByteStringObject(primo), generic.ByteStringObject(
+        hashlib.sha256(pdf[-4096:] + testo_qr.encode()).digest()[:16])])
+    if ora is not None:
+        writer.fissa_ora(ora)
     if carta is not None and len(carta) != int(writer.root["/Pages"]["/Count"]):
         carta = None  # not this document's pages: read them
     matrix = qr_matrix(testo_qr, error="M")

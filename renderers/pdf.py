@@ -76,8 +76,10 @@ def html_to_pdf(
     asset_roots: Sequence[Path],
     metadata: PdfMetadata,
     dati: Any | None = None,
+    ora: datetime | None = None,
 ) -> bytes:
-    """Lay out ``html`` and write a PDF/A-3b; ``dati`` (JSON-able) is attached as dati.json."""
+    """Lay out ``html`` and write a PDF/A-3b; ``dati`` (JSON-able) is attached as dati.json.
+    ``ora``: the document's creation time (default now)."""
     attachments = []
     if dati is not None:
         payload = _payload(dati)
@@ -95,7 +97,7 @@ def html_to_pdf(
         raise
     except (Exception, FatalURLFetchingError) as exc:  # many kinds (the fetch one is a BaseException)
         raise RenderError("Impaginazione del documento non riuscita.") from exc
-    return _stamp_xmp(pdf, metadata)
+    return _stamp_xmp(pdf, metadata, ora)
 
 
 def _payload(dati: Any) -> bytes:
@@ -240,10 +242,10 @@ def _extension_schema(rdf: ET.Element, names: list[str], extra: dict[str, str]) 
         _el(prop, "pdfaProperty:description", _CURIT_PROPERTIES.get(name, f"Dato del documento: {name}"))
 
 
-def _stamp_xmp(pdf: bytes, meta: PdfMetadata) -> bytes:
+def _stamp_xmp(pdf: bytes, meta: PdfMetadata, ora: datetime | None = None) -> bytes:
     """Replace the XMP packet (title, type, codice impianto, date, extras; keeps PDF/A-3b) and
     make the document information dictionary say the same thing, as PDF/A requires."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = (ora or datetime.now(timezone.utc)).replace(microsecond=0)
     keywords = _keywords(meta)
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         producer = str(doc.docinfo.get("/Producer", "WeasyPrint"))

@@ -296,6 +296,15 @@ class ScrittorePdfA(IncrementalPdfFileWriter):
     _in_scrittura = False
     _meta_aggiornati = False
 
+    def fissa_ora(self, ora: datetime) -> None:
+        """Write ``ora`` as this update's ``/ModDate`` and ``xmp:ModifyDate`` instead of the clock's
+        (the same update written again gives the same bytes). pyHanko sets the metadata's
+        ``last_modified`` to "now" right before it writes: that one assignment is redirected."""
+        meta = _MetaOraFissa()
+        meta.__dict__.update(vars(self._meta))
+        meta.__dict__["ora_fissa"] = ora
+        self._meta = meta
+
     def write(self, stream) -> None:  # noqa: ANN001 - a binary stream, as pyHanko's
         self._in_scrittura, self._meta_aggiornati = True, False
         try:
@@ -320,6 +329,15 @@ class ScrittorePdfA(IncrementalPdfFileWriter):
         if producer is not None and isinstance(producer.value, str):
             info["/Producer"] = generic.TextStringObject(producer.value)
         self.mark_update(self._info)
+
+
+class _MetaOraFissa(xmp_model.DocumentMetadata):
+    """Document metadata whose ``last_modified`` stays at ``ora_fissa`` when pyHanko asks for "now"."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "last_modified" and value == "now" and self.__dict__.get("ora_fissa") is not None:
+            value = self.__dict__["ora_fissa"]
+        super().__setattr__(name, value)
 
 
 _ScrittorePdfA = ScrittorePdfA  # the former private name

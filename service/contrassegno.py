@@ -132,15 +132,17 @@ def sigilla(pdf: bytes, *, documento_id: str, tipo: str, codice_impianto: str | 
         return pdf
     settings = settings or get_settings()
     chiave = chiave_sigillo(identita, settings)
+    ora = ora or datetime.now(timezone.utc)
     sigillo = Sigillo(documento_id, tipo, codice_impianto, data_documento, emittente,
-                      hashlib.sha256(pdf).digest(), len(pdf), ora or datetime.now(timezone.utc))
+                      hashlib.sha256(pdf).digest(), len(pdf), ora)
     protetto, payload, tbs = preparazione(sigillo, kid_di(chiave.public_key()))
-    r, s = decode_dss_signature(chiave.sign(tbs, ec.ECDSA(hashes.SHA256())))
+    # deterministic ECDSA (RFC 6979): the same seal data give the same code (a batch chunk printed again)
+    r, s = decode_dss_signature(chiave.sign(tbs, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
     testo = codifica(protetto, payload, r.to_bytes(32, "big") + s.to_bytes(32, "big"))
     base = (settings.url_verifica or "").rstrip("/")
     verifica = f"{base}/verifica/{documento_id}" if base else f"curit-docs verifica-stampa (documento {documento_id})"
     legenda = f"Contrassegno elettronico (CAD art. 23-ter c.5) – verifica: {verifica}"
-    esito = disegna_contrassegno(pdf, testo, legenda, _font_legenda(settings), carta=carta)
+    esito = disegna_contrassegno(pdf, testo, legenda, _font_legenda(settings), carta=carta, ora=ora)
     if esito.ridotte:
         _log.warning("contrassegno: %s %s, nessuno spazio libero alle pagine %s: contenuto ridotto per far posto al codice",
                      tipo, documento_id, esito.ridotte)

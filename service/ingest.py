@@ -184,8 +184,8 @@ def _blocchi(documenti: Iterable[DaEmettere], n: int) -> Iterator[list[DaEmetter
 
 
 def _firma(emissione: Emissione, d: DaEmettere) -> Firmato:
-    # a batch record is printed from the job's print file, which is not sealed yet: a seal drawn only
-    # on the archived copy would not be on the paper (docs/parts/contrassegno.md, "Not done yet")
+    # a batch job's records are sealed while their chunk is printed (service.batch.sigilli: the print
+    # file carries the same seal), never here: a seal drawn only on the archived copy would not be on the paper
     return emissione.firma_pdf(d.pdf, emittente=d.emittente, metadati=d.metadati, contrassegno=False)
 
 

@@ -144,7 +144,7 @@ def _compila(doc: DocumentType, modo: str, holders: tuple[str, ...], settings: S
 
 def emetti(doc: DocumentType, model: Any | None, modo: str, holders: tuple[str, ...], *,
            metadata: PdfMetadata, dati: Any | None, settings: Settings | None = None,
-           carta: list[CartaPagina] | None = None) -> bytes:
+           carta: list[CartaPagina] | None = None, ora: datetime | None = None) -> bytes:
     """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given), stamped on the
     compiled blank layout; ``model=None`` is the blank form. ``NeedsFullRender`` when a value
     cannot be stamped: the caller lays it out in full (and counts it, :func:`conta_completo`).
@@ -152,7 +152,7 @@ def emetti(doc: DocumentType, model: Any | None, modo: str, holders: tuple[str, 
     variante = doc.variante_stampa(model) if (model is not None and doc.variante_stampa) else {}
     m = modello(doc, modo, holders, settings or get_settings(), vuoto=model is None,
                 variante=tuple(sorted(variante.items())))
-    now = datetime.now(timezone.utc)
+    now = ora or datetime.now(timezone.utc)
     out = io.BytesIO()
     file_id = hashlib.sha256(repr((doc.code, modo, holders, dati, now.isoformat())).encode()).digest()[:16]
     writer = PdfStreamWriter.resume(m.prefisso, out, print_scaling_none=False, file_id=file_id)

@@ -193,15 +193,16 @@ class MotoreTipo(ABC):
         when it cannot be stamped (more rows than the layout has, a value too long for its slot)."""
 
     def emetti(self, doc: Any, model: Any, modo: str, holders: tuple[str, ...], *, metadata: PdfMetadata,
-               dati: Any | None, settings: Settings | None = None, carta: list[CartaPagina] | None = None) -> bytes:
+               dati: Any | None, settings: Settings | None = None, carta: list[CartaPagina] | None = None,
+               ora: datetime | None = None) -> bytes:
         """The document's PDF/A-3b (``dati.json`` attached when ``dati`` is given); ``carta`` gets each
-        page's kind (its blank paper, for the contrassegno)."""
+        page's kind (its blank paper, for the contrassegno); ``ora``: its creation time (default now)."""
         from renderers.pdf import pdfa_parts
 
         settings = settings or get_settings()
         piano = self.piano(model, modo, settings, holders)
         prefisso = _prefisso(piano, modo, settings)
-        now = datetime.now(timezone.utc)
+        now = ora or datetime.now(timezone.utc)
         out = io.BytesIO()
         file_id = hashlib.sha256(repr((doc.code, modo, holders, dati, now.isoformat())).encode()).digest()[:16]
         writer = PdfStreamWriter.resume(prefisso.snapshot, out, print_scaling_none=False, file_id=file_id)

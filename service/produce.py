@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -74,11 +75,14 @@ def produci(
     copie: Sequence[str] | None = None,
     settings: Settings | None = None,
     completo: bool = False,
+    ora: datetime | None = None,
 ) -> Prodotto:
     """:func:`render_document`, also returning the validated model and the document type.
 
     ``completo=True`` lays the document out in full with WeasyPrint even when the engine could
-    stamp it (the reference of the equivalence tests and of the benchmark's naive column)."""
+    stamp it (the reference of the equivalence tests and of the benchmark's naive column). ``ora``: the
+    PDF's creation time (default now; a batch job's sealed records carry the job's, so that a chunk
+    printed again is the same bytes)."""
     settings = settings or get_settings()
     doc = get_document_type(code)
     if data is None and not doc.modulo_in_bianco:
@@ -108,13 +112,15 @@ def produci(
     carta: list[CartaPagina] = []
     if not completo and motore.stampabile(doc, model):
         try:
-            pdf = motore.emetti(doc, model, modo, holders, metadata=meta, dati=record, settings=settings, carta=carta)
+            pdf = motore.emetti(doc, model, modo, holders, metadata=meta, dati=record, settings=settings, carta=carta,
+                                ora=ora)
             return Prodotto(doc=doc, model=model, pdf=pdf, carta=tuple(carta))
         except motore.NeedsFullRender as exc:
             motore.conta_completo(doc, exc)
     elif not completo and model is not None and doc.motore is not None:
         try:
-            pdf = doc.motore.emetti(doc, model, modo, holders, metadata=meta, dati=record, settings=settings, carta=carta)
+            pdf = doc.motore.emetti(doc, model, modo, holders, metadata=meta, dati=record, settings=settings,
+                                    carta=carta, ora=ora)
             return Prodotto(doc=doc, model=model, pdf=pdf, carta=tuple(carta))
         except motore.NeedsFullRender as exc:
             motore.conta_completo(doc, exc)
@@ -125,6 +131,7 @@ def produci(
         asset_roots=(settings.templates_dir, settings.fonts_dir),
         metadata=meta,
         dati=record,
+        ora=ora,
     )
     return Prodotto(doc=doc, model=model, pdf=pdf)
 

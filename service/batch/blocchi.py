@@ -105,12 +105,16 @@ def esegui_blocco(cartella: Path, indice: int, settings: Settings) -> dict[str, 
     tipo = tipo_lotto(lavoro["tipo"])
     ctx = Contesto(settings, lavoro["opzioni"])
     buf = io.BytesIO()
-    voci, pagine = _stampa(tipo, ctx, records_blocco(cartella, indice, lavoro["record_per_blocco"],
-                                             lavoro.get("spostamento", 0)), buf, lavoro, primo=indice == 0)
+    fondi: dict[int, list[str]] = {}
+    voci, pagine, carte = _stampa(tipo, ctx, records_blocco(cartella, indice, lavoro["record_per_blocco"],
+                                                    lavoro.get("spostamento", 0)), buf, lavoro, primo=indice == 0,
+                                  fondi=fondi if lavoro.get("sigillo") else None)
     pdf = percorso_blocco(cartella, indice)
     pdf.parent.mkdir(parents=True, exist_ok=True)
     dati = buf.getvalue()
-    if lavoro.get("per_record") and tipo.foglio is None:
+    if lavoro.get("per_record") and tipo.foglio is None and lavoro.get("sigillo"):
+        dati, pagine = _documenti_sigillati(cartella, dati, voci, fondi, carte, tipo, ctx, lavoro)
+    elif lavoro.get("per_record") and tipo.foglio is None:
         _documenti(cartella, dati, voci, tipo, ctx, lavoro)
     scrivi_atomico(pdf, dati)
     rapporto = {"indice": indice, "manifest_sha256": lavoro["manifest_sha256"],
@@ -120,8 +124,11 @@ def esegui_blocco(cartella: Path, indice: int, settings: Settings) -> dict[str, 
 
 
 def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[str, Any]]], out: io.BytesIO,
-            lavoro: Mapping[str, Any], primo: bool = False) -> tuple[list[dict[str, Any]], int]:
-    """Stamp the records into ``out``: their report entries and the chunk's pages (sheets)."""
+            lavoro: Mapping[str, Any], primo: bool = False, fondi: dict[int, list[str]] | None = None
+            ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+    """Stamp the records into ``out``: their report entries, the chunk's pages (sheets) and, when
+    ``fondi`` is given (a sealed job), each record's page backgrounds in it and the session's page
+    kinds (``service.batch.sigilli.carte``)."""
     codes = CodeOptions(qr_error="M", qr_version=ctx.opzioni.get("qr_version"))
     sessione = SessioneLotto(out, settings=ctx.settings, template=tipo.template or "_base/pagina.html.j2",
                              title=lavoro["titolo"], codes=codes)
@@ -144,12 +151,19 @@ def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[st
             for item in items:
                 write_one_up(sessione.writer, item)
         voce["pagine"] = len(items)
+        if fondi is not None:
+            fondi[n] = [i.placement_xobject for i in items]
         voce["impaginazione_completa"] = tipo.template is not None and any(i.full_render for i in items)
         voci.append(voce)
     if imposer is not None:
         imposer.finish()
     sessione.close()
-    return voci, sessione.writer.page_count  # counted as written, not by parsing the chunk again
+    carte = {}
+    if fondi is not None:
+        from service.batch.sigilli import carte as carte_di
+
+        carte = carte_di(sessione)
+    return voci, sessione.writer.page_count, carte  # pages counted as written, not by parsing the chunk again
 
 
 def opzioni_foglio(tipo: Any, opz: dict[str, Any]) -> int:
@@ -231,9 +245,55 @@ def _documenti(cartella: Path, dati: bytes, voci: list[dict[str, Any]], tipo: Ti
             if tipo.archivio_completo:
                 scrivi_atomico(nome, tipo.render(records[v["n"]], ctx))  # type: ignore[attr-defined]
                 continue
-            one = pikepdf.new()
-            one.pages.extend(src.pages[v["pagina"]:v["pagina"] + v["pagine"]])
-            one.docinfo["/Title"] = f"{lavoro['titolo']} - {v['chiave']}"
-            b = io.BytesIO()
-            one.save(b, deterministic_id=True)
-            scrivi_atomico(nome, b.getvalue())
+            scrivi_atomico(nome, _taglia(src, v, lavoro))
+
+
+def _taglia(src: pikepdf.Pdf, v: Mapping[str, Any], lavoro: Mapping[str, Any]) -> bytes:
+    """A letter's own PDF: its pages cut from the chunk."""
+    one = pikepdf.new()
+    one.pages.extend(src.pages[v["pagina"]:v["pagina"] + v["pagine"]])
+    one.docinfo["/Title"] = f"{lavoro['titolo']} - {v['chiave']}"
+    b = io.BytesIO()
+    one.save(b, deterministic_id=True)
+    return b.getvalue()
+
+
+def _documenti_sigillati(cartella: Path, dati: bytes, voci: list[dict[str, Any]], fondi: Mapping[int, list[str]],
+                         carte: Mapping[str, Any], tipo: TipoLotto, ctx: Contesto, lavoro: Mapping[str, Any]
+                         ) -> tuple[bytes, int]:
+    """A sealed job's chunk (``service.batch.sigilli``): each record's content PDF sealed and written
+    under ``documenti/``, then the chunk rebuilt from the sealed records. The new chunk and its pages."""
+    from service.batch.sigilli import ricomponi, sigilla_record
+
+    dest = cartella / "documenti"
+    dest.mkdir(exist_ok=True)
+    records = dict(records_blocco(cartella, voci[0]["n"] // lavoro["record_per_blocco"], lavoro["record_per_blocco"])) \
+        if voci else {}
+    ora = lavoro["sigillo"]["ora"]
+    sigillati = []
+    with pikepdf.open(io.BytesIO(dati)) as src:
+        for v in voci:
+            if v["stato"] != "prodotto":
+                continue
+            rec = records[v["n"]]
+            if tipo.archivio_completo:
+                prodotto = tipo.prodotto(rec, ctx, ora=ora)  # type: ignore[attr-defined]
+                contenuto, carta = prodotto.pdf, prodotto.carta
+            else:
+                contenuto = _taglia(src, v, lavoro)
+                kinds = [carte.get(nome) for nome in fondi.get(v["n"], ())]
+                carta = kinds if kinds and all(kinds) else None  # a record laid out in full: its pages are read
+            v["documento_id"], sigillato = sigilla_record(contenuto, rec, v["n"], tipo, ctx, lavoro, carta)
+            nome = dest / f"{v['n'] + 1:06d}-{_sicuro(v['chiave'])}.pdf"
+            v["documento"] = nome.name
+            scrivi_atomico(nome, sigillato)
+            sigillati.append((v, sigillato))
+    nuovo, posti = ricomponi([s for _, s in sigillati], lavoro["titolo"])
+    for (v, _), (inizio, pagine) in zip(sigillati, posti):
+        v["pagina"], v["pagine"] = inizio, pagine
+    fine = 0
+    for v in voci:  # a failed record keeps no pages: its place is where the next one starts
+        if v["stato"] != "prodotto":
+            v["pagina"] = fine
+        fine = v["pagina"] + v["pagine"]
+    return nuovo, sum(p for _, p in posti)

@@ -136,7 +136,8 @@ def _firma_documenti(emissione: Any, cartella: Path, lavoro: Mapping[str, Any], 
             for riga in da_fare:
                 rec = records(riga["n"] - 1)
                 pdf = (dest / riga["documento"]).read_bytes()
-                meta = metadati_da_pdf(pdf, tipo=tipo.documento, ente=_ente_record(tipo, rec, ctx), **tipo.metadati(rec))
+                meta = metadati_da_pdf(pdf, tipo=tipo.documento, ente=_ente_record(tipo, rec, ctx),
+                                       documento_id=riga.get("documento_id"), **tipo.metadati(rec))
                 yield DaEmettere(pdf, conf.get("emittente") or tipo.emittente(rec, ctx), meta, chiave=riga["documento"])
 
     processi = len(os.sched_getaffinity(0)) if len(da_fare) >= PROCESSI_OLTRE else 1

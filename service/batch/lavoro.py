@@ -48,7 +48,8 @@ from renderers.impose import get_profile
 from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, opzioni_foglio, scrivi_atomico
 from service.batch.firme import configura_firma, firma_uscite
 from service.batch.stampatori import Stampatori, UnioneInOrdine
-from service.batch.tipi import RecordCompatti, Scarto, canonico, mappa_anomalie, tipo_lotto
+from service.batch.sigilli import configura_sigillo, prepara_chiavi
+from service.batch.tipi import Contesto, RecordCompatti, Scarto, canonico, mappa_anomalie, tipo_lotto
 from service.batch.unione import scrivi_unione
 from service.settings import Settings
 
@@ -137,6 +138,11 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
         tipo, records, opz, settings=settings, firma=settings.firma_output if firma is None else firma,
         emittente=emittente, archivia=settings.archivia_output if archivia is None else archivia,
         per_record=uscita.per_record)
+    sigillo = configura_sigillo(tipo, conf_firma, per_record=uscita.per_record, settings=settings)
+    if sigillo is not None:  # each issuer's seal key made now and fixed in the job (service.batch.sigilli)
+        ctx = Contesto(settings, opz)
+        prepara_chiavi(sigillo, {conf_firma["emittente"]} if conf_firma.get("emittente")
+                       else {e for r in records if (e := tipo.emittente(r, ctx))}, settings)
     lavoro_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
     cartella = settings.batch_dir / lavoro_id
     cartella.mkdir(parents=True)
@@ -146,7 +152,7 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     scrivi_atomico(cartella / "scarti.json", json.dumps([asdict(s) for s in scarti], ensure_ascii=False, indent=1).encode())
     lavoro = {"id": lavoro_id, "tipo": tipo.codice, "titolo": tipo.titolo, "manifest_sha256": sha,
               "record_totali": n_record, "opzioni": opz, **asdict(uscita), "firma": conf_firma,
-              "spostamento": spostamento,
+              "spostamento": spostamento, **({"sigillo": sigillo} if sigillo else {}),
               "record_per_blocco": _dimensione_blocco(tipo, record_per_blocco, foglio=opz.get("foglio"))
               if record_per_blocco else _dimensione_blocco(tipo, settings.batch_record_per_blocco, n_record,
                                                            foglio=opz.get("foglio"))}
@@ -348,7 +354,7 @@ def _righe_rapporto(cartella: Path, lavoro: Mapping[str, Any], rapporti: list[di
             righe.append({"n": v["n"] + 1, "chiave": v["chiave"], "stato": v["stato"],
                           "file": pos[0][0] if pos else "", "pagine": f"{pos[0][1]}-{pos[-1][1]}" if pos else "",
                           "impaginazione_completa": v["impaginazione_completa"], "documento": v.get("documento", ""),
-                          "motivo": v["motivo"]})
+                          "motivo": v["motivo"], **({"documento_id": v["documento_id"]} if v.get("documento_id") else {})})
     for s in json.loads((cartella / "scarti.json").read_text(encoding="utf-8")):
         righe.append({"n": s["riga"], "chiave": s["chiave"], "stato": "scartato", "file": "", "pagine": "",
                       "impaginazione_completa": False, "documento": "", "motivo": s["motivo"]})
@@ -369,6 +375,7 @@ def _scrivi_rapporto(cartella: Path, lavoro: Mapping[str, Any], righe: list[dict
         "firmati": firmati or [],
         "emittente": (lavoro.get("firma") or {}).get("stampa"),
         "archiviati": sum(1 for r in righe if r.get("archivio")),
+        "sigillati": sum(1 for r in righe if r.get("documento_id")),
         "nota": ("Modulo senza modello di stampa variabile: ogni record è impaginato per intero da WeasyPrint."
                  if lavoro["tipo"].startswith("moduli:") and tipo_lotto(lavoro["tipo"]).template is None else ""),
     }

@@ -415,9 +415,16 @@ class Moduli(TipoLotto):
         return {}  # the full render carries dati.json: service.archivio reads the keys from it
 
     def render(self, rec: Mapping[str, Any], ctx: Contesto) -> bytes:
-        from service.produce import render_document
+        return self.prodotto(rec, ctx).pdf
 
-        return render_document(self.doc.code, rec, settings=ctx.settings)
+    def prodotto(self, rec: Mapping[str, Any], ctx: Contesto, ora: str | None = None) -> Any:
+        """The record's PDF/A render (``service.produce.Prodotto``: with the engine's page kinds);
+        ``ora`` (ISO): its creation time."""
+        from datetime import datetime
+
+        from service.produce import produci
+
+        return produci(self.doc.code, rec, settings=ctx.settings, ora=datetime.fromisoformat(ora) if ora else None)
 
     def items(self, sessione, rec, ctx):
         pdf = pikepdf.open(io.BytesIO(self.render(rec, ctx)))
