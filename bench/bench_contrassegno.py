@@ -6,11 +6,17 @@ the page kinds), ``carta`` takes the blank paper of the engine's page kinds (``r
 computed once per page kind and process, then from memory). CPU is this process's plus its children's
 (``pdftoppm``), from ``resource.getrusage``; wall time alongside (the machine is shared: CPU is the
 number to compare). No naive baseline beyond ``raster`` (the seal did not exist before).
+
+Batch jobs (``lotti``): the same job of letters (avvisi) and of stamped Allegati G printed with
+``--per-record --archivia`` twice, contrassegno off then on (``service.batch.sigilli``: each record sealed,
+the chunk rebuilt from the sealed records); chunks printed in this process (signing and S3 come after
+the print and are the same either way). The difference per record and per page is the seal's cost.
 Run: ``.venv/bin/python -m bench.bench_contrassegno`` (appends to bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -57,6 +63,60 @@ CASI: tuple[tuple[str, str, Callable[[], Any]], ...] = (
 )
 
 
+LOTTI = (("avvisi", 200), ("moduli:allegato-g", 40))
+"""Batch kind and records for the ``lotti`` table."""
+
+
+def _record_lotto(tipo: str, n: int) -> list[dict[str, Any]]:
+    from domain.avvisi import esempio_avviso
+
+    out = []
+    for i in range(n):
+        r = esempio_avviso() if tipo == "avvisi" else get_document_type("allegato-g").example()
+        if tipo == "avvisi":
+            r.update(protocollo=f"MN-ISP-2026/{10000 + i:06d}", codice_impianto=f"020066IN{1000 + i:07d}")
+        out.append(r)
+    return out
+
+
+def _lotti(tmp: Path) -> list[str]:
+    """Rows of the batch table: each kind printed unsealed then sealed (chunks in this process)."""
+    from archive.db import make_engine, upgrade
+    from service.batch.blocchi import esegui_blocco
+    from service.batch.lavoro import OpzioniUscita, blocchi_totali, crea_lavoro
+
+    db = f"sqlite:///{tmp / 'lotti.db'}"
+    upgrade(db)
+    engine = make_engine(db)
+    base = Settings(var_dir=tmp / "var", identita_dir=tmp / "identita", batch_dir=tmp / "lavori", db_url=db, demo=True)
+    righe = []
+    try:
+        for tipo, n in LOTTI:
+            misure = {}
+            for sigillo in (False, True):
+                settings = base.model_copy(update={"contrassegno": sigillo})
+                records = _record_lotto(tipo, n)
+                caldo, _ = crea_lavoro(tipo, records[:2], settings=settings, engine=engine, firma=True, archivia=True,
+                                       uscita=OpzioniUscita(per_record=True))  # warm: layouts, key, imports
+                esegui_blocco(settings.batch_dir / caldo, 0, settings)
+                lavoro_id, _ = crea_lavoro(tipo, records, settings=settings, engine=engine, firma=True, archivia=True,
+                                           uscita=OpzioniUscita(per_record=True), record_per_blocco=20)
+                cartella = settings.batch_dir / lavoro_id
+                for i in range(blocchi_totali(json.loads((cartella / "lavoro.json").read_text()))):
+                    if i == 0:
+                        t0, c0 = time.perf_counter(), _cpu()
+                    rapporto = esegui_blocco(cartella, i, settings)
+                    misure.setdefault(sigillo, [0.0, 0.0, 0])[2] += rapporto["pagine"]
+                misure[sigillo][0], misure[sigillo][1] = time.perf_counter() - t0, _cpu() - c0
+                assert sum(1 for _ in (cartella / "documenti").glob("*.pdf")) == n
+            (w0, c0_, pagine), (w1, c1, pagine1) = misure[False], misure[True]
+            righe.append(f"| {tipo} | {n} | {pagine} | {c0_:.2f} | {c1:.2f} | {(c1 - c0_) * 1000 / n:.1f} | "
+                         f"{(c1 - c0_) * 1000 / pagine:.1f} | {pagine / w0:.0f} | {pagine1 / w1:.0f} |")
+    finally:
+        engine.dispose()
+    return righe
+
+
 def main(scrivi: bool = True) -> None:
     """Measure and print; ``scrivi``: append to bench/RESULTS.md."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,6 +147,7 @@ def main(scrivi: bool = True) -> None:
             righe.append(f"| {nome} | {pagine} | {wall_r * 1000:.1f} / {cpu_r * 1000:.1f} | {wall_c * 1000:.1f} / "
                          f"{cpu_c * 1000:.1f} | {cpu_c * 1000 / pagine:.2f} | {letti} | {primo * 1000:.0f} ({nuove}) | "
                          f"{crescita / 1024:.1f} |")
+        lotti = _lotti(Path(tmp))
     carico = " ".join(f"{v:.1f}" for v in os.getloadavg())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()
@@ -102,7 +163,13 @@ def main(scrivi: bool = True) -> None:
         "room when every slot box is taken as ink sends the document to `raster` (pages read, per document).", "",
         "| tipo | pages | raster ms wall / CPU | carta ms wall / CPU | carta CPU ms per page | pages read | carta first "
         "use CPU ms (kinds) | bytes added KB |",
-        "|---|---|---|---|---|---|---|---|", *righe,
+        "|---|---|---|---|---|---|---|---|", *righe, "",
+        "Batch jobs with `--per-record --archivia`, one process, chunks of 20 records, warm layouts: printing "
+        "(stamp, per-record PDFs) without and with the contrassegno (seal each record, rebuild the chunk from the "
+        "sealed records). Signing and archiving follow either way and are not included.", "",
+        "| lotto | records | pages | CPU s unsealed | CPU s sealed | seal CPU ms per record | per page | "
+        "pages/s unsealed | pages/s sealed |",
+        "|---|---|---|---|---|---|---|---|---|", *lotti,
     ]
     print("\n".join(testo))
     if not scrivi:

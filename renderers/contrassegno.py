@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -163,6 +164,9 @@ def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int, colonna: int =
     square (the smaller code), then with an ``estremo`` one (smaller still); None when the page has no room. ``carta``: the page kinds of a document
     of the compile-once engines, one per page (``renderers.carta``): their blank paper, known without
     rasterising ``pdf``."""
+    # the legend's length rounded up to a few points: each document's id changes it by a fraction of a
+    # point, which would make every seal's block shapes new to the page kinds' cache (_dove_carta)
+    legenda = math.ceil(legenda / _GRANA) * _GRANA
     grandi = tuple(_forme(lato_qr, legenda, righe, colonna))
     piccoli = tuple(_forme(minimo, legenda, righe, colonna)) if minimo else ()
     estremi = tuple(_forme(estremo, legenda, righe, colonna)) if estremo and minimo and estremo < minimo else ()
@@ -176,6 +180,8 @@ def posti(pdf: bytes, lato_qr: float, legenda: float, righe: int, colonna: int =
 
 
 Forme = tuple[tuple[float, float, bool, bool], ...]
+_GRANA = 6.0
+"""Points the legend's length is rounded up to when a place is looked for (the block drawn is its own length)."""
 
 
 def _dove(W: float, H: float, prof: dict[str, list[int]], grandi: Forme, piccoli: Forme, estremi: Forme) -> Posto | None:
@@ -243,6 +249,8 @@ class _Carattere:
     engine: Any
     font: generic.PdfObject
     lock: threading.Lock
+    avanzi: dict[str, float] = field(default_factory=dict)
+    """Advance of each character shaped alone, in points (no kerning, no ligatures)."""
 
 
 @lru_cache(maxsize=8)
@@ -278,7 +286,9 @@ def _testo_xobj(writer: IncrementalPdfFileWriter, font: bytes, riga: str
     kit = _carattere(font, frozenset(riga) | _ESADECIMALI)
     with kit.lock:  # shaping notes the glyphs in the engine: one text at a time
         forma = kit.engine.shape(riga)
-        avanzo = {c: kit.engine.shape(c).x_advance * _CORPO for c in set(riga)}  # no kerning, no ligatures (_font_mille)
+        avanzo = kit.avanzi  # no kerning, no ligatures (_font_mille): a character's advance is its own
+        for c in set(riga) - avanzo.keys():
+            avanzo[c] = kit.engine.shape(c).x_advance * _CORPO
         colonna = [kit.engine.shape(r).graphics_ops for r in _a_capo(riga, COLONNA, lambda t: sum(avanzo[c] for c in t))]
     return forma.graphics_ops, forma.x_advance * _CORPO, colonna, writer.add_object(_copia(kit.font, writer, {}))
 
@@ -357,7 +367,10 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes,
         else:
             apri = writer.add_object(generic.StreamObject(stream_data=b"q\n"))
             writer.add_stream_to_page(i, apri, prepend=True)  # a page that leaves its state changed cannot move the code
-            disegno = b"Q\nq 1 0 0 1 %.2f %.2f cm %s Do Q\n" % (box[0] + posto.x, box[1] + posto.y, nome.encode())
+            # a one-line block is as long as its own legend, the place was looked for with the length
+            # rounded up (posti): it stands at the right end of that place, where the rightmost search put it
+            scarto = 0.0 if posto.verticale or posto.colonna else max(0.0, posto.larghezza - (lati[forma[2], forma[3]] + 3 + lungo))
+            disegno = b"Q\nq 1 0 0 1 %.2f %.2f cm %s Do Q\n" % (box[0] + posto.x + scarto, box[1] + posto.y, nome.encode())
         chiudi = writer.add_object(generic.StreamObject(stream_data=disegno))
         res_ref = writer.find_page_for_modification(i)[1]
         presenti = res_ref.get_object().get("/XObject", generic.DictionaryObject()) \
