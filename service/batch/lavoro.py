@@ -2,11 +2,13 @@
 
 A job lives in ``<batch_dir>/<id>/``::
 
-    lavoro.json        kind, options, manifest hash, chunk size, totals (written once)
+    lavoro.json        kind, options, manifest hash, chunk size, totals, signing and, for a job whose
+                       records are archived, the contrassegno's time, id seed and key fingerprints (written once)
     manifest.jsonl     one validated record per line (canonical JSON); its SHA-256 names the content
     scarti.json        input items refused before printing, with line/position and reason
     blocchi/           blocco-00000.pdf + .json … (see ``service.batch.blocchi``)
-    documenti/         one PDF per record (``--per-record``, letters and forms) and its signed twin
+    documenti/         one PDF per record (``--per-record``, letters and forms; sealed when archived,
+                       ``service.batch.sigilli``) and its signed twin
     stampa.pdf         the print-ready PDF (or stampa-001.pdf…, stampa-<cap>.pdf… when split)
     stampa.firmato.pdf the same, signed once by the job's issuer (``service.batch.firme``)
     rapporto.json/csv  what was produced (file and pages) and what failed, with reasons
