@@ -148,9 +148,29 @@ def _un_server_alla_volta(items: list[pytest.Item]) -> None:
         items[i] = item
 
 
+def _un_database_per_server(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.db_per_s3(seaweedfs="sqlite", ceph="postgresql")``: of the (S3 server, database)
+    pairs of a test that uses both ``s3_server`` and ``db_url``, only those named are kept (deselected,
+    as ``-k`` does): each server once and each database once, where the test's database work is the
+    same code that another test runs on every pair (which and why: docs/parts/tests.md)."""
+    tenuti, tolti = [], []
+    for item in items:
+        mark = item.get_closest_marker("db_per_s3")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if mark is not None and "s3_server" in params and "db_url" in params:
+            (tenuti if mark.kwargs.get(params["s3_server"]) == params["db_url"] else tolti).append(item)
+        else:
+            tenuti.append(item)
+    if tolti:
+        config.hook.pytest_deselected(items=tolti)
+        items[:] = tenuti
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """xdist groups (``make test`` runs ``-n 2 --dist loadgroup``), on the worker side.
+    """0. The pairs of ``db_per_s3`` (:func:`_un_database_per_server`), with or without xdist.
+
+    xdist groups (``make test`` runs ``-n 2 --dist loadgroup``), on the worker side.
 
     1. A module whose tests share a module/class-scoped fixture (a rendered PDF, a test PKI) becomes
        its own group ``mod:<path>``: ``loadgroup`` deals ungrouped tests out one at a time, so the
@@ -165,6 +185,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
        in collection order, and a long test collected last would leave the other worker idle. Then the
        tests of ``s3_server`` by server (:func:`_un_server_alla_volta`).
     """
+    _un_database_per_server(config, items)
     if not getattr(config.option, "loadgroup", False):
         return
     lenti = {item.path for item in items if item.get_closest_marker("slow")}

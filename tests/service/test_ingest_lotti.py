@@ -2,7 +2,11 @@
 indexed. The outbox guarantees hold on that path too: S3 killed mid-ingest → nothing lost, each
 document stored once after the drain; a block refused at signing → the blocks already on their
 way to S3 are indexed and handed back first, and nothing is left in S3 that the index does not
-know. On SeaweedFS and Ceph RGW (the session servers of tests/s3.py), index on SQLite and PostgreSQL.
+know. On SeaweedFS and Ceph RGW (the session servers of tests/s3.py), index on SQLite and PostgreSQL:
+SeaweedFS with SQLite and Ceph RGW with PostgreSQL, not the four pairs (``db_per_s3``). What this path
+adds to test_ingest.py is the signing processes and one block's S3 writes running ahead of the block
+being indexed; its database work is the same ``_registra`` and ``accoda``, in the calling thread, that
+test_ingest.py runs with both servers on both databases (its S3-killed test with ``processi=1``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from service.ingest import DaEmettere, emetti_lotto
 from tests.pki import pdf_di_prova
 from tests.service.test_ingest import META, _emissione, identita  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.xdist_group("s3")
+pytestmark = [pytest.mark.xdist_group("s3"), pytest.mark.db_per_s3(seaweedfs="sqlite", ceph="postgresql")]
 
 
 def _documenti(n: int, emittente=lambda i: "provincia-mantova") -> list[DaEmettere]:
