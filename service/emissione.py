@@ -315,19 +315,21 @@ class Emissione:
         """Validate, render, sign as ``emittente`` and archive one document.
 
         ``emittente`` None → :func:`emittente_predefinito`. ``archivia`` None → archive when this
-        emission has an archive. Nothing is signed or stored when any step before fails.
+        emission has an archive. Nothing is signed or stored when any step before fails. A document that
+        is not archived is signed without a contrassegno: no archived original a seal could point to.
         """
         doc = get_document_type(codice_tipo)
         if dati is None:
             raise RuleViolation("Un modulo in bianco non è un documento emesso: indicare i dati.", path=("dati",))
         lavoratori = self._lavoratori()
+        sigilla = not (archivia is False or (archivia is None and self.archivio is None))
         if lavoratori is not None:  # render + sign in a worker process; archive here
             firmato = lavoratori.prepara(codice_tipo, dati, emittente=emittente, modo=modo, copie=copie,
-                                         firma=self.firma)
+                                         firma=self.firma, sigilla=sigilla)
             if firmato.firmato:
                 self.proprie.registra(firmato.pdf, firmato.emittente.identita)
         else:
-            firmato = self.prepara(codice_tipo, dati, emittente=emittente, modo=modo, copie=copie)
+            firmato = self.prepara(codice_tipo, dati, emittente=emittente, modo=modo, copie=copie, sigilla=sigilla)
         record = self._archivia(firmato.pdf, firmato.metadati, archivia)
         return Emesso(firmato.pdf, record, firmato.emittente, firmato.firmato)
 
@@ -339,9 +341,11 @@ class Emissione:
         emittente: str | None,
         modo: str | None = None,
         copie: list[str] | None = None,
+        sigilla: bool = True,
     ) -> Firmato:
-        """The CPU part of :meth:`emetti` (validate, issuer, render, sign, index metadata), without
-        archiving: what a worker process does for the server (``service.lavoratori``)."""
+        """The CPU part of :meth:`emetti` (validate, issuer, render, seal, sign, index metadata), without
+        archiving: what a worker process does for the server (``service.lavoratori``). ``sigilla``
+        False: the document will not be archived, no contrassegno."""
         # here, not at the top: a batch job checks and signs with this module, and its parent
         # process must not import WeasyPrint for that (plates are stamped without it)
         from service.produce import opzioni, produci, validate
@@ -355,7 +359,7 @@ class Emissione:
         firmatario = self.firmatario(org) if self.firma else None
         prodotto = produci(codice_tipo, dati, modo=modo, copie=copie, settings=self.settings)
         reso, documento_id = prodotto.pdf, None
-        if firmatario is not None and self.settings.contrassegno:  # seal overlay before the PAdES signature
+        if firmatario is not None and sigilla and self.settings.contrassegno:  # seal overlay before the PAdES signature
             documento_id = nuovo_id()
             reso = self._contrassegno(reso, documento_id, doc.code, doc.codice_impianto(model),
                                       doc.data_documento(model) or datetime.now(ROMA).date(), org, prodotto.carta)

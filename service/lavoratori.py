@@ -78,10 +78,11 @@ class LavoratoriEmissione:
         return sorted({f.result() for f in futures}) if attendi else []
 
     def prepara(self, codice_tipo: str, dati: Any, *, emittente: str | None, modo: str | None,
-                copie: list[str] | None, firma: bool) -> Any:
+                copie: list[str] | None, firma: bool, sigilla: bool = True) -> Any:
         """:meth:`Emissione.prepara` in a worker; its errors are raised here as they are."""
         try:
-            future: Future = self._executor.submit(_prepara, codice_tipo, dati, emittente, modo, copie, firma)
+            future: Future = self._executor.submit(_prepara, codice_tipo, dati, emittente, modo, copie, firma,
+                                                  sigilla)
             esito, valore = future.result()
         except BrokenProcessPool as exc:
             raise RenderError("Un processo di elaborazione si è interrotto: riprovare.") from exc
@@ -161,14 +162,14 @@ def _pronto(attesa_s: float) -> int:
 
 
 def _prepara(codice_tipo: str, dati: Any, emittente: str | None, modo: str | None, copie: list[str] | None,
-             firma: bool) -> tuple[str, Any]:
+             firma: bool, sigilla: bool = True) -> tuple[str, Any]:
     from service.emissione import Emissione
 
     emissione = _emissioni.get(firma)
     if emissione is None:
         emissione = _emissioni[firma] = Emissione(_settings, firma=firma)
     try:
-        return "ok", emissione.prepara(codice_tipo, dati, emittente=emittente, modo=modo, copie=copie)
+        return "ok", emissione.prepara(codice_tipo, dati, emittente=emittente, modo=modo, copie=copie, sigilla=sigilla)
     except AppError as exc:
         return "errore", _trasportabile(exc)
 

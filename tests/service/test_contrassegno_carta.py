@@ -133,3 +133,22 @@ def test_allegato_a_back_takes_the_smaller_code_of_a_longer_seal(angolo: float) 
     assert all(p.estremo for p in esito.posti[1::2])  # no room at 0.318 mm: the third try
     retro = _pagine(esito.pdf, 150)[1].rotate(angolo, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR)
     assert testo in [r.text for r in zxingcpp.read_barcodes(retro)]
+
+
+def test_a_document_not_archived_is_signed_not_sealed(tmp_path: Path) -> None:
+    """``render`` without ``--archivia`` (no archive open): signed, and no contrassegno, whose id would point
+    to no archived original; the same emission archived is sealed (tests/service/test_contrassegno.py)."""
+    import io
+
+    import pikepdf
+
+    from service.emissione import Emissione
+    from service.settings import Settings
+
+    settings = Settings(var_dir=tmp_path / "var", identita_dir=tmp_path / "identita", demo=True, contrassegno=True)
+    with Emissione.aperta(settings, archivia=False) as emissione:
+        emesso = emissione.emetti("allegato-g", get_document_type("allegato-g").example(), emittente=None)
+    assert emesso.firmato and emesso.record is None
+    with pikepdf.open(io.BytesIO(emesso.pdf)) as doc:
+        assert not any(b"/CuritContrassegno" in c.read_bytes() for p in doc.pages
+                       for c in (p.obj.Contents if isinstance(p.obj.Contents, pikepdf.Array) else [p.obj.Contents]))
