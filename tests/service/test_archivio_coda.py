@@ -192,13 +192,17 @@ def test_cli_archivia_queues_when_s3_or_its_bucket_is_unavailable(db_url: str, t
     assert "7" in cli_locale("archivia", "--help", env={"CURIT_VAR_DIR": str(tmp_path / "var")}).stdout
 
 
-def test_render_archivia_keeps_the_rendered_document_when_s3_is_down(db_url: str, tmp_path: Path, cli_locale) -> None:
-    """Issue 14's bullet: the work already rendered is kept, the document waits in the outbox."""
+def test_render_archivia_keeps_the_rendered_document_when_s3_is_down(db_url: str, tmp_path: Path, cli_locale,
+                                                                    stampa_cache: Path) -> None:
+    """Issue 14's bullet: the work already rendered is kept, the document waits in the outbox. The G's
+    compiled layouts are the run's (``stampa_cache``): with this test's own var/ it compiled them cold
+    again, on each database, which is not what this test is about."""
     var = {"CURIT_VAR_DIR": str(tmp_path / "var")}
     dati = tmp_path / "g.json"
     dati.write_text(cli_locale("esempio", "allegato-g", env=var).stdout, encoding="utf-8")
     out = tmp_path / "g.pdf"
-    env = _env(tmp_path, db_url, f"127.0.0.1:{free_port()}", f"r-{uuid.uuid4().hex[:8]}")
+    env = {**_env(tmp_path, db_url, f"127.0.0.1:{free_port()}", f"r-{uuid.uuid4().hex[:8]}"),
+           "CURIT_STAMPA_CACHE_DIR": str(stampa_cache)}
     r = cli_locale("render", "allegato-g", str(dati), "-o", str(out), "--archivia", "--no-firma", env=env)
     assert r.returncode == 0, r.stderr
     assert out.read_bytes().startswith(b"%PDF-")
