@@ -161,7 +161,11 @@ def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(CLI), *args], capture_output=True, text=True, env=full, timeout=600)
 
 
-def test_cli_render_signs_by_default_and_archives_when_asked(weed: EmbeddedSeaweed, tmp_path: Path) -> None:
+def test_cli_render_signs_by_default_and_archives_when_asked(weed: EmbeddedSeaweed, tmp_path: Path,
+                                                             stampa_cache: Path) -> None:
+    """The real console script; the G's compiled layouts are the run's (``stampa_cache``), not compiled
+    cold again by each of the two processes in this test's own var/ (the cold path is the first-run
+    tests')."""
     settings = impostazioni(tmp_path, weed)
     dati = tmp_path / "g.json"
     dati.write_text(json.dumps(esempio("allegato-g"), default=str))
@@ -169,7 +173,8 @@ def test_cli_render_signs_by_default_and_archives_when_asked(weed: EmbeddedSeawe
            "CURIT_DB_URL": f"sqlite:///{tmp_path / 'indice.db'}", "CURIT_S3_ENDPOINT": weed.endpoint,
            "CURIT_S3_ACCESS_KEY": KEY, "CURIT_S3_SECRET_KEY": SECRET, "CURIT_S3_BUCKET": settings.s3_bucket,
            "CURIT_TRUST_ROOTS": json.dumps([str(p) for p in settings.trust_roots]),
-           "CURIT_DEMO": "1"}  # demo mode: the missing identity is created (production refuses: test below)
+           "CURIT_DEMO": "1",  # demo mode: the missing identity is created (production refuses: test below)
+           "CURIT_STAMPA_CACHE_DIR": str(stampa_cache)}
     out = _cli("render", "allegato-g", str(dati), "-o", str(tmp_path / "g.pdf"), "--copia", "utente",
                "--archivia", **env)
     assert out.returncode == 0, out.stderr
