@@ -1,7 +1,9 @@
 """curit-docs distinta / trasmissione / ricevuta / rendiconto / precompila / cait on a fresh database
 (SQLite and PostgreSQL): the first call of the day and one --help go through the real console script,
 the rest through the same ``service.cli.main`` in-process (``cli_locale``), which saves ~2 s of
-imports per call."""
+imports per call. Each run has its own var/; the compiled layouts of the CAIT paper are the run's
+(``stampa_cache``, tests/service/conftest.py), not compiled cold again on each database: a verb as the
+first command on an empty data folder, cold layouts included, is test_primo_avvio's."""
 
 from __future__ import annotations
 
@@ -24,13 +26,14 @@ VERBI = [["distinta", "registra"], ["distinta", "chiudi"], ["distinta", "stampa"
          ["cait", "elenco"], ["cait", "scollega"]]
 
 
-def _env(db_url: str, cwd: Path) -> dict[str, str]:
+def _env(db_url: str, cwd: Path, layout: Path) -> dict[str, str]:
     return {"CURIT_DB_URL": db_url, "CURIT_VAR_DIR": str(cwd / "var"), "CURIT_DEMO": "0", "CURIT_FIRMA_OUTPUT": "0",
-            "CURIT_QUOTE_ENTI_FILE": str(Path(__file__).with_name("quote_enti_prova.json"))}
+            "CURIT_QUOTE_ENTI_FILE": str(Path(__file__).with_name("quote_enti_prova.json")),
+            "CURIT_STAMPA_CACHE_DIR": str(layout)}
 
 
-def _console_script(args: list[str], db_url: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, **_env(db_url, cwd)}
+def _console_script(args: list[str], db_url: str, cwd: Path, layout: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, **_env(db_url, cwd, layout)}
     return subprocess.run([str(CLI), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
@@ -46,16 +49,19 @@ def test_help_dal_comando_installato() -> None:
 
 
 @pytest.mark.slow
-def test_giornata_allo_sportello(db_url: str, tmp_path, cli_locale) -> None:
+def test_giornata_allo_sportello(db_url: str, tmp_path, cli_locale, stampa_cache: Path) -> None:
     def _cli(args: list[str], db_url: str, cwd: Path) -> subprocess.CompletedProcess:
-        return cli_locale(*args, env=_env(db_url, cwd), cwd=cwd)
+        return cli_locale(*args, env=_env(db_url, cwd, stampa_cache), cwd=cwd)
+
+    def _installato(args: list[str], db_url: str, cwd: Path) -> subprocess.CompletedProcess:
+        return _console_script(args, db_url, cwd, stampa_cache)
 
     engine = make_engine(db_url)
     dati = popola(engine)
     engine.dispose()
     viadana_in, viadana_ct, mantova = dati.impianti
     for codice, tipo in ((viadana_in, "G"), (viadana_ct, "F"), (mantova, "G")):
-        run = _console_script if codice == viadana_in else _cli  # the installed entry point once
+        run = _installato if codice == viadana_in else _cli  # the installed entry point once
         r = run(["distinta", "registra", "--cait", "CAIT-MN-01", "--manutentore", "MA023456", "--impianto", codice,
                   "--tipo", tipo, "--data-controllo", "2026-10-05"], db_url, tmp_path)
         assert r.returncode == 0, r.stderr
