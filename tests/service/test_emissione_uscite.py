@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -35,11 +36,18 @@ CAIT = "cait-cait-mn-01"
 MANTOVA = "ente-provincia-mantova"
 
 
+_LAYOUT = os.environ["CURIT_STAMPA_CACHE_DIR"]
+"""The run's compiled layouts (tests/conftest.py), read at import: ``cli_locale`` takes every ``CURIT_*``
+out of the environment while a test runs. With a folder per test, each test compiled the distinta's,
+the targhe's and the precompilato's layouts cold again, on each database."""
+
+
 def _env(tmp_path: Path, db_url: str, s3: EmbeddedSeaweed | None, *fidate: str) -> dict[str, str]:
-    """``CURIT_*`` of one test: signing on, its own demo identities (``fidate`` trusted), bucket, var/."""
+    """``CURIT_*`` of one test: signing on, its own demo identities (``fidate`` trusted), bucket, var/;
+    the run's compiled layouts."""
     identita = tmp_path / "identita"
     env = {"CURIT_DB_URL": db_url, "CURIT_VAR_DIR": str(tmp_path / "var"), "CURIT_IDENTITA_DIR": str(identita),
-           "CURIT_FIRMA_OUTPUT": "1", "CURIT_DEMO": "1", "CURIT_STAMPA_CACHE_DIR": str(tmp_path / "cache"),
+           "CURIT_FIRMA_OUTPUT": "1", "CURIT_DEMO": "1", "CURIT_STAMPA_CACHE_DIR": _LAYOUT,
            "CURIT_TRUST_ROOTS": json.dumps([str(identita / f / "ca-demo.pem") for f in fidate])}
     if s3 is not None:
         env.update(CURIT_S3_ENDPOINT=s3.endpoint, CURIT_S3_ACCESS_KEY=KEY, CURIT_S3_SECRET_KEY=SECRET,
