@@ -32,10 +32,12 @@ def estrai_testo(pdf: bytes) -> str:
 
 
 def pagine(pdf: bytes) -> list[Image.Image]:
+    """Every page at :data:`DPI`, grey. Written by ``pdftoppm`` as PGM, not PNG: the same grey levels
+    without encoding each page as an RGB PNG (~0.4 s of CPU a page at 100-150 dpi, ~0.05 as PGM)."""
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "d.pdf").write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", f"{tmp}/d.pdf", f"{tmp}/p"], check=True)
-        return [Image.open(p).convert("L").copy() for p in sorted(Path(tmp).glob("p-*.png"))]
+        subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", f"{tmp}/d.pdf", f"{tmp}/p"], check=True)
+        return [Image.open(p).convert("L").copy() for p in sorted(Path(tmp).glob("p-*.pgm"))]
 
 
 def _riquadro(slot, altezza_pagina: float) -> tuple[int, int, int, int]:
