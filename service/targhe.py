@@ -145,6 +145,11 @@ class SessioneStampa:
                 self._html(full_context()), base_dir=self.settings.templates_dir / Path(self.template).parent,
                 asset_roots=self._assets, values=valori)
 
+    @property
+    def stampers(self) -> list[Stamper]:
+        """The stampers of the variants compiled so far (their compiled layouts: page kinds, slot boxes)."""
+        return list(self._stampers.values())
+
     def close(self) -> None:
         for s in self._stampers.values():
             s.close()

@@ -61,7 +61,7 @@ def documento_id(sigillo: Mapping[str, Any], n: int) -> str:
 def carte(sessione: Any) -> dict[str, CartaPagina]:
     """Background resource name → page kind, for every layout the chunk's session compiled."""
     out: dict[str, CartaPagina] = {}
-    for stamper in getattr(sessione, "_stampers", {}).values():
+    for stamper in sessione.stampers:
         compiled = stamper.compiled
         for i, p in enumerate(compiled.pages):
             out[stamper.background_name(i)] = CartaPagina(
