@@ -4,7 +4,7 @@ Reads top to bottom like the desk: dichiarazioni handed in are closed by a disti
 (``chiudi_distinta``) → distinta-ricevuta (two copies) → one lettera di trasmissione per
 competent Ente; etichette sold → ricevuta; month end → rendiconto; before a day's route →
 pre-filled G/F, one at a time or merged into one PDF. Every produced document goes through
-``service.produce.render_document`` (validation, totals recomputed, PDF/A-3b + dati.json) and,
+``service.produce.produci`` (validation, totals recomputed, PDF/A-3b + dati.json) and,
 when the caller passes an ``emissione`` (:class:`service.emissione.Emissione`), is signed by its
 issuer: the CAIT of the record (``emittente`` overrides it, e.g. the caller's organisation).
 
@@ -40,7 +40,7 @@ from domain.tariffe import fascia_per_codice
 from renderers.pdf import DATI_JSON
 from service.archivio import MetadatiDocumento
 from service.emissione import Emissione, Firmato
-from service.produce import render_document
+from service.produce import produci
 from service.settings import Settings, get_settings
 
 __all__ = ["Prodotto", "archivia", "stampa_distinta", "enti_della_distinta", "lettere_trasmissione",
@@ -76,14 +76,14 @@ def _produci(code: str, dati: dict[str, Any], meta: MetadatiDocumento, nome: str
     """Render (after the issuer was checked, so nothing is rendered for a refused one), then sign."""
     if emissione is not None:
         emissione.verifica_emittente(code, emittente, ente=meta.ente, cait=meta.cait)
-    pdf = render_document(code, dati, copie=copie, settings=settings or get_settings())
-    return _firma(Prodotto(pdf, nome, meta, registro=registro), emissione, emittente)
+    reso = produci(code, dati, copie=copie, settings=settings or get_settings())
+    return _firma(Prodotto(reso.pdf, nome, meta, registro=registro), emissione, emittente, reso.carta)
 
 
-def _firma(p: Prodotto, emissione: Emissione | None, emittente: str) -> Prodotto:
+def _firma(p: Prodotto, emissione: Emissione | None, emittente: str, carta: Any = None) -> Prodotto:
     if emissione is None:
         return p
-    firmato = emissione.firma_pdf(p.pdf, emittente=emittente, metadati=p.meta, contrassegno=p.registro)
+    firmato = emissione.firma_pdf(p.pdf, emittente=emittente, metadati=p.meta, contrassegno=p.registro, carta=carta)
     return replace(p, pdf=firmato.pdf, meta=firmato.metadati, firmato=firmato)
 
 

@@ -410,18 +410,20 @@ class Emissione:
         return org
 
     def firma_pdf(self, pdf: bytes, *, emittente: str, metadati: MetadatiDocumento,
-                  contrassegno: bool = True) -> Firmato:
+                  contrassegno: bool = True, carta: Any = None) -> Firmato:
         """Sign ``pdf`` as ``emittente`` without archiving it: archive the result with
         :meth:`archivia` once the caller's own database transaction is over. Sealed first, as
         :meth:`prepara` seals (the id chosen now unless ``metadati`` names it), unless
-        ``contrassegno`` is False: output that will not be archived as this document."""
+        ``contrassegno`` is False: output that will not be archived as this document. ``carta``: the
+        engine's page kinds of ``pdf`` (``service.produce.Prodotto.carta``): the code placed without
+        reading the pages."""
         org = self.verifica_emittente(metadati.tipo, emittente, ente=metadati.ente, cait=metadati.cait)
         politica = _politica(metadati.tipo)
         firmatario = self.firmatario(org) if self.firma else None
         if firmatario is not None and contrassegno and self.settings.contrassegno:
             metadati = replace(metadati, documento_id=metadati.documento_id or nuovo_id())
             pdf = self._contrassegno(pdf, metadati.documento_id, metadati.tipo, metadati.codice_impianto,
-                                     metadati.data_documento, org)
+                                     metadati.data_documento, org, carta)
         firmato = self._firma(pdf, metadati.tipo, org, firmatario)
         meta = replace(
             metadati,

@@ -152,3 +152,28 @@ def test_a_document_not_archived_is_signed_not_sealed(tmp_path: Path) -> None:
     with pikepdf.open(io.BytesIO(emesso.pdf)) as doc:
         assert not any(b"/CuritContrassegno" in c.read_bytes() for p in doc.pages
                        for c in (p.obj.Contents if isinstance(p.obj.Contents, pikepdf.Array) else [p.obj.Contents]))
+
+
+def test_firma_pdf_places_the_code_from_the_engines_page_kinds(tmp_path: Path) -> None:
+    """The CAIT desk and the manutentore's online forms seal through ``firma_pdf`` with the engine's page
+    kinds: no page is rasterised to find the code's place, and the code is on every page."""
+    import io
+
+    import pikepdf
+
+    from service.archivio import MetadatiDocumento
+    from service.emissione import Emissione
+    from service.settings import Settings
+
+    settings = Settings(var_dir=tmp_path / "var", identita_dir=tmp_path / "identita", demo=True, contrassegno=True)
+    reso = produci("ricevuta", get_document_type("ricevuta").example(), settings=settings)
+    assert reso.carta
+    meta = MetadatiDocumento(tipo="ricevuta", data_documento=date(2026, 1, 12), cait="CAIT-MN-01")
+    with Emissione.aperta(settings, archivia=False) as emissione:
+        letti = carta.CONTEGGI["raster"]
+        firmato = emissione.firma_pdf(reso.pdf, emittente="CAIT-MN-01", metadati=meta, carta=reso.carta)
+        assert carta.CONTEGGI["raster"] == letti
+    with pikepdf.open(io.BytesIO(firmato.pdf)) as doc:
+        assert all(b"/CuritContrassegno" in b"".join(
+            c.read_bytes() for c in (p.obj.Contents if isinstance(p.obj.Contents, pikepdf.Array) else [p.obj.Contents]))
+            for p in doc.pages)

@@ -28,7 +28,7 @@ from service.api.routes.cait import _attore
 from service.api.routes.documenti import emissione_per
 from service.archivio import MetadatiDocumento
 from service.emissione import Emesso
-from service.produce import render_document
+from service.produce import produci
 from service.settings import Settings
 
 router = APIRouter(tags=["manutentore"])
@@ -86,7 +86,8 @@ def emetti_online(request: Request, settings: Settings, session: Session, user: 
                              autore=ditta.ragione_sociale)
     rilascia(session)  # opening the app's archive migrates its index
     emissione = emissione_per(request.app, settings)
-    firmato = emissione.firma_pdf(render_document(code, dati, settings=settings), emittente=emittente, metadati=meta)
+    reso = produci(code, dati, settings=settings)
+    firmato = emissione.firma_pdf(reso.pdf, emittente=emittente, metadati=meta, carta=reso.carta)
     mo.vincola(session, tipo, dati, attore)
     audit(session, request, user, "manutentore.etichetta.vincola", oggetto=dati["numero_etichetta"],
           codice_impianto=dati["codice_catasto"])
