@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 import subprocess
 import tempfile
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw
@@ -121,23 +121,13 @@ def profili_pdf(pdf: bytes) -> list[Profilo]:
     return out
 
 
-_LOCK = threading.Lock()
-_FONDI: OrderedDict[str, list[Image.Image]] = OrderedDict()
-_MAX_FONDI = 64
-"""Compiled backgrounds kept rasterised (about 125 KB an A4 page)."""
-_PROFILI: OrderedDict[CartaPagina, Profilo] = OrderedDict()
-_MAX_PROFILI = 1024
+@lru_cache(maxsize=64)  # compiled backgrounds kept rasterised (about 125 KB an A4 page)
+def _pagine_fondo(chiave: str, pdf: bytes) -> list[Image.Image]:
+    return _raster(pdf)
 
 
 def _fondo(f: Fondo) -> Image.Image:
-    pagine = _FONDI.get(f.chiave)
-    if pagine is None:
-        pagine = _raster(f.pdf)
-        with _LOCK:
-            _FONDI[f.chiave] = pagine
-            while len(_FONDI) > _MAX_FONDI:
-                _FONDI.popitem(last=False)
-    return pagine[f.pagina]
+    return _pagine_fondo(f.chiave, f.pdf)[f.pagina]
 
 
 def _disegna(carta: CartaPagina) -> Image.Image:
@@ -166,14 +156,12 @@ def _disegna(carta: CartaPagina) -> Image.Image:
 
 def profilo(carta: CartaPagina) -> Profilo:
     """The profile of a page kind: computed once per process (see the module docstring)."""
-    found = _PROFILI.get(carta)
-    if found is None:
-        img = _disegna(carta)
-        found = (img.size[0] * PASSO, img.size[1] * PASSO, profondita(img))
-        CONTEGGI["carta:nuova"] += 1
-        with _LOCK:
-            _PROFILI[carta] = found
-            while len(_PROFILI) > _MAX_PROFILI:
-                _PROFILI.popitem(last=False)
     CONTEGGI["carta"] += 1
-    return found
+    return _profilo(carta)
+
+
+@lru_cache(maxsize=1024)
+def _profilo(carta: CartaPagina) -> Profilo:
+    img = _disegna(carta)
+    CONTEGGI["carta:nuova"] += 1
+    return img.size[0] * PASSO, img.size[1] * PASSO, profondita(img)

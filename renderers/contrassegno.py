@@ -303,11 +303,9 @@ def disegna_contrassegno(pdf: bytes, testo_qr: str, legenda: str, font: bytes,
         writer = ScrittorePdfA(io.BytesIO(pdf), strict=False)  # Info and XMP kept equivalent (PDF/A)
     except Exception as exc:  # noqa: BLE001 - any unreadable PDF
         raise RenderError(f"PDF non leggibile per il contrassegno: {exc}") from None
-    # the update's /ID from what it adds, not pyHanko's random one: the same content and code give the
-    # same bytes (a batch chunk printed again, service.batch.sigilli); the first part stays the file's
-    primo = writer.document_id[0]
-    writer._document_id = generic.ArrayObject([generic.ByteStringObject(primo), generic.ByteStringObject(
-        hashlib.sha256(pdf[-4096:] + testo_qr.encode()).digest()[:16])])
+    # the update's /ID from what it adds: the same content and code give the same bytes (a batch chunk
+    # printed again, service.batch.sigilli)
+    writer.fissa_id(hashlib.sha256(pdf[-4096:] + testo_qr.encode()).digest()[:16])
     if ora is not None:
         writer.fissa_ora(ora)
     if carta is not None and len(carta) != int(writer.root["/Pages"]["/Count"]):

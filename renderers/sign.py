@@ -296,6 +296,12 @@ class ScrittorePdfA(IncrementalPdfFileWriter):
     _in_scrittura = False
     _meta_aggiornati = False
 
+    def fissa_id(self, seconda: bytes) -> None:
+        """This update's ``/ID``: the file's first part kept, ``seconda`` (16 bytes) instead of pyHanko's
+        random second part (the same update written again gives the same bytes)."""
+        self._document_id = generic.ArrayObject([generic.ByteStringObject(self.document_id[0]),
+                                                 generic.ByteStringObject(seconda)])
+
     def fissa_ora(self, ora: datetime) -> None:
         """Write ``ora`` as this update's ``/ModDate`` and ``xmp:ModifyDate`` instead of the clock's
         (the same update written again gives the same bytes). pyHanko sets the metadata's

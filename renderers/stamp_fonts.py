@@ -9,6 +9,7 @@ process and chunk.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -169,23 +170,19 @@ def _subset(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
 
     chiave = hashlib.sha256(Path(path).read_bytes() + f"\0{version}\0sottoinsieme-1".encode()).hexdigest()
     file = cartella / f"font-{chiave[:32]}.bin"
-    try:
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # not there yet, or cut short: made again
         testa, data = file.read_bytes().split(b"\n", 1)
         meta = json.loads(testa)
         if len(data) == meta["n"]:
             return data, meta["ps_name"], tuple(meta["bbox"]), meta["cap"], meta["italic"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # not there yet, or cut short: made again
     out = _sottoinsieme(path)
     data, ps_name, bbox, cap, italic = out
     testa = json.dumps({"n": len(data), "ps_name": ps_name, "bbox": list(bbox), "cap": cap, "italic": italic})
-    try:
+    with contextlib.suppress(OSError):  # a cache that cannot be written costs the subsetting, nothing else
         cartella.mkdir(parents=True, exist_ok=True)
         tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
         tmp.write_bytes(testa.encode() + b"\n" + data)
         os.replace(tmp, file)
-    except OSError:
-        pass  # a cache that cannot be written costs the subsetting, nothing else
     return out
 
 

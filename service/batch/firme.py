@@ -50,15 +50,16 @@ def nome_firmato(nome: str) -> str:
 
 def configura_firma(tipo: TipoLotto, records: list[dict[str, Any]], opzioni: Mapping[str, Any], *,
                     settings: Settings, firma: bool, emittente: str | None, archivia: bool,
-                    per_record: bool) -> ConfigFirma:
+                    per_record: bool) -> tuple[ConfigFirma, set[str]]:
     """Who signs the job's outputs, checked before anything is printed: the issuing policy
     (``service.emissione``: an Ente signs its own acts, never another Ente's; the Regione may seal
     anything) and the signing identities (production without one fails here, not after the run).
 
     The print files: ``emittente``, else the one Ente (or CAIT) of the records, else the Regione
-    (``emittente_di_stampa``). Per-record PDFs: ``emittente``, else each record's own issuer."""
+    (``emittente_di_stampa``). Per-record PDFs: ``emittente``, else each record's own issuer. Returns
+    the configuration and the records' own issuers (empty when nothing is signed)."""
     if not firma:
-        return {"attiva": False, "emittente": None, "stampa": None, "archivia": archivia}
+        return {"attiva": False, "emittente": None, "stampa": None, "archivia": archivia}, set()
     from service.emissione import Emissione, emittente_di_stampa
 
     emissione = Emissione(settings)
@@ -75,7 +76,7 @@ def configura_firma(tipo: TipoLotto, records: list[dict[str, Any]], opzioni: Map
     if per_record and tipo.foglio is None:  # per-record PDFs (labels have none): each record's issuer
         for proprio in sorted(propri):
             emissione.verifica_emittente(tipo.documento, emittente or proprio, ente=proprio if _ente(proprio) else None)
-    return {"attiva": True, "emittente": emittente and org.id, "stampa": org.id, "archivia": archivia}
+    return {"attiva": True, "emittente": emittente and org.id, "stampa": org.id, "archivia": archivia}, propri
 
 
 def _ente(org_id: str | None) -> bool:

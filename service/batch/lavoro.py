@@ -51,7 +51,7 @@ from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, opz
 from service.batch.firme import configura_firma, firma_uscite
 from service.batch.stampatori import Stampatori, UnioneInOrdine
 from service.batch.sigilli import configura_sigillo, prepara_chiavi
-from service.batch.tipi import Contesto, RecordCompatti, Scarto, canonico, mappa_anomalie, tipo_lotto
+from service.batch.tipi import RecordCompatti, Scarto, canonico, mappa_anomalie, tipo_lotto
 from service.batch.unione import scrivi_unione
 from service.settings import Settings
 
@@ -136,15 +136,13 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     if archivia and not (uscita.per_record and tipo.foglio is None):
         raise RuleViolation("L'archiviazione riguarda i PDF per record di lettere e moduli: aggiungere --per-record.",
                             path=("archivia",))
-    conf_firma = configura_firma(
+    conf_firma, propri = configura_firma(
         tipo, records, opz, settings=settings, firma=settings.firma_output if firma is None else firma,
         emittente=emittente, archivia=settings.archivia_output if archivia is None else archivia,
         per_record=uscita.per_record)
     sigillo = configura_sigillo(tipo, conf_firma, per_record=uscita.per_record, settings=settings)
     if sigillo is not None:  # each issuer's seal key made now and fixed in the job (service.batch.sigilli)
-        ctx = Contesto(settings, opz)
-        prepara_chiavi(sigillo, {conf_firma["emittente"]} if conf_firma.get("emittente")
-                       else {e for r in records if (e := tipo.emittente(r, ctx))}, settings)
+        prepara_chiavi(sigillo, {conf_firma["emittente"]} if conf_firma.get("emittente") else propri, settings)
     lavoro_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
     cartella = settings.batch_dir / lavoro_id
     cartella.mkdir(parents=True)

@@ -18,6 +18,7 @@ most of that, and a 2-process job was ~1.3× a 1-process one.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections.abc import Mapping, Sequence
@@ -37,12 +38,12 @@ class Stampatori:
 
     def __init__(self, processi: int, tipo: str, campione: Any, settings: Settings) -> None:
         self.processi = processi
-        try:  # what this process needs anyway (a form kind: the registry), loaded once and inherited
+        # what this process needs anyway (a form kind: the registry), loaded once and inherited; an
+        # unknown kind is refused, in Italian, by crea_lavoro
+        with contextlib.suppress(Exception):
             from service.batch.tipi import tipo_lotto
 
             tipo_lotto(tipo)
-        except Exception:  # noqa: BLE001 - an unknown kind is refused, in Italian, by crea_lavoro
-            pass
         from service.lavoratori import pool_biforcato
 
         self.pool = pool_biforcato(processi, _scalda, (tipo, campione, settings))
