@@ -16,7 +16,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# The product's modules compiled to bytecode, as pip does for an installed package (an editable
+# install does not): where the environment sets PYTHONDONTWRITEBYTECODE=1 every command would
+# otherwise compile ~100 modules again at each start (~0.2 s of CPU per process). Stale files only.
 install: $(VENV)/.installed
+	@$(BIN)/python -m compileall -q -j 0 domain renderers archive service bench > /dev/null
 
 run: install
 	$(BIN)/curit-docs serve --demo
