@@ -158,8 +158,30 @@ def _chiave(url: str) -> tuple[Any, ...] | None:
     return None if url.startswith("sqlite") else (url,)
 
 
+_TESTE: frozenset[str] | None = None
+
+
 def _teste() -> frozenset[str]:
-    return frozenset(_script().get_heads())
+    """The heads of this program's migrations, read from the revision files' ``revision`` and
+    ``down_revision`` assignments: the same set as alembic's ``ScriptDirectory.get_heads()``
+    (tested), without importing alembic (~0.1 s of every command) when the schema is current."""
+    global _TESTE
+    if _TESTE is None:
+        import ast
+
+        revisioni: set[str] = set()
+        precedenti: set[str] = set()
+        for f in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+            for nodo in ast.parse(f.read_text(encoding="utf-8")).body:
+                if isinstance(nodo, (ast.Assign, ast.AnnAssign)):
+                    bersagli = nodo.targets if isinstance(nodo, ast.Assign) else [nodo.target]
+                    nomi = {b.id for b in bersagli if isinstance(b, ast.Name)}
+                    if nomi & {"revision", "down_revision"} and nodo.value is not None:
+                        valore = ast.literal_eval(nodo.value)
+                        valori = {valore} if isinstance(valore, str) else set(valore or ())
+                        (revisioni if "revision" in nomi else precedenti).update(valori)
+        _TESTE = frozenset(revisioni - precedenti)
+    return _TESTE
 
 
 _SCRIPT: Any = None

@@ -7,7 +7,7 @@ The Celery tasks of ``service.batch.celery_app`` see a job through one of two de
   is copied.
 - :class:`DepositoS3` (``CURIT_S3_ENDPOINT`` set): each machine works in its own
   ``CURIT_BATCH_DIR/<id>/``; the job files, the chunk results, the per-record PDFs and the
-  outputs travel as plain objects through :class:`archive.lavori.AreaLavori` (bucket
+  outputs travel as plain objects through :class:`archive.area_lavori.AreaLavori` (bucket
   ``CURIT_BATCH_S3_BUCKET``, keys ``lavori/<id>/lavoro.json``, ``…/blocchi/blocco-00000.pdf``,
   ``…/stampa.pdf``): intermediate results, not records, so no Object Lock and no retention.
 
@@ -82,7 +82,7 @@ class DepositoS3(Deposito):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        from archive.lavori import AreaLavori
+        from archive.area_lavori import AreaLavori
         from service.archivio import s3_config
 
         if not settings.s3_endpoint:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from archive.lavori import AreaLavori, aggiorna_lavoro, get_lavoro
+from archive.area_lavori import AreaLavori
+from archive.lavori import aggiorna_lavoro, get_lavoro
 from archive.objectstore import S3Config
 from archive.seaweed import EmbeddedSeaweed
 from service.batch.blocchi import leggi_lavoro
