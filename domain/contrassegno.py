@@ -30,6 +30,7 @@ import cbor2
 from domain.errors import RuleViolation
 
 __all__ = [
+    "STAMPATI",
     "PREFISSO",
     "ALG_ES256",
     "Sigillo",
@@ -41,6 +42,10 @@ __all__ = [
     "da_firmare",
     "preparazione",
 ]
+
+STAMPATI = frozenset({"etichette", "targhe"})
+"""Print stock, not copies of an archived document: never sealed. A plate carries its own QR with the
+codice impianto (``/verifica/impianto/<codice>``), an etichetta its number (``etichette verifica``)."""
 
 PREFISSO = "CR1:"
 """Prefix of a seal in a QR code (version 1 of the format)."""

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from domain.contrassegno import Contrassegno, Sigillo, codifica, decodifica, preparazione
+from domain.contrassegno import STAMPATI, Contrassegno, Sigillo, codifica, decodifica, preparazione
 from domain.errors import NotFound, RuleViolation
 from renderers.carta import CartaPagina
 from renderers.contrassegno import disegna_contrassegno
@@ -49,9 +49,6 @@ __all__ = [
     "STAMPATI",
 ]
 
-STAMPATI = frozenset({"etichette", "targhe"})
-"""Print stock, not copies of an archived document: never sealed. A plate carries its own QR with the
-codice impianto (``/verifica/impianto/<codice>``), an etichetta its number (``etichette verifica``)."""
 _SUFFISSO = ".sigillo.pem"
 _log = logging.getLogger(__name__)
 

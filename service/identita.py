@@ -25,16 +25,19 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+import shutil
+import tempfile
+from typing import TYPE_CHECKING
 
 from domain.errors import NotFound, RuleViolation
 from renderers.errors import SigningError
-from renderers.sign import ChiaveSoftware, Firmatario, carica_pem, carica_pkcs12
 from service.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # the signing stack (pyHanko, cryptography) is imported when a key is loaded or made
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from renderers.sign import ChiaveSoftware, Firmatario
 
 __all__ = [
     "DEMO_OU",
@@ -43,6 +46,7 @@ __all__ = [
     "crea_identita_demo",
     "elenca_identita",
     "nome_identita",
+    "richiedi_identita",
     "svuota_cache",
 ]
 
@@ -84,6 +88,10 @@ def carica_identita(nome: str, settings: Settings | None = None) -> Firmatario:
     key = (settings.identita_dir.resolve(), nome, settings.tsa_url)
     with _lock:
         if key not in _cache:
+            from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+
+            from renderers.sign import Firmatario
+
             chiave = _leggi_chiave(nome, settings)
             timestamper = RequestsHTTPTimeStamper(settings.tsa_url, timeout=10) if settings.tsa_url else None
             _cache[key] = Firmatario.da_dispositivo(chiave, timestamper=timestamper)
@@ -109,6 +117,10 @@ def elenca_identita(settings: Settings | None = None) -> list[str]:
 
 def crea_identita_demo(nome: str, directory: Path, *, giorni: int = 365) -> IdentitaDemo:
     """Write a throw-away CA and a signer for ``nome`` below ``directory/nome`` (key file 0600)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     nome = _valida_nome(nome)
     cartella = directory / nome
     if (cartella / "chiave.pem").exists():
@@ -142,7 +154,50 @@ def crea_identita_demo(nome: str, directory: Path, *, giorni: int = 365) -> Iden
     return IdentitaDemo(nome=nome, cartella=cartella, chiave=chiave, catena=catena, ca=ca_path)
 
 
+def richiedi_identita(nome: str, denominazione: str, settings: Settings) -> None:
+    """Identity ``nome`` (of ``denominazione``) is installed, or made now in demo mode; otherwise
+    the Italian error that says where to install it. Files only: nothing is parsed, so that a
+    batch job checks its signer before printing without importing the signing stack (the key is
+    loaded, and a broken one refused, when it first signs)."""
+    if _presente(_valida_nome(nome), settings.identita_dir):
+        return
+    if not settings.demo:
+        raise SigningError(
+            f"Nessuna identità di firma configurata per {denominazione}: installare "
+            f"{nome}.p12 oppure {nome}/chiave.pem e {nome}/catena.pem nella "
+            f"cartella delle identità ({settings.identita_dir}). Il documento non è stato emesso. "
+            "Per provare il prodotto con firme dimostrative: modalità demo (CURIT_DEMO=1, "
+            "curit-docs serve --demo).",
+            path=("emittente",),
+        )
+    crea_demo_in_posto(nome, settings.identita_dir)
+
+
+def _presente(nome: str, base: Path) -> bool:
+    """Whether the files of identity ``nome`` are there (what :func:`_leggi_chiave` reads)."""
+    return any((base / f"{nome}{ext}").is_file() for ext in (".p12", ".pfx")) or (
+        (base / nome / "chiave.pem").is_file() and (base / nome / "catena.pem").is_file())
+
+
+def crea_demo_in_posto(nome: str, base: Path) -> None:
+    """Create the demo identity ``nome`` in a private temporary folder and move it into place
+    in one rename, so two processes never mix the key of one with the chain of the other."""
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{nome}-", dir=base))
+    try:
+        crea_identita_demo(nome, tmp)
+        try:
+            os.rename(tmp / nome, base / nome)
+        except OSError:
+            if not (base / nome / "chiave.pem").is_file():
+                raise SigningError(f"Impossibile creare l'identità di firma demo {nome}.") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _leggi_chiave(nome: str, settings: Settings) -> ChiaveSoftware:
+    from renderers.sign import carica_pem, carica_pkcs12
+
     base = settings.identita_dir
     password = _password(nome, settings)
     for ext in (".p12", ".pfx"):
@@ -191,6 +246,9 @@ def _valida_nome(nome: str) -> str:
 
 
 def _demo_name(cn: str) -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "curit-docs demo"),
@@ -202,6 +260,8 @@ def _demo_name(cn: str) -> x509.Name:
 def _builder(
     subject: x509.Name, issuer: x509.Name, key: rsa.RSAPrivateKey, start: dt.datetime, end: dt.datetime
 ) -> x509.CertificateBuilder:
+    from cryptography import x509
+
     return (
         x509.CertificateBuilder()
         .subject_name(subject)

@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     On by default; ``CURIT_CONTRASSEGNO=0`` turns it off. The code is placed in blank paper without
     scaling (templates keep a corner or a band for it where pages are full); a page with no room falls
     back to scaling its content (counted, logged). Etichette and targhe are print stock with their own
-    code: never sealed (``service.contrassegno.STAMPATI``)."""
+    code: never sealed (``domain.contrassegno.STAMPATI``)."""
     sigilli_fidati: Path | None = None
     """Folder of extra trusted seal public keys (``<identità>.pem``) for ``verifica-stampa``; the seal keys
     of this installation (``identita_dir/<identità>.sigillo.pem``) are always trusted."""

@@ -26,6 +26,7 @@ from domain.errors import AppError, RuleViolation
 from renderers.impose import Imposer, get_profile, write_one_up
 from renderers.stamp import CodeOptions, FontSet, Item, parse_font_faces
 from renderers.stamp_fonts import cartella_sottoinsiemi
+from service.batch.cartelle import leggi_lavoro, percorso_blocco, scrivi_atomico  # noqa: F401 - also theirs
 from service.batch.tipi import Contesto, TipoLotto, _motivo, _sicuro, tipo_lotto
 from service.settings import Settings
 from service.targhe import SessioneStampa
@@ -50,20 +51,6 @@ class SessioneLotto(SessioneStampa):
         self.complete.append(chiave)
         return stamper.full_items(self._html(full_context()), base_dir=self.settings.templates_dir / Path(self.template).parent,
                                   asset_roots=self._assets, values=valori)
-
-
-def scrivi_atomico(percorso: Path, dati: bytes) -> None:
-    tmp = percorso.with_name(f".{percorso.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(dati)
-    os.replace(tmp, percorso)
-
-
-def leggi_lavoro(cartella: Path) -> dict[str, Any]:
-    return json.loads((cartella / "lavoro.json").read_text(encoding="utf-8"))
-
-
-def percorso_blocco(cartella: Path, indice: int) -> Path:
-    return cartella / "blocchi" / f"blocco-{indice:05d}.pdf"
 
 
 def blocco_fatto(cartella: Path, indice: int, manifest_sha256: str) -> dict[str, Any] | None:

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import RuleViolation
-from service.batch.blocchi import scrivi_atomico
+from service.batch.cartelle import nome_firmato, scrivi_atomico
+from service.batch.firmatore import firma_stampa
 from service.batch.tipi import Contesto, TipoLotto, tipo_lotto
 from service.settings import Settings
 
-__all__ = ["ConfigFirma", "configura_firma", "firma_uscite", "nome_firmato"]
+__all__ = ["ConfigFirma", "configura_firma", "firma_stampa", "firma_uscite", "nome_firmato"]
 
 GIORNALE = "firme.jsonl"
 """Journal of the per-record PDFs already signed (and archived), under ``documenti/``."""
@@ -41,11 +42,6 @@ GIORNALE = "firme.jsonl"
 ConfigFirma = dict[str, Any]
 """``{"attiva": bool, "emittente": str | None (named), "stampa": str (signs the print files),
 "archivia": bool}``, fixed in ``lavoro.json`` when the job is created."""
-
-
-def nome_firmato(nome: str) -> str:
-    """``stampa-001.pdf`` → ``stampa-001.firmato.pdf``."""
-    return nome[:-4] + ".firmato.pdf" if nome.endswith(".pdf") else nome + ".firmato.pdf"
 
 
 def configura_firma(tipo: TipoLotto, records: list[dict[str, Any]], opzioni: Mapping[str, Any], *,
@@ -60,9 +56,9 @@ def configura_firma(tipo: TipoLotto, records: list[dict[str, Any]], opzioni: Map
     the configuration and the records' own issuers (empty when nothing is signed)."""
     if not firma:
         return {"attiva": False, "emittente": None, "stampa": None, "archivia": archivia}, set()
-    from service.emissione import Emissione, emittente_di_stampa
+    from service.identita import richiedi_identita
+    from service.politica import emittente_di_stampa, verifica_emittente
 
-    emissione = Emissione(settings)
     ctx = Contesto(settings, opzioni)
     propri = {tipo.emittente(r, ctx) for r in records}
     if None in propri and not emittente:
@@ -72,10 +68,14 @@ def configura_firma(tipo: TipoLotto, records: list[dict[str, Any]], opzioni: Map
     propri.discard(None)
     enti = {p for p in propri if _ente(p)}
     stampa = emittente_di_stampa(propri, emittente) if propri else emittente
-    org = emissione.verifica_emittente(tipo.documento, stampa, ente=next(iter(enti)) if len(enti) == 1 else None)
+    firmanti = [verifica_emittente(tipo.documento, stampa, ctx.enti, ente=next(iter(enti)) if len(enti) == 1 else None)]
     if per_record and tipo.foglio is None:  # per-record PDFs (labels have none): each record's issuer
         for proprio in sorted(propri):
-            emissione.verifica_emittente(tipo.documento, emittente or proprio, ente=proprio if _ente(proprio) else None)
+            firmanti.append(verifica_emittente(tipo.documento, emittente or proprio, ctx.enti,
+                                               ente=proprio if _ente(proprio) else None))
+    for org in {o.identita: o for o in firmanti}.values():  # installed (or, demo, made) now; loaded when it signs
+        richiedi_identita(org.identita, org.denominazione, settings)
+    org = firmanti[0]
     return {"attiva": True, "emittente": emittente and org.id, "stampa": org.id, "archivia": archivia}, propri
 
 
@@ -85,37 +85,29 @@ def _ente(org_id: str | None) -> bool:
 
 
 def firma_uscite(cartella: Path, lavoro: Mapping[str, Any], file: list[str], righe: list[dict[str, Any]], *,
-                 settings: Settings) -> list[str]:
+                 settings: Settings, firmatore: Any = None) -> list[str]:
     """Sign the print files once each and the per-record PDFs each (archiving them when asked);
-    fills ``documento_firmato``/``archivio`` of the report rows. Returns the signed print files."""
+    fills ``documento_firmato``/``archivio`` of the report rows. Returns the signed print files.
+    ``firmatore`` (a :class:`service.batch.firmatore.Firmatore`, loaded while the job started)
+    signs the print files of a job that has nothing else to sign."""
     conf: ConfigFirma = lavoro.get("firma") or {}
     per_record = lavoro.get("per_record") and any(r.get("documento") for r in righe)
     archivia = bool(conf.get("archivia") and per_record)
     if not conf.get("attiva") and not archivia:
         return []
+    tipo = tipo_lotto(lavoro["tipo"])
+    if firmatore is not None and conf.get("attiva") and not per_record:
+        return [firmatore.firma(cartella, nome, tipo.documento, conf["stampa"]) for nome in file]
     from service.emissione import Emissione
 
-    tipo = tipo_lotto(lavoro["tipo"])
     with Emissione.aperta(settings, firma=bool(conf.get("attiva")), archivia=archivia) as emissione:
         firmati = []
         if conf.get("attiva"):
             for nome in file:
-                firmati.append(_firma_stampa(emissione, cartella, nome, tipo, conf["stampa"]))
+                firmati.append(firma_stampa(emissione, cartella, nome, tipo.documento, conf["stampa"]))
         if per_record:
             _firma_documenti(emissione, cartella, lavoro, tipo, righe, conf, archivia)
     return firmati
-
-
-def _firma_stampa(emissione: Any, cartella: Path, nome: str, tipo: TipoLotto, emittente: str) -> str:
-    from service.emissione import organizzazione
-
-    org = organizzazione(emittente, emissione.registro)
-    emesso = emissione.firma_stampa((cartella / nome).read_bytes(), tipo=tipo.documento, emittente=emittente,
-                                    ente=org.id if org.tipo == "ente" else None,
-                                    cait=org.id if org.tipo == "cait" else None)
-    firmato = nome_firmato(nome)
-    scrivi_atomico(cartella / firmato, emesso.pdf)
-    return firmato
 
 
 def _firma_documenti(emissione: Any, cartella: Path, lavoro: Mapping[str, Any], tipo: TipoLotto,

@@ -189,9 +189,10 @@ def _cartella(engine: Engine, lavoro_id: str) -> Path:
 
 def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, processi: int = 1,
                   avanzamento: Callable[[Avanzamento], None] | None = None,
-                  stampatori: Stampatori | None = None) -> dict[str, Any]:
+                  stampatori: Stampatori | None = None, firmatore: Any = None) -> dict[str, Any]:
     """Print every chunk not done yet (``processi`` > 1: a process pool, or ``stampatori`` started
-    beforehand), merging the print file as the chunks finish in order, then sign and report."""
+    beforehand), merging the print file as the chunks finish in order, then sign and report
+    (the print files by ``firmatore`` when given: ``service.batch.firmatore``)."""
     cartella = _cartella(engine, lavoro_id)
     lavoro = leggi_lavoro(cartella)
     stato = Avanzamento(lavoro["record_totali"])
@@ -239,7 +240,7 @@ def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, process
                 gc.unfreeze()
         if stampatori is not None:
             stampatori.chiudi()
-        esito = concludi(cartella, settings=settings, engine=engine, unione=unione)
+        esito = concludi(cartella, settings=settings, engine=engine, unione=unione, firmatore=firmatore)
         unione = None
         return esito
     except BaseException as exc:
@@ -260,7 +261,7 @@ def segna_blocco(engine: Engine, lavoro_id: str, rapporto: Mapping[str, Any]) ->
 
 
 def concludi(cartella: Path, *, settings: Settings, engine: Engine,
-             unione: UnioneInOrdine | None = None) -> dict[str, Any]:
+             unione: UnioneInOrdine | None = None, firmatore: Any = None) -> dict[str, Any]:
     """The last step of every run (local or the Celery merge task): merge the chunks (or finish
     ``unione``, merged while they were printed), sign the outputs (``service.batch.firme``),
     write the report and mark the job done."""
@@ -270,7 +271,7 @@ def concludi(cartella: Path, *, settings: Settings, engine: Engine,
         file, righe = [unione.NOME], _righe_rapporto(cartella, lavoro, rapporti, file_di)
     else:
         file, pagine, righe = _unisci(cartella, lavoro)
-    firmati = firma_uscite(cartella, lavoro, file, righe, settings=settings)
+    firmati = firma_uscite(cartella, lavoro, file, righe, settings=settings, firmatore=firmatore)
     esito = _scrivi_rapporto(cartella, lavoro, righe, file, pagine, firmati)  # once, with the signed files
     aggiorna_lavoro(engine, lavoro["id"], stato="completato", record_fatti=esito["prodotti"] + esito["falliti"],
                     record_falliti=esito["falliti"], impaginazioni_complete=esito["impaginazioni_complete"],

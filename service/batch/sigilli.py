@@ -30,6 +30,7 @@ from typing import Any
 
 import pikepdf
 
+from domain.contrassegno import STAMPATI
 from domain.errors import RuleViolation
 from renderers.carta import CartaPagina, Fondo
 from service.batch.tipi import Contesto, TipoLotto
@@ -42,8 +43,6 @@ def configura_sigillo(tipo: TipoLotto, conf_firma: Mapping[str, Any], *, per_rec
                       settings: Settings) -> dict[str, Any] | None:
     """``lavoro.json`` → ``sigillo``: the sealing time and the ids' random part, or None when the
     job's records are not sealed (not archived, not signed, print stock, or the contrassegno off)."""
-    from service.contrassegno import STAMPATI
-
     if not (settings.contrassegno and conf_firma.get("attiva") and conf_firma.get("archivia") and per_record
             and tipo.foglio is None and tipo.documento not in STAMPATI):
         return None

@@ -407,7 +407,7 @@ class Moduli(TipoLotto):
         return str(rec.get("codice_impianto") or rec.get("codice_catasto") or rec.get("protocollo") or "")
 
     def emittente(self, rec, ctx):
-        from service.emissione import emittente_predefinito
+        from service.politica import emittente_predefinito
 
         return emittente_predefinito(self.doc, self.doc.valida(rec), ctx.enti)
 

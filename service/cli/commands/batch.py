@@ -40,7 +40,8 @@ def _sorgente(tipo: str, sorgente: str, comune: str | None, ente: str | None) ->
                  "comune": i.comune, "ente_id": i.ente_id} for i in s.scalars(q)]
 
 
-def _esegui(lavoro_id: str, processi: int, distribuito: bool, stampatori: Any = None) -> dict[str, Any]:
+def _esegui(lavoro_id: str, processi: int, distribuito: bool, stampatori: Any = None,
+            firmatore: Any = None) -> dict[str, Any]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -60,7 +61,7 @@ def _esegui(lavoro_id: str, processi: int, distribuito: bool, stampatori: Any = 
         if distribuito:
             return _esegui_distribuito(lavoro_id, engine, avanza)
         return esegui_lavoro(lavoro_id, settings=get_settings(), engine=engine, processi=processi,
-                             stampatori=stampatori,
+                             stampatori=stampatori, firmatore=firmatore,
                              avanzamento=lambda a: avanza(a.record_totali, a.record_fatti, a.pagine_al_secondo))
 
 
@@ -166,7 +167,6 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
            dividi_ogni: int | None, dividi_per: str | None, comune: str | None, ente: str | None,
            distribuito: bool, *, firma: bool | None = None, emittente: str | None = None,
            archivia: bool | None = None) -> dict[str, Any]:
-    from service.batch.lavoro import OpzioniUscita, crea_lavoro
     from service.settings import get_settings
 
     processi = processi or os.cpu_count() or 1
@@ -174,8 +174,15 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
     if lavoro_id is not None and (firma is not None or emittente or archivia is not None):
         raise RuleViolation("Firma, emittente e archiviazione sono fissati alla creazione del lavoro: "
                             "non si cambiano con --riprendi.", path=("riprendi",))
-    stampatori = None
+    stampatori = firmatore = None
+    if processi > 1 and not distribuito and lavoro_id is None and (get_settings().firma_output if firma is None else firma):
+        # forked before the engine is imported: it loads the signing stack on the other core meanwhile
+        from service.batch.firmatore import Firmatore
+
+        firmatore = Firmatore(get_settings())
     try:
+        from service.batch.lavoro import OpzioniUscita, crea_lavoro
+
         if lavoro_id is None:
             if not tipo or sorgente in ("", None):
                 raise RuleViolation("Indicare il tipo di lotto e il file dei record.", path=("tipo",))
@@ -191,11 +198,13 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
             del dati, sorgente  # the manifest holds the records now: the run does not carry the input
             typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}",
                        err=True)
-        esito = _esegui(lavoro_id, processi, distribuito, stampatori)
+        esito = _esegui(lavoro_id, processi, distribuito, stampatori, firmatore)
         stampatori = None  # closed by the run
     finally:
         if stampatori is not None:
             stampatori.abbandona()
+        if firmatore is not None:
+            firmatore.chiudi()
     if output is not None:
         _copia(lavoro_id, esito, output)
     typer.echo(json.dumps(esito, ensure_ascii=False, indent=1), err=output is None)

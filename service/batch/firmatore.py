@@ -1,0 +1,115 @@
+"""The signer of a local job's print files, loaded on the other core while the job starts.
+
+A job's last step signs its print file (``service.batch.firme``): ~0.1 s of work after ~0.6 s of
+loading the signing stack (pyHanko, the archive's modules) and the key. In a job printed by several
+processes, the parent spends its first ~0.6 s importing the engine and validating on one core while
+the other waits; :class:`Firmatore` is a process forked before that (from the command's first lines:
+it copies almost nothing), which loads the signing stack on the idle core and then waits. At the end
+the parent hands it the print file and it signs at once. The signed bytes are those the parent would
+have made (the same ``Emissione.firma_stampa``); a 1-process job signs in its own process as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from domain.errors import AppError
+from service.batch.cartelle import nome_firmato, scrivi_atomico
+from service.settings import Settings
+
+__all__ = ["Firmatore", "firma_stampa"]
+
+
+class Firmatore:
+    """One forked process that signs print files as the job's issuer (``firma``) until :meth:`chiudi`."""
+
+    def __init__(self, settings: Settings) -> None:
+        contesto = get_context("fork")
+        self._conn, figlio = contesto.Pipe()
+        self._processo = contesto.Process(target=_servi, args=(figlio, settings), name="curit-firmatore", daemon=True)
+        gc.freeze()  # the child shares this process's objects instead of copying them at its first GC
+        try:
+            self._processo.start()
+        finally:
+            gc.unfreeze()
+        figlio.close()
+
+    def firma(self, cartella: Path, nome: str, tipo: str, emittente: str) -> str:
+        """Sign ``cartella/nome`` as ``emittente`` (document type ``tipo``); the signed file's name."""
+        from renderers.errors import RenderError
+        from service.lavoratori import _ricostruisci
+
+        try:
+            self._conn.send((str(cartella), nome, tipo, emittente))
+            esito, valore = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            raise RenderError("Il processo di firma delle stampe si è interrotto: riprovare con --riprendi.") from exc
+        if esito == "errore":
+            raise _ricostruisci(valore)
+        if esito == "guasto":
+            raise RuntimeError(f"Firma della stampa {nome} non riuscita: {valore}")
+        return valore
+
+    def chiudi(self) -> None:
+        with contextlib.suppress(OSError):
+            self._conn.send(None)
+        self._processo.join(10)
+        self.abbandona()
+
+    def abbandona(self) -> None:
+        if self._processo.is_alive():
+            self._processo.kill()
+            self._processo.join()
+        self._conn.close()
+
+
+def _servi(conn: Any, settings: Settings) -> None:
+    """The signer's loop: load the stack now, then sign each print file the parent sends."""
+    with contextlib.suppress(Exception):  # best effort: whatever fails here fails, and is reported, when signing
+        from service.emissione import Emissione  # noqa: F401 - the signing stack, loaded while the parent works
+    while True:
+        try:
+            richiesta = conn.recv()
+        except (EOFError, OSError):
+            return
+        if richiesta is None:
+            return
+        cartella, nome, tipo, emittente = richiesta
+        try:
+            conn.send(("ok", _firma(Path(cartella), nome, tipo, emittente, settings)))
+        except AppError as exc:
+            from service.lavoratori import _trasportabile
+
+            conn.send(("errore", _trasportabile(exc)))
+        except Exception as exc:  # noqa: BLE001 - reported by the parent as an internal error
+            conn.send(("guasto", repr(exc)))
+
+
+_emissione: Any = None
+
+
+def _firma(cartella: Path, nome: str, tipo: str, emittente: str, settings: Settings) -> str:
+    from service.emissione import Emissione
+
+    global _emissione
+    if _emissione is None:
+        _emissione = Emissione(settings)
+    return firma_stampa(_emissione, cartella, nome, tipo, emittente)
+
+
+def firma_stampa(emissione: Any, cartella: Path, nome: str, tipo: str, emittente: str) -> str:
+    """Sign the print file ``cartella/nome`` (document type ``tipo``) once as ``emittente`` with
+    ``emissione`` (``Emissione.firma_stampa``); the signed twin's name."""
+    from service.emissione import organizzazione
+
+    org = organizzazione(emittente, emissione.registro)
+    emesso = emissione.firma_stampa((cartella / nome).read_bytes(), tipo=tipo, emittente=emittente,
+                                    ente=org.id if org.tipo == "ente" else None,
+                                    cait=org.id if org.tipo == "cait" else None)
+    firmato = nome_firmato(nome)
+    scrivi_atomico(cartella / firmato, emesso.pdf)
+    return firmato
