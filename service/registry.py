@@ -89,6 +89,8 @@ def _entries() -> tuple[DocumentType, ...]:
 class _Registry(Mapping[str, DocumentType]):
     def __init__(self) -> None:
         self._types: dict[str, DocumentType] | None = None
+        self._singoli: dict[str, DocumentType] = {}
+        """Types looked up one by one before anything needed them all (``per_codice``)."""
 
     def _load(self) -> dict[str, DocumentType]:
         if self._types is None:
@@ -96,6 +98,15 @@ class _Registry(Mapping[str, DocumentType]):
         return self._types
 
     def __getitem__(self, code: str) -> DocumentType:
+        if self._types is None and isinstance(code, str):
+            if code not in self._singoli:
+                from service.documents import per_codice
+
+                trovato = per_codice(code)
+                if trovato is None:
+                    return self._load()[code]
+                self._singoli[code] = trovato
+            return self._singoli[code]
         return self._load()[code]
 
     def __iter__(self):
