@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, UndefinedError, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError, UndefinedError, select_autoescape
 from pydantic import BaseModel
 
 from domain.etichetta import MATRICE
@@ -94,22 +94,32 @@ def dato(obj: Any, *path: str | int) -> Any:
 
 
 @lru_cache(maxsize=8)
-def _environment(templates_dir: str) -> Environment:
+def _environment(templates_dir: str, cache: str | None = None) -> Environment:
+    bytecode = None
+    if cache is not None:
+        Path(cache).mkdir(parents=True, exist_ok=True)
+        bytecode = FileSystemBytecodeCache(cache)
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=bytecode,
     )
     env.filters.update(data=formato_data, ora=formato_ora, numero=formato_numero, euro=formato_euro)
     env.globals.update(dato=dato, formato_etichetta=MATRICE)
     return env
 
 
-def render_html(templates_dir: Path, template: str, context: dict[str, Any]) -> str:
-    """Render ``templates_dir/template`` with ``context``; any Jinja error → RenderError."""
+def render_html(templates_dir: Path, template: str, context: dict[str, Any], *, cache: Path | None = None) -> str:
+    """Render ``templates_dir/template`` with ``context``; any Jinja error → RenderError.
+
+    ``cache``: a folder for the templates compiled to Python bytecode (Jinja's own bytecode cache:
+    each entry is checked against its template's source and this Jinja and Python, and written by
+    rename), so that a new process does not compile a form's templates again (~0.2 s for a G)."""
     try:
-        return _environment(str(templates_dir)).get_template(template).render(**context)
+        return _environment(str(templates_dir), None if cache is None else str(cache / "jinja")).get_template(
+            template).render(**context)
     except TemplateError as exc:
         raise RenderError(f"Modello di stampa non utilizzabile ({template}).") from exc

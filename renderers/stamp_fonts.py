@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 
 from renderers.errors import RenderError
@@ -187,6 +186,8 @@ def _subset(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
 
 
 def _sottoinsieme(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
+    from fontTools import subset as ft_subset  # ~0.1 s to import: only when the subset is not on disk yet
+
     font = TTFont(path, recalcTimestamp=False)  # keep head.modified: no clock in the output
     scale = 1000.0 / font["head"].unitsPerEm
     head = font["head"]

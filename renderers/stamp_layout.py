@@ -33,7 +33,6 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pikepdf
-from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 
 from renderers.errors import RenderError
@@ -348,6 +347,8 @@ def _slim(pdf: bytes) -> bytes:
             descriptor = cid.get("/FontDescriptor")
             if len(cid.get("/W", ())) or descriptor is None or "/FontFile2" not in descriptor:
                 continue
+            from fontTools import subset as ft_subset  # compiling only: a printing process never needs it
+
             font = TTFont(io.BytesIO(descriptor.FontFile2.read_bytes()), recalcTimestamp=False)
             options = ft_subset.Options()
             options.retain_gids = True

@@ -139,7 +139,7 @@ def compilato(v: Variante, modo: str, settings: Settings) -> CompiledTemplate:
     found = _COMPILATI.get(key)
     if found is None:
         context = {"d": None, "modo": modo, "vuoto": False, "titolo": v.titolo, **v.contesto()}
-        html = render_html(settings.templates_dir, v.template, context)
+        html = render_html(settings.templates_dir, v.template, context, cache=settings.stampa_cache_dir)
         found = _COMPILATI[key] = compile_template(
             html, base_dir=settings.templates_dir / Path(v.template).parent,
             asset_roots=(settings.templates_dir, settings.fonts_dir), cache_dir=settings.stampa_cache_dir)

@@ -124,7 +124,7 @@ def produci(
             return Prodotto(doc=doc, model=model, pdf=pdf, carta=tuple(carta))
         except motore.NeedsFullRender as exc:
             motore.conta_completo(doc, exc)
-    html = render_html(settings.templates_dir, doc.template_path, context)
+    html = render_html(settings.templates_dir, doc.template_path, context, cache=settings.stampa_cache_dir)
     pdf = html_to_pdf(
         html,
         base_dir=settings.templates_dir / doc.template,

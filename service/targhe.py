@@ -118,7 +118,8 @@ class SessioneStampa:
 
     def _html(self, context: Mapping[str, Any]) -> str:
         base = {"d": None, "modo": "normalizzato", "vuoto": False, "titolo": self.title}
-        return render_html(self.settings.templates_dir, self.template, {**base, **context})
+        return render_html(self.settings.templates_dir, self.template, {**base, **context},
+                           cache=self.settings.stampa_cache_dir)
 
     @property
     def _assets(self) -> tuple[Path, Path]:

@@ -259,7 +259,7 @@ class StampaModulo:
 
     def html(self, model: Any, copie: tuple[str, ...]) -> str:
         return render_html(self.settings.templates_dir, self.doc.template_path,
-                           {**self.contesto(model), "copie": copie})
+                           {**self.contesto(model), "copie": copie}, cache=self.settings.stampa_cache_dir)
 
     def stamper(self, writer: Any, fonts: Any, codes: Any) -> tuple[Stamper, dict[str, tuple[str, frozenset[str]]]]:
         vuoto = self.html(None, self.holders)
