@@ -200,6 +200,11 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
                        err=True)
         esito = _esegui(lavoro_id, processi, distribuito, stampatori, firmatore)
         stampatori = None  # closed by the run
+    except BaseException:
+        if firmatore is not None:  # refused input, signer: not waited for (it may still be loading)
+            firmatore.abbandona()
+            firmatore = None
+        raise
     finally:
         if stampatori is not None:
             stampatori.abbandona()

@@ -162,3 +162,54 @@ def test_cli_signs_letters_as_the_named_ente_and_refuses_a_wrong_one(ambiente, f
     lavoro_id = json.loads((tmp_path / "out" / "rapporto.json").read_text())["lavoro"]
     ripresa = cli_locale("batch", "--riprendi", lavoro_id, "--no-firma", env=env)
     assert ripresa.returncode == 1 and "fissati alla creazione del lavoro" in ripresa.stderr
+
+
+def _env_firma(ambiente: dict[str, str], firmanti) -> dict[str, str]:
+    return {**ambiente, "CURIT_IDENTITA_DIR": str(firmanti.identita_dir), "CURIT_DEMO": "1",
+            "CURIT_VAR_DIR": str(firmanti.var_dir), "CURIT_FIRMA_OUTPUT": "1"}
+
+
+def test_a_two_process_job_signs_its_print_file_in_its_signer_process(ambiente, firmanti, impianti,
+                                                                       tmp_path: Path) -> None:
+    """The print file of a 2-process job is signed by the process forked when the command starts
+    (service.batch.firmatore): a valid signature, the unsigned file unchanged inside it, and the job's
+    own process never imports the signing stack (it would, to sign at the end, without the signer)."""
+    import sys
+
+    src = tmp_path / "impianti.json"
+    src.write_text(json.dumps(_viadana(impianti, 20)))
+    out = tmp_path / "out"
+    script = ("import sys\nfrom service.cli import main\n"
+              f"sys.argv = ['curit-docs', 'batch', 'targhe', {str(src)!r}, '-o', {str(out)!r}, '--processi', '2']\n"
+              "try:\n    main()\nfinally:\n    print('PYHANKO', 'pyhanko' in sys.modules, file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", script], env=_env_firma(ambiente, firmanti), capture_output=True,
+                       text=True, timeout=600, cwd=Path(__file__).resolve().parents[3])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "PYHANKO False" in r.stderr
+    firmato, stampa = (out / "stampa.firmato.pdf").read_bytes(), (out / "stampa.pdf").read_bytes()
+    assert firmato.startswith(stampa)  # one incremental update over the deterministic print file
+    verdetto = verifica_documento(firmato, settings=firmanti)
+    assert verdetto.valida and verdetto.firmatario.nome == f"Firmatario demo {MANTOVA}"
+
+
+def test_a_key_that_does_not_load_fails_the_job_at_its_end_in_italian(ambiente, firmanti, impianti,
+                                                                      tmp_path: Path) -> None:
+    """The signer is checked before printing by its files; a key file that does not parse (a wrong
+    password, a damaged file) is met when signing: the job fails in Italian, its chunks kept for
+    --riprendi, no signed file."""
+    from service.identita import crea_identita_demo
+
+    crea_identita_demo(MANTOVA, firmanti.identita_dir)
+    (firmanti.identita_dir / MANTOVA / "chiave.pem").write_bytes(b"-----BEGIN PRIVATE KEY-----\nrotta\n")
+    src = tmp_path / "impianti.json"
+    src.write_text(json.dumps(_viadana(impianti, 20)))
+    cli = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "curit-docs"
+    for processi in ("1", "2"):
+        out = tmp_path / f"out-{processi}"
+        r = subprocess.run([str(cli), "batch", "targhe", str(src), "-o", str(out), "--processi", processi],
+                           env=_env_firma(ambiente, firmanti), capture_output=True, text=True, timeout=600)
+        assert r.returncode != 0 and "Impossibile leggere la chiave privata PEM" in r.stderr, r.stderr[-2000:]
+        assert not out.exists()
+        lavoro_id = r.stderr.split("Lavoro ", 1)[1].split()[0]
+        cartella = Path(ambiente["CURIT_BATCH_DIR"]) / lavoro_id
+        assert sorted(p.name for p in (cartella / "blocchi").glob("*.pdf")) and not list(cartella.glob("*.firmato.pdf"))
