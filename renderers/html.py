@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -93,12 +94,21 @@ def dato(obj: Any, *path: str | int) -> Any:
     return obj
 
 
+class _CacheBytecode(FileSystemBytecodeCache):
+    """Jinja's bytecode cache; a folder that cannot be written costs the compile, nothing else."""
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 @lru_cache(maxsize=8)
 def _environment(templates_dir: str, cache: str | None = None) -> Environment:
     bytecode = None
     if cache is not None:
-        Path(cache).mkdir(parents=True, exist_ok=True)
-        bytecode = FileSystemBytecodeCache(cache)
+        with contextlib.suppress(OSError):
+            Path(cache).mkdir(parents=True, exist_ok=True)
+            bytecode = _CacheBytecode(cache)
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(default=True, default_for_string=True),
