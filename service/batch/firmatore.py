@@ -37,6 +37,15 @@ class Firmatore:
         finally:
             gc.unfreeze()
         figlio.close()
+        self._in_attesa = 0
+        """Replies of :meth:`prepara` not read yet (read before the next request's)."""
+
+    def prepara(self, emittente: str) -> None:
+        """Load ``emittente``'s key now, while the job prints (not waited for: a key that does not
+        load is reported by :meth:`firma`, which meets it again)."""
+        with contextlib.suppress(OSError):
+            self._conn.send(("prepara", emittente))
+            self._in_attesa += 1
 
     def firma(self, cartella: Path, nome: str, tipo: str, emittente: str) -> str:
         """Sign ``cartella/nome`` as ``emittente`` (document type ``tipo``); the signed file's name."""
@@ -44,7 +53,10 @@ class Firmatore:
         from service.lavoratori import _ricostruisci
 
         try:
-            self._conn.send((str(cartella), nome, tipo, emittente))
+            while self._in_attesa:
+                self._conn.recv()
+                self._in_attesa -= 1
+            self._conn.send(("firma", str(cartella), nome, tipo, emittente))
             esito, valore = self._conn.recv()
         except (EOFError, OSError) as exc:
             raise RenderError("Il processo di firma delle stampe si è interrotto: riprovare con --riprendi.") from exc
@@ -70,7 +82,7 @@ class Firmatore:
 def _servi(conn: Any, settings: Settings) -> None:
     """The signer's loop: load the stack now, then sign each print file the parent sends."""
     with contextlib.suppress(Exception):  # best effort: whatever fails here fails, and is reported, when signing
-        from service.emissione import Emissione  # noqa: F401 - the signing stack, loaded while the parent works
+        _emissione_di(settings)  # the signing stack, loaded while the parent works
     while True:
         try:
             richiesta = conn.recv()
@@ -78,8 +90,12 @@ def _servi(conn: Any, settings: Settings) -> None:
             return
         if richiesta is None:
             return
-        cartella, nome, tipo, emittente = richiesta
         try:
+            if richiesta[0] == "prepara":
+                _emissione_di(settings).firmatario(richiesta[1])
+                conn.send(("ok", None))
+                continue
+            _, cartella, nome, tipo, emittente = richiesta
             conn.send(("ok", _firma(Path(cartella), nome, tipo, emittente, settings)))
         except AppError as exc:
             from service.lavoratori import _trasportabile
@@ -92,13 +108,17 @@ def _servi(conn: Any, settings: Settings) -> None:
 _emissione: Any = None
 
 
-def _firma(cartella: Path, nome: str, tipo: str, emittente: str, settings: Settings) -> str:
+def _emissione_di(settings: Settings) -> Any:
     from service.emissione import Emissione
 
     global _emissione
     if _emissione is None:
         _emissione = Emissione(settings)
-    return firma_stampa(_emissione, cartella, nome, tipo, emittente)
+    return _emissione
+
+
+def _firma(cartella: Path, nome: str, tipo: str, emittente: str, settings: Settings) -> str:
+    return firma_stampa(_emissione_di(settings), cartella, nome, tipo, emittente)
 
 
 def firma_stampa(emissione: Any, cartella: Path, nome: str, tipo: str, emittente: str) -> str:

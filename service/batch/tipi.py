@@ -398,9 +398,20 @@ class Moduli(TipoLotto):
         self.codice = f"moduli:{tipo}"
         self.titolo = self.doc.title
         self.documento = self.doc.code
+        self._modelli: dict[str, Any] = {}
+        """Models validated by the last :meth:`records` (manifest line → model, at most ``_MEMO``),
+        each taken once by :meth:`emittente`: the signer check does not validate every form again."""
+
+    _MEMO = 2000
+
+    def records(self, dati, opzioni, processi=1):
+        self._modelli.clear()
+        return super().records(dati, opzioni, processi)
 
     def valida(self, grezzo, opzioni):
-        self.doc.valida(grezzo)
+        model = self.doc.valida(grezzo)
+        if len(self._modelli) < self._MEMO:
+            self._modelli[canonico(grezzo)] = model
         return [grezzo]
 
     def chiave(self, rec):
@@ -409,7 +420,8 @@ class Moduli(TipoLotto):
     def emittente(self, rec, ctx):
         from service.politica import emittente_predefinito
 
-        return emittente_predefinito(self.doc, self.doc.valida(rec), ctx.enti)
+        model = self._modelli.pop(canonico(rec), None) if self._modelli else None
+        return emittente_predefinito(self.doc, model or self.doc.valida(rec), ctx.enti)
 
     def metadati(self, rec):
         return {}  # the full render carries dati.json: service.archivio reads the keys from it

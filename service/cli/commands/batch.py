@@ -196,6 +196,12 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
                                             uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
                                             firma=firma, emittente=emittente, archivia=archivia)
             del dati, sorgente  # the manifest holds the records now: the run does not carry the input
+            if firmatore is not None:
+                from service.batch.cartelle import leggi_lavoro
+
+                firma_lavoro = leggi_lavoro(get_settings().batch_dir / lavoro_id).get("firma") or {}
+                if firma_lavoro.get("stampa"):
+                    firmatore.prepara(firma_lavoro["stampa"])
             typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}",
                        err=True)
         esito = _esegui(lavoro_id, processi, distribuito, stampatori, firmatore)
