@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import signal
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,7 @@ class Firmatore:
 
 def _servi(conn: Any, settings: Settings) -> None:
     """The signer's loop: load the stack now, then sign each print file the parent sends."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the job's: it stops this process (abbandona)
     with contextlib.suppress(Exception):  # best effort: whatever fails here fails, and is reported, when signing
         _emissione_di(settings)  # the signing stack, loaded while the parent works
     while True:

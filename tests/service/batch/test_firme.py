@@ -21,7 +21,8 @@ from service.archivio import apri_archivio
 from service.batch.lavoro import OpzioniUscita, concludi, crea_lavoro, esegui_lavoro, stato_lavoro
 from service.firma import verifica_documento
 from tests.pki import nss_db
-from tests.service.batch.conftest import S3_KEY as KEY, S3_SECRET as SECRET
+from service.settings import ROOT
+from tests.service.batch.conftest import S3_KEY as KEY, S3_SECRET as SECRET, VENV_BIN
 
 MANTOVA = "ente-provincia-mantova"
 
@@ -183,7 +184,7 @@ def test_a_two_process_job_signs_its_print_file_in_its_signer_process(ambiente, 
               f"sys.argv = ['curit-docs', 'batch', 'targhe', {str(src)!r}, '-o', {str(out)!r}, '--processi', '2']\n"
               "try:\n    main()\nfinally:\n    print('PYHANKO', 'pyhanko' in sys.modules, file=sys.stderr)\n")
     r = subprocess.run([sys.executable, "-c", script], env=_env_firma(ambiente, firmanti), capture_output=True,
-                       text=True, timeout=600, cwd=Path(__file__).resolve().parents[3])
+                       text=True, timeout=600, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "PYHANKO False" in r.stderr
     firmato, stampa = (out / "stampa.firmato.pdf").read_bytes(), (out / "stampa.pdf").read_bytes()
@@ -203,7 +204,7 @@ def test_a_key_that_does_not_load_fails_the_job_at_its_end_in_italian(ambiente, 
     (firmanti.identita_dir / MANTOVA / "chiave.pem").write_bytes(b"-----BEGIN PRIVATE KEY-----\nrotta\n")
     src = tmp_path / "impianti.json"
     src.write_text(json.dumps(_viadana(impianti, 20)))
-    cli = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "curit-docs"
+    cli = VENV_BIN / "curit-docs"
     for processi in ("1", "2"):
         out = tmp_path / f"out-{processi}"
         r = subprocess.run([str(cli), "batch", "targhe", str(src), "-o", str(out), "--processi", processi],
