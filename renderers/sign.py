@@ -236,6 +236,18 @@ class Firmatario:
             self._misura(out, livello)
         return out
 
+    def scalda(self, spec: FirmaSpec = FirmaSpec()) -> bool:
+        """Build now the CMS template that the first signature of this identity builds for
+        ``spec``'s level (``renderers.firma_cms``: ~0.08 s, then ~3 ms a signature), by signing a
+        blank page that is thrown away. Only when that costs nothing outside this process: a key
+        held in memory (never a token or a remote service, which may count or log each use) and
+        B-B (no request to a timestamp authority). Whether it signed."""
+        if self._livello(spec) != "B-B" or not isinstance(getattr(self._signer, "_dispositivo", None),
+                                                           ChiaveSoftware):
+            return False
+        self.firma(_pagina_bianca(), FirmaSpec(campo=spec.campo, livello="B-B"))
+        return True
+
     def livello_effettivo(self, spec: FirmaSpec) -> str:
         """The PAdES level ``spec`` gives with this identity (``auto`` resolved)."""
         return self._livello(spec)
@@ -279,6 +291,22 @@ class Firmatario:
 
     def __repr__(self) -> str:
         return f"Firmatario({self.nome!r}, tsa={self.ha_marca_temporale})"
+
+
+def _pagina_bianca() -> bytes:
+    """A one-page PDF (blank A4), written by hand: what :meth:`Firmatario.scalda` signs."""
+    oggetti = (b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+    out = bytearray(b"%PDF-1.7\n")
+    posizioni = []
+    for numero, corpo in enumerate(oggetti, start=1):
+        posizioni.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (numero, corpo)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(oggetti) + 1)
+    out += b"".join(b"%010d 00000 n \n" % p for p in posizioni)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(oggetti) + 1, xref)
+    return bytes(out)
 
 
 class ScrittorePdfA(IncrementalPdfFileWriter):

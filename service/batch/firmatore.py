@@ -5,7 +5,9 @@ loading the signing stack (pyHanko, the archive's modules) and the key. In a job
 processes, the parent spends its first ~0.6 s importing the engine and validating on one core while
 the other waits; :class:`Firmatore` is a process forked before that (from the command's first lines:
 it copies almost nothing), which loads the signing stack on the idle core and then waits. At the end
-the parent hands it the print file and it signs at once. The signed bytes are those the parent would
+the parent hands it the print file and it signs at once: its key is loaded, its first
+signature's CMS template made on a blank page, and what it loaded frozen out of the garbage
+collector's walks as soon as the job is created. The signed bytes are those the parent would
 have made (the same ``Emissione.firma_stampa``); a 1-process job signs in its own process as before.
 """
 
@@ -85,6 +87,7 @@ def _servi(conn: Any, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the job's: it stops this process (abbandona)
     with contextlib.suppress(Exception):  # best effort: whatever fails here fails, and is reported, when signing
         _emissione_di(settings)  # the signing stack, loaded while the parent works
+    gc.freeze()  # what is loaded stays: the collections while signing do not walk it (~0.07 s on 1,800 pages)
     while True:
         try:
             richiesta = conn.recv()
@@ -94,7 +97,12 @@ def _servi(conn: Any, settings: Settings) -> None:
             return
         try:
             if richiesta[0] == "prepara":
-                _emissione_di(settings).firmatario(richiesta[1])
+                from service.firma import spec_per_tipo
+
+                # the key, and the first signature's CMS template (a blank page, thrown away; not for a
+                # token nor with a timestamp: renderers.sign.Firmatario.scalda)
+                _emissione_di(settings).firmatario(richiesta[1]).scalda(spec_per_tipo(None, settings=settings))
+                gc.freeze()
                 conn.send(("ok", None))
                 continue
             _, cartella, nome, tipo, emittente = richiesta

@@ -238,3 +238,22 @@ def test_font_non_valido(firmatario):
 def test_pagina_firma_inesistente(firmatario):
     with pytest.raises(SigningError, match="pagina 5"):
         firmatario.firma(pdf_di_prova(), FirmaSpec(aspetto=AspettoFirma(font=FONT.read_bytes(), pagina=5)))
+
+
+def test_scalda_firma_una_pagina_bianca_solo_con_chiave_in_memoria_e_senza_marca(pki):
+    """``Firmatario.scalda`` builds the first signature's CMS template on a blank page that is thrown
+    away, only when nothing outside the process is touched: a remote service or token is not asked
+    for a signature, a TSA is not asked for a timestamp; what is signed afterwards is valid."""
+    in_memoria = Firmatario.da_dispositivo(ChiaveSoftware(pki.firmatario.key, pki.firmatario.cert, [pki.ca.cert]))
+    assert in_memoria.scalda() is True
+    firmato = in_memoria.firma(pdf_di_prova())
+    assert verifica_pdf(firmato, trust_roots=[pki.ca.cert]).valida
+
+    servizio = ServizioRemoto(pki.firmatario, pki.ca)
+    assert Firmatario.da_dispositivo(servizio).scalda() is False and servizio.richieste == []
+
+    with tsa_locale(pki) as url:
+        pass  # closed port: any timestamp request would fail the call
+    con_marca = Firmatario.da_dispositivo(ChiaveSoftware(pki.firmatario.key, pki.firmatario.cert, [pki.ca.cert]),
+                                          timestamper=RequestsHTTPTimeStamper(url, timeout=2))
+    assert con_marca.scalda() is False

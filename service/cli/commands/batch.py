@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -204,6 +205,9 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
                     firmatore.prepara(firma_lavoro["stampa"])
             typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}",
                        err=True)
+        # what this process has loaded (the engine, the job's setup) is kept to its end: the run's
+        # collections need not walk it again (~0.2 s of a 300-form job printed in this process)
+        gc.freeze()
         esito = _esegui(lavoro_id, processi, distribuito, stampatori, firmatore)
         stampatori = None  # closed by the run
     except BaseException:
