@@ -193,6 +193,7 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
                 from service.batch.stampatori import Stampatori, campione
 
                 stampatori = Stampatori(processi, tipo, campione(dati), get_settings())
+            gc.freeze()  # the engine's modules, loaded: validating the input does not walk them (see below)
             lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
                                             uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
                                             firma=firma, emittente=emittente, archivia=archivia)
