@@ -36,9 +36,9 @@ from renderers.sign import FirmaSpec, Firmatario
 from service.archivio import Archivio, MetadatiDocumento, apri_archivio, metadati_da_pdf
 from service.firma import FirmeProprie, firma_documento, spec_per_tipo, verifica_documento
 from service.identita import carica_identita, richiedi_identita
-from service.politica import (EMITTENTI, FILE_DI_STAMPA, Emittente, Organizzazione, TipoOrganizzazione,  # noqa: F401
-                              _cait_dei_dati, _controlla, _ente_dei_dati, _politica, _titolo, emittente_di_stampa,
-                              emittente_predefinito, organizzazione, verifica_emittente)
+from service.politica import (EMITTENTI, FILE_DI_STAMPA, Emittente, Organizzazione, _cait_dei_dati, _controlla,
+                              _ente_dei_dati, _politica, emittente_di_stampa, emittente_predefinito, nota,
+                              organizzazione, verifica_emittente)
 from service.registry import DocumentType, get_document_type
 from service.settings import Settings, get_settings
 
@@ -298,15 +298,8 @@ class Emissione:
                 raise
             # the issuer came from the data: the field at fault is the record's ``ente_id``
             raise RuleViolation(f"Ente sconosciuto (ente_id): {predefinito}.", path=("ente_id",)) from exc
-        _controlla(politica, doc.title, org, self._nota(predefinito))
+        _controlla(politica, doc.title, org, nota(predefinito, self.registro))
         return org
-
-    def _nota(self, org_id: str | None) -> Organizzazione | None:
-        """The organisation named by the data, when it is one we know."""
-        try:
-            return organizzazione(org_id, self.registro) if org_id else None
-        except RuleViolation:
-            return None
 
     def _firma(self, pdf: bytes, tipo: str, org: Organizzazione, firmatario: Firmatario | None) -> bytes:
         if firmatario is None:

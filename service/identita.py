@@ -159,7 +159,7 @@ def richiedi_identita(nome: str, denominazione: str, settings: Settings) -> None
     the Italian error that says where to install it. Files only: nothing is parsed, so that a
     batch job checks its signer before printing without importing the signing stack (the key is
     loaded, and a broken one refused, when it first signs)."""
-    if _presente(_valida_nome(nome), settings.identita_dir):
+    if _file(_valida_nome(nome), settings.identita_dir) is not None:
         return
     if not settings.demo:
         raise SigningError(
@@ -173,10 +173,14 @@ def richiedi_identita(nome: str, denominazione: str, settings: Settings) -> None
     crea_demo_in_posto(nome, settings.identita_dir)
 
 
-def _presente(nome: str, base: Path) -> bool:
-    """Whether the files of identity ``nome`` are there (what :func:`_leggi_chiave` reads)."""
-    return any((base / f"{nome}{ext}").is_file() for ext in (".p12", ".pfx")) or (
-        (base / nome / "chiave.pem").is_file() and (base / nome / "catena.pem").is_file())
+def _file(nome: str, base: Path) -> tuple[Path] | tuple[Path, Path] | None:
+    """The files of identity ``nome`` in ``base``: its PKCS#12, or its PEM key and chain; None when
+    absent."""
+    for ext in (".p12", ".pfx"):
+        if (base / f"{nome}{ext}").is_file():
+            return (base / f"{nome}{ext}",)
+    chiave, catena = base / nome / "chiave.pem", base / nome / "catena.pem"
+    return (chiave, catena) if chiave.is_file() and catena.is_file() else None
 
 
 def crea_demo_in_posto(nome: str, base: Path) -> None:
@@ -198,15 +202,12 @@ def crea_demo_in_posto(nome: str, base: Path) -> None:
 def _leggi_chiave(nome: str, settings: Settings) -> ChiaveSoftware:
     from renderers.sign import carica_pem, carica_pkcs12
 
-    base = settings.identita_dir
+    file = _file(nome, settings.identita_dir)
     password = _password(nome, settings)
-    for ext in (".p12", ".pfx"):
-        path = base / f"{nome}{ext}"
-        if path.is_file():
-            return carica_pkcs12(_leggi(path, nome), password)
-    cartella = base / nome
-    if (cartella / "chiave.pem").is_file() and (cartella / "catena.pem").is_file():
-        return carica_pem(_leggi(cartella / "chiave.pem", nome), _leggi(cartella / "catena.pem", nome), password)
+    if file is not None and len(file) == 1:
+        return carica_pkcs12(_leggi(file[0], nome), password)
+    if file is not None:
+        return carica_pem(_leggi(file[0], nome), _leggi(file[1], nome), password)
     raise NotFound(
         f"Identità di firma {nome} non trovata: attesi {nome}.p12 oppure {nome}/chiave.pem e "
         f"{nome}/catena.pem nella cartella delle identità.",

@@ -39,6 +39,7 @@ __all__ = [
     "TipoOrganizzazione",
     "emittente_di_stampa",
     "emittente_predefinito",
+    "nota",
     "organizzazione",
     "verifica_emittente",
 ]
@@ -226,10 +227,13 @@ def verifica_emittente(tipo: str, emittente: str, registro: RegistroEnti | None 
     registro = registro or registro_enti()
     org = organizzazione(emittente, registro)
     politica = _politica(tipo)
-    nota = cait if politica.tipo == "cait" else ente
-    try:
-        atteso = organizzazione(nota, registro) if nota else None
-    except RuleViolation:
-        atteso = None
-    _controlla(politica, lambda: _titolo(tipo), org, atteso)
+    _controlla(politica, lambda: _titolo(tipo), org, nota(cait if politica.tipo == "cait" else ente, registro))
     return org
+
+
+def nota(org_id: str | None, registro: RegistroEnti | None = None) -> Organizzazione | None:
+    """The organisation named by the data, when it is one we know (else None, no error)."""
+    try:
+        return organizzazione(org_id, registro) if org_id else None
+    except RuleViolation:
+        return None
