@@ -45,7 +45,7 @@ def processi_predefiniti() -> int:
         return os.cpu_count() or 1
 
 
-def pool_biforcato(processi: int, initializer: Any, initargs: tuple[Any, ...]) -> ProcessPoolExecutor:
+def pool_biforcato(processi: int, initializer: Any = None, initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
     """``processi`` processes forked from this one now (it must run one thread: a fork copies no other
     thread's locks), so they inherit what it has imported instead of loading it again; the objects
     are frozen for the fork, so the children share them instead of copying them at their first GC."""

@@ -60,7 +60,8 @@ def configura_firma(tipo: TipoLotto, records: list[dict[str, Any]], opzioni: Map
     from service.politica import emittente_di_stampa, verifica_emittente
 
     ctx = Contesto(settings, opzioni)
-    propri = {tipo.emittente(r, ctx) for r in records}
+    nominati = getattr(records, "emittenti", None)  # named by the processes that validated them
+    propri = set(nominati) if nominati is not None else {tipo.emittente(r, ctx) for r in records}
     if None in propri and not emittente:
         raise RuleViolation(f"{tipo.titolo}: alcuni record non indicano chi emette il documento; indicare "
                             "--emittente (un Ente, es. provincia-mantova, un CAIT oppure regione) o --no-firma.",

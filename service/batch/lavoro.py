@@ -51,7 +51,7 @@ from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, opz
 from service.batch.firme import configura_firma, firma_uscite
 from service.batch.stampatori import Stampatori, UnioneInOrdine
 from service.batch.sigilli import configura_sigillo, prepara_chiavi
-from service.batch.tipi import RecordCompatti, Scarto, canonico, mappa_anomalie, tipo_lotto
+from service.batch.tipi import RecordCompatti, Scarto, Validatori, canonico, mappa_anomalie, tipo_lotto
 from service.batch.unione import scrivi_unione
 from service.settings import Settings
 
@@ -111,10 +111,12 @@ def _dimensione_blocco(tipo: Any, richiesta: int, record: int | None = None, fog
 def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engine,
                 opzioni: Mapping[str, Any] | None = None, uscita: OpzioniUscita = OpzioniUscita(),
                 record_per_blocco: int | None = None, processi: int | None = None, firma: bool | None = None,
-                emittente: str | None = None, archivia: bool | None = None) -> tuple[str, list[Scarto]]:
+                emittente: str | None = None, archivia: bool | None = None,
+                validatori: Validatori | None = None) -> tuple[str, list[Scarto]]:
     """Validate ``dati`` into a manifest and register the job; returns its id and the refused items.
 
-    ``processi``: validators for a long input (default: the cores this process may use).
+    ``processi``: validators for a long input (default: the cores this process may use);
+    ``validatori``: processes that inherited ``dati`` validate it (``TipoLotto.records``).
     ``firma`` (default ``CURIT_FIRMA_OUTPUT``): sign the outputs as ``emittente`` (default: the
     one Ente of the records, else the Regione); ``archivia`` (default ``CURIT_ARCHIVIA_OUTPUT``):
     archive the signed per-record PDFs. Who signs is checked, and the identity loaded, here."""
@@ -125,7 +127,7 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     opz = dict(opzioni or {})
     if tipo.codice == "esiti":
         opz["mappa_anomalie"] = mappa_anomalie(settings)
-    records, scarti = tipo.records(dati, opz, processi or len(os.sched_getaffinity(0)))
+    records, scarti = tipo.records(dati, opz, processi or len(os.sched_getaffinity(0)), validatori, settings=settings)
     if not records:
         raise RuleViolation("Nessun record valido da stampare." + (f" Scartati: {len(scarti)}." if scarti else ""),
                             path=("sorgente",))

@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -106,38 +106,64 @@ class TipoLotto(ABC):
     """Document type of the output for the issuing policy and the archive index
     (``service.emissione.EMITTENTI``): who may sign it, how it is filed."""
 
-    def records(self, dati: Any, opzioni: Mapping[str, Any], processi: int = 1
+    def records(self, dati: Any, opzioni: Mapping[str, Any], processi: int = 1,
+                validatori: Validatori | None = None, *, settings: Settings | None = None
                 ) -> tuple[RecordCompatti, list[Scarto]]:
         """Validated records (a sequence of JSON objects, held as their canonical manifest lines)
         and the refused ones, in input order.
 
         With ``processi`` > 1 and a long input the items are validated by that many forked
         processes, each a contiguous slice (validating a rapporto di prova and building its
-        letters costs ~15 ms: it was most of a 10,000-letter job)."""
+        letters costs ~15 ms: it was most of a 10,000-letter job). ``validatori``: processes
+        already running that inherited the input (a local job's printers,
+        ``service.batch.stampatori``) validate it instead, whatever its length. ``settings``
+        given, each record's issuer is named as it is validated (``RecordCompatti.emittenti``:
+        the signer check does not validate a form again for it)."""
         if not isinstance(dati, (list, ElencoCompatto)):
             raise RuleViolation("Il file deve contenere un elenco JSON ([{...}, ...]).", path=("sorgente",))
+        parti = validatori(self, dati, opzioni) if validatori is not None and len(dati) else None
+        if parti is not None:
+            return self._unite(parti)
         if processi <= 1 or len(dati) < _MIN_PARALLELO:
-            return self._valida_parte(dati, opzioni, 0)
+            return self._valida_parte(dati, opzioni, 0, Contesto(settings, opzioni) if settings is not None else None)
         global _IN_VALIDAZIONE
         passo = -(-len(dati) // processi)
-        _IN_VALIDAZIONE = (self, dati, opzioni)
+        _IN_VALIDAZIONE = (self, dati, opzioni, settings)
         try:
             with ProcessPoolExecutor(processi, mp_context=get_context("fork")) as pool:
                 parti = list(pool.map(_valida_fetta, range(0, len(dati), passo), [passo] * processi))
         finally:
             _IN_VALIDAZIONE = None
-        return RecordCompatti([r for b, _ in parti for r in b.righe]), [s for _, sc in parti for s in sc]
+        return self._unite(parti)
 
-    def _valida_parte(self, dati: Iterable[Any], opzioni: Mapping[str, Any], inizio: int
-                      ) -> tuple[RecordCompatti, list[Scarto]]:
+    @staticmethod
+    def _unite(parti: list[tuple[RecordCompatti, list[Scarto]]]) -> tuple[RecordCompatti, list[Scarto]]:
+        """The slices' results, validated elsewhere, as one."""
+        emittenti = [b.emittenti for b, _ in parti]
+        return (RecordCompatti([r for b, _ in parti for r in b.righe],
+                               None if None in emittenti else frozenset().union(*emittenti)),
+                [s for _, sc in parti for s in sc])
+
+    def _valida_parte(self, dati: Iterable[Any], opzioni: Mapping[str, Any], inizio: int,
+                      ctx: Contesto | None = None) -> tuple[RecordCompatti, list[Scarto]]:
+        """``ctx`` given: each valid record's issuer is named too, while its model is at hand
+        (``RecordCompatti.emittenti``; None if naming one failed: the caller names them)."""
         buoni: list[str] = []
         scarti = []
+        emittenti: set[str | None] | None = set() if ctx is not None else None
         for i, grezzo in enumerate(dati, start=inizio + 1):
             try:
-                buoni.extend(canonico(r) for r in self.valida(grezzo, opzioni))
+                validi = self.valida(grezzo, opzioni)
             except AppError as exc:
                 scarti.append(Scarto(i, self._chiave_grezza(grezzo), _motivo(exc)))
-        return RecordCompatti(buoni), scarti
+                continue
+            buoni.extend(canonico(r) for r in validi)
+            if emittenti is not None:
+                try:
+                    emittenti.update(self.emittente(r, ctx) for r in validi)
+                except Exception:  # noqa: BLE001 - named again, and reported, by the caller
+                    emittenti = None
+        return RecordCompatti(buoni, None if emittenti is None else frozenset(emittenti)), scarti
 
     def _chiave_grezza(self, grezzo: Any) -> str:
         return str(grezzo.get("codice_impianto", "")) if isinstance(grezzo, dict) else ""
@@ -180,8 +206,11 @@ class RecordCompatti(Sequence):
     """Validated records held as their manifest lines, parsed on access: a 50,000-letter job
     kept as dicts was most of its peak memory; as lines it is the size of the manifest."""
 
-    def __init__(self, righe: list[str]) -> None:
+    def __init__(self, righe: list[str], emittenti: frozenset[str | None] | None = None) -> None:
         self.righe = righe
+        self.emittenti = emittenti
+        """The records' issuers (``TipoLotto.emittente``; None among them: a record names none),
+        when the validators named them; None: not named."""
 
     def __len__(self) -> int:
         return len(self.righe)
@@ -198,17 +227,31 @@ class RecordCompatti(Sequence):
         self.righe.sort(key=lambda r: key(json.loads(r)))
 
 
+Validatori = Callable[["TipoLotto", Sequence[Any], Mapping[str, Any]],
+                      "list[tuple[RecordCompatti, list[Scarto]]] | None"]
+"""Validates an input in processes that inherited it: its slices' results in order, or None when
+the input is not the one they hold (``service.batch.stampatori.Stampatori.valida``)."""
+
+
+def valida_fetta(tipo: TipoLotto, dati: Sequence[Any], inizio: int, passo: int, opzioni: Mapping[str, Any],
+                 settings: Settings | None) -> tuple[RecordCompatti, list[Scarto]]:
+    """Items ``inizio`` … ``inizio + passo - 1`` of ``dati`` validated, their issuers named when
+    ``settings`` is given."""
+    ctx = Contesto(settings, opzioni) if settings is not None else None
+    # one item at a time: a compact input is parsed as it is validated, never a whole slice
+    return tipo._valida_parte((dati[i] for i in range(inizio, min(inizio + passo, len(dati)))), opzioni, inizio, ctx)
+
+
 _MIN_PARALLELO = 400
 """Inputs shorter than this are validated in the calling process (a fork costs more)."""
-_IN_VALIDAZIONE: tuple[TipoLotto, list[Any], Mapping[str, Any]] | None = None
+_IN_VALIDAZIONE: tuple[TipoLotto, list[Any], Mapping[str, Any], Settings | None] | None = None
 """What the forked validators read (inherited with the fork: nothing is pickled on the way in)."""
 
 
 def _valida_fetta(inizio: int, passo: int) -> tuple[RecordCompatti, list[Scarto]]:
     assert _IN_VALIDAZIONE is not None
-    tipo, dati, opzioni = _IN_VALIDAZIONE
-    # one item at a time: a compact input is parsed as it is validated, never a whole slice
-    return tipo._valida_parte((dati[i] for i in range(inizio, min(inizio + passo, len(dati)))), opzioni, inizio)
+    tipo, dati, opzioni, settings = _IN_VALIDAZIONE
+    return valida_fetta(tipo, dati, inizio, passo, opzioni, settings)
 
 
 class Targhe(TipoLotto):
@@ -250,12 +293,12 @@ class Etichette(TipoLotto):
     def emittente(self, rec, ctx):
         return str(ctx.opzioni.get("ente_id") or "") or None
 
-    def records(self, dati, opzioni, processi=1):
+    def records(self, dati, opzioni, processi=1, validatori=None, *, settings=None):
         if not isinstance(dati, dict) or not isinstance(dati.get("numeri"), list):
             raise RuleViolation('Il file deve contenere {"ente_id": ..., "tipo": "G"|"F", "numeri": [...]}.',
                                 path=("sorgente",))
         opz = {**opzioni, "ente_id": dati.get("ente_id"), "tipo": dati.get("tipo")}
-        return super().records(dati["numeri"], opz, processi)
+        return super().records(dati["numeri"], opz, processi, validatori, settings=settings)
 
     def _chiave_grezza(self, grezzo):
         return str(grezzo)
@@ -398,20 +441,13 @@ class Moduli(TipoLotto):
         self.codice = f"moduli:{tipo}"
         self.titolo = self.doc.title
         self.documento = self.doc.code
-        self._modelli: dict[str, Any] = {}
-        """Models validated by the last :meth:`records` (manifest line → model, at most ``_MEMO``),
-        each taken once by :meth:`emittente`: the signer check does not validate every form again."""
-
-    _MEMO = 2000
-
-    def records(self, dati, opzioni, processi=1):
-        self._modelli.clear()
-        return super().records(dati, opzioni, processi)
+        self._ultimo: tuple[Any, Any] | None = None
+        """(item, model) of the last item validated: :meth:`emittente`, asked for that item next
+        (``TipoLotto._valida_parte``), takes its model instead of validating the form again."""
 
     def valida(self, grezzo, opzioni):
         model = self.doc.valida(grezzo)
-        if len(self._modelli) < self._MEMO:
-            self._modelli[canonico(grezzo)] = model
+        self._ultimo = (grezzo, model)
         return [grezzo]
 
     def chiave(self, rec):
@@ -420,8 +456,9 @@ class Moduli(TipoLotto):
     def emittente(self, rec, ctx):
         from service.politica import emittente_predefinito
 
-        model = self._modelli.pop(canonico(rec), None) if self._modelli else None
-        return emittente_predefinito(self.doc, model or self.doc.valida(rec), ctx.enti)
+        ultimo, self._ultimo = self._ultimo, None
+        model = ultimo[1] if ultimo is not None and ultimo[0] is rec else self.doc.valida(rec)
+        return emittente_predefinito(self.doc, model, ctx.enti)
 
     def metadati(self, rec):
         return {}  # the full render carries dati.json: service.archivio reads the keys from it

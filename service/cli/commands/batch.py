@@ -189,14 +189,15 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
                 raise RuleViolation("Indicare il tipo di lotto e il file dei record.", path=("tipo",))
             dati = sorgente if isinstance(sorgente, list) else _sorgente(tipo, sorgente, comune, ente)
             if processi > 1 and not distribuito:
-                # the printing processes warm up while this one validates, checks the signer, writes the manifest
-                from service.batch.stampatori import Stampatori, campione
+                # the printing processes warm up and validate the input; this one checks the signer, writes the manifest
+                from service.batch.stampatori import Stampatori
 
-                stampatori = Stampatori(processi, tipo, campione(dati), get_settings())
+                stampatori = Stampatori(processi, tipo, dati, get_settings())
             gc.freeze()  # the engine's modules, loaded: validating the input does not walk them (see below)
             lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
                                             uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
-                                            firma=firma, emittente=emittente, archivia=archivia)
+                                            firma=firma, emittente=emittente, archivia=archivia,
+                                            validatori=stampatori.valida if stampatori is not None else None)
             del dati, sorgente  # the manifest holds the records now: the run does not carry the input
             if firmatore is not None:
                 from service.batch.cartelle import leggi_lavoro

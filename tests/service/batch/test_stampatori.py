@@ -44,3 +44,54 @@ def test_a_refused_job_leaves_no_printing_process(ambiente, cli_locale, tmp_path
     r = cli_locale("batch", "targhe", str(sorgente), "--processi", "2", env=env)
     assert r.returncode == 1 and "Nessun record valido" in r.stderr
     assert set(multiprocessing.active_children()) <= prima
+
+
+def _moduli_g(n: int) -> list[dict]:
+    from service.registry import get_document_type
+
+    base = get_document_type("allegato-g").example()
+    return [{**base, "numero_rapporto": f"2025/{i + 1:05d}", "codice_catasto": f"020066IN{i + 1:07d}"} for i in range(n)]
+
+
+def test_the_printers_validate_the_input_they_inherited_as_this_process_would(settings) -> None:
+    """Records, refused items (positions, reasons) and issuers named by the printing processes are
+    those of validating here; a list they did not inherit is not theirs to validate."""
+    from service.batch.stampatori import Stampatori
+    from service.batch.tipi import Contesto, tipo_lotto
+
+    dati = _moduli_g(9)
+    dati[2] = {**dati[2], "codice_catasto": "non-valido"}
+    dati[7] = "non un modulo"
+    tipo = tipo_lotto("moduli:allegato-g")
+    qui, scarti_qui = tipo.records(dati, {}, 1, settings=settings)
+    stampatori = Stampatori(2, "moduli:allegato-g", dati, settings)
+    try:
+        assert stampatori.valida(tipo, list(dati), {}) is None  # not the inherited input
+        loro, scarti_loro = tipo.records(dati, {}, 2, stampatori.valida, settings=settings)
+    finally:
+        stampatori.chiudi()
+    assert loro.righe == qui.righe and len(loro) == 7
+    assert scarti_loro == scarti_qui and [s.riga for s in scarti_loro] == [3, 8]
+    ctx = Contesto(settings, {})
+    assert loro.emittenti == qui.emittenti == {tipo.emittente(r, ctx) for r in qui}  # named again, form by form
+    assert loro.emittenti == {"provincia-mantova"}  # Viadana (020066): the Provincia di Mantova
+
+
+def test_the_printers_validate_the_numbers_of_an_etichette_input(settings) -> None:
+    from domain.etichetta import numero_etichetta, prefisso_ente
+    from service.batch.stampatori import Stampatori
+    from service.batch.tipi import tipo_lotto
+    from service.targhe import enti_da_settings
+
+    ente = enti_da_settings(settings).get("provincia-mantova")
+    numeri = [numero_etichetta(prefisso_ente(ente.tipo, ente.sigla, ente.istat), 2026, "G", i).leggibile for i in (1, 2)]
+    dati = {"ente_id": "provincia-mantova", "tipo": "G", "numeri": [numeri[0], "x", numeri[1]]}
+    tipo = tipo_lotto("etichette")
+    qui = tipo.records(dati, {}, 1, settings=settings)
+    assert len(qui[0]) == 2 and [s.riga for s in qui[1]] == [2]
+    stampatori = Stampatori(2, "etichette", dati, settings)
+    try:
+        loro = tipo.records(dati, {}, 2, stampatori.valida, settings=settings)
+    finally:
+        stampatori.chiudi()
+    assert loro[0].righe == qui[0].righe and loro[1] == qui[1] and loro[0].emittenti == qui[0].emittenti
