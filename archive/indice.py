@@ -14,7 +14,6 @@ an index range scan even on millions of rows (bench/bench_archivio.py).
 from __future__ import annotations
 
 import base64
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.db import Base
 from archive.errors import StorageError
+from archive.metadati import nuovo_id  # noqa: F401 - also theirs
 from domain.errors import Conflict, NotFound, RuleViolation
 
 __all__ = [
@@ -203,14 +203,6 @@ def _db_error(exc: SQLAlchemyError) -> StorageError:
 def titolare(ente: str | None, cait: str | None) -> str:
     """The owner key of a document: the Ente and the CAIT it was archived for."""
     return f"{ente or '-'}|{cait or '-'}"
-
-
-def nuovo_id(ora: datetime | None = None) -> str:
-    """A new document id: 12 hex digits of milliseconds then 20 random hex digits (32 in all,
-    time-ordered like a ULID). Never derived from the content: equal bytes of two owners are
-    two documents (issue 12)."""
-    ms = int((ora or adesso_utc()).timestamp() * 1000)
-    return f"{ms:012x}{secrets.token_hex(10)}"
 
 
 _IDENTITA = ("tipo", "s3_key", "ente", "cait", "codice_impianto")

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from archive import indice as idx
 from archive.db import make_engine, session_scope, upgrade
 from archive.errors import StorageError
+from archive.metadati import MetadatiDocumento
 from archive.objectstore import ObjectStore, S3Config, object_key, sha256_hex
 from archive.outbox import (
     IN_CODA,
@@ -61,31 +62,6 @@ log = logging.getLogger("curit.archivio")
 
 Verifica = Callable[[bytes], Any]
 """``pdf → VerdettoFirma`` (``.valida``, ``.as_dict()``)."""
-
-
-@dataclass(frozen=True)
-class MetadatiDocumento:
-    """What the index records about a document besides its bytes."""
-
-    tipo: str
-    data_documento: date
-    codice_impianto: str | None = None
-    ente: str | None = None
-    cait: str | None = None
-    manutentore: str | None = None
-    etichetta: str | None = None
-    responsabile_cf: str | None = None
-    oggetto: str | None = None
-    """AgID *oggetto*; default: document type + impianto."""
-    autore: str | None = None
-    """AgID *autore*; default: the manutentore, else the Ente."""
-    destinatario: str | None = None
-    """AgID *destinatario*; default: the Ente."""
-    documento_id: str | None = None
-    """Stable id (a later issue of the same record is a new version); default: a new random id
-    (:func:`archive.indice.nuovo_id`), never derived from the bytes."""
-    riferimento_temporale: datetime | None = None
-    """AgID time reference; default: the archiving instant."""
 
 
 _CHIAVI: dict[str, tuple[str, ...]] = {

@@ -24,16 +24,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from archive.indice import nuovo_id
+from archive.metadati import MetadatiDocumento, nuovo_id
 from domain.enti import RegistroEnti, registro_enti
 from domain.errors import RuleViolation
 from renderers.sign import FirmaSpec, Firmatario
-from service.archivio import Archivio, MetadatiDocumento, apri_archivio, metadati_da_pdf
 from service.firma import FirmeProprie, firma_documento, spec_per_tipo, verifica_documento
 from service.identita import carica_identita, richiedi_identita
 from service.politica import (EMITTENTI, FILE_DI_STAMPA, Emittente, Organizzazione, _cait_dei_dati, _controlla,
@@ -41,6 +40,9 @@ from service.politica import (EMITTENTI, FILE_DI_STAMPA, Emittente, Organizzazio
                               organizzazione, verifica_emittente)
 from service.registry import DocumentType, get_document_type
 from service.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from service.archivio import Archivio
 
 __all__ = [
     "EMITTENTI",
@@ -109,6 +111,8 @@ class Emissione:
         if not archivia:
             yield cls(settings, firma=firma)
             return
+        from service.archivio import apri_archivio  # S3 and the index: not for a process that only signs
+
         with apri_archivio(settings, anche_senza_s3=True) as archivio:  # S3 down: queued, the work is kept
             # verify against *these* settings' trust list (apri_archivio's default reads the global ones)
             archivio = replace(archivio, verifica=partial(verifica_documento, settings=settings))
@@ -323,6 +327,8 @@ class Emissione:
         codice = doc.codice_impianto(model)
         ente = org.id if org.tipo == "ente" else _ente_dei_dati(model, doc, self.registro)
         cait = org.id if org.tipo == "cait" else _cait_dei_dati(model)
+        from service.archivio import metadati_da_pdf
+
         giorno = doc.data_documento(model) or datetime.now(ROMA).date()
         return metadati_da_pdf(
             pdf, tipo=doc.code, codice_impianto=codice, data_documento=_giorno(giorno), ente=ente, cait=cait,
