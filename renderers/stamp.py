@@ -43,6 +43,7 @@ from renderers.pdfstream import PdfStreamWriter, Placement, Provider, bnum, impo
 # step 1 and the fonts live in their own modules; their names are re-exported here, where every
 # caller has always imported them from (``_slim`` and ``_subset`` by their tests)
 from renderers.stamp_fonts import FontFace, FontSet, _subset, parse_font_faces  # noqa: F401
+from renderers.stamp_sfondi import import_background
 from renderers.stamp_layout import (ENGINE_VERSION, MIN_FONT_PT, PX_TO_PT, SHRINK_FLOOR,  # noqa: F401
                                     SLOT_KINDS, CompiledPage, CompiledTemplate, Slot, _slim, compile_template,
                                     read_slots)
@@ -227,75 +228,6 @@ def _same_geometry(pages: tuple[CompiledPage, ...]) -> list[int]:
         _GEOMETRIES.clear()
     _GEOMETRIES[id(pages)] = (pages, same)
     return same
-
-
-class _Recorder(PdfStreamWriter):
-    """Stands in for a writer while a background page is imported: keeps the objects (numbered
-    from :data:`_LOCAL`) instead of writing them, to be written again into any writer."""
-
-    def __init__(self) -> None:  # no file: nothing of PdfStreamWriter's state is used
-        self.objects: list[tuple[int, bytes]] = []
-        self.count = 0
-
-    def reserve(self) -> int:
-        self.count += 1
-        return _LOCAL + self.count - 1
-
-    def write_object(self, number: int, body: bytes) -> None:
-        self.objects.append((number - _LOCAL, body))
-
-    def register_resource(self, name: str, number: int, kind: str) -> None:
-        pass
-
-
-_LOCAL = 7_000_000_000
-"""First object number of a recorded import (no real file has that many objects)."""
-_REF = re.compile(rb"(?<![0-9])(7\d{9}) 0 R")
-_ENDSTREAM = b"\nendstream"
-_IMPORTS: dict[tuple[bytes, int], tuple[int, list[tuple[int, list[bytes | int], bytes]]]] = {}
-"""(background PDF, page) → recorded import: object count and, in writing order, each object's
-local number, dictionary part split at its references, stream data."""
-
-
-def _record(pdf: bytes, index: int) -> tuple[int, list[tuple[int, list[bytes | int], bytes]]]:
-    rec = _Recorder()
-    import_pdf_page(rec, "", pdf, index)
-    objects = []
-    for local, body in rec.objects:
-        raw = b""
-        if body.startswith(b"<< /Length ") and body.endswith(_ENDSTREAM):
-            length = int(body[11:body.index(b" ", 11)])
-            raw = body[len(body) - len(_ENDSTREAM) - length:]
-            body = body[:len(body) - len(raw)]
-        parts: list[bytes | int] = []
-        for k, piece in enumerate(_REF.split(body)):
-            if k % 2:
-                ref = int(piece) - _LOCAL
-                if not 0 <= ref < rec.count:
-                    raise RenderError("Sfondo del modello di stampa non leggibile.") from ValueError(piece)
-                parts.append(ref)
-            else:
-                parts.append(piece)
-        objects.append((local, parts, raw))
-    return rec.count, objects
-
-
-def import_background(writer: PdfStreamWriter, name: str, pdf: bytes, index: int) -> None:
-    """Provider function: page ``index`` of the background ``pdf`` as Form XObject ``/name``, the
-    same bytes as :func:`~renderers.pdfstream.import_pdf_page` writes. The import (parsing the PDF,
-    compressing a form page's megabyte of content at level 9) is done once per process; each chunk
-    writes the recorded objects under its own numbers."""
-    recorded = _IMPORTS.get((pdf, index))
-    if recorded is None:
-        if len(_IMPORTS) >= 64:
-            _IMPORTS.clear()
-        recorded = _IMPORTS[(pdf, index)] = _record(pdf, index)
-    count, objects = recorded
-    numbers = [writer.reserve() for _ in range(count)]
-    for local, parts, raw in objects:
-        body = b"".join(b"%d 0 R" % numbers[p] if isinstance(p, int) else p for p in parts)
-        writer.write_object(numbers[local], body + raw)
-    writer.register_resource(name, numbers[0], "XObject")
 
 
 def draw_slots(slots: Iterable[Slot], values: Mapping[str, Value], fonts: FontSet, codes: CodeOptions,

@@ -64,7 +64,7 @@ class FontFace:
     descent: float = 0.0
     """Pango-style (hhea) ascent and descent in 1/1000 em; descent positive."""
     _missing: bytes = b""
-    _advance: Any = None
+    _advance: Any = field(default=None, compare=False, repr=False)
     """``widths.__getitem__``: summed with ``map`` (C speed) by :meth:`width`."""
 
     def __post_init__(self) -> None:
@@ -81,6 +81,26 @@ class FontFace:
 
     @classmethod
     def _read(cls, path: Path, resource: str) -> FontFace:
+        """The face's metrics, from the cache folder when they were read there before (decoding a
+        DejaVu face's cmap and hmtx is ~20 ms, in every printing process and server worker)."""
+        cartella = _CARTELLA
+        if cartella is None:
+            return cls._leggi(path, resource)
+        import json
+
+        file = cartella / f"metrica-{_chiave(str(path), 'metrica-1')[:32]}.json"
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # not there yet, or cut short: read again
+            m = json.loads(file.read_text(encoding="utf-8"))
+            if len(m["widths"]) == 256:
+                return cls(path, resource, [float(w) for w in m["widths"]], float(m["ascent"]), float(m["descent"]),
+                           bytes(m["missing"]))
+        face = cls._leggi(path, resource)
+        _scrivi(file, json.dumps({"widths": face.widths, "ascent": face.ascent, "descent": face.descent,
+                                  "missing": list(face._missing)}).encode())
+        return face
+
+    @classmethod
+    def _leggi(cls, path: Path, resource: str) -> FontFace:
         font = TTFont(path, lazy=True)
         scale = 1000.0 / font["head"].unitsPerEm
         cmap = font.getBestCmap()
@@ -148,6 +168,11 @@ _CARTELLA: Path | None = None
 """Where subset fonts are kept between processes (:func:`cartella_sottoinsiemi`); None: memory only."""
 
 
+def cartella_cache() -> Path | None:
+    """The folder given to :func:`cartella_sottoinsiemi` (None: memory only)."""
+    return _CARTELLA
+
+
 def cartella_sottoinsiemi(cartella: Path | None) -> None:
     """Keep each subset font in ``cartella`` (the caller's compiled-template cache), named by the
     hash of the font file and the fontTools version: a printing process reads it instead of
@@ -156,19 +181,35 @@ def cartella_sottoinsiemi(cartella: Path | None) -> None:
     _CARTELLA = cartella
 
 
+@lru_cache(maxsize=32)
+def _chiave(path: str, uso: str) -> str:
+    """Cache key of what ``uso`` derives from the font file: its bytes and the fontTools version."""
+    import hashlib
+
+    from fontTools import version
+
+    return hashlib.sha256(Path(path).read_bytes() + f"\0{version}\0{uso}".encode()).hexdigest()
+
+
+def _scrivi(file: Path, dati: bytes) -> None:
+    """Write a cache file whole (by rename); a cache that cannot be written costs the work, nothing else."""
+    import os
+
+    with contextlib.suppress(OSError):
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(dati)
+        os.replace(tmp, file)
+
+
 @lru_cache(maxsize=16)
 def _subset(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
     cartella = _CARTELLA
     if cartella is None:
         return _sottoinsieme(path)
-    import hashlib
     import json
-    import os
 
-    from fontTools import version
-
-    chiave = hashlib.sha256(Path(path).read_bytes() + f"\0{version}\0sottoinsieme-1".encode()).hexdigest()
-    file = cartella / f"font-{chiave[:32]}.bin"
+    file = cartella / f"font-{_chiave(path, 'sottoinsieme-1')[:32]}.bin"
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # not there yet, or cut short: made again
         testa, data = file.read_bytes().split(b"\n", 1)
         meta = json.loads(testa)
@@ -177,11 +218,7 @@ def _subset(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
     out = _sottoinsieme(path)
     data, ps_name, bbox, cap, italic = out
     testa = json.dumps({"n": len(data), "ps_name": ps_name, "bbox": list(bbox), "cap": cap, "italic": italic})
-    with contextlib.suppress(OSError):  # a cache that cannot be written costs the subsetting, nothing else
-        cartella.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(testa.encode() + b"\n" + data)
-        os.replace(tmp, file)
+    _scrivi(file, testa.encode() + b"\n" + data)
     return out
 
 

@@ -207,3 +207,43 @@ def test_background_imported_once_writes_the_bytes_of_a_fresh_import() -> None:
 
     with pikepdf.open(io.BytesIO(written(import_background, 3))) as pdf:
         assert len(pdf.pages) == 2 and "/B1" in pdf.pages[1].Resources.XObject
+
+
+def test_background_import_kept_in_the_cache_folder_writes_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
+    """A new process reads the recorded import from the cache folder: the same file as a fresh
+    import; a cache file that is damaged is not used, and is written again."""
+    from renderers import stamp_fonts, stamp_sfondi
+    from renderers.pdfstream import import_pdf_page
+
+    background = _compile(_page(SLOTS)).background
+
+    def written(importa) -> bytes:
+        buf = io.BytesIO()
+        w = PdfStreamWriter(buf, title="t", file_id=b"0" * 16)
+        w.add_object(b"<< /Altro true >>")
+        importa(w, "B0", background, 0)
+        w.add_page(283.46, 170.08, [], b"", ["B0"])
+        w.close()
+        return buf.getvalue()
+
+    attesa = written(import_pdf_page)
+    stamp_fonts.cartella_sottoinsiemi(tmp_path)
+    try:
+        registra = stamp_sfondi._record
+        for passo in ("scritto", "letto", "danneggiato", "riscritto"):
+            stamp_sfondi._IMPORTS.clear()  # as in a new process
+
+            def vietato(*_a):
+                raise AssertionError("recorded again instead of read from the cache")
+
+            monkeypatch.setattr(stamp_sfondi, "_record", vietato if passo in ("letto", "riscritto") else registra)
+            assert written(stamp_sfondi.import_background) == attesa, passo
+            (file,) = tmp_path.glob("sfondo-*.bin")
+            if passo == "letto":
+                dati = bytearray(file.read_bytes())
+                dati[-5] ^= 0xFF
+                file.write_bytes(bytes(dati))
+        assert file.read_bytes()[32:] == __import__("marshal").dumps(registra(background, 0))
+    finally:
+        stamp_fonts.cartella_sottoinsiemi(None)
+        stamp_sfondi._IMPORTS.clear()

@@ -35,3 +35,24 @@ def test_a_subset_read_from_the_cache_is_the_one_made_now(faccia: str, tmp_path:
     file.write_bytes(file.read_bytes()[:-100])  # cut short: made again, and written whole
     assert _fresco(faccia, tmp_path) == atteso
     assert _fresco(faccia, tmp_path) == atteso and file.stat().st_size > 100
+
+
+def _metriche(path: str, cartella: Path | None) -> stamp_fonts.FontFace:
+    stamp_fonts.cartella_sottoinsiemi(cartella)
+    try:
+        return stamp_fonts.FontFace._read(Path(path), "F3")
+    finally:
+        stamp_fonts.cartella_sottoinsiemi(None)
+
+
+def test_metrics_read_from_the_cache_are_those_of_the_font(faccia: str, tmp_path: Path) -> None:
+    atteso = _metriche(faccia, None)
+    assert atteso.widths[ord("A")] > 0 and atteso.ascent > 0
+    assert _metriche(faccia, tmp_path) == atteso  # read from the font, written
+    (file,) = tmp_path.glob("metrica-*.json")
+    letto = _metriche(faccia, tmp_path)
+    assert letto == atteso and letto.encode("Perché") == atteso.encode("Perché")
+    assert letto.width(b"Caldaia", 9.0) == atteso.width(b"Caldaia", 9.0)
+    file.write_text(file.read_text()[:-40])  # cut short: read from the font again, and written whole
+    assert _metriche(faccia, tmp_path) == atteso
+    assert _metriche(faccia, tmp_path) == atteso and file.read_text().endswith("}")
