@@ -22,10 +22,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-from PIL import Image, ImageChops, ImageDraw
+from typing import TYPE_CHECKING
 
 from renderers.errors import RenderError
+
+if TYPE_CHECKING:  # Pillow is imported when a page is drawn or read: not by every job that names paper
+    from PIL import Image
 
 __all__ = ["PASSO", "Fondo", "CartaPagina", "Profilo", "profondita", "profili_pdf", "profilo", "CONTEGGI"]
 
@@ -74,6 +76,8 @@ class CartaPagina:
 def profondita(img: Image.Image) -> dict[str, list[int]]:
     """Per edge, per cell along it: blank cells between the edge and the first ink cell (a line
     without ink: blank through, the whole depth)."""
+    from PIL import Image
+
     w, h = img.size
     ink = img.convert("L").point(_INCHIOSTRO)
     righe = ink.tobytes()
@@ -98,6 +102,8 @@ def profondita(img: Image.Image) -> dict[str, list[int]]:
 
 
 def _raster(pdf: bytes) -> list[Image.Image]:
+    from PIL import Image
+
     try:
         with tempfile.TemporaryDirectory(prefix="curit-contr-") as tmp:
             Path(tmp, "in.pdf").write_bytes(pdf)
@@ -133,6 +139,8 @@ def _fondo(f: Fondo) -> Image.Image:
 def _disegna(carta: CartaPagina) -> Image.Image:
     """The page kind's ink: its backgrounds where they are drawn (a shift between two cells counts
     both), every slot box black."""
+    from PIL import Image, ImageChops, ImageDraw
+
     w, h = math.ceil(carta.larghezza / PASSO - 1e-6), math.ceil(carta.altezza / PASSO - 1e-6)
     tela = Image.new("L", (w, h), 255)
     for f in carta.fondi:

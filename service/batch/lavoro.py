@@ -51,7 +51,7 @@ from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, opz
 from service.batch.firme import configura_firma, firma_uscite
 from service.batch.stampatori import Stampatori, UnioneInOrdine
 from service.batch.sigilli import configura_sigillo, prepara_chiavi
-from service.batch.tipi import RecordCompatti, Scarto, Validatori, canonico, mappa_anomalie, tipo_lotto
+from service.batch.tipi import RecordCompatti, Scarto, Validatori, canonico, tipo_lotto
 from service.batch.unione import scrivi_unione
 from service.settings import Settings
 
@@ -124,9 +124,7 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
     if uscita.dividi_per and uscita.dividi_per not in tipo.gruppi:
         raise RuleViolation(f"Il lotto {tipo.codice} non si può dividere per {uscita.dividi_per}"
                             + (f": scegliere tra {', '.join(tipo.gruppi)}." if tipo.gruppi else "."), path=("dividi_per",))
-    opz = dict(opzioni or {})
-    if tipo.codice == "esiti":
-        opz["mappa_anomalie"] = mappa_anomalie(settings)
+    opz = tipo.opzioni_iniziali(opzioni, settings)
     records, scarti = tipo.records(dati, opz, processi or len(os.sched_getaffinity(0)), validatori, settings=settings)
     if not records:
         raise RuleViolation("Nessun record valido da stampare." + (f" Scartati: {len(scarti)}." if scarti else ""),

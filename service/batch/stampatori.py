@@ -25,6 +25,7 @@ import contextlib
 import io
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -73,23 +74,42 @@ class Stampatori:
         input is alive until :meth:`valida`, which empties this."""
         if isinstance(dati, Mapping):  # an etichette input: {"ente_id": …, "numeri": […]}
             self._ingressi.update({id(v): k for k, v in dati.items() if isinstance(v, list)})
+        self._anticipo: tuple[str, int, dict[str, Any], list[Future[Any]]] | None = None
+        """The validation started at once, with the job's default options (kind, list, options,
+        slices): :meth:`valida` takes it when asked for the same."""
+        # an input of another shape, or options that do not load, are refused in Italian by crea_lavoro
+        with contextlib.suppress(Exception):
+            from service.batch.tipi import tipo_lotto
+
+            kind = tipo_lotto(tipo)
+            lista, opzioni = kind.da_validare(dati, kind.opzioni_iniziali({}, settings))
+            self._anticipo = (kind.codice, id(lista), opzioni, self._sottometti(kind.codice, lista, opzioni))
+
+    def _sottometti(self, codice: str, lista: Sequence[Any], opzioni: dict[str, Any]) -> list[Future[Any]]:
+        fette = min(len(lista), 2 * self.processi)  # two each: the slices of a slower printer go to the other
+        passo = -(-len(lista) // max(fette, 1))
+        return [self.pool.submit(_valida, codice, self._ingressi[id(lista)], inizio, passo, opzioni, self.settings)
+                for inizio in range(0, len(lista), passo)]
 
     def valida(self, tipo: Any, lista: Sequence[Any], opzioni: Mapping[str, Any]) -> list[Any] | None:
         """``lista`` (the input, or its list of items) validated by the printers, a slice each
-        (``service.batch.tipi.Validatori``); None when it is not what they inherited."""
+        (``service.batch.tipi.Validatori``): the validation started with the printers when it is
+        the same, else started now; None when ``lista`` is not what they inherited."""
         from concurrent.futures.process import BrokenProcessPool
 
-        ingressi, self._ingressi = self._ingressi, {}
-        if id(lista) not in ingressi:
-            return None
-        fette = min(len(lista), 2 * self.processi)  # two each: a printer still warming up takes fewer
-        passo = -(-len(lista) // fette)
+        anticipo, self._anticipo = self._anticipo, None
         try:
-            futuri = [self.pool.submit(_valida, tipo.codice, ingressi[id(lista)], inizio, passo, dict(opzioni),
-                                       self.settings) for inizio in range(0, len(lista), passo)]
+            if anticipo is not None and anticipo[:3] == (tipo.codice, id(lista), dict(opzioni)):
+                futuri = anticipo[3]
+            elif id(lista) in self._ingressi:
+                futuri = self._sottometti(tipo.codice, lista, dict(opzioni))
+            else:
+                return None
             return [f.result() for f in futuri]
         except BrokenProcessPool:  # a printer is gone: this process validates (the job fails at print)
             return None
+        finally:
+            self._ingressi = {}
 
     def chiudi(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -118,12 +138,12 @@ def _scalda(tipo_codice: str, campione: Any, settings: Settings) -> None:
     os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
         from service.batch.blocchi import _stampa
-        from service.batch.tipi import Contesto, mappa_anomalie, tipo_lotto
+        from service.batch.tipi import Contesto, tipo_lotto
 
         tipo = tipo_lotto(tipo_codice)
         if tipo.template is None or campione is None:  # laid out in full per record: nothing to warm
             return
-        opzioni: dict[str, Any] = {"mappa_anomalie": mappa_anomalie(settings)} if tipo.codice == "esiti" else {}
+        opzioni = tipo.opzioni_iniziali({}, settings)
         records, _ = tipo.records(campione, opzioni, 1)
         if not records:
             return

@@ -119,8 +119,7 @@ class TipoLotto(ABC):
         ``service.batch.stampatori``) validate it instead, whatever its length. ``settings``
         given, each record's issuer is named as it is validated (``RecordCompatti.emittenti``:
         the signer check does not validate a form again for it)."""
-        if not isinstance(dati, (list, ElencoCompatto)):
-            raise RuleViolation("Il file deve contenere un elenco JSON ([{...}, ...]).", path=("sorgente",))
+        dati, opzioni = self.da_validare(dati, opzioni)
         parti = validatori(self, dati, opzioni) if validatori is not None and len(dati) else None
         if parti is not None:
             return self._unite(parti)
@@ -135,6 +134,17 @@ class TipoLotto(ABC):
         finally:
             _IN_VALIDAZIONE = None
         return self._unite(parti)
+
+    def da_validare(self, dati: Any, opzioni: Mapping[str, Any]) -> tuple[Sequence[Any], dict[str, Any]]:
+        """The items :meth:`records` validates one by one, and the options it validates them with
+        (an input of another shape: ``RuleViolation``)."""
+        if not isinstance(dati, (list, ElencoCompatto)):
+            raise RuleViolation("Il file deve contenere un elenco JSON ([{...}, ...]).", path=("sorgente",))
+        return dati, dict(opzioni)
+
+    def opzioni_iniziali(self, opzioni: Mapping[str, Any] | None, settings: Settings) -> dict[str, Any]:
+        """The job's options before its records are known: the caller's, and what validating needs."""
+        return dict(opzioni or {})
 
     @staticmethod
     def _unite(parti: list[tuple[RecordCompatti, list[Scarto]]]) -> tuple[RecordCompatti, list[Scarto]]:
@@ -293,12 +303,11 @@ class Etichette(TipoLotto):
     def emittente(self, rec, ctx):
         return str(ctx.opzioni.get("ente_id") or "") or None
 
-    def records(self, dati, opzioni, processi=1, validatori=None, *, settings=None):
+    def da_validare(self, dati, opzioni):
         if not isinstance(dati, dict) or not isinstance(dati.get("numeri"), list):
             raise RuleViolation('Il file deve contenere {"ente_id": ..., "tipo": "G"|"F", "numeri": [...]}.',
                                 path=("sorgente",))
-        opz = {**opzioni, "ente_id": dati.get("ente_id"), "tipo": dati.get("tipo")}
-        return super().records(dati["numeri"], opz, processi, validatori, settings=settings)
+        return dati["numeri"], {**opzioni, "ente_id": dati.get("ente_id"), "tipo": dati.get("tipo")}
 
     def _chiave_grezza(self, grezzo):
         return str(grezzo)
@@ -380,6 +389,9 @@ class Esiti(TipoLotto):
     codice, template, titolo = "esiti", "lettera_esito/documento.html.j2", "Lettere di esito delle ispezioni"
     gruppi = ("cap", "comune")
     documento = "lettera-esito"
+
+    def opzioni_iniziali(self, opzioni, settings):
+        return {**super().opzioni_iniziali(opzioni, settings), "mappa_anomalie": mappa_anomalie(settings)}
 
     def emittente(self, rec, ctx):
         return ctx.ente_id(rec.get("ente_id"), rec["riepilogo"]["codice_impianto"])

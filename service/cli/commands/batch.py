@@ -182,17 +182,19 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
 
         firmatore = Firmatore(get_settings())
     try:
-        from service.batch.lavoro import OpzioniUscita, crea_lavoro
-
         if lavoro_id is None:
             if not tipo or sorgente in ("", None):
                 raise RuleViolation("Indicare il tipo di lotto e il file dei record.", path=("tipo",))
             dati = sorgente if isinstance(sorgente, list) else _sorgente(tipo, sorgente, comune, ente)
             if processi > 1 and not distribuito:
-                # the printing processes warm up and validate the input; this one checks the signer, writes the manifest
+                # printing processes forked now validate the input, while this one loads the jobs table and
+                # the progress bar, then checks the signer and writes the manifest
                 from service.batch.stampatori import Stampatori
 
                 stampatori = Stampatori(processi, tipo, dati, get_settings())
+                import rich.progress  # noqa: F401 - for _esegui
+            from service.batch.lavoro import OpzioniUscita, crea_lavoro
+
             gc.freeze()  # the engine's modules, loaded: validating the input does not walk them (see below)
             lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
                                             uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
