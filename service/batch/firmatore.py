@@ -1,10 +1,11 @@
 """The signer of a local job's print files, loaded on the other core while the job starts.
 
-A job's last step signs its print file (``service.batch.firme``): ~0.1 s of work after ~0.6 s of
-loading the signing stack (pyHanko, the archive's modules) and the key. In a job printed by several
-processes, the parent spends its first ~0.6 s importing the engine and validating on one core while
-the other waits; :class:`Firmatore` is a process forked before that (from the command's first lines:
-it copies almost nothing), which loads the signing stack on the idle core and then waits. At the end
+A job's last step signs its print file (``service.batch.firme``): ~0.1 s of work after ~0.5 s of
+loading the signing stack (pyHanko, cryptography) and the key. In a job printed by several
+processes, the parent spends its first ~0.5 s importing the engine and reading the input on one core
+while the other waits; :class:`Firmatore` is a process forked before that (from the command's first
+lines: it copies almost nothing), which loads the signing stack on the idle core, at a lower priority
+(``nice`` 10: what it has left to load gives way to the printers), and then waits. At the end
 the parent hands it the print file and it signs at once: its key is loaded, its first
 signature's CMS template made on a blank page, and what it loaded frozen out of the garbage
 collector's walks as soon as the job is created. The signed bytes are those the parent would
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import signal
 from multiprocessing import get_context
 from pathlib import Path
@@ -85,6 +87,10 @@ class Firmatore:
 def _servi(conn: Any, settings: Settings) -> None:
     """The signer's loop: load the stack now, then sign each print file the parent sends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the job's: it stops this process (abbandona)
+    # it loads in the cores' spare time: the printers and the parent go first (A/B, 1,500 G with 2
+    # processes: 4.62 s instead of 4.82; 300 G: median 1.52 instead of 1.57)
+    with contextlib.suppress(OSError):
+        os.nice(10)
     with contextlib.suppress(Exception):  # best effort: whatever fails here fails, and is reported, when signing
         _emissione_di(settings)  # the signing stack, loaded while the parent works
     gc.freeze()  # what is loaded stays: the collections while signing do not walk it (~0.07 s on 1,800 pages)
