@@ -59,8 +59,18 @@ def test_s3_killed_while_two_processes_ingest_nothing_lost_each_stored_once(engi
         assert stati[-6:] == ["in_coda"] * 6 and in_coda(engine) == stati.count("in_coda")
     finally:
         s3_server.restart()
-    esito = emissione.archivio.svuota_coda(ora=datetime.now(timezone.utc) + timedelta(hours=1))
-    assert (esito.archiviati, esito.falliti, esito.in_coda) == (stati.count("in_coda"), 0, 0)
+    # Just restarted, SeaweedFS may refuse a write for a moment (seen once in CI under load): that entry
+    # stays queued with back-off and a later round archives it. Nothing may be refused for good, lost
+    # or stored twice (checked below against S3 and the index).
+    ora, archiviati = datetime.now(timezone.utc), 0
+    for _ in range(5):
+        ora += timedelta(hours=1)  # past any back-off (at most 10 minutes)
+        esito = emissione.archivio.svuota_coda(ora=ora)
+        archiviati += esito.archiviati
+        assert esito.scartati == 0, emissione.archivio.coda()
+        if esito.in_coda == 0:
+            break
+    assert (archiviati, esito.in_coda) == (stati.count("in_coda"), 0), emissione.archivio.coda()
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(idx.Documento)) == 30
         assert s.scalar(select(func.count()).select_from(VoceOutbox)) == 0
