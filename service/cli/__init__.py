@@ -140,7 +140,12 @@ def main() -> None:
     if not _USCITA_RAPIDA:
         _USCITA_RAPIDA = True
         atexit.register(_uscita_rapida)
-    _load_commands(sys.argv[1] if len(sys.argv) > 1 else None)
+    verbo = sys.argv[1] if len(sys.argv) > 1 else None
+    if verbo == "batch":  # its signer loads on the other core while this one parses and reads the settings
+        from service.batch.firmatore import anticipa
+
+        anticipa(sys.argv[2:])
+    _load_commands(verbo)
     try:
         app(standalone_mode=False)
     except typer.Abort:
