@@ -20,22 +20,19 @@ import os
 import signal
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.errors import AppError
 from service.batch.cartelle import nome_firmato, scrivi_atomico
+from service.settings import Settings
 
-if TYPE_CHECKING:  # imported by the command's first line (anticipa): the settings are read later
-    from service.settings import Settings
-
-__all__ = ["Firmatore", "firma_stampa", "anticipa", "prendi_anticipato"]
+__all__ = ["Firmatore", "firma_stampa"]
 
 
 class Firmatore:
     """One forked process that signs print files as the job's issuer (``firma``) until :meth:`chiudi`."""
 
-    def __init__(self, settings: Settings | None) -> None:
-        """``settings`` None: the child reads them (forked before this process has)."""
+    def __init__(self, settings: Settings) -> None:
         contesto = get_context("fork")
         self._conn, figlio = contesto.Pipe()
         self._processo = contesto.Process(target=_servi, args=(figlio, settings), name="curit-firmatore", daemon=True)
@@ -87,44 +84,9 @@ class Firmatore:
         self._conn.close()
 
 
-_ANTICIPATO: Firmatore | None = None
-
-
-def anticipa(argomenti: list[str]) -> None:
-    """From the command's first line, before Typer and the settings are loaded (~0.15 s in which
-    the other core has nothing to do): fork the signer of a ``batch`` run that looks like a new local
-    job printed by several processes and signed. The run takes it (:func:`prendi_anticipato`), or
-    stops it when it does not sign after all; a run that needs one and finds none forks it then."""
-    global _ANTICIPATO
-    if _ANTICIPATO is not None or len([a for a in argomenti if not a.startswith("-")]) < 2:
-        return
-    if argomenti[0] == "stato" or any(a.split("=")[0] in ("--riprendi", "--distribuito", "--no-firma", "--help")
-                                      for a in argomenti):
-        return
-    for i, a in enumerate(argomenti):
-        valore = a.split("=", 1)[1] if a.startswith("--processi=") else (
-            argomenti[i + 1] if a == "--processi" and i + 1 < len(argomenti) else None)
-        if valore is not None and valore.strip() == "1":
-            return
-    if "--processi" not in " ".join(argomenti) and len(os.sched_getaffinity(0)) < 2:
-        return
-    _ANTICIPATO = Firmatore(None)
-
-
-def prendi_anticipato() -> Firmatore | None:
-    """The signer :func:`anticipa` forked, if any (once)."""
-    global _ANTICIPATO
-    firmatore, _ANTICIPATO = _ANTICIPATO, None
-    return firmatore
-
-
-def _servi(conn: Any, settings: Settings | None) -> None:
+def _servi(conn: Any, settings: Settings) -> None:
     """The signer's loop: load the stack now, then sign each print file the parent sends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the job's: it stops this process (abbandona)
-    if settings is None:
-        from service.settings import get_settings
-
-        settings = get_settings()
     # it loads in the cores' spare time: the printers and the parent go first (A/B, 1,500 G with 2
     # processes: 4.62 s instead of 4.82; 300 G: median 1.52 instead of 1.57)
     with contextlib.suppress(OSError):

@@ -140,12 +140,7 @@ def main() -> None:
     if not _USCITA_RAPIDA:
         _USCITA_RAPIDA = True
         atexit.register(_uscita_rapida)
-    verbo = sys.argv[1] if len(sys.argv) > 1 else None
-    if verbo == "batch":  # its signer loads on the other core while this one parses and reads the settings
-        from service.batch.firmatore import anticipa
-
-        anticipa(sys.argv[2:])
-    _load_commands(verbo)
+    _load_commands(sys.argv[1] if len(sys.argv) > 1 else None)
     try:
         app(standalone_mode=False)
     except typer.Abort:

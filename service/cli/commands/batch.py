@@ -175,16 +175,12 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
     if lavoro_id is not None and (firma is not None or emittente or archivia is not None):
         raise RuleViolation("Firma, emittente e archiviazione sono fissati alla creazione del lavoro: "
                             "non si cambiano con --riprendi.", path=("riprendi",))
-    stampatori = None
-    from service.batch.firmatore import Firmatore, prendi_anticipato
-
-    firmatore = prendi_anticipato()  # forked from the command's first line (service.cli.main)
+    stampatori = firmatore = None
     if processi > 1 and not distribuito and lavoro_id is None and (get_settings().firma_output if firma is None else firma):
         # forked before the engine is imported: it loads the signing stack on the other core meanwhile
-        firmatore = firmatore or Firmatore(get_settings())
-    elif firmatore is not None:  # not signed after all (settings), or not a local job with several processes
-        firmatore.abbandona()
-        firmatore = None
+        from service.batch.firmatore import Firmatore
+
+        firmatore = Firmatore(get_settings())
     try:
         if lavoro_id is None:
             if not tipo or sorgente in ("", None):
