@@ -20,15 +20,14 @@ job interrupted at any point is resumed with ``--riprendi``: finished chunks are
 are printed, and the result is byte-identical to an uninterrupted run. Each finished chunk is
 recorded in the database (``archive.lavori.registra_blocco``) by whoever printed it, so the
 job's progress, pages/s and ETA move chunk by chunk on one machine or on many. Signatures come
-last (:func:`concludi`): they never touch the deterministic print files.
+last (:func:`concludi`): they never touch the deterministic print files. The merge after printing
+and the report are in ``service.batch.uscite``.
 """
 
 from __future__ import annotations
 
-import csv
 import gc
 import hashlib
-import io
 import json
 import math
 import os
@@ -40,23 +39,27 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
-from archive.lavori import Lavoro, aggiorna_lavoro, get_lavoro, registra_blocco, registra_lavoro
 from domain.errors import AppError, RuleViolation
 from renderers.impose import get_profile
 from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, opzioni_foglio, scrivi_atomico
+from service.batch.cartelle import blocchi_totali
 from service.batch.firme import configura_firma, firma_uscite
-from service.batch.stampatori import Stampatori, UnioneInOrdine
 from service.batch.sigilli import configura_sigillo, prepara_chiavi
+from service.batch.stampatori import Stampatori, UnioneInOrdine
 from service.batch.tipi import RecordCompatti, Scarto, Validatori, canonico, tipo_lotto
-from service.batch.unione import scrivi_unione
+from service.batch.uscite import righe_rapporto, scrivi_rapporto, unisci, unisci_blocchi, uscite
 from service.settings import Settings
 
-__all__ = ["OpzioniUscita", "Avanzamento", "crea_lavoro", "esegui_lavoro", "unisci", "concludi", "stato_lavoro",
-           "blocchi_totali", "segna_blocco", "uscite"]
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["OpzioniUscita", "Avanzamento", "Preparato", "crea_lavoro", "prepara_lavoro", "registra", "esegui_lavoro",
+           "unisci", "concludi", "stato_lavoro", "blocchi_totali", "segna_blocco", "uscite"]
+
+# The jobs table (archive.lavori: SQLAlchemy, ~0.15 s to import) is imported where it is used: a
+# local job with several processes writes its folder and starts printing before it needs it.
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,40 @@ def _dimensione_blocco(tipo: Any, richiesta: int, record: int | None = None, fog
     return max(passo, richiesta // passo * passo)
 
 
-def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engine,
-                opzioni: Mapping[str, Any] | None = None, uscita: OpzioniUscita = OpzioniUscita(),
-                record_per_blocco: int | None = None, processi: int | None = None, firma: bool | None = None,
-                emittente: str | None = None, archivia: bool | None = None,
-                validatori: Validatori | None = None) -> tuple[str, list[Scarto]]:
-    """Validate ``dati`` into a manifest and register the job; returns its id and the refused items.
+@dataclass(frozen=True)
+class Preparato:
+    """A job's folder written (manifest, ``lavoro.json``, ``scarti.json``), not yet in the database."""
+
+    id: str
+    cartella: Path
+    scarti: list[Scarto]
+    blocchi: int
+    riga: dict[str, Any]
+    """The job's row (``archive.lavori.Lavoro`` fields)."""
+
+
+def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engine, **parametri: Any
+                ) -> tuple[str, list[Scarto]]:
+    """Validate ``dati`` into a manifest and register the job (:func:`prepara_lavoro` with
+    ``parametri``, then :func:`registra`); returns its id and the refused items."""
+    preparato = prepara_lavoro(tipo_codice, dati, settings=settings, **parametri)
+    return registra(engine, preparato), preparato.scarti
+
+
+def registra(engine: Engine, preparato: Preparato) -> str:
+    """Record a prepared job in the database (state ``creato``); its id."""
+    from archive.lavori import Lavoro, registra_lavoro
+
+    registra_lavoro(engine, Lavoro(**preparato.riga))
+    return preparato.id
+
+
+def prepara_lavoro(tipo_codice: str, dati: Any, *, settings: Settings,
+                   opzioni: Mapping[str, Any] | None = None, uscita: OpzioniUscita = OpzioniUscita(),
+                   record_per_blocco: int | None = None, processi: int | None = None, firma: bool | None = None,
+                   emittente: str | None = None, archivia: bool | None = None,
+                   validatori: Validatori | None = None) -> Preparato:
+    """Validate ``dati`` into a manifest in a new job folder; the job, not yet registered.
 
     ``processi``: validators for a long input (default: the cores this process may use);
     ``validatori``: processes that inherited ``dati`` validate it (``TipoLotto.records``).
@@ -157,11 +188,10 @@ def crea_lavoro(tipo_codice: str, dati: Any, *, settings: Settings, engine: Engi
               if record_per_blocco else _dimensione_blocco(tipo, settings.batch_record_per_blocco, n_record,
                                                            foglio=opz.get("foglio"))}
     scrivi_atomico(cartella / "lavoro.json", json.dumps(lavoro, ensure_ascii=False, indent=1, sort_keys=True).encode())
-    registra_lavoro(engine, Lavoro(id=lavoro_id, tipo=tipo.codice, stato="creato", cartella=str(cartella),
-                                   manifest_sha256=sha, record_totali=n_record, record_fatti=0,
-                                   record_scartati=len(scarti), record_falliti=0, impaginazioni_complete=0, pagine=0,
-                                   emittente=conf_firma["stampa"]))
-    return lavoro_id, scarti
+    return Preparato(lavoro_id, cartella, scarti, blocchi_totali(lavoro), {
+        "id": lavoro_id, "tipo": tipo.codice, "stato": "creato", "cartella": str(cartella), "manifest_sha256": sha,
+        "record_totali": n_record, "record_fatti": 0, "record_scartati": len(scarti), "record_falliti": 0,
+        "impaginazioni_complete": 0, "pagine": 0, "emittente": conf_firma["stampa"]})
 
 
 def _scrivi_manifest(percorso: Path, records: Any) -> str:
@@ -179,11 +209,9 @@ def _scrivi_manifest(percorso: Path, records: Any) -> str:
     return h.hexdigest()
 
 
-def blocchi_totali(lavoro: Mapping[str, Any]) -> int:
-    return math.ceil((lavoro["record_totali"] + lavoro.get("spostamento", 0)) / lavoro["record_per_blocco"])
-
-
 def _cartella(engine: Engine, lavoro_id: str) -> Path:
+    from archive.lavori import get_lavoro
+
     return Path(get_lavoro(engine, lavoro_id).cartella)
 
 
@@ -191,8 +219,11 @@ def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, process
                   avanzamento: Callable[[Avanzamento], None] | None = None,
                   stampatori: Stampatori | None = None, firmatore: Any = None) -> dict[str, Any]:
     """Print every chunk not done yet (``processi`` > 1: a process pool, or ``stampatori`` started
-    beforehand), merging the print file as the chunks finish in order, then sign and report
-    (the print files by ``firmatore`` when given: ``service.batch.firmatore``)."""
+    beforehand, which may be printing them already: ``Stampatori.stampa``), merging the print file
+    as the chunks finish in order, then sign and report (the print files by ``firmatore`` when
+    given: ``service.batch.firmatore``)."""
+    from archive.lavori import aggiorna_lavoro
+
     cartella = _cartella(engine, lavoro_id)
     lavoro = leggi_lavoro(cartella)
     stato = Avanzamento(lavoro["record_totali"])
@@ -201,7 +232,11 @@ def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, process
         UnioneInOrdine(cartella, lavoro, n_blocchi)
     da_fare = []
     try:
+        in_stampa = stampatori.blocchi if stampatori is not None else {}
         for i in range(n_blocchi):
+            if i in in_stampa:  # being printed since the job's folder was written
+                da_fare.append(i)
+                continue
             fatto = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
             if fatto is None:
                 da_fare.append(i)
@@ -223,7 +258,8 @@ def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, process
                 unione.fatto(rapporto)
 
         if stampatori is not None and da_fare:
-            for fut in as_completed([stampatori.pool.submit(esegui_blocco, cartella, i, settings) for i in da_fare]):
+            for fut in as_completed([in_stampa.pop(i, None) or stampatori.pool.submit(esegui_blocco, cartella, i, settings)
+                                     for i in da_fare]):
                 fatto(fut.result())
         elif processi <= 1 or len(da_fare) <= 1:
             for i in da_fare:
@@ -254,6 +290,8 @@ def esegui_lavoro(lavoro_id: str, *, settings: Settings, engine: Engine, process
 
 def segna_blocco(engine: Engine, lavoro_id: str, rapporto: Mapping[str, Any]) -> dict[str, Any]:
     """Record a finished chunk (from its report) in the job's progress; the job's row."""
+    from archive.lavori import registra_blocco
+
     voci = rapporto["record"]
     return registra_blocco(engine, lavoro_id, rapporto["indice"], record=len(voci), pagine=rapporto["pagine"],
                            falliti=sum(1 for r in voci if r["stato"] == "fallito"),
@@ -268,131 +306,23 @@ def concludi(cartella: Path, *, settings: Settings, engine: Engine,
     lavoro = leggi_lavoro(cartella)
     if unione is not None and unione.completa:
         rapporti, file_di, pagine = unione.chiudi()
-        file, righe = [unione.NOME], _righe_rapporto(cartella, lavoro, rapporti, file_di)
+        file, righe = [unione.NOME], righe_rapporto(cartella, lavoro, rapporti, file_di)
     else:
-        file, pagine, righe = _unisci(cartella, lavoro)
+        file, pagine, righe = unisci_blocchi(cartella, lavoro)
+    from archive.lavori import aggiorna_lavoro
+
     firmati = firma_uscite(cartella, lavoro, file, righe, settings=settings, firmatore=firmatore)
-    esito = _scrivi_rapporto(cartella, lavoro, righe, file, pagine, firmati)  # once, with the signed files
+    esito = scrivi_rapporto(cartella, lavoro, righe, file, pagine, firmati)  # once, with the signed files
     aggiorna_lavoro(engine, lavoro["id"], stato="completato", record_fatti=esito["prodotti"] + esito["falliti"],
                     record_falliti=esito["falliti"], impaginazioni_complete=esito["impaginazioni_complete"],
                     pagine=esito["pagine"], eta_secondi=0.0, messaggio=None)
     return esito
 
 
-def uscite(cartella: Path) -> list[str]:
-    """Every output of a finished job, relative to its directory: print files, signed copies,
-    report, per-record PDFs (what a distributed merge publishes and the client fetches)."""
-    rapporto = json.loads((cartella / "rapporto.json").read_text(encoding="utf-8"))
-    nomi = [*rapporto["file"], *rapporto.get("firmati", []), "rapporto.json", "rapporto.csv"]
-    for r in rapporto["record"]:
-        nomi.extend(f"documenti/{r[k]}" for k in ("documento", "documento_firmato") if r.get(k))
-    return nomi
-
-
-# --- merge and report ---------------------------------------------------------------------------
-
-def unisci(cartella: Path) -> dict[str, Any]:
-    """Merge the chunks into the print PDF(s) and write the report (deterministic bytes)."""
-    lavoro = leggi_lavoro(cartella)
-    file, pagine, righe = _unisci(cartella, lavoro)
-    return _scrivi_rapporto(cartella, lavoro, righe, file, pagine)
-
-
-def _unisci(cartella: Path, lavoro: Mapping[str, Any]) -> tuple[list[str], int, list[dict[str, Any]]]:
-    """Merge the chunks into the print PDF(s): the files, their pages in all, the report's rows."""
-    rapporti = []
-    for i in range(blocchi_totali(lavoro)):
-        r = blocco_fatto(cartella, i, lavoro["manifest_sha256"])
-        if r is None:
-            raise RuleViolation(f"Il blocco {i} del lavoro {lavoro['id']} non è stato stampato.", path=("lavoro",))
-        rapporti.append(r)
-    for vecchio in cartella.glob("stampa*.pdf"):
-        vecchio.unlink()
-    blocchi = [cartella / "blocchi" / f"blocco-{r['indice']:05d}.pdf" for r in rapporti]
-    uscite = _uscite(cartella, lavoro, rapporti)
-    file_di: dict[tuple[int, int], tuple[str, int]] = {}
-    for nome, pagine in uscite:
-        tmp = cartella / f".{nome}.{os.getpid()}.tmp"
-        identita = "\0".join([lavoro["manifest_sha256"], nome, *(r["pdf_sha256"] for r in rapporti)]).encode()
-        with tmp.open("wb") as f:
-            scrivi_unione(f, blocchi, pagine, titolo=lavoro["titolo"], identita=identita)
-        os.replace(tmp, cartella / nome)
-        for numero, kp in enumerate(pagine, start=1):
-            file_di[kp] = (nome, numero)
-    righe = _righe_rapporto(cartella, lavoro, rapporti, file_di)
-    return [n for n, _ in uscite], sum(len(p) for _, p in uscite), righe
-
-
-def _uscite(cartella: Path, lavoro: Mapping[str, Any], rapporti: list[dict[str, Any]]
-            ) -> list[tuple[str, list[tuple[int, int]]]]:
-    """Output files and their pages as (chunk position, page in the chunk), from the chunk reports."""
-    tutte = [(k, p) for k, r in enumerate(rapporti) for p in range(r["pagine"])]
-    if lavoro.get("dividi_per"):
-        tipo = tipo_lotto(lavoro["tipo"])
-        gruppi: dict[str, list[tuple[int, int]]] = {}
-        with (cartella / "manifest.jsonl").open(encoding="utf-8") as f:
-            chiavi = [tipo.gruppo(json.loads(riga), lavoro["dividi_per"]) for riga in f]
-        for k, r in enumerate(rapporti):
-            for v in r["record"]:
-                gruppi.setdefault(chiavi[v["n"]], []).extend((k, v["pagina"] + j) for j in range(v["pagine"]))
-        return [(f"stampa-{_nome(g)}.pdf", pag) for g, pag in gruppi.items()]
-    ogni = lavoro.get("dividi_ogni")
-    if ogni:
-        return [(f"stampa-{i // ogni + 1:03d}.pdf", tutte[i:i + ogni]) for i in range(0, len(tutte), ogni)]
-    return [("stampa.pdf", tutte)]
-
-
-def _nome(gruppo: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in gruppo)[:60]
-
-
-def _righe_rapporto(cartella: Path, lavoro: Mapping[str, Any], rapporti: list[dict[str, Any]],
-                    file_di: Mapping[tuple[int, int], tuple[str, int]]) -> list[dict[str, Any]]:
-    righe = []
-    for k, r in enumerate(rapporti):
-        for v in r["record"]:
-            pos = [file_di[(k, v["pagina"] + j)] for j in range(v["pagine"]) if (k, v["pagina"] + j) in file_di]
-            righe.append({"n": v["n"] + 1, "chiave": v["chiave"], "stato": v["stato"],
-                          "file": pos[0][0] if pos else "", "pagine": f"{pos[0][1]}-{pos[-1][1]}" if pos else "",
-                          "impaginazione_completa": v["impaginazione_completa"], "documento": v.get("documento", ""),
-                          "motivo": v["motivo"], **({"documento_id": v["documento_id"]} if v.get("documento_id") else {})})
-    for s in json.loads((cartella / "scarti.json").read_text(encoding="utf-8")):
-        righe.append({"n": s["riga"], "chiave": s["chiave"], "stato": "scartato", "file": "", "pagine": "",
-                      "impaginazione_completa": False, "documento": "", "motivo": s["motivo"]})
-    return righe
-
-
-def _scrivi_rapporto(cartella: Path, lavoro: Mapping[str, Any], righe: list[dict[str, Any]],
-                     file: list[str], pagine: int, firmati: list[str] | None = None) -> dict[str, Any]:
-    sintesi = {
-        "lavoro": lavoro["id"], "tipo": lavoro["tipo"], "manifest_sha256": lavoro["manifest_sha256"],
-        "record_totali": lavoro["record_totali"],
-        "prodotti": sum(1 for r in righe if r["stato"] == "prodotto"),
-        "falliti": sum(1 for r in righe if r["stato"] == "fallito"),
-        "scartati": sum(1 for r in righe if r["stato"] == "scartato"),
-        "impaginazioni_complete": sum(1 for r in righe if r["impaginazione_completa"]),
-        "pagine": pagine,
-        "file": file,
-        "firmati": firmati or [],
-        "emittente": (lavoro.get("firma") or {}).get("stampa"),
-        "archiviati": sum(1 for r in righe if r.get("archivio")),
-        "sigillati": sum(1 for r in righe if r.get("documento_id")),
-        "nota": ("Modulo senza modello di stampa variabile: ogni record è impaginato per intero da WeasyPrint."
-                 if lavoro["tipo"].startswith("moduli:") and tipo_lotto(lavoro["tipo"]).template is None else ""),
-    }
-    scrivi_atomico(cartella / "rapporto.json",
-                   json.dumps({**sintesi, "record": righe}, ensure_ascii=False, indent=1).encode())
-    buf = io.StringIO()
-    campi = list(dict.fromkeys(k for r in righe for k in r)) or ["n"]
-    w = csv.DictWriter(buf, fieldnames=campi, delimiter=";", restval="")
-    w.writeheader()
-    w.writerows(righe)
-    scrivi_atomico(cartella / "rapporto.csv", buf.getvalue().encode("utf-8"))
-    return sintesi
-
-
 def stato_lavoro(engine: Engine, lavoro_id: str) -> dict[str, Any]:
     """The job's row (progress, rate, ETA) plus the report summary when it has finished."""
+    from archive.lavori import get_lavoro
+
     row = get_lavoro(engine, lavoro_id).as_dict()
     rapporto = Path(str(row["cartella"])) / "rapporto.json"
     if row["stato"] == "completato" and rapporto.exists():

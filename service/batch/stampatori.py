@@ -11,7 +11,9 @@ most of that, and a 2-process job was ~1.3× a 1-process one.
   item into nothing), then forks the printing processes, which inherit all of it and the input;
   they validate it, a slice each (:meth:`Stampatori.valida`, naming each record's issuer while
   its model is at hand), while the parent waits; the parent checks the signer and writes the
-  manifest. Warming up once here, not in each printer, is one warm-up of CPU instead of two on
+  manifest, and they start printing the chunks (:meth:`Stampatori.stampa`) while the parent loads
+  the jobs table and registers the job (a job that cannot be registered is removed, printers and
+  folder). Warming up once here, not in each printer, is one warm-up of CPU instead of two on
   a two-core machine. Nothing of the warm-up reaches a chunk's bytes: each chunk still has its
   own writer and font set, as on a process that printed another chunk before.
 - :class:`UnioneInOrdine` merges the single print file chunk by chunk as the chunks finish, in
@@ -74,6 +76,8 @@ class Stampatori:
         input is alive until :meth:`valida`, which empties this."""
         if isinstance(dati, Mapping):  # an etichette input: {"ente_id": …, "numeri": […]}
             self._ingressi.update({id(v): k for k, v in dati.items() if isinstance(v, list)})
+        self.blocchi: dict[int, Future[Any]] = {}
+        """Chunks being printed already (:meth:`stampa`), by index."""
         self._anticipo: tuple[str, int, dict[str, Any], list[Future[Any]]] | None = None
         """The validation started at once, with the job's default options (kind, list, options,
         slices): :meth:`valida` takes it when asked for the same."""
@@ -84,6 +88,13 @@ class Stampatori:
             kind = tipo_lotto(tipo)
             lista, opzioni = kind.da_validare(dati, kind.opzioni_iniziali({}, settings))
             self._anticipo = (kind.codice, id(lista), opzioni, self._sottometti(kind.codice, lista, opzioni))
+
+    def stampa(self, cartella: Path, blocchi: int) -> None:
+        """Start printing the ``blocchi`` chunks of the job in ``cartella`` now that its folder is
+        written, before the job is registered: ``esegui_lavoro`` takes them (:attr:`blocchi`)."""
+        from service.batch.blocchi import esegui_blocco
+
+        self.blocchi.update({i: self.pool.submit(esegui_blocco, cartella, i, self.settings) for i in range(blocchi)})
 
     def _sottometti(self, codice: str, lista: Sequence[Any], opzioni: dict[str, Any]) -> list[Future[Any]]:
         fette = min(len(lista), 2 * self.processi)  # two each: the slices of a slower printer go to the other
@@ -115,10 +126,11 @@ class Stampatori:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def abbandona(self) -> None:
-        """The job stopped before printing (refused input, signer): the warm-ups are not waited for."""
+        """The job stopped before it was registered (refused input, signer, database): the printers
+        are not waited for (what they validated or printed goes with the job's folder)."""
         for p in list((getattr(self.pool, "_processes", None) or {}).values()):
             if p.is_alive():
-                p.kill()  # a warm-up has nothing to finish (its cache files are written by rename)
+                p.kill()  # nothing to finish: cache files and chunks are written by rename
         self.pool.shutdown(wait=True, cancel_futures=True)  # the pool sees them gone and reaps them
 
 

@@ -187,26 +187,38 @@ def _avvia(tipo: str, sorgente: Any, output: Path | None, processi: int, riprend
                 raise RuleViolation("Indicare il tipo di lotto e il file dei record.", path=("tipo",))
             dati = sorgente if isinstance(sorgente, list) else _sorgente(tipo, sorgente, comune, ente)
             if processi > 1 and not distribuito:
-                # printing processes forked now validate the input, while this one loads the jobs table and
-                # the progress bar, then checks the signer and writes the manifest
+                # printing processes forked now validate the input, then print as soon as the job's
+                # folder is written, while this one loads the jobs table and registers the job
                 from service.batch.stampatori import Stampatori
 
                 stampatori = Stampatori(processi, tipo, dati, get_settings())
-                import rich.progress  # noqa: F401 - for _esegui
-            from service.batch.lavoro import OpzioniUscita, crea_lavoro
+            from service.batch.lavoro import OpzioniUscita, prepara_lavoro, registra
 
             gc.freeze()  # the engine's modules, loaded: validating the input does not walk them (see below)
-            lavoro_id, scarti = crea_lavoro(tipo, dati, settings=get_settings(), engine=_engine(),
-                                            uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
-                                            firma=firma, emittente=emittente, archivia=archivia,
-                                            validatori=stampatori.valida if stampatori is not None else None)
+            preparato = prepara_lavoro(tipo, dati, settings=get_settings(),
+                                       uscita=OpzioniUscita(per_record, dividi_ogni, dividi_per),
+                                       firma=firma, emittente=emittente, archivia=archivia,
+                                       validatori=stampatori.valida if stampatori is not None else None)
             del dati, sorgente  # the manifest holds the records now: the run does not carry the input
+            if stampatori is not None:
+                stampatori.stampa(preparato.cartella, preparato.blocchi)
             if firmatore is not None:
                 from service.batch.cartelle import leggi_lavoro
 
-                firma_lavoro = leggi_lavoro(get_settings().batch_dir / lavoro_id).get("firma") or {}
+                firma_lavoro = leggi_lavoro(preparato.cartella).get("firma") or {}
                 if firma_lavoro.get("stampa"):
                     firmatore.prepara(firma_lavoro["stampa"])
+            try:
+                lavoro_id = registra(_engine(), preparato)
+            except BaseException:  # not registered: nothing of it is kept (its printers stop first)
+                if stampatori is not None:
+                    stampatori.abbandona()
+                    stampatori = None
+                import shutil
+
+                shutil.rmtree(preparato.cartella, ignore_errors=True)
+                raise
+            scarti = preparato.scarti
             typer.echo(f"Lavoro {lavoro_id}: {len(scarti)} record scartati" if scarti else f"Lavoro {lavoro_id}",
                        err=True)
         # what this process has loaded (the engine, the job's setup) is kept to its end: the run's

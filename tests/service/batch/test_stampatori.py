@@ -95,3 +95,19 @@ def test_the_printers_validate_the_numbers_of_an_etichette_input(settings) -> No
     finally:
         stampatori.chiudi()
     assert loro[0].righe == qui[0].righe and loro[1] == qui[1] and loro[0].emittenti == qui[0].emittenti
+
+
+def test_a_job_the_database_cannot_register_leaves_no_folder_and_no_process(ambiente, impianti, cli_locale,
+                                                                           tmp_path: Path) -> None:
+    """With 2 processes the chunks start printing as soon as the job's folder is written, before the
+    job is in the database: when it cannot be registered, nothing of it is left behind."""
+    sorgente = tmp_path / "impianti.json"
+    sorgente.write_text(json.dumps(impianti(40)))
+    env = {k: v for k, v in ambiente.items() if k.startswith("CURIT_")}
+    env["CURIT_DB_URL"] = "postgresql+psycopg://curit@127.0.0.1:9/nessuno"  # nothing listens on port 9
+    prima = set(multiprocessing.active_children())
+    r = cli_locale("batch", "targhe", str(sorgente), "--processi", "2", env=env)
+    assert r.returncode == 4 and "database" in r.stderr.lower(), r.stderr
+    lavori = Path(ambiente["CURIT_BATCH_DIR"])
+    assert not lavori.exists() or not any(lavori.iterdir())
+    assert set(multiprocessing.active_children()) <= prima
