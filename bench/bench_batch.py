@@ -11,9 +11,9 @@ records (``moduli:allegato-g``) are stamped on the form's blank layout; one G re
 (3 copies x form + avvertenze). CPU = user + system of the job's process and its workers: the
 machine is shared, so wall time alone says little: each stamped row notes the 1-minute load
 average when it started, and each 2-process row its speed-up over the 1-process run. The
-1,500-G job shows how 2 processes scale once the job's fixed part (interpreter and imports, input
-validation, the signature over the merged file: ~1 s whatever the processes) is spread over more
-pages. Run it on the product as installed (``make install``: modules compiled to bytecode).
+1,500-G job shows how 2 processes scale once the job's fixed part (interpreter and imports before
+the printers exist, the signature over the merged file: ~0.5 s whatever the processes) is spread
+over more pages. Run it on the product as installed (``make install``: modules compiled to bytecode).
 """
 
 from __future__ import annotations
