@@ -25,7 +25,7 @@ from fontTools.ttLib import TTFont
 from renderers.errors import RenderError
 from renderers.pdfstream import COMPRESS_LEVEL, PdfStreamWriter, Provider, num
 
-__all__ = ["FontFace", "FontSet", "cartella_sottoinsiemi", "parse_font_faces"]
+__all__ = ["FontFace", "FontSet", "cartella_cache", "cartella_sottoinsiemi", "parse_font_faces", "scrivi_in_cache"]
 
 _ENCODING = "cp1252"
 
@@ -95,7 +95,7 @@ class FontFace:
                 return cls(path, resource, [float(w) for w in m["widths"]], float(m["ascent"]), float(m["descent"]),
                            bytes(m["missing"]))
         face = cls._leggi(path, resource)
-        _scrivi(file, json.dumps({"widths": face.widths, "ascent": face.ascent, "descent": face.descent,
+        scrivi_in_cache(file, json.dumps({"widths": face.widths, "ascent": face.ascent, "descent": face.descent,
                                   "missing": list(face._missing)}).encode())
         return face
 
@@ -165,7 +165,8 @@ def _compressed(path: str, level: int) -> bytes:
 
 
 _CARTELLA: Path | None = None
-"""Where subset fonts are kept between processes (:func:`cartella_sottoinsiemi`); None: memory only."""
+"""Where subset fonts, faces' metrics and recorded background imports (``renderers.stamp_sfondi``)
+are kept between processes (:func:`cartella_sottoinsiemi`); None: memory only."""
 
 
 def cartella_cache() -> Path | None:
@@ -191,7 +192,7 @@ def _chiave(path: str, uso: str) -> str:
     return hashlib.sha256(Path(path).read_bytes() + f"\0{version}\0{uso}".encode()).hexdigest()
 
 
-def _scrivi(file: Path, dati: bytes) -> None:
+def scrivi_in_cache(file: Path, dati: bytes) -> None:
     """Write a cache file whole (by rename); a cache that cannot be written costs the work, nothing else."""
     import os
 
@@ -218,7 +219,7 @@ def _subset(path: str) -> tuple[bytes, str, tuple[float, ...], float, float]:
     out = _sottoinsieme(path)
     data, ps_name, bbox, cap, italic = out
     testa = json.dumps({"n": len(data), "ps_name": ps_name, "bbox": list(bbox), "cap": cap, "italic": italic})
-    _scrivi(file, testa.encode() + b"\n" + data)
+    scrivi_in_cache(file, testa.encode() + b"\n" + data)
     return out
 
 

@@ -18,7 +18,7 @@ import sys
 
 from renderers.errors import RenderError
 from renderers.pdfstream import PdfStreamWriter, import_pdf_page
-from renderers.stamp_fonts import _scrivi, cartella_cache
+from renderers.stamp_fonts import cartella_cache, scrivi_in_cache
 from renderers.stamp_layout import ENGINE_VERSION
 
 __all__ = ["import_background"]
@@ -92,7 +92,7 @@ def _registrato(pdf: bytes, index: int) -> Registrato:
             return count, [(locale, list(parti), raw) for locale, parti, raw in oggetti]
     recorded = _record(pdf, index)
     dati = marshal.dumps(recorded)
-    _scrivi(file, hashlib.sha256(dati).digest() + dati)
+    scrivi_in_cache(file, hashlib.sha256(dati).digest() + dati)
     return recorded
 
 

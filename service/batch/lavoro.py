@@ -303,14 +303,14 @@ def concludi(cartella: Path, *, settings: Settings, engine: Engine,
     """The last step of every run (local or the Celery merge task): merge the chunks (or finish
     ``unione``, merged while they were printed), sign the outputs (``service.batch.firme``),
     write the report and mark the job done."""
+    from archive.lavori import aggiorna_lavoro
+
     lavoro = leggi_lavoro(cartella)
     if unione is not None and unione.completa:
         rapporti, file_di, pagine = unione.chiudi()
         file, righe = [unione.NOME], righe_rapporto(cartella, lavoro, rapporti, file_di)
     else:
         file, pagine, righe = unisci_blocchi(cartella, lavoro)
-    from archive.lavori import aggiorna_lavoro
-
     firmati = firma_uscite(cartella, lavoro, file, righe, settings=settings, firmatore=firmatore)
     esito = scrivi_rapporto(cartella, lavoro, righe, file, pagine, firmati)  # once, with the signed files
     aggiorna_lavoro(engine, lavoro["id"], stato="completato", record_fatti=esito["prodotti"] + esito["falliti"],

@@ -52,20 +52,15 @@ class Stampatori:
         self.processi, self.settings = processi, settings
         # what this process needs anyway (a form kind: the registry), loaded once and inherited; an
         # unknown kind is refused, in Italian, by crea_lavoro
+        kind = None
         with contextlib.suppress(Exception):
             from service.batch.tipi import tipo_lotto
 
-            tipo_lotto(tipo)
+            kind = tipo_lotto(tipo)
         from service.lavoratori import pool_biforcato
 
-        prima = os.environ.get("SOURCE_DATE_EPOCH")  # set by the warm-up, as in a printer: not this process's
-        try:
-            _scalda(tipo, campione(dati), settings)
-        finally:
-            if prima is None:
-                os.environ.pop("SOURCE_DATE_EPOCH", None)
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = prima
+        if kind is not None:
+            _scalda(kind, campione(dati), settings)
         _INGRESSO = dati
         try:
             self.pool = pool_biforcato(processi)
@@ -81,13 +76,11 @@ class Stampatori:
         self._anticipo: tuple[str, int, dict[str, Any], list[Future[Any]]] | None = None
         """The validation started at once, with the job's default options (kind, list, options,
         slices): :meth:`valida` takes it when asked for the same."""
-        # an input of another shape, or options that do not load, are refused in Italian by crea_lavoro
-        with contextlib.suppress(Exception):
-            from service.batch.tipi import tipo_lotto
-
-            kind = tipo_lotto(tipo)
-            lista, opzioni = kind.da_validare(dati, kind.opzioni_iniziali({}, settings))
-            self._anticipo = (kind.codice, id(lista), opzioni, self._sottometti(kind.codice, lista, opzioni))
+        if kind is not None:
+            # an input of another shape, or options that do not load, are refused in Italian by crea_lavoro
+            with contextlib.suppress(Exception):
+                lista, opzioni = kind.da_validare(dati, kind.opzioni_iniziali({}, settings))
+                self._anticipo = (kind.codice, id(lista), opzioni, self._sottometti(kind.codice, lista, opzioni))
 
     def stampa(self, cartella: Path, blocchi: int) -> None:
         """Start printing the ``blocchi`` chunks of the job in ``cartella`` now that its folder is
@@ -143,16 +136,17 @@ def campione(dati: Any) -> Any:
     return None
 
 
-def _scalda(tipo_codice: str, campione: Any, settings: Settings) -> None:
-    """What a printing process's first chunk would load, loaded now (before the printers are
-    forked). Best effort: whatever fails here is met again, and reported, by the chunk."""
+def _scalda(tipo: Any, campione: Any, settings: Settings) -> None:
+    """What a printing process's first chunk of kind ``tipo`` would load, loaded in this process
+    before the printers are forked. Best effort: whatever fails here is met again, and reported,
+    by the chunk."""
     # as esegui_blocco: a template laid out here must give the bytes a chunk would have laid out
+    prima = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
         from service.batch.blocchi import _stampa
-        from service.batch.tipi import Contesto, tipo_lotto
+        from service.batch.tipi import Contesto
 
-        tipo = tipo_lotto(tipo_codice)
         if tipo.template is None or campione is None:  # laid out in full per record: nothing to warm
             return
         opzioni = tipo.opzioni_iniziali({}, settings)
@@ -163,6 +157,11 @@ def _scalda(tipo_codice: str, campione: Any, settings: Settings) -> None:
         _stampa(tipo, Contesto(settings, opzioni), enumerate(records), io.BytesIO(), {"titolo": tipo.titolo})
     except Exception:  # noqa: BLE001 - a warm-up never fails a job
         return
+    finally:  # the variable is the printers' (esegui_blocco sets it), not this process's
+        if prima is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = prima
 
 
 def _valida(codice: str, chiave: str | None, inizio: int, passo: int, opzioni: dict[str, Any],
