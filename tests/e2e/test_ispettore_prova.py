@@ -27,7 +27,7 @@ def test_prova_di_combustione_con_esito_dal_vivo(server: str, browser) -> None: 
     assert len(opzioni) > 1, opzioni
     scelta.select_option(index=1)
     page.get_by_role("button", name="Usa l'impianto").click()
-    assert page.locator("#impianto-scelto").is_visible()
+    expect(page.locator("#impianto-scelto")).to_be_visible()  # waits for the page the form's GET returns
     page.get_by_label("Data di installazione del generatore").fill("2010-05-01")
     page.get_by_label("Classificazione (D.P.R. 660/96)").select_option("Standard")
     page.get_by_label("Potenza termica utile nominale (kW)").fill("24")
