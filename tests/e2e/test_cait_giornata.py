@@ -98,6 +98,7 @@ def test_giornata_del_cait(ambiente: dict, browser, tmp_path: Path) -> None:
     page.on("request", lambda r: esterne.append(r.url) if not r.url.startswith(url) else None)
     _entra(page, url, "cait.mantova")
     page.get_by_role("navigation").get_by_role("link", name="Servizi CAIT", exact=True).click()
+    page.locator("#servizi h3").first.wait_for()  # all_inner_texts does not wait for the new page
     servizi = page.locator("#servizi h3").all_inner_texts()
     assert [s.split(". ", 1)[1] for s in servizi] == [
         "Manutentori associati", "Modifica dei dati dei manutentori", "Strumenti", "Operatori",

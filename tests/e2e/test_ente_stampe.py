@@ -48,6 +48,7 @@ def test_ente_stampe_distributori_etichette(e2e: ServerE2E, entra, tmp_path: Pat
     # plates: a test sheet with the start position and the calibration typed in
     page.get_by_role("navigation", name="Navigazione principale").get_by_role("link", name="Stampe massive").click()
     page.get_by_role("link", name="Targhe: foglio, calibrazione, file di codici").click()
+    page.wait_for_url("**/console/ente/stampe/targhe")  # all_inner_texts does not wait for the new page
     codici = [c.strip() for c in page.locator("tbody label").all_inner_texts()]
     assert len(codici) >= 2
     _shot(page, "-targhe")
@@ -101,6 +102,7 @@ def test_ente_stampe_distributori_etichette(e2e: ServerE2E, entra, tmp_path: Pat
     page.get_by_label("Quantità").fill("4")
     page.get_by_label("Stagione termica").fill("2026/2027")
     page.locator("#genera-lotto").click()
+    expect(page.locator("#esito")).to_contain_text("etichette G", use_inner_text=True)
     esito = page.locator("#esito").inner_text()
     assert "4 etichette G della stagione 2026/2027" in esito
     with page.expect_download() as dl:
