@@ -23,6 +23,7 @@ def test_prova_di_combustione_con_esito_dal_vivo(server: str, browser) -> None: 
     page.wait_for_url(server + "/")
     page.get_by_role("navigation").get_by_role("link", name="Prova di combustione", exact=True).click()
     scelta = page.get_by_label("Impianto del catasto")
+    expect(scelta).to_be_visible()  # all_inner_texts does not wait for the new page
     opzioni = scelta.locator("option").all_inner_texts()
     assert len(opzioni) > 1, opzioni
     scelta.select_option(index=1)
