@@ -263,7 +263,8 @@ class MotoreLotto(MotoreTipo):
         """The copies of a record's pages, when the document prints them copy by copy."""
 
     def piano(self, model: Any, modo: str, settings: Settings, holders: tuple[str, ...] = ("",)) -> Piano:
-        from service.batch.tipi import Contesto, tipo_lotto
+        from service.batch.base import Contesto
+        from service.batch.tipi import tipo_lotto
 
         tipo = tipo_lotto(self.lotto)
         cattura = _Cattura()

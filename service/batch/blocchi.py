@@ -26,8 +26,9 @@ from domain.errors import AppError, RuleViolation
 from renderers.impose import Imposer, get_profile, write_one_up
 from renderers.stamp import CodeOptions, FontSet, Item, parse_font_faces
 from renderers.stamp_fonts import cartella_sottoinsiemi
+from service.batch.base import Contesto, TipoLotto, motivo_scarto, nome_sicuro
 from service.batch.cartelle import leggi_lavoro, percorso_blocco, scrivi_atomico  # noqa: F401 - also theirs
-from service.batch.tipi import Contesto, TipoLotto, _motivo, _sicuro, tipo_lotto
+from service.batch.tipi import tipo_lotto
 from service.settings import Settings
 from service.targhe import SessioneStampa
 
@@ -127,7 +128,7 @@ def _stampa(tipo: TipoLotto, ctx: Contesto, records: Iterable[tuple[int, dict[st
         try:
             items = tipo.items(sessione, rec, ctx)
         except AppError as exc:
-            voce.update(stato="fallito", motivo=_motivo(exc))
+            voce.update(stato="fallito", motivo=motivo_scarto(exc))
             voci.append(voce)
             continue
         if imposer is not None:
@@ -227,7 +228,7 @@ def _documenti(cartella: Path, dati: bytes, voci: list[dict[str, Any]], tipo: Ti
         for v in voci:
             if v["stato"] != "prodotto":
                 continue
-            nome = dest / f"{v['n'] + 1:06d}-{_sicuro(v['chiave'])}.pdf"
+            nome = dest / f"{v['n'] + 1:06d}-{nome_sicuro(v['chiave'])}.pdf"
             v["documento"] = nome.name
             if tipo.archivio_completo:
                 scrivi_atomico(nome, tipo.render(records[v["n"]], ctx))  # type: ignore[attr-defined]
@@ -271,7 +272,7 @@ def _documenti_sigillati(cartella: Path, dati: bytes, voci: list[dict[str, Any]]
                 kinds = [carte.get(nome) for nome in fondi.get(v["n"], ())]
                 carta = kinds if kinds and all(kinds) else None  # a record laid out in full: its pages are read
             v["documento_id"], sigillato = sigilla_record(contenuto, rec, v["n"], tipo, ctx, lavoro, carta)
-            nome = dest / f"{v['n'] + 1:06d}-{_sicuro(v['chiave'])}.pdf"
+            nome = dest / f"{v['n'] + 1:06d}-{nome_sicuro(v['chiave'])}.pdf"
             v["documento"] = nome.name
             scrivi_atomico(nome, sigillato)
             sigillati.append((v, sigillato))

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import RuleViolation
+from service.batch.base import Contesto, TipoLotto
 from service.batch.cartelle import nome_firmato, scrivi_atomico
 from service.batch.firmatore import firma_stampa
-from service.batch.tipi import Contesto, TipoLotto, tipo_lotto
+from service.batch.tipi import tipo_lotto
 from service.settings import Settings
 
 __all__ = ["ConfigFirma", "configura_firma", "firma_stampa", "firma_uscite", "nome_firmato"]

@@ -43,12 +43,13 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import AppError, RuleViolation
 from renderers.impose import get_profile
+from service.batch.base import RecordCompatti, Scarto, Validatori, canonico
 from service.batch.blocchi import blocco_fatto, esegui_blocco, leggi_lavoro, opzioni_foglio, scrivi_atomico
 from service.batch.cartelle import blocchi_totali
 from service.batch.firme import configura_firma, firma_uscite
 from service.batch.sigilli import configura_sigillo, prepara_chiavi
 from service.batch.stampatori import Stampatori, UnioneInOrdine
-from service.batch.tipi import RecordCompatti, Scarto, Validatori, canonico, tipo_lotto
+from service.batch.tipi import tipo_lotto
 from service.batch.uscite import righe_rapporto, scrivi_rapporto, unisci, unisci_blocchi, uscite
 from service.settings import Settings
 

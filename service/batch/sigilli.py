@@ -33,7 +33,7 @@ import pikepdf
 from domain.contrassegno import STAMPATI
 from domain.errors import RuleViolation
 from renderers.carta import CartaPagina, Fondo
-from service.batch.tipi import Contesto, TipoLotto
+from service.batch.base import Contesto, TipoLotto
 from service.settings import Settings
 
 __all__ = ["configura_sigillo", "prepara_chiavi", "documento_id", "carte", "sigilla_record", "ricomponi"]

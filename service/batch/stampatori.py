@@ -97,7 +97,7 @@ class Stampatori:
 
     def valida(self, tipo: Any, lista: Sequence[Any], opzioni: Mapping[str, Any]) -> list[Any] | None:
         """``lista`` (the input, or its list of items) validated by the printers, a slice each
-        (``service.batch.tipi.Validatori``): the validation started with the printers when it is
+        (``service.batch.base.Validatori``): the validation started with the printers when it is
         the same, else started now; None when ``lista`` is not what they inherited."""
         from concurrent.futures.process import BrokenProcessPool
 
@@ -145,7 +145,7 @@ def _scalda(tipo: Any, campione: Any, settings: Settings) -> None:
     os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
         from service.batch.blocchi import _stampa
-        from service.batch.tipi import Contesto
+        from service.batch.base import Contesto
 
         if tipo.template is None or campione is None:  # laid out in full per record: nothing to warm
             return
@@ -167,7 +167,8 @@ def _scalda(tipo: Any, campione: Any, settings: Settings) -> None:
 def _valida(codice: str, chiave: str | None, inizio: int, passo: int, opzioni: dict[str, Any],
             settings: Settings) -> Any:
     """In a printing process: a slice of the inherited input validated (``valida_fetta``)."""
-    from service.batch.tipi import tipo_lotto, valida_fetta
+    from service.batch.base import valida_fetta
+    from service.batch.tipi import tipo_lotto
 
     dati = _INGRESSO if chiave is None else _INGRESSO[chiave]
     return valida_fetta(tipo_lotto(codice), dati, inizio, passo, opzioni, settings)

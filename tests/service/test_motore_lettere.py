@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, example, given, settings as hsettings, strat
 from renderers.pdfstream import PageCollector
 from renderers.stamp import CompiledTemplate
 from service import motore, motore_lotti
-from service.batch.tipi import Contesto, tipo_lotto
+from service.batch.base import Contesto
+from service.batch.tipi import tipo_lotto
 from service.produce import render_document, validate
 from service.registry import get_document_type
 from service.settings import Settings

@@ -23,7 +23,7 @@ def _engine():
 
 def _sorgente(tipo: str, sorgente: str, comune: str | None, ente: str | None) -> Any:
     """The job input: a JSON/CSV file, or ``catasto`` (plates of a comune's / an Ente's impianti)."""
-    from service.batch.tipi import leggi_sorgente
+    from service.batch.sorgente import leggi_sorgente
 
     if sorgente != "catasto":
         return leggi_sorgente(Path(sorgente))

@@ -20,8 +20,9 @@ from domain.avvisi import RiepilogoIspezione, esempio_avviso, esempio_riepilogo,
 from domain.etichetta import numero_etichetta
 from renderers.impose import write_one_up
 from renderers.stamp import CodeOptions
+from service.batch.base import Contesto
 from service.batch.blocchi import SessioneLotto
-from service.batch.tipi import Contesto, tipo_lotto
+from service.batch.tipi import tipo_lotto
 from service.settings import Settings
 
 

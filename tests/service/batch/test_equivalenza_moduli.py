@@ -19,10 +19,11 @@ from PIL import Image, ImageChops
 
 from renderers.impose import write_one_up
 from renderers.stamp import CodeOptions, read_slots
+from service.batch.base import Contesto
 from service.batch.blocchi import SessioneLotto
 from service.batch.lavoro import crea_lavoro, esegui_lavoro
 from service.batch.moduli import StampaModulo, valori_da_html
-from service.batch.tipi import Contesto, ModuloStampato, tipo_lotto
+from service.batch.tipi import ModuloStampato, tipo_lotto
 from service.produce import render_document, validate
 from service.registry import get_document_type
 from service.settings import Settings

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from domain.errors import RuleViolation
-from service.batch.tipi import ElencoCompatto, leggi_sorgente
+from service.batch.sorgente import ElencoCompatto, leggi_sorgente
 
 
 @pytest.mark.parametrize("testo", ["[]", " [ ] \n", '[1, {"a": [1, 2]}, "x" ]',

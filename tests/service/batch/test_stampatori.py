@@ -57,7 +57,8 @@ def test_the_printers_validate_the_input_they_inherited_as_this_process_would(se
     """Records, refused items (positions, reasons) and issuers named by the printing processes are
     those of validating here; a list they did not inherit is not theirs to validate."""
     from service.batch.stampatori import Stampatori
-    from service.batch.tipi import Contesto, tipo_lotto
+    from service.batch.base import Contesto
+    from service.batch.tipi import tipo_lotto
 
     dati = _moduli_g(9)
     dati[2] = {**dati[2], "codice_catasto": "non-valido"}
