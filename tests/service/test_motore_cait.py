@@ -7,6 +7,7 @@ rendiconti: the same page breaks, compared page by page)."""
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from renderers.stamp import CompiledTemplate
 from service import motore_lotti
 from service.documents import cait
-from service.produce import render_document, validate
+from service.produce import render_document, select_copies, validate
 from service.registry import get_document_type
 from service.settings import Settings
 
@@ -82,6 +83,21 @@ def _per_pagina(pdf: bytes) -> list[str]:
     """``pdftotext -layout`` page by page, whitespace normalised (the page breaks compared too)."""
     out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
     return [" ".join(p.decode().split()) for p in out.split(b"\f")[:-1]]
+
+
+def _numerazione(pdf: bytes) -> list[tuple[int, int]]:
+    """Each page's foot "Pag. N di M" as (N, M), page by page (one foot a page)."""
+    out = []
+    for testo in _per_pagina(pdf):
+        piedi = re.findall(r"Pag\. (\d+) di (\d+)", testo)
+        assert len(piedi) == 1, testo
+        out.append((int(piedi[0][0]), int(piedi[0][1])))
+    return out
+
+
+def _per_copia(pagine: int, copie: int) -> list[tuple[int, int]]:
+    """The feet of ``copie`` copies of ``pagine`` pages each: every copy counted on its own."""
+    return [(i, pagine) for i in range(1, pagine + 1)] * copie
 
 
 @pytest.mark.parametrize("nome", RECORDS)
@@ -242,7 +258,8 @@ def test_distinta_of_many_rows_runs_onto_more_pages_as_the_full_render(distinta_
     dati, a, b = distinta_lunga
     ta, tb = _per_pagina(a), _per_pagina(b)
     assert len(ta) == 8 and ta == tb
-    assert all(f"Pag. {i} di 8" in t and "Codice impianto" in t and "Distinta n. CAIT" in t for i, t in enumerate(ta, 1))
+    assert _numerazione(a) == _per_copia(4, 2)  # each copy is a document on its own
+    assert all("Codice impianto" in t and "Distinta n. CAIT" in t for t in ta)
     assert [t.count("Copia per il manutentore") for t in ta] == [1, 1, 1, 1, 0, 0, 0, 0]
     assert "020066IN0002059" in ta[3] and "Totale dichiarazioni consegnate" in ta[3] and estrai_testo(a) == estrai_testo(b)
     doc = get_document_type("distinta-ricevuta")
@@ -262,6 +279,33 @@ def test_slot_check_catches_a_wrong_row_on_a_following_page(distinta_lunga, impo
     sagome = CompiledTemplate("", tuple(motore_lotti.sagome(doc, validate(doc, dati), MODO, impostazioni)), b"")
     diversi = {(p, c) for p, c, _ in slot_diversi(sagome, pagine(a), pagine(b))}
     assert diversi and {p for p, _ in diversi} == {2, 6} and {c for _, c in diversi} == {"r2_codice"}
+
+
+NUMERATE = {  # name → (type, data, copies chosen, pages a copy, copies printed)
+    "distinta-una-pagina": ("distinta-ricevuta", _distinta(2), None, 1, 2),
+    "distinta-due-pagine": ("distinta-ricevuta", get_document_type("distinta-ricevuta").example(), None, 2, 2),
+    "lettera-una-pagina": ("lettera-trasmissione", _lettera(12), None, 1, 2),
+    "lettera-due-pagine": ("lettera-trasmissione", _lettera(20), None, 2, 2),
+    "lettera-copia-ente": ("lettera-trasmissione", _lettera(20), ["ente"], 2, 1),
+}
+
+
+@pytest.mark.parametrize("nome", NUMERATE)
+def test_each_copy_numbers_its_own_pages(impostazioni: Settings, nome: str) -> None:
+    """A document printed in two copies is two documents on paper: each copy's pages read "Pag. 1 di M"
+    to "Pag. M di M", M the copy's own pages (not the PDF's), stamped as laid out in full; the copy
+    holder heads every page of its copy."""
+    tipo, dati, copie, fogli, n = NUMERATE[nome]
+    doc = get_document_type(tipo)
+    prima = motore_lotti.CONTEGGI.get(tipo, 0)
+    a = render_document(tipo, dati, modo=MODO, copie=copie, settings=impostazioni)
+    assert motore_lotti.CONTEGGI[tipo] == prima + 1  # stamped, no fallback
+    b = render_document(tipo, dati, modo=MODO, copie=copie, settings=impostazioni, completo=True)
+    assert _numerazione(a) == _numerazione(b) == _per_copia(fogli, n)
+    titolari = select_copies(doc, copie)
+    assert len(titolari) == n
+    for i, testo in enumerate(_per_pagina(a)):
+        assert [h for h in doc.copies if h in testo] == [titolari[i // fogli]], testo
 
 
 @pytest.mark.parametrize("tipo,fogli", [("rendiconto-ente-trimestrale", 1), ("rendiconto-cait", 2)])
