@@ -180,7 +180,7 @@ def completa(valori: dict[str, str]) -> dict[str, str]:
 def _prova_di(t: dict[str, str], g: dict[str, str]) -> dict[str, str]:
     """A sheet's values as the esito's input (``console_ispettore._prova``): its fuel and libretto
     come from foglio 1."""
-    from domain.combustione import combustibile_tecnico
+    from domain.combustione.combustibili import combustibile_tecnico
 
     scelta = g.get("combustibile_in_uso") or t.get("combustibile") or "Gas naturale"
     try:

@@ -24,9 +24,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from domain.codice import CodiceImpiantoStr
-from domain.combustione import FasciaInstallazione, combustibile_tecnico, fascia_da_dichiarazione, fascia_installazione
+from domain.combustione.combustibili import combustibile_tecnico
+from domain.combustione.rendimento import FasciaInstallazione, fascia_da_dichiarazione, fascia_installazione
 from domain.errors import RuleViolation, ValidationFailed
-from domain.esito import EsitoRapporto, IngressoEsito, valuta_rapporto
+from domain.esito import valuta_rapporto
+from domain.esito_dati import EsitoRapporto, IngressoEsito
 from domain.forms.comuni import BARRATO, Barrabile, Modello, SiNo, Strumento
 from domain.identificativi import valida_cf_o_piva
 

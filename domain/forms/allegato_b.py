@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from domain.combustione import combustibile_tecnico
+from domain.combustione.combustibili import combustibile_tecnico
 from domain.errors import RuleViolation, ValidationFailed
-from domain.esito import EsitoRapporto, IngressoEsito
+from domain.esito_dati import EsitoRapporto, IngressoEsito
 from domain.forms.allegato_a import (
     Correzione,
     Corto,

@@ -10,7 +10,8 @@ import pytest
 
 from domain import esito as e
 from domain.errors import RuleViolation
-from domain.esito import IngressoEsito, valuta_rapporto
+from domain.esito import valuta_rapporto
+from domain.esito_dati import CHIAVI_BARRABILI, PRECEDENTI_NEGATIVO_DEFAULT, IngressoEsito
 
 
 def _terna(*valori):
@@ -272,7 +273,7 @@ def test_manutenzione_precedente_amb16(precedenti_negativo, esito):
 
 
 def test_amb16_default_negativo():
-    assert e.PRECEDENTI_NEGATIVO_DEFAULT is True
+    assert PRECEDENTI_NEGATIVO_DEFAULT is True
     assert _con(manut_precedenti="Non effettuata").punti_non_conformi == ("8.a",)
     assert _con(allegato="B", manut_precedenti="Non effettuata").note_9b == ("Manutenzione non effettuata: Anni precedenti",)
 
@@ -416,7 +417,7 @@ def test_as_dict_json():
 )
 def test_invarianti(ingresso):
     r = valuta_rapporto(ingresso)
-    assert r.campi_barrati <= e.CHIAVI_BARRABILI
+    assert r.campi_barrati <= CHIAVI_BARRABILI
     assert "8.a" not in r.campi_barrati and "10.a" not in r.campi_barrati
     if "7" in r.campi_barrati:
         assert {"7.a", "7.b", "7.c"} <= r.campi_barrati

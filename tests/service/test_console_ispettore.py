@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from domain.esito import IngressoEsito, valuta_rapporto
+from domain.esito import valuta_rapporto
+from domain.esito_dati import IngressoEsito
 from decimal import Decimal as D
 
 pytestmark = pytest.mark.db_backend("postgresql")  # console/API flow: see docs/parts/tests.md

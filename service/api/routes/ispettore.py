@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.combustione import Classificazione, CombustibileTecnico, FasciaInstallazione, Fluido, fascia_installazione
+from domain.combustione.combustibili import CombustibileTecnico
+from domain.combustione.rendimento import Classificazione, FasciaInstallazione, Fluido, fascia_installazione
 from service.api.deps import CurrentUser, richiede
 
 router = APIRouter(prefix="/ispettore", tags=["ispettore"])
@@ -52,7 +53,8 @@ class ProvaCombustione(BaseModel):
 
 def calcola(p: ProvaCombustione) -> dict[str, Any]:
     """The regulation's verdict for one generator (``EsitoRapporto.as_dict()``); Italian errors name the field."""
-    from domain.esito import IngressoEsito, tipo_per_tiraggio, valuta_rapporto
+    from domain.esito import tipo_per_tiraggio, valuta_rapporto
+    from domain.esito_dati import IngressoEsito
 
     fascia: FasciaInstallazione | None = fascia_installazione(p.data_installazione) if p.data_installazione else None
     tipo = tipo_per_tiraggio(p.allegato, p.tipo_caldaia, p.tiraggio_pa)
