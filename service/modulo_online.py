@@ -1,7 +1,7 @@
 """A manutentore fills an Allegato G or F online and issues it (DGR 18/09/2007, Allegati G e F).
 
 * the model follows the impianto's potenza al focolare (G below 35 kW, F from 35 kW), exactly as
-  the pre-filled paper (:func:`service.cait._dati_precompilati` gives the catasto's data);
+  the pre-filled paper (:func:`service.cait_precompilati.dati_precompilati` gives the catasto's data);
 * :data:`CAMPI` is the online form: each entry a dotted key path of the model (``misura.o2``),
   its Italian label and its kind; the typed values are merged onto the pre-filled data and
   validated by the document type itself (:func:`verifica`), so the console's live check and the
@@ -26,11 +26,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from archive import cait_documenti as cd
 from archive import etichette as stock
 from archive.anagrafiche import Manutentore, Strumento
+from archive.cait_tabelle import Attore
 from domain.errors import AppError, RuleViolation, ValidationFailed
-from service import cait as sc
+from service.cait_precompilati import dati_precompilati, emittente_precompilati
 from service.produce import validate
 from service.registry import get_document_type
 
@@ -140,9 +140,9 @@ def campi_per(tipo: str) -> list[Campo]:
     return [c for c in CAMPI if not c.solo or c.solo == tipo]
 
 
-def modulo(session: Session, codice: str, attore: cd.Attore, *, oggi: date) -> dict[str, Any]:
+def modulo(session: Session, codice: str, attore: Attore, *, oggi: date) -> dict[str, Any]:
     """Everything the form page needs: model, pre-filled values, choices."""
-    code, dati = sc._dati_precompilati(session, codice.strip().upper(), attore, oggi=oggi, data_controllo=oggi)
+    code, dati = dati_precompilati(session, codice.strip().upper(), attore, oggi=oggi, data_controllo=oggi)
     tipo = "F" if code.startswith("allegato-f") else "G"
     campi_modello = get_document_type(f"allegato-{tipo.lower()}").model.model_fields
     dati = {k: v for k, v in dati.items() if k in campi_modello}  # the precompilato's extras (its CAIT) stay out
@@ -163,7 +163,7 @@ def modulo(session: Session, codice: str, attore: cd.Attore, *, oggi: date) -> d
                                                   f"{dati.get('comune', '')}".strip()}
 
 
-def _componi(session: Session, codice: str, attore: cd.Attore, valori: dict[str, str], *,
+def _componi(session: Session, codice: str, attore: Attore, valori: dict[str, str], *,
              oggi: date) -> tuple[str, dict[str, Any], list[RuleViolation]]:
     info = modulo(session, codice, attore, oggi=oggi)
     dati = info["dati"]
@@ -200,7 +200,7 @@ def errori_per_campo(exc: AppError) -> dict[str, str]:
     return out
 
 
-def verifica(session: Session, codice: str, attore: cd.Attore, valori: dict[str, str], *,
+def verifica(session: Session, codice: str, attore: Attore, valori: dict[str, str], *,
              oggi: date) -> tuple[str, dict[str, Any]]:
     """(tipo, validated data) or an Italian error per field; nothing is written."""
     tipo, dati, errori = _componi(session, codice, attore, valori, oggi=oggi)
@@ -215,7 +215,7 @@ def verifica(session: Session, codice: str, attore: cd.Attore, valori: dict[str,
     return tipo, dati
 
 
-def vincola(session: Session, tipo: str, dati: dict[str, Any], attore: cd.Attore) -> None:
+def vincola(session: Session, tipo: str, dati: dict[str, Any], attore: Attore) -> None:
     """Bind the etichetta to this dichiarazione, in the caller's transaction."""
     numero = dati["numero_etichetta"]
     stock.vincola(session, numero, dati["codice_catasto"], tipo, date.fromisoformat(str(dati["data_controllo"])),
@@ -224,7 +224,7 @@ def vincola(session: Session, tipo: str, dati: dict[str, Any], attore: cd.Attore
                   potenza_focolare_kw=Decimal(str(dati["pot_focolare_kw"])) if dati.get("pot_focolare_kw") else None)
 
 
-def svincola(session: Session, tipo: str, dati: dict[str, Any], attore: cd.Attore, motivo: str) -> bool:
+def svincola(session: Session, tipo: str, dati: dict[str, Any], attore: Attore, motivo: str) -> bool:
     """Undo :func:`vincola` when the G/F could not be archived (the etichetta is free again)."""
     return stock.svincola(session, dati["numero_etichetta"], dati["codice_catasto"], tipo,
                           date.fromisoformat(str(dati["data_controllo"])),
@@ -232,9 +232,9 @@ def svincola(session: Session, tipo: str, dati: dict[str, Any], attore: cd.Attor
                           ambito=stock.Ambito(manutentore_id=attore.manutentore_id))
 
 
-def emittente(session: Session, attore: cd.Attore) -> str:
+def emittente(session: Session, attore: Attore) -> str:
     """Who seals the issued G/F: the firm's CAIT; the Regione (the CURIT platform) for a firm that
     operates autonomously after its scollegamento (as for pre-filled forms)."""
-    return sc.emittente_precompilati(session, attore)
+    return emittente_precompilati(session, attore)
 
 

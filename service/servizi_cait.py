@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
-from archive import cait_documenti as cd
 from archive.anagrafiche import (
     Cait,
     IbanPortafoglio,
@@ -37,6 +36,8 @@ from archive.anagrafiche import (
     Strumento,
     scollega_manutentore,
 )
+from archive.cait_ricevute import saldo_portafoglio
+from archive.cait_tabelle import MovimentoPortafoglio, Ricevuta
 from archive.utenti import Utente, autentica, crea_utente, disattiva_utente, hash_password
 from domain.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from service import posta
@@ -83,7 +84,7 @@ def manutentori(session: Session, cait_id: str) -> list[dict[str, Any]]:
         iban = session.get(IbanPortafoglio, m.id)
         out.append({"id": m.id, "ragione_sociale": m.ragione_sociale, "partita_iva": m.partita_iva,
                     "username": m.username, "email": m.email or "", "indirizzo": m.indirizzo, "comune": m.comune,
-                    "registrato_il": m.registrato_il.isoformat(), "saldo": str(cd.saldo_portafoglio(session, m.id)),
+                    "registrato_il": m.registrato_il.isoformat(), "saldo": str(saldo_portafoglio(session, m.id)),
                     "iban": iban.iban if iban else "", "intestatario_iban": iban.intestatario if iban else ""})
     return out
 
@@ -234,10 +235,10 @@ def disattiva_operatore(session: Session, cait_id: str, operatore_id: int, *, da
 def movimenti(session: Session, cait_id: str, *, manutentore_id: int | None = None, dal: date | None = None,
               al: date | None = None, causale: str | None = None) -> dict[str, Any]:
     """Movements of the CAIT's manutentori, newest first, with the balance of each manutentore."""
-    mp = cd.MovimentoPortafoglio
-    q = (select(mp, Manutentore.ragione_sociale, cd.Ricevuta.numero)
+    mp = MovimentoPortafoglio
+    q = (select(mp, Manutentore.ragione_sociale, Ricevuta.numero)
          .join(Manutentore, Manutentore.id == mp.manutentore_id)
-         .outerjoin(cd.Ricevuta, cd.Ricevuta.id == mp.ricevuta_id)
+         .outerjoin(Ricevuta, Ricevuta.id == mp.ricevuta_id)
          .where(mp.cait_id == cait_id).order_by(mp.istante.desc(), mp.id.desc()).limit(500))
     if causale:
         if causale not in ("ricarica", "acquisto"):
@@ -258,7 +259,7 @@ def movimenti(session: Session, cait_id: str, *, manutentore_id: int | None = No
     ids = {r["manutentore_id"] for r in righe}
     if manutentore_id is not None:
         ids.add(manutentore_id)
-    saldi = {i: str(cd.saldo_portafoglio(session, i)) for i in sorted(ids)}
+    saldi = {i: str(saldo_portafoglio(session, i)) for i in sorted(ids)}
     return {"movimenti": righe, "saldi": saldi}
 
 
@@ -385,4 +386,4 @@ def cambia_password(session: Session, username: str, attuale: str, nuova: str, c
 
 
 def saldo(session: Session, manutentore_id: int) -> Decimal:
-    return cd.saldo_portafoglio(session, manutentore_id)
+    return saldo_portafoglio(session, manutentore_id)

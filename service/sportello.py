@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import cait_documenti as cd
 from archive.anagrafiche import Manutentore
-from domain import cait as dm
+from archive.cait_dichiarazioni import distinte
+from archive.cait_tabelle import Attore, Dichiarazione, Ricevuta
+from domain import cait_cassa as dm
 from domain.errors import RuleViolation
-from service.cait import _id_documento, quando_iso
+from service.cait import id_documento, quando_iso
 
 __all__ = ["MESI_IT", "mesi_conclusi", "verifica_mese_concluso", "elenco_ricevute", "elenco_dichiarazioni",
            "elenco_distinte", "documento_ricevuta", "documento_distinta", "originali_custoditi"]
@@ -46,10 +47,10 @@ def _nomi(session: Session) -> dict[int, str]:
 
 def elenco_ricevute(session: Session, cait_id: str, *, manutentore_id: int | None = None,
                     limite: int = 200) -> list[dict[str, Any]]:
-    q = (select(cd.Ricevuta).where(cd.Ricevuta.cait_id == cait_id)
-         .order_by(cd.Ricevuta.emessa_il.desc(), cd.Ricevuta.id.desc()).limit(limite))
+    q = (select(Ricevuta).where(Ricevuta.cait_id == cait_id)
+         .order_by(Ricevuta.emessa_il.desc(), Ricevuta.id.desc()).limit(limite))
     if manutentore_id is not None:
-        q = q.where(cd.Ricevuta.manutentore_id == manutentore_id)
+        q = q.where(Ricevuta.manutentore_id == manutentore_id)
     nomi = _nomi(session)
     return [{"id": r.id, "numero": r.numero, "manutentore_id": r.manutentore_id,
              "manutentore": nomi.get(r.manutentore_id, ""), "causale": r.causale, "pagamento": r.pagamento,
@@ -59,10 +60,10 @@ def elenco_ricevute(session: Session, cait_id: str, *, manutentore_id: int | Non
 
 def elenco_dichiarazioni(session: Session, cait_id: str, *, stato: str | None = None,
                          limite: int = 500) -> list[dict[str, Any]]:
-    q = (select(cd.Dichiarazione).where(cd.Dichiarazione.cait_id == cait_id)
-         .order_by(cd.Dichiarazione.consegnata_il.desc(), cd.Dichiarazione.id.desc()).limit(limite))
+    q = (select(Dichiarazione).where(Dichiarazione.cait_id == cait_id)
+         .order_by(Dichiarazione.consegnata_il.desc(), Dichiarazione.id.desc()).limit(limite))
     if stato is not None:
-        q = q.where(cd.Dichiarazione.stato == stato)
+        q = q.where(Dichiarazione.stato == stato)
     nomi = _nomi(session)
     return [{"id": d.id, "manutentore_id": d.manutentore_id, "manutentore": nomi.get(d.manutentore_id, ""),
              "codice_impianto": d.codice_impianto, "tipo": d.tipo, "data_controllo": d.data_controllo.isoformat(),
@@ -70,23 +71,23 @@ def elenco_dichiarazioni(session: Session, cait_id: str, *, stato: str | None = 
              "distinta_id": d.distinta_id} for d in session.scalars(q)]
 
 
-def elenco_distinte(session: Session, attore: cd.Attore) -> list[dict[str, Any]]:
-    from service.cait import enti_della_distinta
+def elenco_distinte(session: Session, attore: Attore) -> list[dict[str, Any]]:
+    from service.cait_consegne import enti_della_distinta
 
     nomi = _nomi(session)
     return [{"id": d.id, "numero": d.numero, "manutentore_id": d.manutentore_id,
              "manutentore": nomi.get(d.manutentore_id, ""), "operatore": d.operatore,
              "chiusa_il": quando_iso(d.chiusa_il), "enti": enti_della_distinta(session, d.id, attore)}
-            for d in cd.distinte(session, attore)]
+            for d in distinte(session, attore)]
 
 
 def documento_ricevuta(r: dict[str, Any]) -> str:
     """Archive id of a ricevuta issued by the console or the API (stable: see ``service.cait``)."""
-    return _id_documento("ricevuta", r["numero"], date.fromisoformat(r["emessa_il"][:10]))
+    return id_documento("ricevuta", r["numero"], date.fromisoformat(r["emessa_il"][:10]))
 
 
 def documento_distinta(d: dict[str, Any]) -> str:
-    return _id_documento("distinta-ricevuta", d["numero"], date.fromisoformat(d["chiusa_il"][:10]))
+    return id_documento("distinta-ricevuta", d["numero"], date.fromisoformat(d["chiusa_il"][:10]))
 
 
 def originali_custoditi(session: Session, cait_id: str, *, limite: int = 200) -> list[dict[str, Any]]:

@@ -13,7 +13,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain import cait as m
+from domain.cait_cassa import RendicontoCait, RendicontoEnte, RicevutaCait
+from domain.cait_consegne import DistintaRicevuta, LetteraTrasmissione
+from domain.cait_elenchi import ElencoManutentori, ElencoOperatori, ElencoStrumenti
+from domain.cait_precompilati import PrecompilatoF, PrecompilatoG, precompila_f, precompila_g
 from domain.enti import ente_competente, get_ente
 from domain.etichetta import numero_etichetta, prefisso_ente
 from domain.forms import allegato_f, allegato_g
@@ -177,9 +180,9 @@ def esempio_precompilato_g() -> dict[str, Any]:
     """The Viadana flat of the Allegato G example, ready for the October 2026 visit."""
     from service.documents.controllo_tecnico import esempio_g
 
-    return {**m.precompila_g(_impianto_esempio(), esempio_g(), oggi=date(2026, 10, 1), data_controllo=date(2026, 10, 14),
-                             tecnico={"ragione_sociale": "Rossi Termoidraulica S.n.c.",
-                                      "indirizzo": "Via Roma 12, 46019 Viadana (MN)"}),
+    return {**precompila_g(_impianto_esempio(), esempio_g(), oggi=date(2026, 10, 1), data_controllo=date(2026, 10, 14),
+                           tecnico={"ragione_sociale": "Rossi Termoidraulica S.n.c.",
+                                    "indirizzo": "Via Roma 12, 46019 Viadana (MN)"}),
             "cait": _CAIT_MN}
 
 
@@ -192,8 +195,8 @@ def esempio_precompilato_f() -> dict[str, Any]:
                 "responsabile_ragione_sociale": "Studio Amministrazioni Ferrari",
                 "responsabile_indirizzo": "Corso Garibaldi 112", "responsabile_comune": "26100 Cremona (CR)",
                 "responsabile_telefono": "0372 431876"}
-    return {**m.precompila_f(impianto, esempio_f(), oggi=date(2026, 11, 1), data_controllo=date(2026, 11, 5),
-                             tecnico={"ragione_sociale": "Calor Service Cremona S.r.l."}),
+    return {**precompila_f(impianto, esempio_f(), oggi=date(2026, 11, 1), data_controllo=date(2026, 11, 5),
+                           tecnico={"ragione_sociale": "Calor Service Cremona S.r.l."}),
             "cait": _CAIT_CR}
 
 
@@ -229,37 +232,37 @@ _OFFICE = dict(data_documento=lambda x: x.emessa_il.date(), metadati=_num, codic
 
 DOCUMENT_TYPES = tuple(map(con_motore, (  # each table engine on its entry's template page and title
     DocumentType(code="distinta-ricevuta", title="Distinta - ricevuta di consegna delle dichiarazioni (CAIT)",
-                 model=m.DistintaRicevuta, template="distinta_ricevuta", example=esempio_distinta,
+                 model=DistintaRicevuta, template="distinta_ricevuta", example=esempio_distinta,
                  derive=_deriva_distinta, copies=COPIE_DISTINTA, modulo_in_bianco=False, motore=MOTORE_DISTINTA,
                  **_OFFICE),
     DocumentType(code="lettera-trasmissione", title="Lettera di trasmissione dei rapporti di controllo tecnico all'Ente",
-                 model=m.LetteraTrasmissione, template="lettera_trasmissione", example=esempio_lettera,
+                 model=LetteraTrasmissione, template="lettera_trasmissione", example=esempio_lettera,
                  derive=_deriva_lettera, copies=COPIE_LETTERA, codice_impianto=lambda x: None,
                  data_documento=lambda x: x.data, metadati=lambda x: {"numeroDocumento": x.protocollo},
                  modulo_in_bianco=False, motore=MOTORE_LETTERA),
     DocumentType(code="ricevuta", title="Ricevuta del CAIT (etichette di validazione, ricarica del Portafoglio)",
-                 model=m.RicevutaCait, template="ricevuta", example=esempio_ricevuta, derive=_deriva_ricevuta,
+                 model=RicevutaCait, template="ricevuta", example=esempio_ricevuta, derive=_deriva_ricevuta,
                  modulo_in_bianco=False, motore=MOTORE_RICEVUTA, **_OFFICE),
     DocumentType(code="rendiconto-cait", title="Rendiconto mensile delle etichette vendute dal CAIT",
-                 model=m.RendicontoCait, template="rendiconto_cait", example=esempio_rendiconto_cait,
+                 model=RendicontoCait, template="rendiconto_cait", example=esempio_rendiconto_cait,
                  derive=_deriva_rendiconto, codice_impianto=lambda x: None, data_documento=lambda x: x.emesso_il,
                  metadati=lambda x: {"numeroDocumento": x.protocollo}, modulo_in_bianco=False,
                  motore=MOTORE_RENDICONTO_CAIT),
     DocumentType(code="rendiconto-ente-trimestrale", title="Rendiconto trimestrale dell'Ente (vendita diretta delle etichette)",
-                 model=m.RendicontoEnte, template="rendiconto_ente", example=esempio_rendiconto_ente,
+                 model=RendicontoEnte, template="rendiconto_ente", example=esempio_rendiconto_ente,
                  derive=_deriva_rendiconto, codice_impianto=lambda x: None, data_documento=lambda x: x.emesso_il,
                  metadati=lambda x: {"numeroDocumento": x.protocollo}, modulo_in_bianco=False,
                  motore=MOTORE_RENDICONTO_ENTE),
     DocumentType(code="allegato-g-precompilato",
                  title="Rapporto di controllo tecnico (Allegato G) precompilato dal catasto",
-                 model=m.PrecompilatoG, template="allegato_g", example=esempio_precompilato_g, copies=COPIE_CONTROLLO,
+                 model=PrecompilatoG, template="allegato_g", example=esempio_precompilato_g, copies=COPIE_CONTROLLO,
                  stampa=True,
                  contesto={"righe": allegato_g.RIGHE_G, "senza_nc": {k: ("SI", "NO") for k in allegato_g.SENZA_NC}},
                  codice_impianto=lambda x: x.codice_catasto, data_documento=lambda x: x.data_controllo,
                  rules=(COMUNE_DEL_CODICE,)),
     DocumentType(code="allegato-f-precompilato",
                  title="Rapporto di controllo tecnico (Allegato F) precompilato dal catasto",
-                 model=m.PrecompilatoF, template="allegato_f", example=esempio_precompilato_f, copies=COPIE_CONTROLLO,
+                 model=PrecompilatoF, template="allegato_f", example=esempio_precompilato_f, copies=COPIE_CONTROLLO,
                  stampa=True,
                  contesto={"documenti": allegato_f.DOCUMENTI_F, "esame_impianto": allegato_f.ESAME_IMPIANTO_F,
                            "esame_generatore": allegato_f.ESAME_GENERATORE_F},
@@ -269,10 +272,10 @@ DOCUMENT_TYPES = tuple(map(con_motore, (  # each table engine on its entry's tem
                    derive=_deriva_elenco, codice_impianto=lambda x: None, data_documento=lambda x: x.data,
                    modulo_in_bianco=False, motore=MOTORE_ELENCO)
       for code, title, model, example in (
-          ("elenco-manutentori", "Elenco dei manutentori associati al CAIT", m.ElencoManutentori,
+          ("elenco-manutentori", "Elenco dei manutentori associati al CAIT", ElencoManutentori,
            esempio_elenco_manutentori),
-          ("elenco-operatori", "Elenco degli operatori del CAIT", m.ElencoOperatori, esempio_elenco_operatori),
-          ("elenco-strumenti", "Elenco degli strumenti di misura registrati dal CAIT", m.ElencoStrumenti,
+          ("elenco-operatori", "Elenco degli operatori del CAIT", ElencoOperatori, esempio_elenco_operatori),
+          ("elenco-strumenti", "Elenco degli strumenti di misura registrati dal CAIT", ElencoStrumenti,
            esempio_elenco_strumenti))),
 )))
 

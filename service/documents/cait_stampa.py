@@ -13,7 +13,9 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain import cait as m
+from domain.cait_cassa import RendicontoCait, RendicontoEnte, RicevutaCait, riepilogo_rendiconto, totale_ricevuta
+from domain.cait_consegne import DistintaRicevuta, LetteraTrasmissione, riepilogo_distinta
+from domain.cait_elenchi import ElencoManutentori, ElencoOperatori, ElencoStrumenti
 from renderers import barcode
 from renderers.html import formato_euro
 from service.motore_tabella import MotoreTabella
@@ -36,15 +38,15 @@ def quando(dt: datetime) -> str:
     return aware.astimezone(ROMA).strftime("%d/%m/%Y ore %H:%M")
 
 
-def qr_distinta(model: m.DistintaRicevuta) -> str:
+def qr_distinta(model: DistintaRicevuta) -> str:
     """QR payload: number, manutentore, count, instant, so a desk can check a paper copy."""
     return (f"CURIT-DISTINTA|{model.numero}|{model.manutentore.partita_iva or ''}|{len(model.righe)}|"
             f"{model.emessa_il.astimezone(timezone.utc):%Y-%m-%dT%H:%MZ}")
 
 
-def _valori_distinta(model: m.DistintaRicevuta) -> tuple[dict[str, str], list[dict[str, str]]]:
+def _valori_distinta(model: DistintaRicevuta) -> tuple[dict[str, str], list[dict[str, str]]]:
     """Slot values of a distinta-ricevuta (the same for the stamp engine and the full layout)."""
-    t = m.riepilogo_distinta(model.righe)
+    t = riepilogo_distinta(model.righe)
     ditta = model.manutentore
     fissi = {"numero": f"N. {model.numero}", "numero_piede": model.numero,
              "luogo_data": f"{model.luogo}, {quando(model.emessa_il)}", "operatore_prot": model.operatore,
@@ -66,15 +68,15 @@ def _valori_distinta(model: m.DistintaRicevuta) -> tuple[dict[str, str], list[di
     return fissi, righe
 
 
-def _contesto_distinta(model: m.DistintaRicevuta, righe: int, banda: str | None = None,
+def _contesto_distinta(model: DistintaRicevuta, righe: int, banda: str | None = None,
                        valori: dict[str, str] | None = None, copie: tuple[str, ...] = COPIE_DISTINTA,
                        pagine: int = 1) -> dict[str, Any]:
-    t = {"cait": model.cait, "enti": len(m.riepilogo_distinta(model.righe)["per_ente"]), "righe": righe, "v": valori,
+    t = {"cait": model.cait, "enti": len(riepilogo_distinta(model.righe)["per_ente"]), "righe": righe, "v": valori,
          "banda": banda, "pagine": pagine, "qr_svg": barcode.qr_svg(barcode.qr_matrix(qr_distinta(model), error="M")) if valori else None}
     return {"calcoli": {"t": t}, "copie": copie}
 
 
-def _deriva_distinta(model: m.DistintaRicevuta) -> dict[str, Any]:
+def _deriva_distinta(model: DistintaRicevuta) -> dict[str, Any]:
     return _contesto_tabella(_valori_distinta, _contesto_distinta, model)
 
 
@@ -99,10 +101,10 @@ def con_motore(doc: Any) -> Any:
 
 MOTORE_DISTINTA = MotoreCait(
     valori=_valori_distinta, contesto=_contesto_distinta, margine_basso_mm=37, seguito=True,  # its band for the contrassegno
-    variante=lambda x: (x.cait.model_dump_json(), len(m.riepilogo_distinta(x.righe)["per_ente"])))
+    variante=lambda x: (x.cait.model_dump_json(), len(riepilogo_distinta(x.righe)["per_ente"])))
 
 
-def _valori_lettera(model: m.LetteraTrasmissione) -> tuple[dict[str, str], list[dict[str, str]]]:
+def _valori_lettera(model: LetteraTrasmissione) -> tuple[dict[str, str], list[dict[str, str]]]:
     """Slot values of a lettera di trasmissione (the same for the stamp engine and the full layout)."""
     n = len(model.righe)
     fissi = {"protocollo": model.protocollo, "protocollo_piede": model.protocollo,
@@ -115,7 +117,7 @@ def _valori_lettera(model: m.LetteraTrasmissione) -> tuple[dict[str, str], list[
     return fissi, righe
 
 
-def _contesto_lettera(model: m.LetteraTrasmissione, righe: int, banda: str | None = None,
+def _contesto_lettera(model: LetteraTrasmissione, righe: int, banda: str | None = None,
                       valori: dict[str, str] | None = None, copie: tuple[str, ...] = COPIE_LETTERA,
                       pagine: int = 1) -> dict[str, Any]:
     t = {"mittente": model.mittente, "tramite": model.tramite, "ente": model.ente, "distinta": bool(model.distinta),
@@ -123,7 +125,7 @@ def _contesto_lettera(model: m.LetteraTrasmissione, righe: int, banda: str | Non
     return {"calcoli": {"t": t}, "copie": copie}
 
 
-def _deriva_lettera(model: m.LetteraTrasmissione) -> dict[str, Any]:
+def _deriva_lettera(model: LetteraTrasmissione) -> dict[str, Any]:
     return _contesto_tabella(_valori_lettera, _contesto_lettera, model)
 
 
@@ -137,9 +139,9 @@ _PAGAMENTO = {"contanti": "in contanti", "POS": "con carta (POS)", "bonifico": "
               "portafoglio": "addebito sul Portafoglio CURIT"}
 
 
-def _valori_ricevuta(model: m.RicevutaCait) -> tuple[dict[str, str], list[dict[str, str]]]:
+def _valori_ricevuta(model: RicevutaCait) -> tuple[dict[str, str], list[dict[str, str]]]:
     """Slot values of a ricevuta (the same for the stamp engine and the full layout) and its rows."""
-    t = m.totale_ricevuta(model.righe)
+    t = totale_ricevuta(model.righe)
     i = model.intestatario
     fiscale = " · ".join(p for p in (f"P. IVA {i.partita_iva}" if i.partita_iva else "",
                                      f"utente CURIT {i.username}" if i.partita_iva and i.username else "") if p)
@@ -164,7 +166,7 @@ def _valori_ricevuta(model: m.RicevutaCait) -> tuple[dict[str, str], list[dict[s
     return fissi, righe
 
 
-def _contesto_ricevuta(model: m.RicevutaCait, righe: int, banda: str | None = None,
+def _contesto_ricevuta(model: RicevutaCait, righe: int, banda: str | None = None,
                        valori: dict[str, str] | None = None, copie: tuple[str, ...] = ("",), pagine: int = 1) -> dict[str, Any]:
     """Template context of a ricevuta with ``righe`` rows: values given (full layout) or absent;
     ``banda``: only that part of the page visible (``service.motore_tabella.MotoreTabella``)."""
@@ -173,7 +175,7 @@ def _contesto_ricevuta(model: m.RicevutaCait, righe: int, banda: str | None = No
     return {"calcoli": {"t": t}, "copie": copie}
 
 
-def _deriva_ricevuta(model: m.RicevutaCait) -> dict[str, Any]:
+def _deriva_ricevuta(model: RicevutaCait) -> dict[str, Any]:
     return _contesto_tabella(_valori_ricevuta, _contesto_ricevuta, model)
 
 
@@ -184,7 +186,7 @@ MOTORE_RICEVUTA = MotoreCait(
 
 def _periodo(model: Any) -> str:
     dal = model.periodo_dal
-    if isinstance(model, m.RendicontoEnte):
+    if isinstance(model, RendicontoEnte):
         q = (dal.month - 1) // 3 + 1
         return f"{q}° trimestre {dal.year} ({_MESI[dal.month - 1]} – {_MESI[model.periodo_al.month - 1]})"
     return f"{_MESI[dal.month - 1]} {dal.year}"
@@ -192,7 +194,7 @@ def _periodo(model: Any) -> str:
 
 def _valori_rendiconto(model: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
     """Slot values of a rendiconto (CAIT or Ente; the same for the engine and the full layout)."""
-    r = m.riepilogo_rendiconto(model.righe)
+    r = riepilogo_rendiconto(model.righe)
     e = formato_euro
     periodo = _periodo(model)
     fissi = {"protocollo": model.protocollo, "piede": f"{model.protocollo} - {periodo}",
@@ -202,7 +204,7 @@ def _valori_rendiconto(model: Any) -> tuple[dict[str, str], list[dict[str, str]]
              "contributo_testo": e(r["contributo_regionale"]) + ";", "quote_testo": e(r["quota_ente"]) + ".",
              "tot_q": str(r["quantita"]), "tot_quota": e(r["quota_ente"]), "tot_contr": e(r["contributo_regionale"]),
              "tot_tot": e(r["totale"]), "vr_titolo": f"contributo regionale ({r['quantita']} etichette)",
-             "da_versare": e(r["quota_ente"] + r["contributo_regionale"] if isinstance(model, m.RendicontoCait)
+             "da_versare": e(r["quota_ente"] + r["contributo_regionale"] if isinstance(model, RendicontoCait)
                              else r["contributo_regionale"])}
     for i, ente in enumerate(r["per_ente"], start=1):
         fissi.update({f"e{i}_q": str(ente["quantita"]), f"e{i}_quota": e(ente["quota_ente"]),
@@ -222,7 +224,7 @@ def _valori_rendiconto(model: Any) -> tuple[dict[str, str], list[dict[str, str]]
 def _struttura_rendiconto(model: Any) -> list[dict[str, Any]]:
     """The Enti and their power bands (static text of the layout)."""
     return [{"ente": x["ente"], "fasce": [{"descrizione": f["descrizione"], "tipo": f["tipo"]} for f in x["fasce"]]}
-            for x in m.riepilogo_rendiconto(model.righe)["per_ente"]]
+            for x in riepilogo_rendiconto(model.righe)["per_ente"]]
 
 
 def _contesto_rendiconto(model: Any, righe: int, banda: str | None = None, valori: dict[str, str] | None = None,
@@ -252,12 +254,12 @@ the contrassegno's band at the bottom of every page)."""
 
 
 _ELENCHI = {
-    m.ElencoManutentori: ("Elenco dei manutentori associati", (
+    ElencoManutentori: ("Elenco dei manutentori associati", (
         ("Ragione sociale", "ragione_sociale", 42), ("Partita IVA", "partita_iva", 21), ("Utente CURIT", "username", 21),
         ("E-mail", "email", 34), ("Sede", "sede", 33), ("Registrato il", "registrato_il", 18))),
-    m.ElencoOperatori: ("Elenco degli operatori del CAIT", (
+    ElencoOperatori: ("Elenco degli operatori del CAIT", (
         ("Cognome e nome", "cognome_nome", 90), ("Utente", "username", 50), ("Stato", "stato", 29))),
-    m.ElencoStrumenti: ("Elenco degli strumenti di misura", (
+    ElencoStrumenti: ("Elenco degli strumenti di misura", (
         ("Marca", "marca", 35), ("Modello", "modello", 40), ("Matricola", "matricola", 34),
         ("Manutentore", "manutentore", 60))),
 }

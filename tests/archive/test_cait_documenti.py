@@ -13,8 +13,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from archive import cait_documenti as cd
 from archive.anagrafiche import Manutentore, ManutenzioneImpianto
+from archive.cait_dichiarazioni import (
+    chiudi_distinta,
+    dichiarazioni_della_distinta,
+    distinte,
+    get_distinta,
+    modifica_dichiarazione,
+    registra_dichiarazione,
+)
+from archive.cait_ricevute import ricarica_portafoglio, saldo_portafoglio, vendi_etichette
+from archive.cait_tabelle import Attore, ContatoreCait, Ricevuta, RigaRicevuta
 from archive.catasto import crea_impianto
 from archive.db import Base, session_scope
 from archive.etichette import Autore, assegna_a_cait, genera_lotto
@@ -23,7 +32,7 @@ from domain.errors import Conflict, NotFound, RuleViolation
 from domain.stagione import Stagione
 from service.demo import semina
 
-CLI = cd.Attore("cli:test", "cli")
+CLI = Attore("cli:test", "cli")
 AUTORE = Autore("cli:test", "cli")
 MIEI = ("cait_contatori", "cait_distinte", "cait_dichiarazioni", "cait_ricevute", "cait_ricevute_righe",
         "portafoglio_movimenti")
@@ -65,12 +74,12 @@ def consegna(engine, dati: Dati) -> int:
     """Rossi hands in three rapporti (two Enti) and the CAIT closes them: returns the distinta id."""
     with session_scope(engine) as s:
         for i, (codice, tipo) in enumerate(zip(dati.impianti, ("G", "F", "G"))):
-            cd.registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, codice_impianto=codice,
-                                      tipo=tipo, data_controllo=date(2026, 10, 5 + i),
-                                      numero_etichetta=(dati.etichette_f if tipo == "F" else dati.etichette_g)[i],
-                                      anomalie="Manca la firma del responsabile" if i == 1 else None)
-        return cd.chiudi_distinta(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, operatore="op.ferrari",
-                                  utente="cait.mantova", ora=datetime(2026, 10, 12, 8, 35, tzinfo=timezone.utc)).id
+            registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, codice_impianto=codice,
+                                   tipo=tipo, data_controllo=date(2026, 10, 5 + i),
+                                   numero_etichetta=(dati.etichette_f if tipo == "F" else dati.etichette_g)[i],
+                                   anomalie="Manca la firma del responsabile" if i == 1 else None)
+        return chiudi_distinta(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, operatore="op.ferrari",
+                               utente="cait.mantova", ora=datetime(2026, 10, 12, 8, 35, tzinfo=timezone.utc)).id
 
 
 def test_migrazione_e_modelli_coincidono(engine) -> None:
@@ -83,23 +92,23 @@ def test_migrazione_e_modelli_coincidono(engine) -> None:
 def test_distinta_chiude_e_blocca_il_manutentore(engine) -> None:
     dati = popola(engine)
     distinta_id = consegna(engine, dati)
-    manutentore = cd.Attore("manutentore.rossi", "manutentore", manutentore_id=dati.rossi)
+    manutentore = Attore("manutentore.rossi", "manutentore", manutentore_id=dati.rossi)
     with session_scope(engine) as s:
-        d = cd.get_distinta(s, distinta_id, CLI)
+        d = get_distinta(s, distinta_id, CLI)
         assert d.numero == "CAIT-MN-01/2026/000001"
-        righe = cd.dichiarazioni_della_distinta(s, distinta_id)
+        righe = dichiarazioni_della_distinta(s, distinta_id)
         assert {r.stato for r in righe} == {"chiusa"} and len(righe) == 3
         bersaglio = next(r for r in righe if r.ente_id == "provincia-mantova").id
-    for attore in (manutentore, cd.Attore("cait.mantova", "cait", cait_id="CAIT-MN-01")):
+    for attore in (manutentore, Attore("cait.mantova", "cait", cait_id="CAIT-MN-01")):
         with session_scope(engine) as s, pytest.raises(Conflict, match="solo l'Ente competente") as exc:
-            cd.modifica_dichiarazione(s, bersaglio, attore, anomalie="corretto")
+            modifica_dichiarazione(s, bersaglio, attore, anomalie="corretto")
         assert "CAIT-MN-01/2026/000001" in exc.value.message
     with session_scope(engine) as s, pytest.raises(NotFound):  # another Ente: not even visible
-        cd.modifica_dichiarazione(s, bersaglio, cd.Attore("ente.brescia", "ente", ente_id="comune-brescia"),
-                                  anomalie="x")
+        modifica_dichiarazione(s, bersaglio, Attore("ente.brescia", "ente", ente_id="comune-brescia"),
+                               anomalie="x")
     with session_scope(engine) as s:
-        d = cd.modifica_dichiarazione(s, bersaglio, cd.Attore("ente.mantova", "ente", ente_id="provincia-mantova"),
-                                      anomalie="Rettificato dall'Ente")
+        d = modifica_dichiarazione(s, bersaglio, Attore("ente.mantova", "ente", ente_id="provincia-mantova"),
+                                   anomalie="Rettificato dall'Ente")
         assert d.anomalie == "Rettificato dall'Ente" and d.modificata_da == "ente.mantova"
 
 
@@ -107,30 +116,30 @@ def test_aperta_modificabile_e_seconda_distinta_numerata(engine) -> None:
     dati = popola(engine)
     consegna(engine, dati)
     with session_scope(engine) as s:
-        nuova = cd.registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi,
-                                          codice_impianto=dati.impianti[0], tipo="G", data_controllo=date(2026, 11, 2))
-        io = cd.Attore("manutentore.rossi", "manutentore", manutentore_id=dati.rossi)
-        assert cd.modifica_dichiarazione(s, nuova.id, io, anomalie="nessuna").anomalie == "nessuna"
-        d = cd.chiudi_distinta(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, operatore="op.ferrari",
-                               utente="cait.mantova", ora=datetime(2026, 11, 2, 9, tzinfo=timezone.utc))
+        nuova = registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi,
+                                       codice_impianto=dati.impianti[0], tipo="G", data_controllo=date(2026, 11, 2))
+        io = Attore("manutentore.rossi", "manutentore", manutentore_id=dati.rossi)
+        assert modifica_dichiarazione(s, nuova.id, io, anomalie="nessuna").anomalie == "nessuna"
+        d = chiudi_distinta(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, operatore="op.ferrari",
+                            utente="cait.mantova", ora=datetime(2026, 11, 2, 9, tzinfo=timezone.utc))
         assert d.numero == "CAIT-MN-01/2026/000002"
         with pytest.raises(Conflict, match="già stata consegnata"):
-            cd.registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi,
-                                      codice_impianto=dati.impianti[0], tipo="G", data_controllo=date(2026, 11, 2))
+            registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi,
+                                   codice_impianto=dati.impianti[0], tipo="G", data_controllo=date(2026, 11, 2))
 
 
 def test_modello_incoerente_con_la_potenza(engine) -> None:
     dati = popola(engine)
     with session_scope(engine) as s, pytest.raises(RuleViolation, match="va dichiarato con l'Allegato G"):
-        cd.registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, codice_impianto=dati.impianti[0],
-                                  tipo="F", data_controllo=date(2026, 10, 1))
+        registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, codice_impianto=dati.impianti[0],
+                               tipo="F", data_controllo=date(2026, 10, 1))
 
 
 def _vendi(engine, dati: Dati, numeri: list[str], esiti: list, errori: list) -> None:
     try:
         with session_scope(engine) as s:
-            r = cd.vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, numeri=numeri,
-                                   operatore="Ferrari Giulia", autore=AUTORE)
+            r = vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, numeri=numeri,
+                                operatore="Ferrari Giulia", autore=AUTORE)
             esiti.append((r.progressivo, r.totale))
     except Conflict as exc:
         errori.append(exc)
@@ -153,9 +162,9 @@ def test_ricevute_senza_salti_con_vendite_concorrenti(engine) -> None:
     numeri = sorted(p for p, _ in esiti)
     assert numeri == list(range(1, len(esiti) + 1))
     with session_scope(engine) as s:
-        emessi = sorted(s.scalars(select(cd.Ricevuta.progressivo)))
-        ultimo = s.scalar(select(cd.ContatoreCait.ultimo).where(cd.ContatoreCait.serie == "ricevuta"))
-        venduti = s.scalars(select(cd.RigaRicevuta.numero_etichetta)).all()
+        emessi = sorted(s.scalars(select(Ricevuta.progressivo)))
+        ultimo = s.scalar(select(ContatoreCait.ultimo).where(ContatoreCait.serie == "ricevuta"))
+        venduti = s.scalars(select(RigaRicevuta.numero_etichetta)).all()
     assert emessi == numeri and ultimo == len(numeri)
     assert len(venduti) == len(set(venduti))
 
@@ -163,27 +172,27 @@ def test_ricevute_senza_salti_con_vendite_concorrenti(engine) -> None:
 def test_portafoglio_insufficiente_non_consuma_numeri(engine) -> None:
     dati = popola(engine)
     with session_scope(engine) as s:
-        r = cd.ricarica_portafoglio(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, importo="10,00",
-                                    operatore="Ferrari Giulia", utente="cli:test")
+        r = ricarica_portafoglio(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, importo="10,00",
+                                 operatore="Ferrari Giulia", utente="cli:test")
         assert (r.numero, r.totale) == ("CAIT-MN-01/RIC/" + str(r.anno) + "/000001", Decimal("10.00"))
     with pytest.raises(Conflict, match="Saldo del Portafoglio insufficiente"):
         with session_scope(engine) as s:
-            cd.vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, numeri=dati.etichette_g[:2],
-                               operatore="Ferrari Giulia", pagamento="portafoglio", autore=AUTORE)
+            vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, numeri=dati.etichette_g[:2],
+                            operatore="Ferrari Giulia", pagamento="portafoglio", autore=AUTORE)
     with session_scope(engine) as s:
-        r = cd.vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, numeri=dati.etichette_g[:1],
-                               operatore="Ferrari Giulia", pagamento="portafoglio", autore=AUTORE)
+        r = vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, numeri=dati.etichette_g[:1],
+                            operatore="Ferrari Giulia", pagamento="portafoglio", autore=AUTORE)
         assert r.progressivo == 2 and r.totale == Decimal("9.00")
-        assert cd.saldo_portafoglio(s, dati.rossi) == Decimal("1.00")
+        assert saldo_portafoglio(s, dati.rossi) == Decimal("1.00")
 
 
 def test_tenancy_ricevute_e_distinte(engine) -> None:
     dati = popola(engine)
     distinta_id = consegna(engine, dati)
-    brescia = cd.Attore("cait.brescia", "cait", cait_id="CAIT-BS-01")
-    bianchi = cd.Attore("manutentore.bianchi", "manutentore", manutentore_id=dati.bianchi)
+    brescia = Attore("cait.brescia", "cait", cait_id="CAIT-BS-01")
+    bianchi = Attore("manutentore.bianchi", "manutentore", manutentore_id=dati.bianchi)
     with session_scope(engine) as s:
         for attore in (brescia, bianchi):
             with pytest.raises(NotFound):
-                cd.get_distinta(s, distinta_id, attore)
-            assert cd.distinte(s, attore) == []
+                get_distinta(s, distinta_id, attore)
+            assert distinte(s, attore) == []

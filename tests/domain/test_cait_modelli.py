@@ -1,4 +1,4 @@
-"""domain/cait.py: totals recomputed from rows (typed totals that disagree are refused), periods,
+"""domain/cait_*.py: totals recomputed from rows (typed totals that disagree are refused), periods,
 seasons of the consumi, grouping per Ente, pre-filled G/F from a catasto record."""
 
 from __future__ import annotations
@@ -9,7 +9,17 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from domain import cait as m
+from domain.cait_cassa import (
+    RendicontoCait,
+    RicevutaCait,
+    RigaRicevuta,
+    mese,
+    riepilogo_rendiconto,
+    totale_ricevuta,
+    trimestre,
+)
+from domain.cait_consegne import raggruppa_per_ente
+from domain.cait_precompilati import precompila_f, precompila_g, stagioni_consumi
 from domain.errors import RuleViolation
 from service.documents import cait as esempi
 
@@ -21,7 +31,7 @@ from service.documents import cait as esempi
     ("2026-12", (date(2026, 12, 1), date(2026, 12, 31))),
 ])
 def test_mese(testo: str, atteso: tuple[date, date]) -> None:
-    assert m.mese(testo) == atteso
+    assert mese(testo) == atteso
 
 
 @pytest.mark.parametrize("testo, atteso", [
@@ -30,13 +40,13 @@ def test_mese(testo: str, atteso: tuple[date, date]) -> None:
     ("2026-t2", (date(2026, 4, 1), date(2026, 6, 30))),
 ])
 def test_trimestre(testo: str, atteso: tuple[date, date]) -> None:
-    assert m.trimestre(testo) == atteso
+    assert trimestre(testo) == atteso
 
 
 @pytest.mark.parametrize("testo", ["2026-13", "ottobre", "2026-T5", ""])
 def test_periodi_non_validi(testo: str) -> None:
     with pytest.raises(RuleViolation):
-        m.mese(testo) if "T" not in testo else m.trimestre(testo)
+        mese(testo) if "T" not in testo else trimestre(testo)
 
 
 @pytest.mark.parametrize("giorno, stagioni", [
@@ -46,12 +56,12 @@ def test_periodi_non_validi(testo: str) -> None:
     (date(2000, 1, 10), ["1997/98", "1998/99"]),
 ])
 def test_stagioni_consumi(giorno: date, stagioni: list[str]) -> None:
-    assert m.stagioni_consumi(giorno) == stagioni
+    assert stagioni_consumi(giorno) == stagioni
 
 
 def test_riepilogo_rendiconto_per_ente_e_fascia() -> None:
-    r = m.RendicontoCait.model_validate(esempi.esempio_rendiconto_cait())
-    tot = m.riepilogo_rendiconto(r.righe)
+    r = RendicontoCait.model_validate(esempi.esempio_rendiconto_cait())
+    tot = riepilogo_rendiconto(r.righe)
     assert tot["quantita"] == 10 and tot["ricevute"] == 6
     assert tot["quota_ente"] == sum(x.quota_ente for x in r.righe)
     assert tot["totale"] == tot["quota_ente"] + tot["contributo_regionale"] == Decimal("414.00")
@@ -78,27 +88,27 @@ def test_totali_scritti_incoerenti_rifiutati(codice: str, campo: str, valore) ->
 
 def test_totali_scritti_coerenti_accettati() -> None:
     dati = esempi.esempio_ricevuta()
-    r = m.RicevutaCait.model_validate({**dati, "totale": "111.00"})
-    assert m.totale_ricevuta(r.righe) == {"quota_ente": Decimal("98.00"), "contributo_regionale": Decimal("13.00"),
+    r = RicevutaCait.model_validate({**dati, "totale": "111.00"})
+    assert totale_ricevuta(r.righe) == {"quota_ente": Decimal("98.00"), "contributo_regionale": Decimal("13.00"),
                                          "totale": Decimal("111.00")}
 
 
 def test_riga_etichetta_importo_incoerente() -> None:
     riga = {**esempi.esempio_ricevuta()["righe"][0], "importo": "10.00"}
     with pytest.raises(ValidationError, match="importo della riga"):
-        m.RigaRicevuta.model_validate(riga)
+        RigaRicevuta.model_validate(riga)
 
 
 def test_rendiconto_fuori_mese_rifiutato() -> None:
     dati = {**esempi.esempio_rendiconto_cait(), "periodo_al": "2026-11-15"}
     with pytest.raises(ValidationError, match="mensile"):
-        m.RendicontoCait.model_validate(dati)
+        RendicontoCait.model_validate(dati)
 
 
 def test_raggruppa_per_ente_conserva_l_ordine() -> None:
     righe = [{"ente_id": "b", "n": 1}, {"ente_id": "a", "n": 2}, {"ente_id": "b", "n": 3}]
-    assert {k: [r["n"] for r in v] for k, v in m.raggruppa_per_ente(righe).items()} == {"b": [1, 3], "a": [2]}
-    assert list(m.raggruppa_per_ente(righe)) == ["b", "a"]
+    assert {k: [r["n"] for r in v] for k, v in raggruppa_per_ente(righe).items()} == {"b": [1, 3], "a": [2]}
+    assert list(raggruppa_per_ente(righe)) == ["b", "a"]
 
 
 _IMPIANTO = {"codice_impianto": "020066IN0000347", "indirizzo": "Via Giuseppe Garibaldi", "civico": "27",
@@ -108,7 +118,7 @@ _IMPIANTO = {"codice_impianto": "020066IN0000347", "indirizzo": "Via Giuseppe Ga
 
 
 def test_precompila_g_senza_storia_lascia_in_bianco() -> None:
-    g = m.precompila_g(_IMPIANTO, None, oggi=date(2026, 10, 1))
+    g = precompila_g(_IMPIANTO, None, oggi=date(2026, 10, 1))
     assert g["codice_catasto"] == "020066IN0000347" and g["pot_focolare_kw"] == "20.40"
     assert g["costruttore"] is None and g["volumetria_m3"] is None and g["data_controllo"] is None
     assert g["consumi"] == [{"stagione": "2024/25", "valore": None, "unita": None},
@@ -117,9 +127,9 @@ def test_precompila_g_senza_storia_lascia_in_bianco() -> None:
 
 def test_precompila_g_rifiuta_impianto_da_allegato_f() -> None:
     with pytest.raises(ValidationError, match="precompilare l'Allegato F"):
-        m.precompila_g({**_IMPIANTO, "potenza_focolare_totale_kw": Decimal("40")}, None, oggi=date(2026, 10, 1))
+        precompila_g({**_IMPIANTO, "potenza_focolare_totale_kw": Decimal("40")}, None, oggi=date(2026, 10, 1))
 
 
 def test_precompila_f_senza_potenza_ne_generatori() -> None:
     with pytest.raises(RuleViolation, match="impossibile precompilare"):
-        m.precompila_f({**_IMPIANTO, "potenza_focolare_totale_kw": None}, None, oggi=date(2026, 10, 1))
+        precompila_f({**_IMPIANTO, "potenza_focolare_totale_kw": None}, None, oggi=date(2026, 10, 1))

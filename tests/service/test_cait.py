@@ -12,11 +12,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from archive import cait_documenti as cd
+from archive.cait_dichiarazioni import registra_dichiarazione
+from archive.cait_ricevute import ricarica_portafoglio, vendi_etichette
+from archive.cait_tabelle import Attore
 from archive.catasto import ImpiantoCatasto
 from archive.db import session_scope
 from renderers.pdf import read_attachment
-from service import cait as sc
+from service.cait_cassa import rendiconto_cait, stampa_ricevuta
+from service.cait_consegne import lettere_trasmissione, stampa_distinta
+from service.cait_precompilati import giro, precompilato
 from tests.archive.test_cait_documenti import AUTORE, CLI, consegna, popola
 
 
@@ -30,7 +34,7 @@ def test_distinta_due_copie_totali_e_qr(engine, tmp_path) -> None:
     dati = popola(engine)
     distinta_id = consegna(engine, dati)
     with session_scope(engine) as s:
-        p = sc.stampa_distinta(s, distinta_id, CLI)
+        p = stampa_distinta(s, distinta_id, CLI)
     testo = _testo(p.pdf, tmp_path, "d.pdf")
     assert "Copia per il manutentore" in testo and "Copia per il CAIT" in testo
     assert testo.count("N. CAIT-MN-01/2026/000001") == 2
@@ -52,7 +56,7 @@ def test_lettere_una_per_ente(engine, tmp_path) -> None:
     dati = popola(engine)
     distinta_id = consegna(engine, dati)
     with session_scope(engine) as s:
-        lettere = sc.lettere_trasmissione(s, distinta_id, CLI, oggi=date(2026, 10, 12))
+        lettere = lettere_trasmissione(s, distinta_id, CLI, oggi=date(2026, 10, 12))
     assert sorted(p.meta.ente for p in lettere) == ["comune-mantova", "provincia-mantova"]
     provincia = next(p for p in lettere if p.meta.ente == "provincia-mantova")
     testo = _testo(provincia.pdf, tmp_path)
@@ -77,12 +81,12 @@ def test_rendiconto_uguale_alla_somma_delle_ricevute_del_mese(engine, tmp_path) 
             (dati.etichette_g[4:5], datetime(2026, 10, 31, 22, 59, tzinfo=timezone.utc)),  # 31/10 23:59 (CET)
             (dati.etichette_g[5:6] + dati.etichette_f[1:2], datetime(2026, 10, 31, 23, 1, tzinfo=timezone.utc)),
         ]
-        ricevute = [cd.vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, numeri=n,
-                                       operatore="Ferrari Giulia", autore=AUTORE, ora=ora) for n, ora in vendite]
-        cd.ricarica_portafoglio(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, importo="50,00",
-                                operatore="Ferrari Giulia", utente="t", ora=ottobre[1])
+        ricevute = [vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, numeri=n,
+                                    operatore="Ferrari Giulia", autore=AUTORE, ora=ora) for n, ora in vendite]
+        ricarica_portafoglio(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, importo="50,00",
+                             operatore="Ferrari Giulia", utente="t", ora=ottobre[1])
         atteso = ricevute[1].totale + ricevute[2].totale
-        p = sc.rendiconto_cait(s, "CAIT-MN-01", "2026-10", CLI, oggi=date(2026, 11, 3))
+        p = rendiconto_cait(s, "CAIT-MN-01", "2026-10", CLI, oggi=date(2026, 11, 3))
     testo = _testo(p.pdf, tmp_path)
     totale = re.search(r"Totale generale\s+(\d+)\s+([\d.,]+ €)\s+([\d.,]+ €)\s+([\d.,]+ €)", testo)
     assert totale is not None
@@ -97,9 +101,9 @@ def test_rendiconto_uguale_alla_somma_delle_ricevute_del_mese(engine, tmp_path) 
 def test_precompilato_g_dati_json_dal_catasto(engine, tmp_path) -> None:
     dati = popola(engine)
     codice = dati.impianti[2]  # Mantova, 22,5 kW: Allegato G
-    io = cd.Attore("manutentore.rossi", "manutentore", manutentore_id=dati.rossi)
+    io = Attore("manutentore.rossi", "manutentore", manutentore_id=dati.rossi)
     with session_scope(engine) as s:
-        p = sc.precompilato(s, codice, io, oggi=date(2026, 10, 1), data_controllo=date(2026, 10, 20))
+        p = precompilato(s, codice, io, oggi=date(2026, 10, 1), data_controllo=date(2026, 10, 20))
         imp = s.get(ImpiantoCatasto, codice)
         record = json.loads(read_attachment(p.pdf))
         assert record["tipo"] == "allegato-g-precompilato"
@@ -122,11 +126,11 @@ def test_precompilato_usa_l_ultima_dichiarazione_e_giro_unico(engine) -> None:
     from service.documents.controllo_tecnico import esempio_f
 
     dati = popola(engine)
-    io = cd.Attore("manutentore.rossi", "manutentore", manutentore_id=dati.rossi)
+    io = Attore("manutentore.rossi", "manutentore", manutentore_id=dati.rossi)
     with session_scope(engine) as s:
-        cd.registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, codice_impianto=dati.impianti[1],
-                                  tipo="F", data_controllo=date(2025, 11, 5), dati=esempio_f())
-        p = sc.giro(s, dati.impianti, io, oggi=date(2026, 10, 1), data_controllo=date(2026, 10, 21))
+        registra_dichiarazione(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi, codice_impianto=dati.impianti[1],
+                               tipo="F", data_controllo=date(2025, 11, 5), dati=esempio_f())
+        p = giro(s, dati.impianti, io, oggi=date(2026, 10, 1), data_controllo=date(2026, 10, 21))
     record = json.loads(read_attachment(p.pdf))
     docs = record["documenti"]
     assert [d["codice_impianto"] for d in docs] == dati.impianti
@@ -144,18 +148,18 @@ def test_precompilato_solo_per_impianti_mantenuti(engine) -> None:
     from domain.errors import NotFound
 
     dati = popola(engine)
-    bianchi = cd.Attore("manutentore.bianchi", "manutentore", manutentore_id=dati.bianchi)
+    bianchi = Attore("manutentore.bianchi", "manutentore", manutentore_id=dati.bianchi)
     with session_scope(engine) as s, pytest.raises(NotFound, match="non è tra quelli mantenuti"):
-        sc.precompilato(s, dati.impianti[0], bianchi, oggi=date(2026, 10, 1))
+        precompilato(s, dati.impianti[0], bianchi, oggi=date(2026, 10, 1))
 
 
 def test_ricevuta_vendita_importi_italiani(engine, tmp_path) -> None:
     dati = popola(engine)
     with session_scope(engine) as s:
-        r = cd.vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi,
-                               numeri=dati.etichette_g[:2] + dati.etichette_f[:1], operatore="Ferrari Giulia",
-                               pagamento="POS", autore=AUTORE)
-        testo = _testo(sc.stampa_ricevuta(s, r.id, CLI).pdf, tmp_path)
+        r = vendi_etichette(s, cait_id="CAIT-MN-01", manutentore_id=dati.rossi,
+                            numeri=dati.etichette_g[:2] + dati.etichette_f[:1], operatore="Ferrari Giulia",
+                            pagamento="POS", autore=AUTORE)
+        testo = _testo(stampa_ricevuta(s, r.id, CLI).pdf, tmp_path)
     assert r.totale == Decimal("103.00")
     assert re.search(r"Totale \(3 etichette\)\s+91,00 €\s+12,00 €\s+103,00 €", testo)
     assert "Potenza 116,4 – 350 kW" in testo and "con carta (POS)" in testo

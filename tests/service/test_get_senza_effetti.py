@@ -10,8 +10,8 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from archive import cait_documenti as cd
 from archive.anagrafiche import Manutentore, ManutenzioneImpianto
+from archive.cait_ricevute import ricarica_portafoglio
 from archive.db import make_engine, session_scope
 from archive.indice import Documento, VersioneDocumento
 
@@ -94,8 +94,8 @@ def test_ricevuta_mai_emessa_e_riemissione_con_post(client, login, db_url) -> No
     client.get("/cait/manutentori", headers=cait)
     engine = make_engine(db_url)
     with session_scope(engine) as s:  # a ricevuta recorded but never issued (e.g. the archive failed)
-        ricevuta = cd.ricarica_portafoglio(s, cait_id="CAIT-MN-01", manutentore_id=rossi, importo="20.00",
-                                           operatore="Ferrari Luca", utente="cait.mantova").id
+        ricevuta = ricarica_portafoglio(s, cait_id="CAIT-MN-01", manutentore_id=rossi, importo="20.00",
+                                        operatore="Ferrari Luca", utente="cait.mantova").id
     engine.dispose()
     prima = _stato_archivio(client, db_url) if getattr(client.app.state, "curit_archivio", None) else None
     for _ in range(2):

@@ -120,7 +120,7 @@ def test_ogni_modello_si_compone_con_esempio_e_in_bianco(modo: str) -> None:
 def test_dato_rifiuta_un_nome_che_i_dati_non_hanno() -> None:
     from jinja2 import UndefinedError
 
-    from domain.cait import PrecompilatoG
+    from domain.cait_precompilati import PrecompilatoG
     from domain.forms.allegato_g import AllegatoG
 
     g = AllegatoG.model_validate(DOCUMENT_TYPES["allegato-g"].example())

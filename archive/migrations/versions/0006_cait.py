@@ -1,5 +1,5 @@
 """CAIT desk records: dichiarazioni handed in, distinte, ricevute and their lines, Portafoglio
-moves, per-CAIT yearly counters (archive/cait_documenti.py).
+moves, per-CAIT yearly counters (archive/cait_tabelle.py).
 
 Revision ID: 0006
 Revises: 0001

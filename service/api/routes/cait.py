@@ -29,13 +29,27 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from archive import cait_documenti as cd
 from archive import indice as idx
 from archive.anagrafiche import Manutentore
+from archive.cait_dichiarazioni import chiudi_distinta, modifica_dichiarazione, registra_dichiarazione
+from archive.cait_dichiarazioni import distinte as distinte_visibili
+from archive.cait_ricevute import ricarica_portafoglio, vendi_etichette
+from archive.cait_tabelle import Attore
 from archive.etichette import Autore
 from domain.errors import NotFound
-from service import cait as sc
 from service import sportello as sp
+from service.cait import Originale, Prodotto, archivia, quando_iso
+from service.cait_cassa import originale_ricevuta, rendiconto_cait, stampa_ricevuta
+from service.cait_consegne import (
+    enti_della_distinta,
+    lettere_trasmissione,
+    originale_distinta,
+    originale_lettera,
+    stampa_distinta,
+)
+from service.cait_elenchi import elenco as stampa_elenco
+from service.cait_precompilati import giro as stampa_giro
+from service.cait_precompilati import precompilato as stampa_precompilato
 from domain.errors import Conflict
 from service.api.archivio_dep import archivio_per, rilascia
 from service.api.deps import IdCampo, IdPath, Principal, SessionDep, SettingsDep, audit, richiede
@@ -51,11 +65,11 @@ ManutentoreUser = Annotated[Principal, richiede("manutentore")]
 EditorUser = Annotated[Principal, richiede("cait", "manutentore", "ente")]
 
 
-def _attore(u: Principal) -> cd.Attore:
-    return cd.Attore(u.username, u.ruolo, cait_id=u.cait_id, manutentore_id=u.manutentore_id, ente_id=u.ente_id)
+def _attore(u: Principal) -> Attore:
+    return Attore(u.username, u.ruolo, cait_id=u.cait_id, manutentore_id=u.manutentore_id, ente_id=u.ente_id)
 
 
-def _pdf(p: sc.Prodotto) -> Response:
+def _pdf(p: Prodotto) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{p.nome_file}"'}
     if p.archiviato is not None:
         headers.update({"X-Curit-Documento": str(p.archiviato["id"]), "X-Curit-Sha256": str(p.archiviato["sha256"]),
@@ -72,14 +86,14 @@ def _firmatario(user: Principal) -> str | None:
 
 
 def _registro(request: Request, settings: Settings, session: SessionDep, user: Principal,
-              produci: Callable[[Emissione], list[sc.Prodotto]]) -> list[sc.Prodotto]:
+              produci: Callable[[Emissione], list[Prodotto]]) -> list[Prodotto]:
     """Produce and sign records with the app's emission, then archive them outside the request's
     transaction (SQLite: one writer) and audit each issue."""
     rilascia(session)  # opening the app's archive migrates its index
     emissione = emissione_per(request.app, settings)
     prodotti = produci(emissione)
     rilascia(session)
-    prodotti = sc.archivia(prodotti, emissione)
+    prodotti = archivia(prodotti, emissione)
     for p in prodotti:
         record = p.archiviato or {}
         audit(session, request, user, "documento.emetti", oggetto=record.get("id", p.meta.tipo), tipo=p.meta.tipo,
@@ -88,14 +102,14 @@ def _registro(request: Request, settings: Settings, session: SessionDep, user: P
     return prodotti
 
 
-def _emesso(p: sc.Prodotto) -> dict[str, Any]:
+def _emesso(p: Prodotto) -> dict[str, Any]:
     """What a creating POST says about the record it issued (its archive id, hash and state)."""
     record = p.archiviato or {}
     return {"documento": record.get("id"), "sha256": record.get("sha256"), "archivio": record.get("stato")}
 
 
 def _originale(request: Request, settings: Settings, session: SessionDep, user: Principal,
-               originale: sc.Originale) -> Response:
+               originale: Originale) -> Response:
     """The archived original of a record (tenancy already checked by whoever named it), hash and
     signature re-checked and the retrieval audited like ``GET /archivio/documenti/{id}/pdf``.
     Nothing is signed or archived: 409 if it was never issued."""
@@ -191,14 +205,14 @@ def manutentori(user: CaitUser, session: SessionDep) -> list[dict[str, Any]]:
 
 @router.get("/cait/elenchi/{tipo}", response_class=Response)
 def elenco(tipo: str, user: CaitUser, session: SessionDep, settings: SettingsDep) -> Response:
-    return _pdf(sc.elenco(session, _cait(user), tipo, _attore(user), oggi=date.today(), settings=settings,
-                          emissione=_stampa(settings)))
+    return _pdf(stampa_elenco(session, _cait(user), tipo, _attore(user), oggi=date.today(), settings=settings,
+                              emissione=_stampa(settings)))
 
 
 @router.post("/cait/dichiarazioni", status_code=201)
 def registra(body: NuovaDichiarazione, user: CaitUser, session: SessionDep) -> dict[str, Any]:
     _mio_manutentore(session, user, body.manutentore_id)
-    d = cd.registra_dichiarazione(session, cait_id=_cait(user), oggi=date.today(), **body.model_dump())
+    d = registra_dichiarazione(session, cait_id=_cait(user), oggi=date.today(), **body.model_dump())
     return {"id": d.id, "stato": d.stato, "ente_id": d.ente_id}
 
 
@@ -207,23 +221,23 @@ def chiudi(body: Chiusura, user: CaitUser, session: SessionDep, request: Request
            settings: SettingsDep) -> dict[str, Any]:
     """Close the distinta and issue its distinta-ricevuta (signed by the CAIT, archived)."""
     _mio_manutentore(session, user, body.manutentore_id)
-    d = cd.chiudi_distinta(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, operatore=body.operatore,
-                           dichiarazioni=body.dichiarazioni, utente=user.username)
+    d = chiudi_distinta(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, operatore=body.operatore,
+                        dichiarazioni=body.dichiarazioni, utente=user.username)
     audit(session, request, user, "cait.distinta", oggetto=d.numero)
     distinta_id, numero = d.id, d.numero
     return {"id": distinta_id, "numero": numero, **_emesso(_emetti_distinta(request, settings, session, user, distinta_id))}
 
 
 def _emetti_distinta(request: Request, settings: Settings, session: SessionDep, user: Principal,
-                     distinta_id: int) -> sc.Prodotto:
-    [p] = _registro(request, settings, session, user, lambda e: [sc.stampa_distinta(
+                     distinta_id: int) -> Prodotto:
+    [p] = _registro(request, settings, session, user, lambda e: [stampa_distinta(
         session, distinta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))])
     return p
 
 
 def _emetti_ricevuta(request: Request, settings: Settings, session: SessionDep, user: Principal,
-                     ricevuta_id: int) -> sc.Prodotto:
-    [p] = _registro(request, settings, session, user, lambda e: [sc.stampa_ricevuta(
+                     ricevuta_id: int) -> Prodotto:
+    [p] = _registro(request, settings, session, user, lambda e: [stampa_ricevuta(
         session, ricevuta_id, _attore(user), settings=settings, emissione=e, emittente=_firmatario(user))])
     return p
 
@@ -232,9 +246,9 @@ def _emetti_ricevuta(request: Request, settings: Settings, session: SessionDep, 
 def vendita(body: Vendita, user: CaitUser, session: SessionDep, request: Request,
             settings: SettingsDep) -> dict[str, Any]:
     _mio_manutentore(session, user, body.manutentore_id)
-    r = cd.vendi_etichette(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, numeri=body.numeri,
-                           operatore=body.operatore, pagamento=body.pagamento, autore=Autore(user.username, user.ruolo),
-                           quote=quote_configurate(settings))
+    r = vendi_etichette(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, numeri=body.numeri,
+                        operatore=body.operatore, pagamento=body.pagamento, autore=Autore(user.username, user.ruolo),
+                        quote=quote_configurate(settings))
     audit(session, request, user, "cait.vendita", oggetto=r.numero, totale=r.totale)
     esito = {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
     return {**esito, **_emesso(_emetti_ricevuta(request, settings, session, user, esito["id"]))}
@@ -244,8 +258,8 @@ def vendita(body: Vendita, user: CaitUser, session: SessionDep, request: Request
 def ricarica(body: Ricarica, user: CaitUser, session: SessionDep, request: Request,
              settings: SettingsDep) -> dict[str, Any]:
     _mio_manutentore(session, user, body.manutentore_id)
-    r = cd.ricarica_portafoglio(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, importo=body.importo,
-                                operatore=body.operatore, pagamento=body.pagamento, utente=user.username)
+    r = ricarica_portafoglio(session, cait_id=_cait(user), manutentore_id=body.manutentore_id, importo=body.importo,
+                             operatore=body.operatore, pagamento=body.pagamento, utente=user.username)
     audit(session, request, user, "cait.ricarica", oggetto=r.numero, totale=r.totale)
     esito = {"id": r.id, "numero": r.numero, "totale": str(r.totale)}
     return {**esito, **_emesso(_emetti_ricevuta(request, settings, session, user, esito["id"]))}
@@ -255,7 +269,7 @@ def ricarica(body: Ricarica, user: CaitUser, session: SessionDep, request: Reque
 def ricevuta_pdf(ricevuta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
                  settings: SettingsDep, request: Request) -> Response:
     """The archived ricevuta, issued by the sale or top-up (nothing is signed or archived here)."""
-    return _originale(request, settings, session, user, sc.originale_ricevuta(session, ricevuta_id, _attore(user)))
+    return _originale(request, settings, session, user, originale_ricevuta(session, ricevuta_id, _attore(user)))
 
 
 @router.post("/cait/ricevute/{ricevuta_id}/emissione", response_class=Response, status_code=201)
@@ -279,7 +293,7 @@ def rendiconto(mese: Annotated[str, Path(max_length=7, description="aaaa-mm, un 
                session: SessionDep, settings: SettingsDep, request: Request) -> Response:
     """Issue (sign and archive) the monthly rendiconto of a month that is over."""
     sp.verifica_mese_concluso(mese, date.today())
-    risposta = _pdf(*_registro(request, settings, session, user, lambda e: [sc.rendiconto_cait(
+    risposta = _pdf(*_registro(request, settings, session, user, lambda e: [rendiconto_cait(
         session, _cait(user), mese, _attore(user), oggi=date.today(), settings=settings, emissione=e)]))
     risposta.status_code = 201
     return risposta
@@ -305,14 +319,14 @@ def dichiarazioni(user: CaitUser, session: SessionDep,
 @router.get("/distinte")
 def distinte(user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep) -> list[dict[str, Any]]:
     return [{"id": d.id, "numero": d.numero, "cait_id": d.cait_id, "manutentore_id": d.manutentore_id,
-             "chiusa_il": sc.quando_iso(d.chiusa_il)} for d in cd.distinte(session, _attore(user))]
+             "chiusa_il": quando_iso(d.chiusa_il)} for d in distinte_visibili(session, _attore(user))]
 
 
 @router.get("/distinte/{distinta_id}/pdf", response_class=Response)
 def distinta_pdf(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "manutentore")], session: SessionDep,
                  settings: SettingsDep, request: Request) -> Response:
     """The archived distinta-ricevuta, issued when the distinta was closed."""
-    return _originale(request, settings, session, user, sc.originale_distinta(session, distinta_id, _attore(user)))
+    return _originale(request, settings, session, user, originale_distinta(session, distinta_id, _attore(user)))
 
 
 @router.post("/distinte/{distinta_id}/emissione", response_class=Response, status_code=201)
@@ -325,7 +339,7 @@ def emetti_distinta(distinta_id: IdPath, user: CaitUser, session: SessionDep, se
 
 
 def _ente_scelto(session: SessionDep, user: Principal, distinta_id: int, ente: str | None) -> str:
-    enti = sc.enti_della_distinta(session, distinta_id, _attore(user))
+    enti = enti_della_distinta(session, distinta_id, _attore(user))
     scelto = ente if ente in enti else (enti[0] if ente is None and len(enti) == 1 else None)
     if scelto is None:
         raise NotFound(f"Indicare l'Ente della lettera (?ente=): {', '.join(enti)}.", path=("ente",))
@@ -341,7 +355,7 @@ def trasmetti(distinta_id: IdPath, user: Annotated[Principal, richiede("cait", "
     """Issue (sign and archive) the lettera di trasmissione of the distinta for one Ente, dated
     today; issued again the same day it is a new version of the same document."""
     scelto = _ente_scelto(session, user, distinta_id, ente)
-    risposta = _pdf(*_registro(request, settings, session, user, lambda e: sc.lettere_trasmissione(
+    risposta = _pdf(*_registro(request, settings, session, user, lambda e: lettere_trasmissione(
         session, distinta_id, _attore(user), oggi=date.today(), settings=settings, emissione=e,
         emittente=_firmatario(user), ente=scelto)))
     risposta.status_code = 201
@@ -353,15 +367,15 @@ def trasmissione(distinta_id: IdPath, user: Annotated[Principal, richiede("cait"
                  session: SessionDep, settings: SettingsDep, request: Request, ente: EnteLettera = None) -> Response:
     """The archived lettera di trasmissione for one Ente of the distinta, as last issued."""
     scelto = _ente_scelto(session, user, distinta_id, ente)
-    return _originale(request, settings, session, user, sc.originale_lettera(session, distinta_id, _attore(user),
-                                                                              scelto))
+    return _originale(request, settings, session, user, originale_lettera(session, distinta_id, _attore(user),
+                                                                           scelto))
 
 
 @router.patch("/dichiarazioni/{dichiarazione_id}")
 def modifica(dichiarazione_id: IdPath, body: ModificaDichiarazione, user: EditorUser, session: SessionDep,
              request: Request) -> dict[str, Any]:
     """Manutentore/CAIT only while the dichiarazione is open; the competent Ente always (Disposizioni regionali, punto 15.3)."""
-    d = cd.modifica_dichiarazione(session, dichiarazione_id, _attore(user), **body.model_dump(exclude_unset=True))
+    d = modifica_dichiarazione(session, dichiarazione_id, _attore(user), **body.model_dump(exclude_unset=True))
     audit(session, request, user, "dichiarazione.modifica", oggetto=str(d.id))
     return {"id": d.id, "stato": d.stato, "numero_etichetta": d.numero_etichetta, "anomalie": d.anomalie,
             "data_controllo": d.data_controllo.isoformat()}
@@ -373,13 +387,13 @@ def modifica(dichiarazione_id: IdPath, body: ModificaDichiarazione, user: Editor
 @router.get("/manutentore/impianti/{codice}/precompilato", response_class=Response)
 def precompilato(codice: str, user: ManutentoreUser, session: SessionDep, settings: SettingsDep,
                  data: Annotated[date | None, Query(description="Data del controllo prestampata")] = None) -> Response:
-    return _pdf(sc.precompilato(session, codice, _attore(user), oggi=date.today(), data_controllo=data,
-                                settings=settings, emissione=_stampa(settings)))
+    return _pdf(stampa_precompilato(session, codice, _attore(user), oggi=date.today(), data_controllo=data,
+                                    settings=settings, emissione=_stampa(settings)))
 
 
 @router.post("/manutentore/giro", response_class=Response)
 def giro(codici: Annotated[list[str], Body(embed=True, min_length=1, max_length=200)], user: ManutentoreUser,
          session: SessionDep, settings: SettingsDep,
          data: Annotated[date | None, Query(description="Data del giro")] = None) -> Response:
-    return _pdf(sc.giro(session, codici, _attore(user), oggi=date.today(), data_controllo=data, settings=settings,
-                        emissione=_stampa(settings)))
+    return _pdf(stampa_giro(session, codici, _attore(user), oggi=date.today(), data_controllo=data, settings=settings,
+                            emissione=_stampa(settings)))

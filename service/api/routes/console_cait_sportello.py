@@ -17,18 +17,21 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from archive import cait_documenti as cd
 from archive.anagrafiche import ManutenzioneImpianto
+from archive.cait_dichiarazioni import chiudi_distinta, operatore_del_cait, registra_dichiarazione
+from archive.cait_ricevute import ricarica_portafoglio, vendi_etichette
 from archive.etichette import Ambito, Autore
 from archive.etichette import elenco as stock
 from domain.errors import AppError, NotFound, RuleViolation
-from service import cait as sc
 from service import servizi_cait as sv
 from service import sportello as sp
 from service.api.deps import Principal, SessionDep, SettingsDep, audit
 from service.api.routes.cait import _attore, _registro
 from service.api.routes.console import ConsoleUser, Csrf, _errore, _scoped
 from service.api.routes.console_cait import _cait, _dopo, _pagina
+from service.cait import Prodotto, enti_configurati
+from service.cait_cassa import rendiconto_cait, stampa_ricevuta
+from service.cait_consegne import enti_della_distinta, lettere_trasmissione, stampa_distinta
 from service.console.moduli import errori_di
 from service.quote_enti import quote_configurate
 
@@ -78,8 +81,8 @@ def sportello(request: Request, user: ConsoleUser, session: SessionDep) -> Respo
 
 
 def _emetti_ricevuta(request: Request, settings: SettingsDep, session: SessionDep, user: Principal,
-                     ricevuta_id: int) -> sc.Prodotto:
-    [p] = _registro(request, settings, session, user, lambda e: [sc.stampa_ricevuta(
+                     ricevuta_id: int) -> Prodotto:
+    [p] = _registro(request, settings, session, user, lambda e: [stampa_ricevuta(
         session, ricevuta_id, _attore(user), settings=settings, emissione=e, emittente=_cait(user))])
     return p
 
@@ -98,12 +101,12 @@ def vendita(request: Request, user: ConsoleUser, session: SessionDep, settings: 
     try:
         mid = _intero(manutentore_id, "manutentore_id", "Scegliere il manutentore.")
         sv._manutentore(session, _cait(user), mid)
-        op = cd.operatore_del_cait(session, _cait(user), operatore) if operatore else None
+        op = operatore_del_cait(session, _cait(user), operatore) if operatore else None
         if op is None:
             raise RuleViolation("Scegliere l'operatore che effettua la vendita.", path=("operatore",))
-        r = cd.vendi_etichette(session, cait_id=_cait(user), manutentore_id=mid, numeri=numeri,
-                               operatore=op.cognome_nome, pagamento=pagamento,
-                               autore=Autore(user.username, user.ruolo), quote=quote_configurate(settings))
+        r = vendi_etichette(session, cait_id=_cait(user), manutentore_id=mid, numeri=numeri,
+                            operatore=op.cognome_nome, pagamento=pagamento,
+                            autore=Autore(user.username, user.ruolo), quote=quote_configurate(settings))
     except AppError as exc:
         session.rollback()
         return _sportello(request, user, session, status=422, valori=valori, errori=errori_di(exc))
@@ -130,9 +133,9 @@ def ricarica(request: Request, user: ConsoleUser, session: SessionDep, settings:
         sv._manutentore(session, _cait(user), mid)
         if not operatore:
             raise RuleViolation("Scegliere l'operatore che riceve la ricarica.", path=("operatore",))
-        op = cd.operatore_del_cait(session, _cait(user), operatore)
-        r = cd.ricarica_portafoglio(session, cait_id=_cait(user), manutentore_id=mid, importo=importo,
-                                    operatore=op.cognome_nome, pagamento=pagamento, utente=user.username)
+        op = operatore_del_cait(session, _cait(user), operatore)
+        r = ricarica_portafoglio(session, cait_id=_cait(user), manutentore_id=mid, importo=importo,
+                                 operatore=op.cognome_nome, pagamento=pagamento, utente=user.username)
     except AppError as exc:
         session.rollback()
         return _sportello(request, user, session, status=422, valori_ricarica=valori,
@@ -201,9 +204,9 @@ def registra(request: Request, user: ConsoleUser, session: SessionDep,
             raise RuleViolation("Data del controllo non valida.", path=("data_controllo",)) from None
         if tipo not in ("G", "F"):
             raise RuleViolation("Scegliere il modello consegnato: Allegato G o Allegato F.", path=("tipo",))
-        d = cd.registra_dichiarazione(session, cait_id=_cait(user), manutentore_id=mid,
-                                      codice_impianto=codice_impianto, tipo=tipo, data_controllo=giorno,
-                                      numero_etichetta=numero_etichetta or None, oggi=date.today())
+        d = registra_dichiarazione(session, cait_id=_cait(user), manutentore_id=mid,
+                                   codice_impianto=codice_impianto, tipo=tipo, data_controllo=giorno,
+                                   numero_etichetta=numero_etichetta or None, oggi=date.today())
     except AppError as exc:
         session.rollback()
         return _dichiarazioni(request, user, session, status=422, valori=valori, errori=errori_di(exc))
@@ -221,8 +224,8 @@ def chiudi(request: Request, user: ConsoleUser, session: SessionDep, settings: S
         sv._manutentore(session, _cait(user), mid)
         if not operatore:
             raise RuleViolation("Scegliere l'operatore che chiude la distinta.", path=("operatore",))
-        d = cd.chiudi_distinta(session, cait_id=_cait(user), manutentore_id=mid, operatore=operatore,
-                               utente=user.username)
+        d = chiudi_distinta(session, cait_id=_cait(user), manutentore_id=mid, operatore=operatore,
+                            utente=user.username)
     except AppError as exc:
         session.rollback()
         return _dichiarazioni(request, user, session, status=422, valori_distinta=valori,
@@ -230,7 +233,7 @@ def chiudi(request: Request, user: ConsoleUser, session: SessionDep, settings: S
     audit(session, request, user, "cait.distinta", oggetto=d.numero)
     numero, distinta_id = d.numero, d.id
     try:
-        [p] = _registro(request, settings, session, user, lambda e: [sc.stampa_distinta(
+        [p] = _registro(request, settings, session, user, lambda e: [stampa_distinta(
             session, distinta_id, _attore(user), settings=settings, emissione=e, emittente=_cait(user))])
     except AppError as exc:
         return _errore(request, user, exc)
@@ -244,7 +247,7 @@ def distinte(request: Request, user: ConsoleUser, session: SessionDep, settings:
         elenco = sp.elenco_distinte(session, _attore(user))
     except AppError as exc:
         return _errore(request, user, exc)
-    enti = sc._enti(settings)
+    enti = enti_configurati(settings)
     for d in elenco:
         d["documento"] = sp.documento_distinta(d)
         d["enti"] = [(e, _nome_ente(enti, e)) for e in d["enti"]]
@@ -255,10 +258,10 @@ def distinte(request: Request, user: ConsoleUser, session: SessionDep, settings:
 def trasmissione(request: Request, distinta_id: Id, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
                  ente: Annotated[str, Form()] = "") -> Response:
     try:
-        enti = sc.enti_della_distinta(session, distinta_id, _attore(user))
+        enti = enti_della_distinta(session, distinta_id, _attore(user))
         if ente not in enti:
             raise NotFound("Ente non presente nella distinta.", path=("ente",))
-        prodotti = _registro(request, settings, session, user, lambda e: sc.lettere_trasmissione(
+        prodotti = _registro(request, settings, session, user, lambda e: lettere_trasmissione(
             session, distinta_id, _attore(user), oggi=date.today(), settings=settings, emissione=e,
             emittente=_cait(user), ente=ente))
     except AppError as exc:
@@ -283,7 +286,7 @@ def emetti_rendiconto(request: Request, user: ConsoleUser, session: SessionDep, 
                       mese: Annotated[str, Form()] = "") -> Response:
     try:
         sp.verifica_mese_concluso(mese[:7], date.today())
-        [p] = _registro(request, settings, session, user, lambda e: [sc.rendiconto_cait(
+        [p] = _registro(request, settings, session, user, lambda e: [rendiconto_cait(
             session, _cait(user), mese[:7], _attore(user), oggi=date.today(), settings=settings, emissione=e)])
     except AppError as exc:
         return _pagina(request, user, "rendiconti", "Rendiconto mensile", status=422,
@@ -302,7 +305,7 @@ def originali(request: Request, user: ConsoleUser, session: SessionDep, settings
         custoditi = sp.originali_custoditi(scoped, cait_id)
     except AppError as exc:
         return _errore(request, user, exc)
-    enti = sc._enti(settings)
+    enti = enti_configurati(settings)
     for r in richieste:  # names, not ids
         r["ente_richiedente"] = _nome_ente(enti, r["ente_richiedente"])
     oggi = date.today().isoformat()

@@ -64,12 +64,12 @@ def area(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
 @router.get("/console/manutentore/precompilato/{codice}")
 def precompilato(request: Request, codice: Codice, user: ConsoleUser, session: SessionDep,
                  settings: SettingsDep) -> Response:
-    from service import cait as sc
+    from service.cait_precompilati import precompilato as stampa_precompilato
 
     _manutentore(user, session)
     try:  # print output: signed by the manutentore's CAIT, not archived (docs/parts/emissione.md)
-        p = sc.precompilato(session, codice, _attore(user), oggi=date.today(), settings=settings,
-                            emissione=_stampa(settings))
+        p = stampa_precompilato(session, codice, _attore(user), oggi=date.today(), settings=settings,
+                                emissione=_stampa(settings))
     except AppError as exc:
         return _errore(request, user, exc)
     audit(session, request, user, "documento.precompilato", oggetto=codice)
@@ -90,7 +90,7 @@ def modulo_vuoto(tipo: Annotated[str, Path(pattern="^allegato-(g|f)$")], user: C
 def giro(request: Request, user: ConsoleUser, session: SessionDep, settings: SettingsDep,
          codici: Annotated[list[str], Form()] = [], data: Annotated[str, Form()] = "") -> Response:  # noqa: B006
     """The day's route: one PDF with the pre-filled G/F of the chosen impianti (print output)."""
-    from service import cait as sc
+    from service.cait_precompilati import giro as stampa_giro
 
     _manutentore(user, session)
     try:
@@ -100,8 +100,8 @@ def giro(request: Request, user: ConsoleUser, session: SessionDep, settings: Set
             giorno = date.fromisoformat(data) if data else date.today()
         except ValueError:
             raise RuleViolation("Data del giro non valida.", path=("data",)) from None
-        p = sc.giro(session, codici[:200], _attore(user), oggi=date.today(), data_controllo=giorno, settings=settings,
-                    emissione=_stampa(settings))
+        p = stampa_giro(session, codici[:200], _attore(user), oggi=date.today(), data_controllo=giorno,
+                        settings=settings, emissione=_stampa(settings))
     except AppError as exc:
         return _errore(request, user, exc)
     return Response(p.pdf, media_type="application/pdf",

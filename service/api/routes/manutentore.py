@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import cait_documenti as cd
 from archive import etichette as stock
 from archive.anagrafiche import Manutentore, ManutenzioneImpianto
+from archive.cait_ricevute import saldo_portafoglio
+from archive.cait_tabelle import MovimentoPortafoglio, Ricevuta
 from archive.catasto import ImpiantoCatasto
 from archive.errors import StorageError
 from domain.errors import AppError
@@ -57,10 +58,10 @@ def etichette(session: Session, user: Principal) -> list[dict[str, Any]]:
 
 
 def portafoglio(session: Session, user: Principal) -> dict[str, Any]:
-    mp = cd.MovimentoPortafoglio
-    righe = session.execute(select(mp, cd.Ricevuta.numero).outerjoin(cd.Ricevuta, cd.Ricevuta.id == mp.ricevuta_id)
+    mp = MovimentoPortafoglio
+    righe = session.execute(select(mp, Ricevuta.numero).outerjoin(Ricevuta, Ricevuta.id == mp.ricevuta_id)
                             .where(mp.manutentore_id == user.manutentore_id).order_by(mp.istante.desc()).limit(200))
-    return {"saldo": str(cd.saldo_portafoglio(session, user.manutentore_id)), "istruzioni": sv.ISTRUZIONI_RICARICA,
+    return {"saldo": str(saldo_portafoglio(session, user.manutentore_id)), "istruzioni": sv.ISTRUZIONI_RICARICA,
             "movimenti": [{"istante": m.istante.isoformat(), "causale": m.causale, "importo": str(m.importo),
                            "ricevuta": numero or ""} for m, numero in righe]}
 

@@ -40,7 +40,7 @@ def _utente() -> str:
 
 
 def _attore():
-    from archive.cait_documenti import Attore
+    from archive.cait_tabelle import Attore
 
     return Attore(_utente(), "cli")
 
@@ -124,7 +124,7 @@ def _registra_distinta(app: typer.Typer) -> None:
         Esempio: curit-docs distinta registra --cait CAIT-MN-01 --manutentore MA023456
         --impianto 020066IN0000001 --tipo G --data-controllo 2026-10-05 --etichetta MN000-26G1-000001-X
         """
-        from archive.cait_documenti import registra_dichiarazione
+        from archive.cait_dichiarazioni import registra_dichiarazione
 
         with _sessione() as s:
             d = registra_dichiarazione(
@@ -147,8 +147,8 @@ def _registra_distinta(app: typer.Typer) -> None:
 
         Esempio: curit-docs distinta chiudi --cait CAIT-MN-01 --manutentore MA023456 --operatore op.ferrari -o distinta.pdf
         """
-        from archive.cait_documenti import chiudi_distinta
-        from service.cait import stampa_distinta
+        from archive.cait_dichiarazioni import chiudi_distinta
+        from service.cait_consegne import stampa_distinta
 
         def _azione(s: Session, emissione: Any) -> list[Any]:
             d = chiudi_distinta(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), operatore=operatore,
@@ -163,7 +163,7 @@ def _registra_distinta(app: typer.Typer) -> None:
                firma: Annotated[Optional[bool], _FIRMA] = None,
                archivia: Annotated[Optional[bool], _ARCHIVIA] = None) -> None:
         """Ristampa una distinta-ricevuta. Esempio: curit-docs distinta stampa CAIT-MN-01/2026/000001 -o d.pdf"""
-        from service.cait import stampa_distinta
+        from service.cait_consegne import stampa_distinta
 
         _esegui(lambda s, e: [stampa_distinta(s, numero, _attore(), emissione=e)], firma=firma, archivia=archivia,
                 output=output)
@@ -190,9 +190,9 @@ def _registra_ricevuta(app: typer.Typer) -> None:
         Esempio: curit-docs ricevuta vendita --cait CAIT-MN-01 --manutentore MA023456
         --etichetta MN00026G1000001X --etichetta MN00026G1000002V --operatore "Ferrari Giulia" --pagamento POS
         """
-        from archive.cait_documenti import vendi_etichette
+        from archive.cait_ricevute import vendi_etichette
         from archive.etichette import Autore
-        from service.cait import stampa_ricevuta
+        from service.cait_cassa import stampa_ricevuta
         from service.quote_enti import quote_configurate
 
         quote = quote_configurate()
@@ -219,8 +219,8 @@ def _registra_ricevuta(app: typer.Typer) -> None:
 
         Esempio: curit-docs ricevuta ricarica --cait CAIT-MN-01 --manutentore MA023456 --importo 50,00 --operatore "Ferrari Giulia"
         """
-        from archive.cait_documenti import ricarica_portafoglio
-        from service.cait import stampa_ricevuta
+        from archive.cait_ricevute import ricarica_portafoglio
+        from service.cait_cassa import stampa_ricevuta
 
         def _azione(s: Session, emissione: Any) -> list[Any]:
             r = ricarica_portafoglio(s, cait_id=cait, manutentore_id=_manutentore(s, manutentore), importo=importo,
@@ -235,7 +235,7 @@ def _registra_ricevuta(app: typer.Typer) -> None:
                firma: Annotated[Optional[bool], _FIRMA] = None,
                archivia: Annotated[Optional[bool], _ARCHIVIA] = None) -> None:
         """Ristampa una ricevuta. Esempio: curit-docs ricevuta stampa CAIT-MN-01/RIC/2026/000001 -o r.pdf"""
-        from service.cait import stampa_ricevuta
+        from service.cait_cassa import stampa_ricevuta
 
         _esegui(lambda s, e: [stampa_ricevuta(s, numero, _attore(), emissione=e)], firma=firma, archivia=archivia,
                 output=output)
@@ -259,7 +259,7 @@ def _registra_cait(app: typer.Typer) -> None:
 
         Esempio: curit-docs cait elenco strumenti --cait CAIT-MN-01 -o strumenti.pdf
         """
-        from service.cait import elenco
+        from service.cait_elenchi import elenco
 
         _esegui(lambda s, e: [elenco(s, cait, tipo, _attore(), oggi=date.today(), emissione=e)], firma=firma,
                 output=output)
@@ -299,7 +299,7 @@ def register(app: typer.Typer) -> None:
 
         Esempio: curit-docs trasmissione CAIT-MN-01/2026/000001 -d lettere/
         """
-        from service.cait import lettere_trasmissione
+        from service.cait_consegne import lettere_trasmissione
 
         oggi = _data(data, "data") or date.today()
         _esegui(lambda s, e: lettere_trasmissione(s, distinta, _attore(), oggi=oggi, emissione=e), firma=firma,
@@ -322,7 +322,7 @@ def register(app: typer.Typer) -> None:
         curit-docs rendiconto --ente comune-mantova --trimestre 2026-4 --sportello SPORTELLO-MN
         """
         from domain.errors import RuleViolation
-        from service.cait import rendiconto_cait, rendiconto_ente
+        from service.cait_cassa import rendiconto_cait, rendiconto_ente
 
         if cait and mese and not (ente or trimestre):
             azione = lambda s, e: [rendiconto_cait(s, cait, mese, _attore(), oggi=date.today(), emissione=e)]  # noqa: E731
@@ -352,8 +352,8 @@ def register(app: typer.Typer) -> None:
 
         Esempio: curit-docs precompila 020066IN0000001 020066CT0000002 --data 2026-10-21 -o giro.pdf
         """
-        from archive.cait_documenti import Attore
-        from service.cait import giro, precompilato
+        from archive.cait_tabelle import Attore
+        from service.cait_precompilati import giro, precompilato
 
         giorno = _data(data, "data")
 
