@@ -128,7 +128,8 @@ def machine() -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "renderers", "service/targhe.py",
-                            "service/etichette_stampa.py"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+                            "service/stampa_fogli.py", "service/etichette_stampa.py"],
+                           capture_output=True, text=True, cwd=ROOT).stdout.strip()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     return (f"bench_targhe · {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · commit {commit}"
             f"{' (engine files modified)' if dirty else ''} · {os.cpu_count()} CPU ({model}) · "
@@ -196,7 +197,7 @@ def _save(text: str) -> None:
 
 
 def _one_per_ente(imps: list[dict]) -> list[dict]:
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     enti = enti_da_settings(Settings())
     seen, out = set(), []

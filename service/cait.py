@@ -68,9 +68,9 @@ def id_documento(tipo: str, numero: str, giorno: date) -> str:
     return hashlib.sha256(f"{tipo}|{numero}|{giorno.isoformat()}".encode()).hexdigest()[:32]
 
 
-def produci_documento(code: str, dati: dict[str, Any], meta: MetadatiDocumento, nome: str, *,
-                      settings: Settings | None, emissione: Emissione | None, emittente: str, registro: bool,
-                      copie: Sequence[str] | None = None) -> Prodotto:
+def produci_documento(code: str, dati: dict[str, Any], meta: MetadatiDocumento, nome: str, *, settings: Settings | None,
+             emissione: Emissione | None, emittente: str, registro: bool,
+             copie: Sequence[str] | None = None) -> Prodotto:
     """Render (after the issuer was checked, so nothing is rendered for a refused one), then sign."""
     if emissione is not None:
         emissione.verifica_emittente(code, emittente, ente=meta.ente, cait=meta.cait)
@@ -124,7 +124,7 @@ class Originale:
 
 
 def ora_locale(dt: datetime) -> datetime:
-    """``dt`` in Italian local time (a naive value is UTC)."""
+    """``dt`` in Italian local time (SQLite hands back naive UTC values)."""
     return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(ROMA)
 
 
@@ -135,7 +135,7 @@ def quando_iso(dt: datetime) -> str:
 
 def enti_configurati(settings: Settings | None):
     """The Enti of the configuration, by id."""
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     return enti_da_settings(settings or get_settings())
 

@@ -27,16 +27,9 @@ from domain.etichetta import (
 from renderers import barcode
 from renderers.impose import get_profile
 from renderers.stamp import CodeOptions, Item
+from service.enti import enti_da_settings, personalizzazioni
 from service.settings import Settings, get_settings
-from service.targhe import (
-    EsitoStampa,
-    LavoroStampa,
-    OpzioniFoglio,
-    SessioneStampa,
-    enti_da_settings,
-    personalizzazioni,
-    stampa_lavoro,
-)
+from service.stampa_fogli import EsitoStampa, LavoroStampa, OpzioniFoglio, SessioneStampa, stampa_lavoro
 
 __all__ = ["render_etichette", "stampa_etichette", "contesto_etichetta", "pers_etichetta", "FOGLIO_ETICHETTE",
            "LavoroEtichette"]

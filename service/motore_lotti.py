@@ -231,7 +231,7 @@ class MotoreTipo(ABC):
 
 
 class _Cattura:
-    """Stands for the batch session (``service.targhe.SessioneStampa``) while a batch kind's
+    """Stands for the batch session (``service.stampa_fogli.SessioneStampa``) while a batch kind's
     ``items`` runs on one record: it notes which layout variant and which slot values the record
     is stamped with, exactly as in a batch (the same code decides both)."""
 

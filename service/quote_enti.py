@@ -38,7 +38,7 @@ def quote_configurate(settings: Settings | None = None) -> TabellaQuote:
     tabella = _da_file(settings) if settings.quote_enti_file is not None else tabella_quote()
     if tabella.esempio and not settings.demo:
         tabella = TabellaQuote()
-    from service.targhe import personalizzazioni
+    from service.enti import personalizzazioni
 
     for ente_id, conf in personalizzazioni(settings, "etichetta").items():
         quote = conf.get("quote_ente") if isinstance(conf, dict) else None

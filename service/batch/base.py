@@ -57,7 +57,7 @@ class Contesto:
     """What a kind needs while stamping one chunk: settings, the Enti registry, job options."""
 
     def __init__(self, settings: Settings, opzioni: Mapping[str, Any]) -> None:
-        from service.targhe import enti_da_settings
+        from service.enti import enti_da_settings
 
         self.settings = settings
         self.opzioni = dict(opzioni)

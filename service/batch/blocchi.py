@@ -30,7 +30,7 @@ from service.batch.base import Contesto, TipoLotto, motivo_scarto, nome_sicuro
 from service.batch.cartelle import leggi_lavoro, percorso_blocco, scrivi_atomico  # noqa: F401 - also theirs
 from service.batch.tipi import tipo_lotto
 from service.settings import Settings
-from service.targhe import SessioneStampa
+from service.stampa_fogli import SessioneStampa
 
 __all__ = ["SessioneLotto", "esegui_blocco", "blocco_fatto", "percorso_blocco", "leggi_lavoro", "records_blocco",
            "opzioni_foglio", "scrivi_atomico"]

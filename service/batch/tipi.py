@@ -56,7 +56,8 @@ class Targhe(TipoLotto):
         return {**opzioni, "qr_version": barcode.qr_version_for(payload_qr(lungo, settings.targhe_url_verifica))}
 
     def items(self, sessione, rec, ctx):
-        from service.targhe import contesto_targa, pers_targa, personalizzazioni, valori_targa
+        from service.enti import personalizzazioni
+        from service.targhe import contesto_targa, pers_targa, valori_targa
 
         imp = ImpiantoTarga.model_validate(rec)
         ente = ctx.ente(imp.ente_id, imp.codice_impianto)
@@ -97,7 +98,7 @@ class Etichette(TipoLotto):
         return [{"numero": numero.compatto}]
 
     def opzioni_lotto(self, records, opzioni, settings):
-        from service.targhe import enti_da_settings
+        from service.enti import enti_da_settings
 
         ente = enti_da_settings(settings).get(str(opzioni.get("ente_id") or ""))
         atteso = prefisso_ente(ente.tipo, ente.sigla, ente.istat)

@@ -59,7 +59,7 @@ def _data(d: date | None) -> str:
 
 def ente_di(ente_id: str | None, codice_impianto: str) -> Ente:
     """The issuing Ente: the given one, or the competent one of the impianto's comune (§0.7)."""
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     enti = enti_da_settings(get_settings())
     if not ente_id:

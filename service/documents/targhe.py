@@ -44,7 +44,8 @@ def esempio_impianti() -> list[dict[str, Any]]:
 
 def derive_targhe(model: ElencoImpiantiTarga) -> Mapping[str, Any]:
     """Per impianto: the Ente's plate look, the slot values and the codes as SVG."""
-    from service.targhe import contesto_targa, enti_da_settings, payload_qr, pers_targa, personalizzazioni, valori_targa
+    from service.enti import enti_da_settings, personalizzazioni
+    from service.targhe import contesto_targa, payload_qr, pers_targa, valori_targa
 
     settings = get_settings()
     enti = enti_da_settings(settings)
@@ -70,7 +71,7 @@ def _anteprima(model: AnteprimaEtichette, *, valori: bool) -> tuple[dict[str, An
     database is opened. ``valori=False``: every slot empty (the sheet layout the engine compiles)."""
     from renderers.impose import get_profile
     from service.etichette_stampa import FOGLIO_ETICHETTE, contesto_etichetta, pers_etichetta
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     settings = get_settings()
     try:

@@ -74,7 +74,8 @@ def test_blank_and_filled_layouts_put_slots_in_the_same_place() -> None:
 
 
 def test_targa_template_blank_vs_filled_slots_agree() -> None:
-    from service.targhe import _contesto, SessioneStampa  # the real plate template
+    from service.stampa_fogli import SessioneStampa
+    from service.targhe import _contesto  # the real plate template
     from domain.enti import get_ente
     from domain.targa import PersonalizzazioneTarga
     from service.settings import Settings

@@ -21,7 +21,7 @@ from service.batch.tipi import tipo_lotto
 from service.produce import render_document, validate
 from service.registry import get_document_type
 from service.settings import Settings
-from service.targhe import SessioneStampa
+from service.stampa_fogli import SessioneStampa
 
 sys.path.insert(0, str(Path(__file__).parent))
 from motore_confronto import estrai_testo, pagine, pdfa, slot_diversi  # noqa: E402

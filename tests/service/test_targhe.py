@@ -1,4 +1,5 @@
-"""service/targhe.py + etichette_stampa: every printed code scans, fallbacks counted, stamped = full render."""
+"""service/targhe.py + etichette_stampa on service/stampa_fogli.py: every printed code scans, fallbacks
+counted, stamped = full render."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from service.documents.targhe import esempio_impianti
 from service.etichette_stampa import stampa_etichette
 from service.produce import render_document
 from service.settings import Settings
-from service.targhe import OpzioniFoglio, render_targhe
+from service.stampa_fogli import OpzioniFoglio
+from service.targhe import render_targhe
 
 
 @pytest.fixture
@@ -196,7 +198,8 @@ def test_etichette_of_another_ente_refused(settings: Settings) -> None:
 def test_one_or_two_processes_write_the_same_bytes(settings: Settings, tmp_path: Path) -> None:
     """Blocks of one sheet, first sheet started at label 4 (a plate pair straddles every sheet
     edge) and an unstampable plate in the second block: two workers give the very same file."""
-    from service.targhe import LavoroTarghe, _valida, stampa_lavoro
+    from service.stampa_fogli import stampa_lavoro
+    from service.targhe import LavoroTarghe, _valida
 
     impianti = _impianti(23)
     impianti[7] = dict(impianti[7], indirizzo="Via Ignacy Łukasiewicz")
@@ -223,9 +226,9 @@ def test_one_or_two_processes_write_the_same_bytes(settings: Settings, tmp_path:
 
 
 def test_etichette_on_two_processes_same_bytes(settings: Settings) -> None:
-    from service.targhe import stampa_lavoro
+    from service.stampa_fogli import stampa_lavoro
     from service.etichette_stampa import LavoroEtichette, pers_etichetta
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     ente = enti_da_settings(settings).get("provincia-cremona")
     numeri = [numero_etichetta("CR000", 2026, "G", i) for i in range(1, 20)]

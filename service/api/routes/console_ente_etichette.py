@@ -98,7 +98,7 @@ def _pagina(request: Request, user: Principal, session: Session, *, valori: dict
             "numero": "", "motivo": "", "periodo": "", "ente_id": ""}
     enti: list[tuple[str, str]] = []
     if user.ruolo == "admin":  # admin acts for an Ente it names
-        from service.targhe import enti_da_settings
+        from service.enti import enti_da_settings
 
         nomi_enti = {e.id: (f"{e.tipo} di {e.nome}" if e.tipo in ("Comune", "Provincia") else e.nome)
                      for e in enti_da_settings(request.app.state.curit_settings)}

@@ -103,7 +103,7 @@ def genera(body: RichiestaLotto, user: CurrentUser, session: SessionDep, setting
            request: Request) -> dict[str, Any]:
     """Allocate a numbered range for the caller's Ente (state ``generata``)."""
     from domain.stagione import stagione_da_label, stagione_termica
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     ente = enti_da_settings(settings).get(_proprio(user, body.ente_id, user.ente_id, "ente_id"))
     st = stagione_da_label(body.stagione) if body.stagione else stagione_termica(date.today())

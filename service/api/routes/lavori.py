@@ -166,7 +166,7 @@ def _record_del_tenant(user: Principal, dati: list[dict[str, Any]], settings: Se
     """Every record must name an impianto whose competent Ente is the caller's (and no other Ente)."""
     if user.ruolo == "admin":
         return
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     enti = enti_da_settings(settings)
     for i, rec in enumerate(dati):

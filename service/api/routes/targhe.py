@@ -60,7 +60,8 @@ def targhe(body: RichiestaTarghe, user: CurrentUser, session: SessionDep, settin
            request: Request) -> Response:
     """Plates (impianto + libretto) for impianti of the caller's Ente, on label sheets, signed by that Ente."""
     from service.emissione import Emissione, emittente_di_stampa
-    from service.targhe import OpzioniFoglio, render_targhe
+    from service.stampa_fogli import OpzioniFoglio
+    from service.targhe import render_targhe
 
     impianti = impianti_per_targhe(session, user, body.codici)
     enti = {str(i["ente_id"]) for i in impianti}

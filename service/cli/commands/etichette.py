@@ -116,7 +116,7 @@ def _genera(ente_id: str, tipo: str, quantita: int, fascia: str | None, stagione
             opzioni: Any, utente: str | None, firma: bool | None) -> dict[str, Any]:
     from archive.etichette import Etichetta, genera_lotto, leggibile
     from service.settings import get_settings
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     ente = enti_da_settings(get_settings()).get(ente_id.strip())
     emissione = _emissione(firma, ente.id)
@@ -157,7 +157,7 @@ def _ristampa(lotto_id: int, output: Path, opzioni: Any, firma: bool | None) -> 
 
 def _opzioni(foglio: str | None, inizio: int, offset_x: float, offset_y: float, prova: bool):
     from service.etichette_stampa import FOGLIO_ETICHETTE
-    from service.targhe import OpzioniFoglio
+    from service.stampa_fogli import OpzioniFoglio
 
     return OpzioniFoglio(foglio=foglio or FOGLIO_ETICHETTE, inizio=inizio, offset_x=offset_x, offset_y=offset_y,
                          prova=prova)

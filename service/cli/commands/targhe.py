@@ -43,8 +43,10 @@ def register(app: typer.Typer) -> None:
         from domain.targa import ElencoImpiantiTarga
         from service.cli.commands.render import _read_json, write_atomically
         from service.emissione import Emissione, emittente_di_stampa
+        from service.enti import enti_da_settings
         from service.settings import get_settings
-        from service.targhe import OpzioniFoglio, enti_da_settings, render_targhe
+        from service.stampa_fogli import OpzioniFoglio
+        from service.targhe import render_targhe
 
         settings = get_settings()
         data = _read_json(impianti)

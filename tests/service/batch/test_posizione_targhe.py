@@ -95,7 +95,8 @@ def test_opzioni_del_foglio_rifiutate_con_il_campo(settings, engine, records) ->
 def test_foglio_di_prova_e_lavoro_in_coda_coincidono(settings, engine, records) -> None:
     """The test sheet (outlines of every label, moved by the calibration) and the queued job put the
     plates in the same places for the same options: calibrating with one holds for the other."""
-    from service.targhe import OpzioniFoglio, render_targhe
+    from service.stampa_fogli import OpzioniFoglio
+    from service.targhe import render_targhe
 
     profilo = get_profile("A4-2x5")
     buf = io.BytesIO()

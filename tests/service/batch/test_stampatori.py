@@ -82,7 +82,7 @@ def test_the_printers_validate_the_numbers_of_an_etichette_input(settings) -> No
     from domain.etichetta import numero_etichetta, prefisso_ente
     from service.batch.stampatori import Stampatori
     from service.batch.tipi import tipo_lotto
-    from service.targhe import enti_da_settings
+    from service.enti import enti_da_settings
 
     ente = enti_da_settings(settings).get("provincia-mantova")
     numeri = [numero_etichetta(prefisso_ente(ente.tipo, ente.sigla, ente.istat), 2026, "G", i).leggibile for i in (1, 2)]
