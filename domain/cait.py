@@ -28,8 +28,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from domain.forms.allegato_g import Breve
 from domain.forms.comuni import Modello
+from domain.forms.rapporto_controllo import Breve
 from domain.tariffe import CENTESIMO
 
 __all__ = ["Euro", "Tipo", "Testo", "coerente", "Ufficio", "Soggetto", "EnteDestinatario"]

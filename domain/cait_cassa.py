@@ -19,8 +19,8 @@ from pydantic import Field, model_validator
 
 from domain.cait import EnteDestinatario, Euro, Soggetto, Testo, Tipo, Ufficio, coerente
 from domain.errors import RuleViolation
-from domain.forms.allegato_g import Breve
 from domain.forms.comuni import Modello
+from domain.forms.rapporto_controllo import Breve
 
 __all__ = ["RigaRicevuta", "RicevutaCait", "totale_ricevuta", "RigaRendiconto", "RendicontoCait", "RendicontoEnte",
            "riepilogo_rendiconto", "mese", "trimestre"]

@@ -17,8 +17,8 @@ from pydantic import Field, model_validator
 
 from domain.cait import EnteDestinatario, Soggetto, Testo, Tipo, Ufficio, coerente
 from domain.codice import CodiceImpiantoStr
-from domain.forms.allegato_g import Breve
 from domain.forms.comuni import Modello
+from domain.forms.rapporto_controllo import Breve
 
 __all__ = ["RigaDistinta", "DistintaRicevuta", "riepilogo_distinta", "RigaTrasmissione", "LetteraTrasmissione",
            "raggruppa_per_ente"]

@@ -11,8 +11,8 @@ from datetime import date
 from pydantic import Field
 
 from domain.cait import Testo, Ufficio
-from domain.forms.allegato_g import Breve
 from domain.forms.comuni import Modello
+from domain.forms.rapporto_controllo import Breve
 
 __all__ = ["RigaManutentore", "RigaOperatore", "RigaStrumento", "ElencoManutentori", "ElencoOperatori",
            "ElencoStrumenti"]

@@ -19,8 +19,9 @@ from pydantic import Field, create_model, field_validator
 from domain.cait import Ufficio
 from domain.errors import RuleViolation
 from domain.forms.allegato_f import AllegatoF, Bruciatore, DatiGeneratore, GeneratoreF
-from domain.forms.allegato_g import AllegatoG, Consumo, Tecnico
+from domain.forms.allegato_g import AllegatoG
 from domain.forms.comuni import Modello
+from domain.forms.rapporto_controllo import Consumo, Tecnico
 from domain.stagione import stagione_termica
 
 __all__ = ["ConsumoPrecompilato", "PrecompilatoG", "GeneratorePrecompilato", "PrecompilatoF", "precompila_g",
@@ -60,7 +61,7 @@ def _campi_del_modulo(modulo: type[Modello], chiavi: Iterable[str]) -> dict[str,
 _CONTROLLO = ("comune", "provincia_sigla", "indirizzo", "cap", "responsabile_nome", "responsabile_tel",
               "responsabile_indirizzo", "responsabile_qualita", "proprietario_nome", "proprietario_tel",
               "proprietario_indirizzo", "codice_catasto", "volumetria_m3")
-"""Keys F and G share (``allegato_g.Controllo``) that the catasto or the last dichiarazione know."""
+"""Keys F and G share (``rapporto_controllo.Controllo``) that the catasto or the last dichiarazione know."""
 _IMPIANTO_G = ("civico", "piano", "interno", "costruttore", "modello", "matricola", "pot_utile_kw", "pot_focolare_kw",
                "anno_costruzione", "data_installazione", "marcatura_efficienza", "uso", "tipo_caldaia", "combustibile",
                "altro_testo", "tiraggio_tipo", "locale", "interno_testo")

@@ -4,7 +4,9 @@ Foglio 1 (sections 1–4, data of the centrale termica) are the top-level keys; 
 holds one "secondo foglio" per generator (sections 5–12, with its own esito, osservazioni,
 dichiarazioni and signatures; S1 L3069–3075). ``fogli_totali = 1 + len(generatori)``.
 
-Sections 1, 2 and 6–12 reuse the blocks of ``allegato_a`` (same fields, §3.3 and §3.8). Fields
+Sections 1, 2 and 6–12 reuse the blocks of ``allegato_a`` (same fields, §3.3 and §3.8) and, as A
+does, the sub-blocks and machinery of ``rapporto_prova`` (esito inputs, struck fields, never-blank
+rule, print values). Fields
 B does not print but its rules need are kept on the generator sheet and documented: the fuel in
 use when foglio 1 marks two (2.d), the appliance type for the tiraggio (AMB-21) and the
 presence of the sampling hole (R-A-09, printed on A only).
@@ -20,28 +22,24 @@ from pydantic import Field, model_validator
 from domain.combustione.combustibili import combustibile_tecnico
 from domain.errors import RuleViolation, ValidationFailed
 from domain.esito_dati import EsitoRapporto, IngressoEsito
-from domain.forms.allegato_a import (
+from domain.forms.allegato_a import DatiGenerali, DatiInstallazione, Destinazione, Intestazione, MisureEsito
+from domain.forms.comuni import Barrabile, SiNo
+from domain.forms.rapporto_prova import (
     Correzione,
     Corto,
-    DatiGenerali,
-    DatiInstallazione,
-    Destinazione,
-    Intestazione,
     Kw,
     Misura,
-    MisureEsito,
     Nome,
-    richiede_altro,
     barrati_dati_generali,
     barrati_foglio,
     calcoli_foglio,
     campi_vuoti,
     ingresso_generatore,
+    richiede_altro,
     valori_stampa,
     valuta,
     voce,
 )
-from domain.forms.comuni import Barrabile, SiNo
 
 __all__ = ["AllegatoB", "GeneratoreB", "CombustibileB", "completezza_b", "esito_complessivo"]
 

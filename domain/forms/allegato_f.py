@@ -18,22 +18,10 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from domain.forms.allegato_g import (
-    FACOLTATIVI,
-    POTENZA_LIMITE_KW,
-    Anno,
-    Breve,
-    Controllo,
-    Kw,
-    MisuraCombustione,
-    Note,
-    avviso_prescrizioni,
-    avviso_telefono,
-    campi_vuoti,
-    verifica_misura,
-    verifica_potenze,
-)
 from domain.forms.comuni import Modello
+from domain.forms.rapporto_controllo import (FACOLTATIVI, POTENZA_LIMITE_KW, Anno, Breve, Controllo, Kw,
+                                             MisuraCombustione, Note, avviso_prescrizioni, avviso_telefono,
+                                             campi_vuoti, verifica_misura, verifica_potenze)
 
 __all__ = [
     "AllegatoF",

@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain.codice import controlla_comune
-from domain.forms.allegato_a import AllegatoA, calcoli_foglio, completezza_a
+from domain.forms.allegato_a import AllegatoA, completezza_a
 from domain.forms.allegato_b import AllegatoB, completezza_b, esempio as esempio_b
+from domain.forms.rapporto_prova import calcoli_foglio
 from service.registry import DocumentType
 
 __all__ = ["DOCUMENT_TYPES", "COPIE_RAPPORTO_PROVA", "esempio_a", "calcoli_a", "calcoli_b"]

@@ -109,7 +109,7 @@ def test_one_copy(impostazioni: Settings) -> None:
 
 
 _MASSIMO = {"responsabile_nome": 60, "indirizzo": 80}
-"""Each field's maximum length (domain/forms/allegato_g.py): longer values are refused, not drawn."""
+"""Each field's maximum length (``Controllo``, domain/forms/rapporto_controllo.py): longer ones are refused, not drawn."""
 
 _PAROLE = st.lists(st.text(alphabet="abcdefghilmnopqrstuvzàèéìòù", min_size=2, max_size=14), min_size=4, max_size=12)
 
