@@ -68,9 +68,9 @@ def id_documento(tipo: str, numero: str, giorno: date) -> str:
     return hashlib.sha256(f"{tipo}|{numero}|{giorno.isoformat()}".encode()).hexdigest()[:32]
 
 
-def produci_documento(code: str, dati: dict[str, Any], meta: MetadatiDocumento, nome: str, *, settings: Settings | None,
-             emissione: Emissione | None, emittente: str, registro: bool,
-             copie: Sequence[str] | None = None) -> Prodotto:
+def produci_documento(code: str, dati: dict[str, Any], meta: MetadatiDocumento, nome: str, *,
+                      settings: Settings | None, emissione: Emissione | None, emittente: str, registro: bool,
+                      copie: Sequence[str] | None = None) -> Prodotto:
     """Render (after the issuer was checked, so nothing is rendered for a refused one), then sign."""
     if emissione is not None:
         emissione.verifica_emittente(code, emittente, ente=meta.ente, cait=meta.cait)

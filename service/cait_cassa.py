@@ -45,9 +45,9 @@ def stampa_ricevuta(session: Session, ricevuta: int | str, attore: Attore, *, se
         righe.append(riga)
     cait = session.get(Cait, r.cait_id)
     m = session.get(Manutentore, r.manutentore_id)
-    dati = {"numero": r.numero, "cait": dati_ufficio(cait), "intestatario": dati_soggetto(m),
-            "emessa_il": ora_locale(r.emessa_il), "luogo": cait.comune or cait.denominazione, "operatore": r.operatore,
-            "causale": r.causale, "pagamento": r.pagamento, "righe": righe, "totale": r.totale}
+    dati = {"numero": r.numero, "cait": dati_ufficio(cait), "intestatario": dati_soggetto(m), "emessa_il": ora_locale(r.emessa_il),
+            "luogo": cait.comune or cait.denominazione, "operatore": r.operatore, "causale": r.causale,
+            "pagamento": r.pagamento, "righe": righe, "totale": r.totale}
     if r.causale == "ricarica" or r.pagamento == "portafoglio":
         dati["saldo_portafoglio"] = saldo_portafoglio(session, r.manutentore_id)
     giorno = ora_locale(r.emessa_il).date()
@@ -55,7 +55,7 @@ def stampa_ricevuta(session: Session, ricevuta: int | str, attore: Attore, *, se
                              manutentore=m.ragione_sociale, oggetto=f"Ricevuta n. {r.numero}", autore=r.cait_id,
                              destinatario=m.ragione_sociale, documento_id=id_documento("ricevuta", r.numero, giorno))
     return produci_documento("ricevuta", dati, meta, f"ricevuta-{numero_file(r.numero)}.pdf", settings=settings,
-                             emissione=emissione, emittente=emittente or r.cait_id, registro=True)
+                    emissione=emissione, emittente=emittente or r.cait_id, registro=True)
 
 
 def _righe_periodo(session: Session, cait_id: str, dal: date, al: date, settings: Settings | None,
@@ -69,9 +69,8 @@ def _righe_periodo(session: Session, cait_id: str, dal: date, al: date, settings
         for x in righe_ricevuta(session, r.id):
             if ente_id is not None and x.ente_id != ente_id:
                 continue
-            righe.append({"ricevuta": r.numero, "data": ora_locale(r.emessa_il).date(),
-                          "numero_etichetta": leggibile(x.numero_etichetta), "ente_id": x.ente_id,
-                          "ente": enti.get(x.ente_id).denominazione, "tipo": x.tipo,
+            righe.append({"ricevuta": r.numero, "data": ora_locale(r.emessa_il).date(), "numero_etichetta": leggibile(x.numero_etichetta),
+                          "ente_id": x.ente_id, "ente": enti.get(x.ente_id).denominazione, "tipo": x.tipo,
                           "fascia": x.fascia, "fascia_descrizione": fascia_per_codice(x.fascia).etichetta,
                           "quota_ente": x.quota_ente, "contributo_regionale": x.contributo_regionale})
     return righe
@@ -94,8 +93,8 @@ def rendiconto_cait(session: Session, cait_id: str, mese: str, attore: Attore, *
     meta = MetadatiDocumento(tipo="rendiconto-cait", data_documento=oggi, cait=cait_id, autore=cait_id,
                              oggetto=f"Rendiconto mensile {dal:%m/%Y} del CAIT {cait_id}",
                              documento_id=id_documento("rendiconto-cait", protocollo, oggi))
-    return produci_documento("rendiconto-cait", dati, meta, f"rendiconto-{numero_file(protocollo)}.pdf",
-                             settings=settings, emissione=emissione, emittente=emittente or cait_id, registro=True)
+    return produci_documento("rendiconto-cait", dati, meta, f"rendiconto-{numero_file(protocollo)}.pdf", settings=settings,
+                    emissione=emissione, emittente=emittente or cait_id, registro=True)
 
 
 def rendiconto_ente(session: Session, ente_id: str, trimestre: str, sportello: str, attore: Attore, *, oggi: date,
@@ -110,14 +109,14 @@ def rendiconto_ente(session: Session, ente_id: str, trimestre: str, sportello: s
     dal, al = dm.trimestre(trimestre)
     q = (dal.month - 1) // 3 + 1
     protocollo = f"{ente_id.upper()}/REND/{dal.year}/T{q}"
-    dati = {"emittente": dati_ufficio(desk), "ente": dati_ente(ente_id, settings), "periodo_dal": dal,
-            "periodo_al": al, "emesso_il": oggi, "luogo": desk.comune or desk.denominazione, "protocollo": protocollo,
+    dati = {"emittente": dati_ufficio(desk), "ente": dati_ente(ente_id, settings), "periodo_dal": dal, "periodo_al": al,
+            "emesso_il": oggi, "luogo": desk.comune or desk.denominazione, "protocollo": protocollo,
             "righe": _righe_periodo(session, sportello, dal, al, settings, ente_id=ente_id)}
     meta = MetadatiDocumento(tipo="rendiconto-ente-trimestrale", data_documento=oggi, ente=ente_id, cait=sportello,
                              autore=ente_id, oggetto=f"Rendiconto trimestrale T{q}/{dal.year} dell'Ente {ente_id}",
                              documento_id=id_documento("rendiconto-ente-trimestrale", protocollo, oggi))
     return produci_documento("rendiconto-ente-trimestrale", dati, meta, f"rendiconto-{numero_file(protocollo)}.pdf",
-                             settings=settings, emissione=emissione, emittente=emittente or ente_id, registro=True)
+                    settings=settings, emissione=emissione, emittente=emittente or ente_id, registro=True)
 
 
 # --------------------------------------------------------------------------- issued records, read back

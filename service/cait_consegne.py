@@ -20,16 +20,13 @@ from archive.cait_tabelle import Attore, Distinta
 from archive.catasto import ImpiantoCatasto
 from domain.cait_consegne import raggruppa_per_ente
 from service.archivio import MetadatiDocumento
-from service.cait import (Originale, Prodotto, dati_ente, dati_soggetto, dati_ufficio, enti_configurati, id_documento,
-                          impianto_catasto, numero_file, ora_locale, produci_documento)
+from service.cait import (Originale, Prodotto, dati_ente, dati_soggetto, dati_ufficio, enti_configurati,
+                          id_documento, impianto_catasto, numero_file, ora_locale, produci_documento)
 from service.emissione import Emissione
 from service.settings import Settings
 
 __all__ = ["stampa_distinta", "enti_della_distinta", "lettere_trasmissione", "originale_distinta",
            "originale_lettera"]
-
-
-# --------------------------------------------------------------------------- distinta + lettere
 
 
 def _indirizzo(imp: ImpiantoCatasto) -> str:
@@ -38,6 +35,9 @@ def _indirizzo(imp: ImpiantoCatasto) -> str:
 
 def _responsabile(imp: ImpiantoCatasto) -> str | None:
     return imp.responsabile_cognome_nome or imp.responsabile_ragione_sociale
+
+
+# --------------------------------------------------------------------------- distinta + lettere
 
 
 def _dati_distinta(session: Session, d: Distinta, settings: Settings | None) -> dict[str, Any]:
@@ -50,8 +50,7 @@ def _dati_distinta(session: Session, d: Distinta, settings: Settings | None) -> 
                       "numero_etichetta": x.numero_etichetta, "anomalie": x.anomalie,
                       "pregiudica_sicurezza": x.pregiudica_sicurezza, "ente": enti.get(x.ente_id).denominazione})
     cait = session.get(Cait, d.cait_id)
-    return {"numero": d.numero, "cait": dati_ufficio(cait),
-            "manutentore": dati_soggetto(session.get(Manutentore, d.manutentore_id)),
+    return {"numero": d.numero, "cait": dati_ufficio(cait), "manutentore": dati_soggetto(session.get(Manutentore, d.manutentore_id)),
             "operatore": d.operatore, "emessa_il": ora_locale(d.chiusa_il), "luogo": cait.comune or cait.denominazione,
             "righe": righe}
 
@@ -69,9 +68,8 @@ def stampa_distinta(session: Session, distinta: int | str, attore: Attore, *, se
                              manutentore=m.ragione_sociale, oggetto=f"Distinta-ricevuta di consegna n. {d.numero}",
                              autore=d.cait_id, destinatario=m.ragione_sociale,
                              documento_id=id_documento("distinta-ricevuta", numero, giorno))
-    return produci_documento("distinta-ricevuta", dati, meta, f"distinta-{numero_file(d.numero)}.pdf",
-                             settings=settings, emissione=emissione, emittente=emittente or d.cait_id, registro=True,
-                             copie=copie)
+    return produci_documento("distinta-ricevuta", dati, meta, f"distinta-{numero_file(d.numero)}.pdf", settings=settings,
+                    emissione=emissione, emittente=emittente or d.cait_id, registro=True, copie=copie)
 
 
 def _gruppi_per_ente(session: Session, d: Distinta, attore: Attore) -> dict[str, list[Any]]:
@@ -111,9 +109,8 @@ def lettere_trasmissione(session: Session, distinta: int | str, attore: Attore, 
                                  manutentore=m.ragione_sociale, destinatario=ente_id, autore=m.ragione_sociale,
                                  oggetto=f"Lettera di trasmissione prot. {protocollo} ({len(righe)} rapporti)",
                                  documento_id=id_documento("lettera-trasmissione", protocollo, oggi))
-        out.append(produci_documento("lettera-trasmissione", dati, meta,
-                                     f"trasmissione-{numero_file(protocollo)}.pdf", settings=settings,
-                                     emissione=emissione, emittente=emittente or d.cait_id, registro=True))
+        out.append(produci_documento("lettera-trasmissione", dati, meta, f"trasmissione-{numero_file(protocollo)}.pdf",
+                            settings=settings, emissione=emissione, emittente=emittente or d.cait_id, registro=True))
     return out
 
 
@@ -143,6 +140,5 @@ def originale_lettera(session: Session, distinta: int | str, attore: Attore, ent
             Documento.oggetto.like(f"Lettera di trasmissione prot. {protocollo} (%"))
             .order_by(Documento.data_documento.desc(), Documento.archiviato_il.desc()).limit(1))
 
-    return Originale(None, f"trasmissione-{numero_file(protocollo)}.pdf",
-                     f"La lettera di trasmissione prot. {protocollo}",
+    return Originale(None, f"trasmissione-{numero_file(protocollo)}.pdf", f"La lettera di trasmissione prot. {protocollo}",
                      f"POST /distinte/{d.id}/trasmissione?ente={ente}", cerca=cerca)

@@ -58,9 +58,9 @@ def dati_precompilati(session: Session, codice: str, attore: Attore, *, oggi: da
                             "Allegato G e Allegato F.", path=("codice_impianto",))
     if f:
         return "allegato-f-precompilato", precompila_f(record, precedente, oggi=oggi, data_controllo=data_controllo,
-                                                       tecnico=tecnico)
+                                                          tecnico=tecnico)
     return "allegato-g-precompilato", precompila_g(record, precedente, oggi=oggi, data_controllo=data_controllo,
-                                                   tecnico=tecnico)
+                                                      tecnico=tecnico)
 
 
 def emittente_precompilati(session: Session, attore: Attore) -> str:
@@ -76,12 +76,12 @@ def precompilato(session: Session, codice_impianto: str, attore: Attore, *, oggi
     """The pre-filled G or F of one impianto the manutentore maintains (measurements left blank):
     print output, signed (:func:`emittente_precompilati`) but not archived."""
     code, dati = dati_precompilati(session, codice_impianto.strip().upper(), attore, oggi=oggi,
-                                   data_controllo=data_controllo)
+                                    data_controllo=data_controllo)
     chi = emittente or emittente_precompilati(session, attore)
     meta = MetadatiDocumento(tipo=code, data_documento=data_controllo or oggi, codice_impianto=dati["codice_catasto"],
                              cait=chi if chi != "regione" else None)
     return produci_documento(code, dati, meta, f"{code}-{dati['codice_catasto']}.pdf", settings=settings,
-                             emissione=emissione, emittente=chi, registro=False)
+                    emissione=emissione, emittente=chi, registro=False)
 
 
 def giro(session: Session, codici: Sequence[str], attore: Attore, *, oggi: date, data_controllo: date | None = None,

@@ -99,7 +99,7 @@ def test_the_printers_validate_the_numbers_of_an_etichette_input(settings) -> No
 
 
 def test_a_job_the_database_cannot_register_leaves_no_folder_and_no_process(ambiente, impianti, cli_locale,
-                                                                           tmp_path: Path) -> None:
+                                                                            tmp_path: Path) -> None:
     """With 2 processes the chunks start printing as soon as the job's folder is written, before the
     job is in the database: when it cannot be registered, nothing of it is left behind."""
     sorgente = tmp_path / "impianti.json"
