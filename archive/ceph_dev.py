@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from archive.errors import StorageError
-from archive.seaweed import free_port, wait_s3_ready
+from archive.seaweed_processi import free_port, wait_s3_ready
 
 __all__ = ["CephDev", "ceph_missing"]
 

@@ -20,12 +20,12 @@ keys, 0600) and every other :class:`EmbeddedSeaweed` on the same directory attac
 instead of starting its own. The server never outlives its starter: PR_SET_PDEATHSIG (only
 from the main thread, since it follows the *thread* that forked) and, whatever thread
 started it, a watchdog process that holds a pipe from the starter and stops the server
-when that pipe closes (the starter exited, however it died).
+when that pipe closes (the starter exited, however it died). Ports, readiness and that
+supervision live in :mod:`archive.seaweed_processi`.
 """
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import logging
@@ -33,43 +33,32 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from archive.errors import StorageError
 from archive.isolamento import Relay, comando_isolato, isolamento_disponibile
+from archive.seaweed_processi import (
+    die_with_parent,
+    free_port,
+    is_weed,
+    pid_alive,
+    port_is_free,
+    start_watchdog,
+    wait_s3_ready,
+)
 
-__all__ = ["EmbeddedSeaweed", "SeaweedPorts", "weed_binary", "free_port", "wait_s3_ready", "security_toml"]
+__all__ = ["EmbeddedSeaweed", "SeaweedPorts", "weed_binary", "security_toml"]
 
 log = logging.getLogger(__name__)
 
 _PORT_NAMES = ("master", "volume", "filer", "s3", "admin")
 """Services of ``weed mini`` that listen; each also listens on a gRPC port."""
-
-
-_PORTE_LIBERE = (20000, 32000)
-"""Where :func:`free_port` looks: below Linux's ephemeral range (32768-60999), so an outgoing
-connection of any process cannot take the port between the choice and ``weed``'s bind."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now (chosen at random below the
-    ephemeral range; a clash with another starter is still possible: :meth:`EmbeddedSeaweed.start`
-    retries with new ports when ``weed`` reports one)."""
-    for _ in range(200):
-        port = secrets.randbelow(_PORTE_LIBERE[1] - _PORTE_LIBERE[0]) + _PORTE_LIBERE[0]
-        if _port_is_free(port):
-            return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 _SEGNI_PORTA_OCCUPATA = (b"Port allocation failed", b"address already in use")
@@ -174,7 +163,7 @@ class EmbeddedSeaweed:
 
     def running(self) -> bool:
         if self._attached is not None:
-            return _alive(int(self._attached["pid"]))  # type: ignore[call-overload]
+            return pid_alive(int(self._attached["pid"]))  # type: ignore[call-overload]
         return self._proc is not None and self._proc.poll() is None
 
     def _remembered_ports(self) -> SeaweedPorts | None:
@@ -185,7 +174,7 @@ class EmbeddedSeaweed:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         wanted = list(ports.http.values()) + list(ports.grpc.values())
-        return ports if all(_port_is_free(p) for p in wanted) else None
+        return ports if all(port_is_free(p) for p in wanted) else None
 
     def _command(self) -> list[str]:
         logdir = self.data_dir / "log"
@@ -267,11 +256,11 @@ class EmbeddedSeaweed:
             self._proc = subprocess.Popen(
                 command, cwd=self.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
-                preexec_fn=_die_with_parent if threading.current_thread() is threading.main_thread() else None,
+                preexec_fn=die_with_parent if threading.current_thread() is threading.main_thread() else None,
             )
         finally:
             out.close()
-        self._guard = _watchdog(self._proc.pid)
+        self._guard = start_watchdog(self._proc.pid)
         self._wait_ready()
         if self.pubblica:
             self._publish()
@@ -313,7 +302,7 @@ class EmbeddedSeaweed:
             pid, endpoint = int(info["pid"]), str(info["endpoint"])
         except (OSError, ValueError, KeyError, TypeError):
             return False
-        if info.get("access_key") != self.access_key or not _alive(pid) or not _is_weed(pid):
+        if info.get("access_key") != self.access_key or not pid_alive(pid) or not is_weed(pid):
             return False
         try:
             wait_s3_ready(endpoint, self.access_key, self.secret_key, 3.0, alive=lambda: None)
@@ -387,67 +376,6 @@ class EmbeddedSeaweed:
         self.stop()
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGTERM the server when the thread that started it dies, so a killed
-    ``curit-docs`` never leaves an orphan ``weed`` holding the data directory's locks.
-    (Only used from the main thread: the signal follows the starting thread, not the process.)"""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
-
-
-_PR_SET_PDEATHSIG = 1
-
-_WATCHDOG = """
-import os, select, signal, sys
-try:
-    fd = os.pidfd_open(int(sys.argv[1]))
-except OSError:
-    sys.exit(0)
-while sys.stdin.buffer.read(65536):
-    pass
-try:
-    signal.pidfd_send_signal(fd, signal.SIGTERM)
-except ProcessLookupError:
-    sys.exit(0)
-poll = select.poll()
-poll.register(fd, select.POLLIN)
-if not poll.poll(15000):
-    try:
-        signal.pidfd_send_signal(fd, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-"""
-"""Holds the read end of a pipe whose write end only the starter has: EOF means the starter
-is gone (exit, crash, SIGKILL), whichever thread started the server. A pidfd names the
-server, so a recycled pid is never signalled."""
-
-
-def _watchdog(pid: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(pid)], stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _is_weed(pid: int) -> bool:
-    try:
-        return b"weed" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-    except OSError:
-        return False
-
-
 _JWT_SECTIONS = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")
 
 
@@ -466,32 +394,3 @@ def security_toml(data_dir: Path) -> Path:
     return path
 
 
-def wait_s3_ready(
-    endpoint: str, access_key: str, secret_key: str, timeout: float, *, alive: Callable[[], None]
-) -> None:
-    """Poll until an authenticated ``ListBuckets`` succeeds; ``alive()`` raises if the server died."""
-    import urllib3
-    from minio import Minio
-
-    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=1, read=5), retries=urllib3.Retry(total=0))
-    client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=False, http_client=http)
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        alive()
-        try:
-            client.list_buckets()
-            return
-        except Exception as exc:  # not listening yet, or credentials not loaded yet
-            last = exc
-            time.sleep(0.1)
-    raise StorageError("Il server S3 non risponde.") from last
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", int(port)))
-        except OSError:
-            return False
-        return True

@@ -52,7 +52,8 @@ def _semina(env: dict[str, str], base: Path, n: int) -> None:
     code = f"""
 import sys
 from datetime import date, timedelta
-from service.archivio import apri_archivio, MetadatiDocumento
+from service.archivio import MetadatiDocumento
+from service.archivio_apertura import apri_archivio
 from service.settings import get_settings
 pdf = open({str(base / 'g.pdf')!r}, 'rb').read()
 with apri_archivio(get_settings()) as a:

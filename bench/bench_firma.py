@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 import pikepdf  # noqa: E402
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper  # noqa: E402
 
-from renderers.sign import FirmaSpec, Firmatario, carica_pem  # noqa: E402
+from renderers.sign import FirmaSpec, Firmatario  # noqa: E402
+from renderers.sign_chiavi import carica_pem  # noqa: E402
 from renderers.verify import Verificatore  # noqa: E402
 from service.firma import firma_lotto, spec_per_tipo  # noqa: E402
 from service.identita import carica_identita, crea_identita_demo  # noqa: E402

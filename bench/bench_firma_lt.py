@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper  # noqa: E402
 
 from renderers.lta import CacheRevoche, aggiungi_marca_archivio, contesto_validazione, livello_pades  # noqa: E402
-from renderers.sign import ChiaveSoftware, FirmaSpec, Firmatario  # noqa: E402
+from renderers.sign import FirmaSpec, Firmatario  # noqa: E402
+from renderers.sign_chiavi import ChiaveSoftware  # noqa: E402
 from renderers.verify import Verificatore  # noqa: E402
 from tests.pki import asn1_cert, pdf_di_prova, pki_lt  # noqa: E402
 

@@ -44,7 +44,7 @@ from renderers.barcode import QR_QUIET, qr_matrix, qr_ops
 from renderers.carta import PASSO, CartaPagina, profili_pdf, profilo
 from renderers.errors import RenderError
 from renderers.firma_stile import FontInMemoria
-from renderers.sign import ScrittorePdfA
+from renderers.sign_pdfa import ScrittorePdfA
 
 __all__ = ["MODULO", "MODULO_MINIMO", "MODULO_ESTREMO", "BORDO", "DISTACCO", "STRISCIA", "Posto", "Esito", "posti", "disegna_contrassegno"]
 

@@ -5,56 +5,44 @@ B-B, B-T, B-LT with the validation data embedded, B-LTA with a document timestam
 ``Firmatario`` owns *how*: a key that has been loaded once, its certificate chain and an
 optional timestamp authority, reused across every document of a batch.
 
-Where the private key lives is a seam: ``DispositivoFirma`` is the small protocol a key holder
-implements (``ChiaveSoftware`` for a key in memory; a remote signing service or an HSM client
-implements the same four members), and ``Firmatario`` also accepts any pyHanko ``Signer``
-directly, e.g. ``pyhanko.sign.pkcs11.PKCS11Signer`` for a PKCS#11 token.
+Where the private key lives is a seam: ``Firmatario.da_dispositivo`` takes any
+``renderers.sign_chiavi.DispositivoFirma`` (``ChiaveSoftware`` for a key in memory, loaded with
+``carica_pkcs12`` or ``carica_pem``; a remote signing service or an HSM client implements the same
+four members), and ``Firmatario`` also accepts any pyHanko ``Signer`` directly, e.g.
+``pyhanko.sign.pkcs11.PKCS11Signer`` for a PKCS#11 token.
 
-Signing appends one incremental update: the original bytes (PDF/A-3b XMP with ``pdfaid``,
-the embedded ``dati.json``) stay untouched and pyHanko keeps the XMP and Info in step.
+Signing appends one incremental update (``renderers.sign_pdfa.ScrittorePdfA``): the original bytes
+(PDF/A-3b XMP with ``pdfaid``, the embedded ``dati.json``) stay untouched and the Info dictionary is
+kept in step with the XMP.
 """
 
 from __future__ import annotations
 
 import io
 import threading
-from datetime import datetime
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal
 
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.metadata import model as xmp_model
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from renderers.errors import SigningError
 from renderers.firma_aspetto import AspettoFirma
 from renderers.firma_aspetto import stile as _stile
 from renderers.firma_cms import SignerConModello
 from renderers.lta import CacheRevoche
+from renderers.sign_chiavi import ChiaveSoftware, DispositivoFirma, attributo_soggetto, certificato_asn1
+from renderers.sign_pdfa import ScrittorePdfA
 
 __all__ = [
     "AspettoFirma",
     "FirmaSpec",
     "Firmatario",
-    "DispositivoFirma",
-    "ChiaveSoftware",
     "Livello",
-    "carica_pkcs12",
-    "carica_pem",
-    "nome_soggetto",
-    "ScrittorePdfA",
 ]
 
 Livello = Literal["auto", "B-B", "B-T", "B-LT", "B-LTA"]
@@ -83,71 +71,14 @@ class FirmaSpec:
     set, else B-B. B-T and above need a TSA."""
 
 
-@runtime_checkable
-class DispositivoFirma(Protocol):
-    """Where a private key lives and signs: memory, a remote signing service, an HSM.
-
-    ``firma_grezza`` receives the DER-encoded CMS signed attributes and returns the raw
-    signature over their ``digest`` hash: PKCS#1 v1.5 for RSA, DER ``ECDSA-Sig-Value`` for EC.
-    Nothing else about the key is ever asked for.
-    """
-
-    @property
-    def certificato(self) -> x509.Certificate: ...
-
-    @property
-    def catena(self) -> Sequence[x509.Certificate]:
-        """Intermediate and root certificates (the signer's own excluded)."""
-        ...
-
-    def firma_grezza(self, dati: bytes, digest: str) -> bytes: ...
-
-
-class ChiaveSoftware:
-    """A private key already parsed in memory (from PKCS#12 or PEM), with its chain."""
-
-    def __init__(
-        self, chiave: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey,
-        certificato: x509.Certificate, catena: Sequence[x509.Certificate] = (),
-    ) -> None:
-        if chiave.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        ) != certificato.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        ):
-            raise SigningError("La chiave privata non corrisponde al certificato di firma.")
-        self._chiave = chiave
-        self._certificato = certificato
-        self._catena = tuple(c for c in catena if c != certificato)
-
-    @property
-    def certificato(self) -> x509.Certificate:
-        return self._certificato
-
-    @property
-    def catena(self) -> Sequence[x509.Certificate]:
-        return self._catena
-
-    def firma_grezza(self, dati: bytes, digest: str) -> bytes:
-        key = self._chiave
-        if isinstance(key, rsa.RSAPrivateKey):
-            return key.sign(dati, PKCS1v15(), get_pyca_cryptography_hash(digest))
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            return key.sign(dati, ec.ECDSA(get_pyca_cryptography_hash(digest)))
-        return key.sign(dati)
-
-    def __repr__(self) -> str:  # never show key material
-        return f"ChiaveSoftware({nome_soggetto(self._certificato)!r})"
-
-
 class _SignerDaDispositivo(SignerConModello):
     """pyHanko ``Signer`` that delegates the private-key operation to a ``DispositivoFirma``
     (B-B CMS after the first from a template: ``renderers.firma_cms``)."""
 
     def __init__(self, dispositivo: DispositivoFirma) -> None:
         store = SimpleCertificateStore()
-        store.register_multiple([_asn1(c) for c in dispositivo.catena])
-        super().__init__(signing_cert=_asn1(dispositivo.certificato), cert_registry=store)
+        store.register_multiple([certificato_asn1(c) for c in dispositivo.catena])
+        super().__init__(signing_cert=certificato_asn1(dispositivo.certificato), cert_registry=store)
         self._dispositivo = dispositivo
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
@@ -186,11 +117,11 @@ class Firmatario:
 
     @property
     def nome(self) -> str:
-        return _attr(self.certificato, "common_name") or self.certificato.subject.human_friendly
+        return attributo_soggetto(self.certificato, "common_name") or self.certificato.subject.human_friendly
 
     @property
     def organizzazione(self) -> str:
-        return _attr(self.certificato, "organization_name") or ""
+        return attributo_soggetto(self.certificato, "organization_name") or ""
 
     @property
     def ha_marca_temporale(self) -> bool:
@@ -307,121 +238,6 @@ def _pagina_bianca() -> bytes:
     out += b"".join(b"%010d 00000 n \n" % p for p in posizioni)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(oggetti) + 1, xref)
     return bytes(out)
-
-
-class ScrittorePdfA(IncrementalPdfFileWriter):
-    """Incremental writer that leaves Info and XMP equivalent, as PDF/A (ISO 19005-3 6.6.2.3) wants.
-
-    pyHanko 0.38 (pinned) stamps ``/ModDate`` and ``xmp:ModifyDate`` from two separate clock
-    reads and writes ``pdf:Producer`` as "pyHanko" while appending to the Info ``/Producer``:
-    after its update we copy the XMP values back into the Info dictionary.
-
-    pyHanko's incremental ``write`` prepares the document twice (its own step, then the base
-    writer's), re-reading and re-serialising the XMP each time: within one ``write`` the metadata
-    is updated once.
-    """
-
-    _in_scrittura = False
-    _meta_aggiornati = False
-
-    def fissa_id(self, seconda: bytes) -> None:
-        """This update's ``/ID``: the file's first part kept, ``seconda`` (16 bytes) instead of pyHanko's
-        random second part (the same update written again gives the same bytes)."""
-        self._document_id = generic.ArrayObject([generic.ByteStringObject(self.document_id[0]),
-                                                 generic.ByteStringObject(seconda)])
-
-    def fissa_ora(self, ora: datetime) -> None:
-        """Write ``ora`` as this update's ``/ModDate`` and ``xmp:ModifyDate`` instead of the clock's
-        (the same update written again gives the same bytes). pyHanko sets the metadata's
-        ``last_modified`` to "now" right before it writes: that one assignment is redirected."""
-        meta = _MetaOraFissa()
-        meta.__dict__.update(vars(self._meta))
-        meta.__dict__["ora_fissa"] = ora
-        self._meta = meta
-
-    def write(self, stream) -> None:  # noqa: ANN001 - a binary stream, as pyHanko's
-        self._in_scrittura, self._meta_aggiornati = True, False
-        try:
-            super().write(stream)
-        finally:
-            self._in_scrittura = self._meta_aggiornati = False
-
-    def _update_meta(self) -> None:
-        if self._in_scrittura and self._meta_aggiornati:
-            return
-        self._meta_aggiornati = self._in_scrittura
-        super()._update_meta()
-        metadata = self.root["/Metadata"] if "/Metadata" in self.root else None
-        if self._info is None or not hasattr(metadata, "xmp"):
-            return
-        fields = {k: v for struct in metadata.xmp for k, v in struct}
-        info = self._info.get_object()
-        moddate = fields.get(xmp_model.XMP_MODDATE)
-        if moddate is not None and isinstance(moddate.value, str):
-            info["/ModDate"] = generic.pdf_date(datetime.fromisoformat(moddate.value))
-        producer = fields.get(xmp_model.PDF_PRODUCER)
-        if producer is not None and isinstance(producer.value, str):
-            info["/Producer"] = generic.TextStringObject(producer.value)
-        self.mark_update(self._info)
-
-
-class _MetaOraFissa(xmp_model.DocumentMetadata):
-    """Document metadata whose ``last_modified`` stays at ``ora_fissa`` when pyHanko asks for "now"."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "last_modified" and value == "now" and self.__dict__.get("ora_fissa") is not None:
-            value = self.__dict__["ora_fissa"]
-        super().__setattr__(name, value)
-
-
-_ScrittorePdfA = ScrittorePdfA  # the former private name
-
-
-def carica_pkcs12(dati: bytes, password: bytes | None) -> ChiaveSoftware:
-    """Parse a PKCS#12 (.p12/.pfx) once; wrong password or broken file → SigningError."""
-    try:
-        key, cert, others = pkcs12.load_key_and_certificates(dati, password)
-    except Exception as exc:
-        raise SigningError(
-            "Impossibile aprire il file PKCS#12 dell'identità di firma: password errata o file danneggiato."
-        ) from exc
-    if key is None or cert is None:
-        raise SigningError("Il file PKCS#12 non contiene una chiave privata con il suo certificato.")
-    return ChiaveSoftware(key, cert, others)  # type: ignore[arg-type]
-
-
-def carica_pem(chiave_pem: bytes, catena_pem: bytes, password: bytes | None = None) -> ChiaveSoftware:
-    """Parse a PEM private key and a PEM chain (signer's certificate first)."""
-    try:
-        key = serialization.load_pem_private_key(chiave_pem, password)
-    except Exception as exc:
-        raise SigningError(
-            "Impossibile leggere la chiave privata PEM dell'identità di firma: password errata o file danneggiato."
-        ) from exc
-    try:
-        certs = x509.load_pem_x509_certificates(catena_pem)
-    except Exception as exc:
-        raise SigningError("Impossibile leggere la catena di certificati PEM dell'identità di firma.") from exc
-    return ChiaveSoftware(key, certs[0], certs[1:])  # type: ignore[arg-type]
-
-
-def nome_soggetto(cert: x509.Certificate) -> str:
-    """``CN (O)`` of a certificate, for messages and logs."""
-    cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    org = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
-    name = str(cn[0].value) if cn else cert.subject.rfc4514_string()
-    return f"{name} ({org[0].value})" if org else name
-
-
-def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
-def _attr(cert: asn1_x509.Certificate, name: str) -> str | None:
-    value = cert.subject.native.get(name)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return str(value) if value else None
 
 
 def _campo_libero(writer: IncrementalPdfFileWriter, base: str) -> str:

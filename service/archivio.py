@@ -6,16 +6,16 @@ by hash → index row; S3 unreachable → durable outbox, drained later with bac
 Retrieval re-hashes the bytes and re-verifies the signature before handing them out.
 Disposal of expired documents and legal holds are explicit, logged operations.
 
-Only this module combines ``archive`` (storage) and ``renderers`` (dati.json, signatures).
+The metadata come from :func:`service.archivio_metadati.metadati_da_pdf`; configuration → an
+open :class:`Archivio` is :func:`service.archivio_apertura.apri_archivio`. Only this module and
+:mod:`service.archivio_metadati` combine ``archive`` (storage) and ``renderers`` (dati.json,
+signatures).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import secrets
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from archive import indice as idx
-from archive.db import make_engine, session_scope, upgrade
+from archive.db import session_scope
 from archive.errors import StorageError
 from archive.metadati import MetadatiDocumento
-from archive.objectstore import ObjectStore, S3Config, object_key, sha256_hex
+from archive.objectstore import ObjectStore, object_key, sha256_hex
 from archive.outbox import (
     IN_CODA,
     SCARTATA,
@@ -41,90 +41,17 @@ from archive.outbox import (
     permanente,
     svuota,
 )
-from archive.seaweed import EmbeddedSeaweed
 from domain.conservazione import PoliticaConservazione, conservazione_effettiva
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.stagione import stagione_termica
 from service.firma import verifica_documento
-from service.settings import Settings
 
-__all__ = [
-    "MetadatiDocumento",
-    "metadati_da_pdf",
-    "Archivio",
-    "Recuperato",
-    "s3_config",
-    "apri_archivio",
-    "politica_da_settings",
-]
+__all__ = ["MetadatiDocumento", "Archivio", "Recuperato"]
 
 log = logging.getLogger("curit.archivio")
 
 Verifica = Callable[[bytes], Any]
 """``pdf → VerdettoFirma`` (``.valida``, ``.as_dict()``)."""
-
-
-_CHIAVI: dict[str, tuple[str, ...]] = {
-    "codice_impianto": ("codice_impianto", "codice_catasto"),
-    "etichetta": ("numero_etichetta", "etichetta_numero", "etichetta"),
-    "responsabile_cf": ("responsabile_cf", "responsabile_codice_fiscale", "codice_fiscale_responsabile"),
-    "data_documento": ("data_documento", "data_controllo", "data_ispezione", "data_presentazione", "data"),
-    "manutentore": ("manutentore_ragione_sociale", "ragione_sociale_manutentore", "manutentore"),
-    "ente": ("ente_id", "ente"),
-    "cait": ("cait_id", "cait"),
-}
-"""Field names (FORMS.md keys) looked for in ``dati.json``, first match wins."""
-
-
-def _cerca_chiave(dati: Any, nomi: tuple[str, ...]) -> str | None:
-    """First scalar value of any of ``nomi`` in a nested dict/list (breadth-first)."""
-    coda = [dati]
-    while coda:
-        nodo = coda.pop(0)
-        if isinstance(nodo, dict):
-            for nome in nomi:
-                value = nodo.get(nome)
-                if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-                    return str(value).strip()
-                if isinstance(value, dict) and isinstance(value.get("numero") or value.get("codice"), str):
-                    return (value.get("numero") or value.get("codice")).strip()
-            coda.extend(v for v in nodo.values() if isinstance(v, (dict, list)))
-        elif isinstance(nodo, list):
-            coda.extend(v for v in nodo if isinstance(v, (dict, list)))
-    return None
-
-
-def metadati_da_pdf(pdf: bytes, **dati_forniti: Any) -> MetadatiDocumento:
-    """Metadata from the PDF's embedded ``dati.json`` (when present), overridden by the
-    caller's non-empty values. RuleViolation when tipo or data_documento stay unknown."""
-    from renderers.errors import RenderError
-    from renderers.pdf import read_attachment
-
-    trovati: dict[str, Any] = {}
-    try:
-        contenuto = json.loads(read_attachment(pdf))
-    except (RenderError, ValueError):
-        contenuto = None
-    if isinstance(contenuto, dict):
-        trovati["tipo"] = contenuto.get("tipo")
-        dati = contenuto.get("dati", contenuto)
-        for campo, nomi in _CHIAVI.items():
-            trovati[campo] = _cerca_chiave(dati, nomi)
-    trovati.update({k: v for k, v in dati_forniti.items() if v not in (None, "")})
-    if not trovati.get("tipo"):
-        raise RuleViolation("Indicare il tipo di documento (--tipo): il PDF non lo dichiara.", path=("tipo",))
-    giorno = trovati.get("data_documento")
-    if not giorno:
-        raise RuleViolation("Indicare la data del documento: il PDF non la dichiara.", path=("data_documento",))
-    if isinstance(giorno, str):
-        try:
-            trovati["data_documento"] = date.fromisoformat(giorno[:10])
-        except ValueError:
-            raise RuleViolation(f"Data del documento non valida: {giorno}.", path=("data_documento",)) from None
-    if trovati.get("responsabile_cf"):
-        trovati["responsabile_cf"] = str(trovati["responsabile_cf"]).upper()
-    nomi = MetadatiDocumento.__dataclass_fields__
-    return MetadatiDocumento(**{k: v for k, v in trovati.items() if k in nomi})
 
 
 @dataclass(frozen=True)
@@ -145,15 +72,6 @@ def _verdetto(verifica: Verifica, pdf: bytes) -> tuple[bool | None, dict[str, An
     firmato = bool(esito.get("firme"))
     esito["firmato"] = firmato
     return (bool(verdetto.valida) if firmato else None), esito
-
-
-def politica_da_settings(settings: Settings) -> PoliticaConservazione:
-    return PoliticaConservazione(
-        anni_dichiarazioni=settings.conservazione_anni_dichiarazioni,
-        anni_default=settings.conservazione_anni_default,
-        anni_per_tipo=dict(settings.conservazione_anni_per_tipo),
-        giorni_minimi=settings.conservazione_minima_giorni,
-    )
 
 
 @dataclass
@@ -363,99 +281,3 @@ def _titolo(tipo: str) -> str:
         return DOCUMENT_TYPES[tipo].title
     except KeyError:
         return tipo
-
-
-# -- configuration → running archive ---------------------------------------------------------
-
-
-def _chiavi_incorporate(settings: Settings) -> tuple[str, str]:
-    """Keys of the embedded SeaweedFS: from settings, else generated once under var/."""
-    if settings.s3_access_key and settings.s3_secret_key:
-        return settings.s3_access_key, settings.s3_secret_key
-    path = settings.var_dir / "seaweedfs-chiavi.json"
-    try:
-        saved = json.loads(path.read_text())
-        return saved["access_key"], saved["secret_key"]
-    except (OSError, ValueError, KeyError):
-        keys = {"access_key": "curit" + secrets.token_hex(6), "secret_key": secrets.token_urlsafe(30)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(keys))
-        path.chmod(0o600)
-        return keys["access_key"], keys["secret_key"]
-
-
-@contextmanager
-def s3_config(settings: Settings, *, pubblica: bool = False) -> Iterator[S3Config]:
-    """The configured S3 (``CURIT_S3_*``), or an embedded SeaweedFS under ``var/`` started for
-    the duration of the block when ``CURIT_S3_ENDPOINT`` is not set."""
-    if settings.s3_endpoint:
-        if not (settings.s3_access_key and settings.s3_secret_key):
-            raise RuleViolation("Configurare CURIT_S3_ACCESS_KEY e CURIT_S3_SECRET_KEY per l'archivio S3.",
-                                path=("s3_access_key",))
-        yield S3Config(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
-                       secure=settings.s3_secure, region=settings.s3_region)
-        return
-    access, secret = _chiavi_incorporate(settings)
-    # one embedded server per var/: attach to the one ``serve`` published (pubblica=True), else start one
-    # isolata: its own network namespace, only S3 exposed (archive/isolamento.py)
-    with EmbeddedSeaweed(settings.var_dir / "seaweedfs", access, secret, pubblica=pubblica, isolata=True) as weed:
-        yield S3Config(weed.endpoint, access, secret, settings.s3_bucket, region=settings.s3_region)
-
-
-class StoreNonDisponibile:
-    """Stand-in for the object store when S3 (or its bucket check) failed at opening and the
-    caller asked to go on (``apri_archivio(anche_senza_s3=True)``): every call fails with a
-    transient error carrying the original reason, so :meth:`Archivio.archivia` queues the
-    document in the outbox and work already rendered is kept."""
-
-    def __init__(self, motivo: StorageError, bucket: str) -> None:
-        self.motivo = motivo
-        self.bucket = bucket
-
-    def __getattr__(self, nome: str) -> Callable[..., Any]:
-        def _non_disponibile(*_a: Any, **_k: Any) -> Any:
-            from archive.errors import StorageTransient
-
-            errore = StorageTransient(self.motivo.message)
-            raise errore from (self.motivo.__cause__ or self.motivo)
-
-        return _non_disponibile
-
-
-def _errore_database(exc: BaseException) -> bool:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from archive.errors import DatabaseNonDisponibile
-
-    return isinstance(exc, DatabaseNonDisponibile) or isinstance(exc.__cause__, SQLAlchemyError)
-
-
-@contextmanager
-def apri_archivio(settings: Settings, *, anche_senza_s3: bool = False) -> Iterator[Archivio]:
-    """A ready archive for one command or one server run (migrated index, bucket prepared).
-
-    ``anche_senza_s3``: when S3 cannot be reached or its bucket check fails, yield the archive
-    anyway with a :class:`StoreNonDisponibile`: documents go to the outbox (``stato: in_coda``)
-    instead of the command failing after its work was done (``archivia``, ``render --archivia``,
-    ``batch --archivia``). A database failure is raised either way."""
-    upgrade(settings.db_url)
-    engine = make_engine(settings.db_url)
-    try:
-        with ExitStack() as stack:
-            try:
-                config = stack.enter_context(s3_config(settings))
-                from archive.versioni import RegistroDb
-
-                store: Any = ObjectStore(config, registro=RegistroDb(engine))  # every S3 version we create is recorded
-                store.ensure_bucket()
-            except StorageError as exc:
-                if not anche_senza_s3 or _errore_database(exc):
-                    raise
-                log.warning("Archivio S3 non disponibile (%s): i documenti saranno messi in coda", exc.message)
-                store = StoreNonDisponibile(exc, settings.s3_bucket)
-            yield Archivio(
-                engine, store, politica_da_settings(settings),
-                Backoff(settings.archivio_coda_attesa_s, settings.archivio_coda_attesa_max_s),
-            )
-    finally:
-        engine.dispose()

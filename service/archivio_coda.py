@@ -81,7 +81,7 @@ def archivia_o_accoda(settings: Settings, pdf: bytes, meta: Any, *, ora: datetim
 
     ``stato``: ``archiviato``, ``in_coda`` (with ``motivo``) or ``scartato`` (S3 refused the
     document itself). A database failure is raised: without the index nothing can be kept."""
-    from service.archivio import apri_archivio
+    from service.archivio_apertura import apri_archivio
 
     with apri_archivio(settings, anche_senza_s3=True) as archivio:
         return archivio.archivia(pdf, meta, ora=ora)
@@ -111,7 +111,7 @@ class SvuotatoreWorker:
             self._thread.join(timeout)
 
     def _esegui(self) -> None:
-        from service.archivio import apri_archivio
+        from service.archivio_apertura import apri_archivio
 
         attesa = max(self.settings.archivio_coda_intervallo_s, 0.05)
         while not self._stop.is_set():

@@ -67,4 +67,4 @@ def elenco(session: Session, cait_id: str, tipo: str, attore: Attore, *, oggi: d
     meta = MetadatiDocumento(tipo=code, data_documento=oggi, cait=cait_id, autore=cait_id,
                              oggetto=f"Elenco {tipo} del CAIT {cait_id} al {oggi:%d/%m/%Y}")
     return produci_documento(code, dati, meta, f"{code}-{cait_id}-{oggi:%Y%m%d}.pdf", settings=settings,
-                             emissione=emissione, emittente=cait_id, registro=False)
+                    emissione=emissione, emittente=cait_id, registro=False)

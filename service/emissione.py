@@ -111,7 +111,7 @@ class Emissione:
         if not archivia:
             yield cls(settings, firma=firma)
             return
-        from service.archivio import apri_archivio  # S3 and the index: not for a process that only signs
+        from service.archivio_apertura import apri_archivio  # S3 and the index: not for a process that only signs
 
         with apri_archivio(settings, anche_senza_s3=True) as archivio:  # S3 down: queued, the work is kept
             # verify against *these* settings' trust list (apri_archivio's default reads the global ones)
@@ -327,7 +327,7 @@ class Emissione:
         codice = doc.codice_impianto(model)
         ente = org.id if org.tipo == "ente" else _ente_dei_dati(model, doc, self.registro)
         cait = org.id if org.tipo == "cait" else _cait_dei_dati(model)
-        from service.archivio import metadati_da_pdf
+        from service.archivio_metadati import metadati_da_pdf
 
         giorno = doc.data_documento(model) or datetime.now(ROMA).date()
         return metadati_da_pdf(

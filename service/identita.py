@@ -37,7 +37,8 @@ if TYPE_CHECKING:  # the signing stack (pyHanko, cryptography) is imported when 
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from renderers.sign import ChiaveSoftware, Firmatario
+    from renderers.sign import Firmatario
+    from renderers.sign_chiavi import ChiaveSoftware
 
 __all__ = [
     "DEMO_OU",
@@ -200,7 +201,7 @@ def crea_demo_in_posto(nome: str, base: Path) -> None:
 
 
 def _leggi_chiave(nome: str, settings: Settings) -> ChiaveSoftware:
-    from renderers.sign import carica_pem, carica_pkcs12
+    from renderers.sign_chiavi import carica_pem, carica_pkcs12
 
     file = _file(nome, settings.identita_dir)
     password = _password(nome, settings)

@@ -233,7 +233,7 @@ def registra_pianificazione(app: Any, settings: Settings | None = None) -> None:
 
     @app.task(name="curit.archivio.rinnova_marche")
     def rinnova_marche_pianificato() -> dict[str, int]:
-        from service.archivio import apri_archivio
+        from service.archivio_apertura import apri_archivio
 
         conteggio: dict[str, int] = {}
         impostazioni = get_settings()

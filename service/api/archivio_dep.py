@@ -1,6 +1,6 @@
 """The archive behind the API: one ``Archivio`` per app, and the caller's tenant as query criteria.
 
-- :func:`archivio_per` opens the configured archive lazily on first use (``service.archivio.
+- :func:`archivio_per` opens the configured archive lazily on first use (``service.archivio_apertura.
   apri_archivio``: migrated index, Object Lock bucket ready) and keeps it on ``app.state``,
   with the background drain of its outbox (``service.archivio_coda.Svuotatore``);
   :func:`ciclo_archivio` (a router lifespan) closes it when the app stops.
@@ -38,7 +38,8 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from archive.anagrafiche import Manutentore
 from archive.indice import Documento
 from service.api.deps import CurrentUser, Principal, SessionDep, SettingsDep
-from service.archivio import Archivio, apri_archivio
+from service.archivio import Archivio
+from service.archivio_apertura import apri_archivio
 from service.settings import Settings
 
 __all__ = [

@@ -83,7 +83,7 @@ class DepositoS3(Deposito):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         from archive.area_lavori import AreaLavori
-        from service.archivio import s3_config
+        from service.archivio_apertura import s3_config
 
         if not settings.s3_endpoint:
             raise StorageError("Lavoro distribuito via S3: configurare CURIT_S3_ENDPOINT su questa macchina.")

@@ -117,7 +117,7 @@ def _firma_documenti(emissione: Any, cartella: Path, lavoro: Mapping[str, Any], 
     """Sign (and archive) the per-record PDFs not in the journal yet, through ``service.ingest``:
     signing in worker processes for a long job, S3 writes concurrent, index rows per block. Each
     record is journaled as soon as its block is archived."""
-    from service.archivio import metadati_da_pdf
+    from service.archivio_metadati import metadati_da_pdf
     from service.ingest import DaEmettere, emetti_lotto
 
     dest = cartella / "documenti"

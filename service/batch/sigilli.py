@@ -94,7 +94,7 @@ def prepara_chiavi(sigillo: dict[str, Any], emittenti: set[str], settings: Setti
 def sigilla_record(contenuto: bytes, rec: Mapping[str, Any], n: int, tipo: TipoLotto, ctx: Contesto,
                    lavoro: Mapping[str, Any], carta: Sequence[CartaPagina] | None) -> tuple[str, bytes]:
     """(document id, the record's content PDF + its contrassegno on every page)."""
-    from service.archivio import metadati_da_pdf
+    from service.archivio_metadati import metadati_da_pdf
     from service.contrassegno import identita_di, sigilla
 
     sigillo = lavoro["sigillo"]

@@ -8,7 +8,7 @@ import pkgutil
 import archive
 from archive.db import Base
 
-_DEV_ONLY = {"ceph_dev", "seaweed"}
+_DEV_ONLY = {"ceph_dev", "seaweed", "seaweed_processi"}
 
 
 def _import_all_table_modules() -> None:

@@ -13,7 +13,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from renderers.sign import ChiaveSoftware, FirmaSpec, Firmatario
+from renderers.sign import FirmaSpec, Firmatario
+from renderers.sign_chiavi import ChiaveSoftware
 from renderers.verify import verifica_pdf
 from tests.pki import materiale, nss_db, pdf_di_prova
 

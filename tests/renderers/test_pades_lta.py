@@ -19,7 +19,8 @@ from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
 from renderers.errors import SigningError
 from renderers.lta import aggiungi_marca_archivio, contesto_validazione, livello_pades
-from renderers.sign import ChiaveSoftware, FirmaSpec, Firmatario
+from renderers.sign import FirmaSpec, Firmatario
+from renderers.sign_chiavi import ChiaveSoftware
 from renderers.verify import verifica_pdf
 from tests.pki import asn1_cert, nss_db, pdf_di_prova, pki_lt
 from tests.pki import _leaf_lt

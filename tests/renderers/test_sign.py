@@ -1,4 +1,4 @@
-"""renderers/sign.py: PAdES signatures checked with pyHanko and with poppler's pdfsig."""
+"""renderers/sign.py and sign_chiavi.py: PAdES signatures checked with pyHanko and with poppler's pdfsig."""
 
 from __future__ import annotations
 
@@ -16,15 +16,8 @@ from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
 from renderers.errors import SigningError
 from renderers.pdf import read_attachment
-from renderers.sign import (
-    AspettoFirma,
-    ChiaveSoftware,
-    DispositivoFirma,
-    FirmaSpec,
-    Firmatario,
-    carica_pem,
-    carica_pkcs12,
-)
+from renderers.sign import AspettoFirma, FirmaSpec, Firmatario
+from renderers.sign_chiavi import ChiaveSoftware, DispositivoFirma, carica_pem, carica_pkcs12
 from renderers.verify import verifica_pdf
 from tests.pki import DATI_PROVA, FONT, P12_PASSWORD, materiale, nss_db, pdf_di_prova, tsa_locale
 

@@ -12,7 +12,8 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from renderers.sign import ChiaveSoftware, Firmatario
+from renderers.sign import Firmatario
+from renderers.sign_chiavi import ChiaveSoftware
 from renderers.verify import Verificatore, verifica_pdf
 from tests.pki import materiale, nss_db, pdf_di_prova
 

@@ -19,7 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive.seaweed import EmbeddedSeaweed
-from renderers.sign import ChiaveSoftware, Firmatario
+from renderers.sign import Firmatario
+from renderers.sign_chiavi import ChiaveSoftware
 from service.api.archivio_dep import archivio_per
 from service.archivio import MetadatiDocumento
 from service.firma import spec_per_tipo

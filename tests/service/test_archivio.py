@@ -26,8 +26,10 @@ from archive.outbox import in_coda
 from archive.seaweed import EmbeddedSeaweed
 from domain.conservazione import PoliticaConservazione
 from domain.errors import Conflict, NotFound, RuleViolation
-from renderers.sign import ChiaveSoftware, Firmatario
-from service.archivio import Archivio, MetadatiDocumento, metadati_da_pdf
+from renderers.sign import Firmatario
+from renderers.sign_chiavi import ChiaveSoftware
+from service.archivio import Archivio, MetadatiDocumento
+from service.archivio_metadati import metadati_da_pdf
 from service.firma import spec_per_tipo, verifica_documento
 from service.settings import Settings
 from tests.pki import materiale, pdf_di_prova
@@ -163,7 +165,7 @@ def test_outbox_when_s3_is_down_then_drained(engine, weed: EmbeddedSeaweed, firm
 
 
 def _porta_chiusa() -> int:
-    from archive.seaweed import free_port
+    from archive.seaweed_processi import free_port
 
     return free_port()
 

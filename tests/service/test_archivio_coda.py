@@ -26,7 +26,8 @@ from minio import Minio
 from archive.db import session_scope
 from archive.objectstore import ObjectStore, S3Config
 from archive.outbox import SCARTATA, VoceOutbox, accoda, in_coda
-from archive.seaweed import EmbeddedSeaweed, free_port
+from archive.seaweed import EmbeddedSeaweed
+from archive.seaweed_processi import free_port
 from domain.conservazione import PoliticaConservazione, conservazione_effettiva
 from service.archivio import Archivio, MetadatiDocumento
 from service.archivio_coda import Svuotatore

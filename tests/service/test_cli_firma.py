@@ -13,7 +13,8 @@ import pytest
 from cryptography import x509
 
 from renderers.errors import SigningError
-from renderers.sign import ChiaveSoftware, Firmatario
+from renderers.sign import Firmatario
+from renderers.sign_chiavi import ChiaveSoftware
 from service.firma import firma_documento, firma_lotto, verifica_documento
 from service.identita import DEMO_OU, carica_identita, crea_identita_demo, elenca_identita, svuota_cache
 from service.settings import Settings

@@ -23,7 +23,7 @@ from archive.db import make_engine, session_scope
 from archive.indice import FiltroRicerca, versioni
 from archive.seaweed import EmbeddedSeaweed
 from domain.errors import RuleViolation
-from service.archivio import apri_archivio
+from service.archivio_apertura import apri_archivio
 from service.documents.targhe import esempio_impianti
 from service.emissione import Emissione, FILE_DI_STAMPA, emittente_di_stampa
 from service.firma import verifica_documento

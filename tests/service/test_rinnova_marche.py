@@ -16,7 +16,8 @@ from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from sqlalchemy import select
 
 from renderers.lta import livello_pades
-from renderers.sign import ChiaveSoftware, FirmaSpec, Firmatario
+from renderers.sign import FirmaSpec, Firmatario
+from renderers.sign_chiavi import ChiaveSoftware
 from renderers.verify import verifica_pdf
 from tests.s3 import ACCESS_KEY, SECRET_KEY
 from tests.pki import pdf_di_prova, pki_lt
@@ -50,7 +51,7 @@ def ambiente(tmp_path: Path, pki, s3_server, bucket_name):  # noqa: F811
 
 
 def _archivio(var: Path, env: dict[str, str]):
-    from service.archivio import apri_archivio
+    from service.archivio_apertura import apri_archivio
 
     return apri_archivio(archivio_settings(env, var))
 

@@ -126,7 +126,7 @@ def verifica_pdf(data: bytes, session: ScopedSession, settings: SettingsDep) -> 
 
 @router.post("/verifica")
 def verifica(file: Annotated[UploadFile, File(description="PDF da verificare")], user: CurrentUser,
-                   session: ScopedSession, settings: SettingsDep) -> dict[str, Any]:
+             session: ScopedSession, settings: SettingsDep) -> dict[str, Any]:
     """Verify an uploaded PDF: signature verdict, and whether the same bytes are archived (in scope)."""
     return verifica_pdf(leggi_pdf(file), session, settings)
 
@@ -145,7 +145,7 @@ def archivia(
     cait: Annotated[str | None, Form(max_length=80)] = None,
 ) -> dict[str, Any]:
     """Archive an uploaded PDF for the caller's Ente or CAIT (metadata from its dati.json + form)."""
-    from service.archivio import metadati_da_pdf
+    from service.archivio_metadati import metadati_da_pdf
 
     data = leggi_pdf(file)
     ente, cait = titolare_scrittura(session, user, ente, cait)

@@ -1,7 +1,7 @@
 """``archivia``, ``cerca``, ``recupera``, ``originali``, ``scadute``, ``smaltisci``, ``blocco-legale``, ``coda``.
 
 Without ``CURIT_S3_ENDPOINT`` each command starts the embedded SeaweedFS under ``var/`` for
-its own duration (``service.archivio.apri_archivio``).
+its own duration (``service.archivio_apertura.apri_archivio``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _json(data: Any, *, indent: int | None = 2) -> str:
 
 
 def _archivio():
-    from service.archivio import apri_archivio
+    from service.archivio_apertura import apri_archivio
     from service.settings import get_settings
 
     return apri_archivio(get_settings())
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
 
         Esempio: curit-docs archivia g.pdf --tipo allegato-g --codice 020066CT0000001 --cait CAIT-MN-01
         """
-        from service.archivio import metadati_da_pdf
+        from service.archivio_metadati import metadati_da_pdf
         from service.archivio_coda import archivia_o_accoda
         from service.settings import get_settings
 

@@ -35,7 +35,7 @@ def controlla(
     Esempio: curit-docs archivio controlla --contenuto
     """
     from archive.versioni import controlla as _controlla
-    from service.archivio import apri_archivio
+    from service.archivio_apertura import apri_archivio
     from service.settings import get_settings
 
     trovate = 0
@@ -66,7 +66,7 @@ def rinnova_marche(
 
     Esempio: curit-docs archivio rinnova-marche --giorni 60
     """
-    from service.archivio import apri_archivio
+    from service.archivio_apertura import apri_archivio
     from service.marche import rinnova_marche as _rinnova
     from service.settings import get_settings
 

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from service.api import create_app
-        from service.archivio import s3_config
+        from service.archivio_apertura import s3_config
         from service.lavoratori import chiudi_tutti, lavoratori_per, processi_predefiniti
         from service.settings import get_settings
 

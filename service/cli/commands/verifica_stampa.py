@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 def _con_archivio(scansione: Path, settings):  # type: ignore[no-untyped-def]
     """Check against the archive; if it cannot be reached, the seal alone (offline) with a note."""
     from domain.errors import AppError
-    from service.archivio import apri_archivio
+    from service.archivio_apertura import apri_archivio
     from service.contrassegno import verifica_scansione
 
     esiti = verifica_scansione(scansione, settings)  # offline first: a bad scan fails before any connection

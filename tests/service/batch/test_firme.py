@@ -17,7 +17,7 @@ from archive.seaweed import EmbeddedSeaweed
 from domain.avvisi import esempio_avviso
 from domain.errors import RuleViolation
 from renderers.errors import SigningError
-from service.archivio import apri_archivio
+from service.archivio_apertura import apri_archivio
 from service.batch.lavoro import OpzioniUscita, concludi, crea_lavoro, esegui_lavoro, stato_lavoro
 from service.firma import verifica_documento
 from tests.pki import nss_db
@@ -144,7 +144,7 @@ def test_per_record_letters_are_signed_each_and_archived_once(firmanti, engine, 
 
 
 def test_cli_signs_letters_as_the_named_ente_and_refuses_a_wrong_one(ambiente, firmanti, cli_locale,
-                                                                      tmp_path: Path) -> None:
+                                                                     tmp_path: Path) -> None:
     env = {k: v for k, v in ambiente.items() if k.startswith("CURIT_")}
     env.update(CURIT_IDENTITA_DIR=str(firmanti.identita_dir), CURIT_DEMO="1", CURIT_VAR_DIR=str(firmanti.var_dir),
                CURIT_FIRMA_OUTPUT="1")
@@ -171,7 +171,7 @@ def _env_firma(ambiente: dict[str, str], firmanti) -> dict[str, str]:
 
 
 def test_a_two_process_job_signs_its_print_file_in_its_signer_process(ambiente, firmanti, impianti,
-                                                                       tmp_path: Path) -> None:
+                                                                      tmp_path: Path) -> None:
     """The print file of a 2-process job is signed by the process forked when the command starts
     (service.batch.firmatore): a valid signature, the unsigned file unchanged inside it, and the job's
     own process never imports the signing stack (it would, to sign at the end, without the signer)."""

@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 
 from archive.db import upgrade
-from archive.seaweed import EmbeddedSeaweed, free_port
+from archive.seaweed import EmbeddedSeaweed
+from archive.seaweed_processi import free_port
 from tests.service.batch.conftest import S3_KEY, S3_SECRET, VENV_BIN
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("s3")]
