@@ -60,11 +60,11 @@ def archivio(request: Request, user: ConsoleUser, session: SessionDep) -> Respon
             else {"documenti": [], "prossima": None}
     except (AppError, ValidationError) as exc:
         messaggio, errati = messaggi_campi(exc, CAMPI_RICERCA)
-        return pagina(request, "archivio", utente=user, titolo="Archivio", status=422, filtri=campi,
+        return pagina(request, "archivio/ricerca", utente=user, titolo="Archivio", status=422, filtri=campi,
                       risultati={"documenti": [], "prossima": None}, errore=messaggio, errati=errati, coda=None,
                       tipi_documento=_tipi_documento(user))
-    return pagina(request, "archivio", utente=user, titolo="Archivio", filtri=campi, risultati=risultati, errore=None,
-                  errati=set(), coda=api_archivio.coda_console(session, user), tipi_documento=_tipi_documento(user))
+    return pagina(request, "archivio/ricerca", utente=user, titolo="Archivio", filtri=campi, risultati=risultati,
+                  errore=None, errati=set(), coda=api_archivio.coda_console(session, user), tipi_documento=_tipi_documento(user))
 
 
 def _tipi_documento(user: Any) -> list[tuple[str, str]]:
@@ -95,7 +95,7 @@ def _pagina_documento(request: Request, user: Any, session: Any, documento_id: s
         originale = None
     from service.console.nomi import Nomi, titolo_tipo_lungo
 
-    return pagina(request, "documento", utente=user, titolo=titolo_tipo_lungo(record.get("tipo")), doc=record,
+    return pagina(request, "archivio/documento", utente=user, titolo=titolo_tipo_lungo(record.get("tipo")), doc=record,
                   originale=originale, esito=request.query_params.get("esito"), status=status, errore=errore,
                   errati=errati or set(), valori=valori or {}, oggi=date.today().isoformat(),
                   puo_custodire=user.ruolo in ("ente", "archivista", "cait", "admin"),
@@ -183,7 +183,7 @@ def _pagina_richieste(request: Request, user: Any, session: Any, *, status: int 
     if solo_ritardo:
         elenco = [r for r in elenco if r["in_ritardo"]]
     chi = api_archivio._detentore(user) if user.ruolo in ("ente", "archivista", "cait") else None
-    return pagina(request, "richieste", utente=user, titolo="Originali cartacei", richieste=elenco, oggi=oggi,
+    return pagina(request, "archivio/richieste", utente=user, titolo="Originali cartacei", richieste=elenco, oggi=oggi,
                   status=status, errore=errore, errata=errata, valori=valori or {}, custode=chi,
                   solo_ritardo=solo_ritardo, esito=request.query_params.get("esito"))
 
